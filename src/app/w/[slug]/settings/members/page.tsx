@@ -1,0 +1,5 @@
+import { MembersPanel } from '~/components/members-panel';
+
+export default function MembersPage() {
+  return <MembersPanel />;
+}

@@ -1,0 +1,14 @@
+'use client';
+
+import { createContext, useContext } from 'react';
+
+export type CurrentWorkspace = { id: string; slug: string };
+const WorkspaceContext = createContext<CurrentWorkspace | null>(null);
+
+export const WorkspaceProvider = WorkspaceContext.Provider;
+
+export function useCurrentWorkspace(): CurrentWorkspace {
+  const ws = useContext(WorkspaceContext);
+  if (!ws) throw new Error('useCurrentWorkspace outside a workspace page');
+  return ws;
+}

@@ -1,0 +1,19 @@
+// Plans and their allowances (PRODUCT.md P). Browser-safe: the UI shows plan names and which plans have BYOK.
+import { z } from 'zod';
+
+export const PLAN_IDS = ['free', 'pro', 'ultra', 'enterprise'] as const;
+export const ZPlan = z.enum(PLAN_IDS);
+export type Plan = z.infer<typeof ZPlan>;
+
+export const PLANS: Record<Plan, { name: string; byok: boolean; monthlyCredits: number }> = {
+  free: { name: 'Free', byok: false, monthlyCredits: 250 },
+  pro: { name: 'Pro', byok: true, monthlyCredits: 2_000 },
+  ultra: { name: 'Ultra', byok: true, monthlyCredits: 10_000 },
+  enterprise: { name: 'Enterprise', byok: true, monthlyCredits: 50_000 },
+};
+
+export const BYOK_PLAN_NAMES = PLAN_IDS.filter((p) => PLANS[p].byok).map((p) => PLANS[p].name);
+
+export function parsePlan(value: string): Plan {
+  return ZPlan.parse(value);
+}

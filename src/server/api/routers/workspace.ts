@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import {
+  authedProcedure,
+  createTRPCRouter,
+  ownerProcedure,
+  workspaceProcedure,
+  ZId,
+} from '~/server/api/trpc';
+import { ZPlan } from '~/lib/plans';
+import * as workspaces from '~/server/services/workspaces';
+
+const ZRole = z.enum(['owner', 'member']);
+const ZWorkspace = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  plan: ZPlan,
+  creditBalance: z.number().int(),
+});
+const ZMembership = ZWorkspace.extend({ role: ZRole });
+const ZMember = z.object({
+  userId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  role: ZRole,
+  joinedAt: z.date(),
+});
+export const ZWorkspaceName = z.string().trim().min(1).max(60);
+
+export const workspaceRouter = createTRPCRouter({
+  list: authedProcedure.output(z.array(ZMembership)).query(({ ctx }) => workspaces.listForUser(ctx.db, ctx.user.id)),
+
+  get: workspaceProcedure.output(ZMembership).query(({ ctx }) => ctx.workspace),
+
+  create: authedProcedure
+    .input(z.object({ name: ZWorkspaceName }))
+    .output(ZWorkspace)
+    .mutation(({ ctx, input }) => workspaces.createWorkspace(ctx.db, { ownerId: ctx.user.id, name: input.name })),
+
+  members: workspaceProcedure
+    .output(z.array(ZMember))
+    .query(({ ctx }) => workspaces.listMembers(ctx.db, ctx.workspace.id)),
+
+  addMember: ownerProcedure
+    .input(z.object({ email: z.email().max(254) }))
+    .output(ZMember)
+    .mutation(({ ctx, input }) => workspaces.addMember(ctx.db, { workspaceId: ctx.workspace.id, email: input.email })),
+
+  removeMember: ownerProcedure
+    .input(z.object({ userId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await workspaces.removeMember(ctx.db, { workspaceId: ctx.workspace.id, userId: input.userId });
+      return { ok: true as const };
+    }),
+});

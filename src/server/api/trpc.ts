@@ -1,0 +1,85 @@
+// tRPC foundations: context, the error formatter, and the procedure ladder
+// public → authed (session) → workspace (membership read from the database) → owner.
+import 'server-only';
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { z, ZodError } from 'zod';
+import type { SessionUser } from '~/server/auth';
+import type { Db } from '~/server/db/connect';
+import { AppError, correlationId, toTRPCError } from '~/server/errors';
+import { log } from '~/server/log';
+import { getForMember } from '~/server/services/workspaces';
+
+export type Context = { db: Db; user: SessionUser | null; reqId: string };
+
+/** The request-free part of the context; tests build it directly and call procedures through createCaller. */
+export function createInnerContext(opts: { db: Db; user: SessionUser | null }): Context {
+  return { db: opts.db, user: opts.user, reqId: correlationId() };
+}
+
+export async function createTRPCContext(opts: { headers: Headers }): Promise<Context> {
+  const [{ getDb }, { getSessionUser }] = await Promise.all([import('~/server/db'), import('~/server/auth')]);
+  return createInnerContext({ db: getDb(), user: await getSessionUser(opts.headers) });
+}
+
+const isProduction = process.env.NODE_ENV === 'production';
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  isDev: !isProduction,
+  errorFormatter({ shape, error, ctx }) {
+    // Deliberately never reads `input`: it may hold a provider key.
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    const app = error.cause instanceof AppError ? error.cause : null;
+    return {
+      message: internal ? `Something went wrong (ref ${ctx?.reqId ?? 'n/a'})` : shape.message,
+      code: shape.code,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        reason: app?.reason ?? null,
+        details: app?.details ?? null,
+        zodError: error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const convertErrors = t.middleware(async ({ ctx, path, next }) => {
+  const res = await next();
+  if (res.ok) return res;
+  const mapped = toTRPCError(res.error);
+  if (mapped.code === 'INTERNAL_SERVER_ERROR') {
+    // Type and stack only (both pass through the scrubbing logger); never the input.
+    log.error({ ref: ctx.reqId, path, err: mapped.cause ?? mapped }, 'procedure failed');
+  }
+  throw mapped;
+});
+
+export const publicProcedure = t.procedure.use(convertErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  return next({ ctx: { user: ctx.user } });
+});
+
+/** Ids are opaque and short; anything else is rejected without echoing it. */
+export const ZId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+
+export const workspaceProcedure = authedProcedure
+  .input(z.object({ workspaceId: ZId }))
+  .use(async ({ ctx, input, next }) => {
+    const workspace = await getForMember(ctx.db, ctx.user.id, { workspaceId: input.workspaceId });
+    return next({ ctx: { workspace } });
+  });
+
+export const ownerProcedure = workspaceProcedure.use(({ ctx, next }) => {
+  if (ctx.workspace.role !== 'owner') {
+    throw new AppError('FORBIDDEN', 'Only the workspace owner can do this.', 'owner_required');
+  }
+  return next();
+});

@@ -1,0 +1,52 @@
+// Opens a Prisma client over the configured database: embedded PGlite under the data directory by
+// default, PostgreSQL when DATABASE_URL is a postgres:// URL. Same schema, same migrations.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '~/generated/prisma/client';
+
+export type Db = PrismaClient;
+
+export type DbTarget =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'pglite'; dataDir: string } // 'memory://' for tests
+  ;
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return !!url && /^postgres(ql)?:\/\//.test(url);
+}
+
+export function resolveDbTarget(env: { DATABASE_URL?: string; DATA_DIR: string }): DbTarget {
+  if (env.DATABASE_URL) return { kind: 'postgres', url: env.DATABASE_URL };
+  return { kind: 'pglite', dataDir: join(env.DATA_DIR, 'pglite') };
+}
+
+export type Opened = {
+  db: Db;
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+};
+
+export function openDatabase(target: DbTarget): Opened {
+  if (target.kind === 'postgres') {
+    // A bounded pool: the app is one process per instance; several instances share the server.
+    const adapterFactory = new PrismaPg({ connectionString: target.url, max: 10 });
+    const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
+    return { db, adapterFactory, close: () => db.$disconnect() };
+  }
+  if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
+  const pglite = new PGlite(target.dataDir);
+  const adapterFactory = new PrismaPGlite(pglite);
+  const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
+  return {
+    db,
+    adapterFactory,
+    close: async () => {
+      await db.$disconnect();
+      await pglite.close();
+    },
+  };
+}

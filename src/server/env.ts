@@ -1,0 +1,51 @@
+// The server's configuration: one zod schema over process.env, validated once with clear errors.
+// Provider keys under the SDKs' standard names (OPENAI_API_KEY …) are deliberately never read.
+import { z } from 'zod';
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+  .optional();
+
+const ServerEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Deployment mode, set by the operator. `next start` always runs with NODE_ENV=production, also on
+  // a laptop; only APP_ENV=production demands explicitly configured secrets instead of local files.
+  APP_ENV: z.enum(['local', 'production']).default('local'),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  DATABASE_URL: postgresUrl,
+  DATA_DIR: z.string().min(1).default('.data'),
+  APP_URL: z.url().optional(),
+  BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type ServerEnv = z.infer<typeof ServerEnv> & { APP_URL: string };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadServerEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
+  const empty = Object.fromEntries(Object.entries(source).filter(([, v]) => v === ''));
+  const parsed = ServerEnv.safeParse({ ...source, ...Object.fromEntries(Object.keys(empty).map((k) => [k, undefined])) });
+  if (!parsed.success) {
+    // Names and reasons only: values may be secrets.
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const missing: string[] = [];
+  if (env.APP_ENV === 'production') {
+    if (!env.BETTER_AUTH_SECRET) missing.push('BETTER_AUTH_SECRET: required when APP_ENV=production');
+    if (!env.APP_URL) missing.push('APP_URL: required when APP_ENV=production');
+  }
+  if (missing.length) throw new ConfigError(`Invalid configuration:\n  ${missing.join('\n  ')}`);
+  return { ...env, APP_URL: env.APP_URL ?? `http://localhost:${env.PORT}` };
+}
+
+let cached: ServerEnv | undefined;
+export function serverEnv(): ServerEnv {
+  cached ??= loadServerEnv();
+  return cached;
+}

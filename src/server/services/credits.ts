@@ -1,0 +1,199 @@
+// Workspace credits: an append-only ledger plus a balance. Every change is one transaction holding a
+// conditional balance UPDATE and its ledger row, so the balance never goes below zero whatever the
+// concurrency (under READ COMMITTED, PostgreSQL re-checks the WHERE of a blocked UPDATE after the
+// first writer commits) and sum(ledger) always equals the balance.
+import type { Db } from '~/server/db/connect';
+import { AppError, notFound } from '~/server/errors';
+import { newId } from '~/server/ids';
+import type { Prisma } from '~/generated/prisma/client';
+
+type Tx = Prisma.TransactionClient;
+
+/** A reservation not settled within this time is released by the sweeper (a crash mid-call). */
+export const DEFAULT_RESERVATION_TTL_MS = 15 * 60_000;
+
+function assertAmount(amount: number) {
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw new AppError('BAD_REQUEST', 'Credit amounts are positive whole numbers', 'invalid_amount');
+  }
+}
+
+export async function getBalance(db: Db | Tx, workspaceId: string): Promise<number> {
+  const ws = await db.workspace.findUnique({ where: { id: workspaceId }, select: { creditBalance: true } });
+  if (!ws) throw notFound('Workspace not found');
+  return ws.creditBalance;
+}
+
+/** Adds credits (plan grants, operator top-ups). Idempotent on `idempotencyKey`. */
+export async function grantInTx(
+  tx: Tx,
+  input: { workspaceId: string; amount: number; reason: string; idempotencyKey: string },
+): Promise<void> {
+  assertAmount(input.amount);
+  const existing = await tx.creditLedger.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+  if (existing) return;
+  await tx.workspace.update({
+    where: { id: input.workspaceId },
+    data: { creditBalance: { increment: input.amount } },
+  });
+  await tx.creditLedger.create({
+    data: {
+      id: newId(),
+      workspaceId: input.workspaceId,
+      amount: input.amount,
+      kind: 'grant',
+      reason: input.reason,
+      idempotencyKey: input.idempotencyKey,
+    },
+  });
+}
+
+export async function grant(db: Db, input: Parameters<typeof grantInTx>[1]): Promise<void> {
+  await db.$transaction((tx) => grantInTx(tx, input));
+}
+
+export type Reservation = { id: string; amount: number; balanceAfter: number };
+
+/**
+ * Holds `amount` credits before a call whose cost is not yet known. Refused (nothing changes) when
+ * the balance does not cover it; the error carries the balance and what was needed.
+ */
+export async function reserve(
+  db: Db,
+  input: { workspaceId: string; amount: number; purpose: string; ttlMs?: number; idempotencyKey?: string },
+): Promise<Reservation> {
+  assertAmount(input.amount);
+  const id = newId();
+  return db.$transaction(async (tx) => {
+    const debited = await tx.workspace.updateMany({
+      where: { id: input.workspaceId, creditBalance: { gte: input.amount } },
+      data: { creditBalance: { decrement: input.amount } },
+    });
+    if (debited.count !== 1) {
+      const ws = await tx.workspace.findUnique({
+        where: { id: input.workspaceId },
+        select: { creditBalance: true },
+      });
+      if (!ws) throw notFound('Workspace not found');
+      throw new AppError(
+        'PAYMENT_REQUIRED',
+        `Not enough credits: this needs ${input.amount} and the workspace has ${ws.creditBalance}.`,
+        'insufficient_credits',
+        { balance: ws.creditBalance, required: input.amount },
+      );
+    }
+    await tx.creditReservation.create({
+      data: {
+        id,
+        workspaceId: input.workspaceId,
+        amount: input.amount,
+        purpose: input.purpose,
+        expiresAt: new Date(Date.now() + (input.ttlMs ?? DEFAULT_RESERVATION_TTL_MS)),
+      },
+    });
+    await tx.creditLedger.create({
+      data: {
+        id: newId(),
+        workspaceId: input.workspaceId,
+        amount: -input.amount,
+        kind: 'reserve',
+        reason: input.purpose,
+        reservationId: id,
+        idempotencyKey: input.idempotencyKey ?? `reserve:${id}`,
+      },
+    });
+    const after = await tx.workspace.findUniqueOrThrow({
+      where: { id: input.workspaceId },
+      select: { creditBalance: true },
+    });
+    return { id, amount: input.amount, balanceAfter: after.creditBalance };
+  });
+}
+
+/** Marks a held reservation final; only the first of settle/release wins. Returns whether it did. */
+async function closeReservation(
+  tx: Tx,
+  reservationId: string,
+  workspaceId: string,
+  status: 'settled' | 'released',
+  charged: number | null,
+): Promise<{ amount: number } | null> {
+  const res = await tx.creditReservation.findFirst({
+    where: { id: reservationId, workspaceId },
+    select: { amount: true },
+  });
+  if (!res) throw notFound('Reservation not found');
+  const closed = await tx.creditReservation.updateMany({
+    where: { id: reservationId, workspaceId, status: 'held' },
+    data: { status, charged },
+  });
+  return closed.count === 1 ? res : null;
+}
+
+async function refund(tx: Tx, workspaceId: string, amount: number, kind: 'settle' | 'release', reservationId: string) {
+  if (amount > 0) {
+    await tx.workspace.update({ where: { id: workspaceId }, data: { creditBalance: { increment: amount } } });
+  }
+  await tx.creditLedger.create({
+    data: {
+      id: newId(),
+      workspaceId,
+      amount,
+      kind,
+      reason: kind === 'settle' ? 'unused part of the reservation' : 'reservation released',
+      reservationId,
+      idempotencyKey: `${kind}:${reservationId}`,
+    },
+  });
+}
+
+/**
+ * Settles a reservation at the actual cost. The charge never exceeds what was reserved (callers
+ * reserve the maximum a call can cost); the rest goes back to the balance. Idempotent.
+ */
+export async function settle(
+  db: Db,
+  input: { workspaceId: string; reservationId: string; actual: number },
+): Promise<{ charged: number; settled: boolean }> {
+  if (!Number.isSafeInteger(input.actual) || input.actual < 0) {
+    throw new AppError('BAD_REQUEST', 'Credit amounts are whole numbers', 'invalid_amount');
+  }
+  return db.$transaction(async (tx) => {
+    const res = await tx.creditReservation.findFirst({
+      where: { id: input.reservationId, workspaceId: input.workspaceId },
+      select: { amount: true },
+    });
+    const charged = Math.min(input.actual, res?.amount ?? 0);
+    const closed = await closeReservation(tx, input.reservationId, input.workspaceId, 'settled', charged);
+    if (!closed) return { charged: 0, settled: false };
+    await refund(tx, input.workspaceId, closed.amount - charged, 'settle', input.reservationId);
+    return { charged, settled: true };
+  });
+}
+
+/** Returns a held reservation in full (failure, cancel, crash). Idempotent. */
+export async function release(
+  db: Db,
+  input: { workspaceId: string; reservationId: string },
+): Promise<{ released: boolean }> {
+  return db.$transaction(async (tx) => {
+    const closed = await closeReservation(tx, input.reservationId, input.workspaceId, 'released', null);
+    if (!closed) return { released: false };
+    await refund(tx, input.workspaceId, closed.amount, 'release', input.reservationId);
+    return { released: true };
+  });
+}
+
+/** Releases reservations still held past their expiry (the process that held them died). */
+export async function releaseExpiredReservations(db: Db, now = new Date()): Promise<number> {
+  const expired = await db.creditReservation.findMany({
+    where: { status: 'held', expiresAt: { lt: now } },
+    select: { id: true, workspaceId: true },
+    take: 1000,
+  });
+  let count = 0;
+  for (const r of expired) {
+    if ((await release(db, { workspaceId: r.workspaceId, reservationId: r.id })).released) count++;
+  }
+  return count;
+}
