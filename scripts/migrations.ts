@@ -2,30 +2,12 @@
 //   create <name>  write prisma/migrations/<timestamp>_<name>/migration.sql from the schema diff
 //   apply          apply pending migrations to the configured database (DATABASE_URL or ./.data)
 //   check          fail when schema.prisma and the migrations disagree (drift check, part of npm test)
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { loadServerEnv } from '~/server/env';
 import { openDatabase, resolveDbTarget } from '~/server/db/connect';
-import {
-  MIGRATIONS_DIR,
-  SCHEMA_PATH,
-  applyMigrations,
-  diffMigrationsToSchema,
-  openSchemaEngine,
-  readMigrations,
-} from '~/server/db/schema-engine';
-
-async function scratchEngine(schema: string) {
-  return openSchemaEngine(new PrismaPGlite(await PGlite.create('memory://')), schema);
-}
-
-export async function checkDrift(schemaPath = SCHEMA_PATH, migrationsDir = MIGRATIONS_DIR): Promise<string> {
-  const schema = await readFile(schemaPath, 'utf8');
-  const engine = await scratchEngine(schema);
-  return diffMigrationsToSchema(engine, await readMigrations(migrationsDir), schema);
-}
+import { MIGRATIONS_DIR, applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
+import { checkDrift } from './lib/drift';
 
 async function create(name: string | undefined) {
   if (!name || !/^[a-z0-9_]+$/.test(name)) throw new Error('usage: create <name> (lowercase letters, digits, _)');

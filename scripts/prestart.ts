@@ -1,19 +1,25 @@
 // Runs before `next dev` / `next start`: validates the configuration (clear errors before the server
-// starts) and brings the embedded database up to date. PostgreSQL is migrated explicitly by the
-// operator (`npm run db:migrate:apply`), so several instances never race on it at start-up.
+// starts), brings the embedded database up to date and releases credit reservations left by a crash.
+// PostgreSQL is migrated explicitly by the operator (`npm run db:migrate:apply`), so several
+// instances never race on it at start-up.
 import { ConfigError, loadServerEnv } from '~/server/env';
 import { openDatabase, resolveDbTarget } from '~/server/db/connect';
 import { applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
+import { releaseExpiredReservations } from '~/server/services/credits';
 
 async function main() {
   const env = loadServerEnv();
   const target = resolveDbTarget(env);
-  if (target.kind !== 'pglite') return;
   const opened = openDatabase(target);
   try {
-    const engine = await openSchemaEngine(opened.adapterFactory);
-    const applied = await applyMigrations(engine, await readMigrations());
-    if (applied.length) console.log(`Embedded database migrated: ${applied.join(', ')}`);
+    if (target.kind === 'pglite') {
+      const engine = await openSchemaEngine(opened.adapterFactory);
+      const applied = await applyMigrations(engine, await readMigrations());
+      if (applied.length) console.log(`Embedded database migrated: ${applied.join(', ')}`);
+    }
+    // Credits held by a process that died (a crash mid-call) go back to their workspaces.
+    const released = await releaseExpiredReservations(opened.db);
+    if (released) console.log(`Released ${released} expired credit reservation(s).`);
   } finally {
     await opened.close();
   }

@@ -26,7 +26,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadServerEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
+export function loadServerEnv(source: Record<string, string | undefined> = process.env): ServerEnv {
   const empty = Object.fromEntries(Object.entries(source).filter(([, v]) => v === ''));
   const parsed = ServerEnv.safeParse({ ...source, ...Object.fromEntries(Object.keys(empty).map((k) => [k, undefined])) });
   if (!parsed.success) {

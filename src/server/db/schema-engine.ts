@@ -18,18 +18,29 @@ export const SCHEMA_PATH = join(PRISMA_DIR, 'schema.prisma');
 export const MIGRATIONS_DIR = join(PRISMA_DIR, 'migrations');
 const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
+type Glue = typeof import('@prisma/schema-engine-wasm') & { __wbg_set_wasm(w: unknown): void };
+
+// The wasm-bindgen glue is a module-level singleton: instantiate the WebAssembly once per process and
+// create every engine from it.
+let gluePromise: Promise<Glue> | undefined;
+function loadGlue(): Promise<Glue> {
+  gluePromise ??= (async () => {
+    const glueUrl = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const glue = (await import(glueUrl)) as Glue;
+    const bytes = await readFile(glueUrl.replace(/schema_engine_bg\.js$/, 'schema_engine_bg.wasm'));
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': glue as never });
+    glue.__wbg_set_wasm(instance.exports);
+    (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
+    return glue;
+  })();
+  return gluePromise;
+}
+
 export async function openSchemaEngine(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   schema?: string,
 ): Promise<SchemaEngine> {
-  const glueUrl = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
-  const glue = (await import(glueUrl)) as typeof import('@prisma/schema-engine-wasm') & {
-    __wbg_set_wasm(w: unknown): void;
-  };
-  const bytes = await readFile(glueUrl.replace(/schema_engine_bg\.js$/, 'schema_engine_bg.wasm'));
-  const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': glue as never });
-  glue.__wbg_set_wasm(instance.exports);
-  (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
+  const glue = await loadGlue();
   const datamodel = schema ?? (await readFile(SCHEMA_PATH, 'utf8'));
   return glue.SchemaEngine.new(
     { datamodels: [[SCHEMA_PATH, datamodel]] },

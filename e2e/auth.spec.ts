@@ -1,0 +1,126 @@
+import { expect, test } from '@playwright/test';
+import { newAccount, signIn, signOut, signUp, workspaceSlug } from './fixtures';
+
+test('sign up lands the new owner in a Free workspace with 250 credits; sign out and back in', async ({ page }) => {
+  const account = newAccount('Alice');
+  await signUp(page, account);
+  await expect(page.getByRole('heading', { name: 'Content Studio' })).toBeVisible();
+  await expect(page.getByTestId('plan')).toHaveText('Free plan');
+  await expect(page.getByTestId('credits')).toHaveText('250 credits');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Content Studio' })).toBeVisible();
+
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name.includes('session_token'));
+  expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+
+  await signOut(page);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/sign-in$/);
+
+  await signIn(page, account);
+  await expect(page).toHaveURL(/\/w\/[^/]+\/studio$/);
+  await expect(page.getByTestId('credits')).toHaveText('250 credits');
+});
+
+test('a wrong password is refused with a clear message', async ({ page }) => {
+  const account = newAccount('Bob');
+  await signUp(page, account);
+  await signOut(page);
+  await signIn(page, { email: account.email, password: 'not-the-password' });
+  await expect(page.getByRole('alert').filter({ hasText: 'Wrong' })).toHaveText('Wrong email or password.');
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test('a user switches between their workspaces', async ({ page }) => {
+  await signUp(page, newAccount('Carol'));
+  const first = workspaceSlug(page);
+  await page.getByLabel('Workspace').selectOption({ label: '+ New workspace…' });
+  await expect(page).toHaveURL(/\/new-workspace$/);
+  await page.getByLabel('Workspace name').fill('Carol Labs');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page).toHaveURL(/\/w\/carol-labs-[0-9a-f]+\/studio$/);
+  await expect(page.getByLabel('Workspace')).toHaveValue(workspaceSlug(page));
+
+  await page.getByLabel('Workspace').selectOption({ value: first });
+  await expect(page).toHaveURL(new RegExp(`/w/${first}/studio$`));
+  await expect(page.getByLabel('Workspace')).toHaveValue(first);
+});
+
+test('settings show the Models page with API Keys and Models tabs, usable by keyboard', async ({ page }) => {
+  await signUp(page, newAccount('Dana'));
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await expect(page).toHaveURL(/\/settings\/models$/);
+  const apiKeys = page.getByRole('tab', { name: 'API Keys' });
+  await expect(apiKeys).toHaveAttribute('aria-selected', 'true');
+  await apiKeys.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Models' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel', { name: 'Models' })).toBeVisible();
+});
+
+test('a member cannot reach owner-only procedures, and outsiders get 404', async ({ page, browser }) => {
+  const owner = newAccount('Owen');
+  const member = newAccount('Mona');
+  const outsider = newAccount('Otto');
+
+  // The member and outsider need accounts before they can be added.
+  for (const acc of [member, outsider]) {
+    const ctx = await browser.newContext();
+    await signUp(await ctx.newPage(), acc);
+    await ctx.close();
+  }
+
+  await signUp(page, owner);
+  const slug = workspaceSlug(page);
+  await page.goto(`/w/${slug}/settings/members`);
+  await page.getByLabel('Member email').fill(member.email);
+  await page.getByRole('button', { name: 'Add member' }).click();
+  await expect(page.getByRole('list', { name: 'Workspace members' })).toContainText(member.email);
+  const workspaceId = await page.evaluate(async () => {
+    const r = await fetch('/api/trpc/workspace.list');
+    const body = (await r.json()) as { result: { data: { json: { id: string; role: string }[] } } };
+    return body.result.data.json.find((w) => w.role === 'owner')!.id;
+  });
+
+  const memberCtx = await browser.newContext();
+  const mp = await memberCtx.newPage();
+  await signIn(mp, member);
+  await expect(mp).toHaveURL(/\/studio$/);
+  await mp.goto(`/w/${slug}/settings/members`);
+  await expect(mp.getByRole('list', { name: 'Workspace members' })).toContainText(owner.email);
+  await expect(mp.getByRole('button', { name: 'Add member' })).toHaveCount(0);
+  await expect(mp.getByRole('button', { name: /^Remove/ })).toHaveCount(0);
+  const res = await mp.request.post('/api/trpc/workspace.addMember', {
+    headers: { 'content-type': 'application/json', origin: new URL(mp.url()).origin },
+    data: { json: { workspaceId, email: outsider.email } },
+  });
+  expect(res.status()).toBe(403);
+  expect((await res.json()).error.json.data.code).toBe('FORBIDDEN');
+  await memberCtx.close();
+
+  const outCtx = await browser.newContext();
+  const op = await outCtx.newPage();
+  await signIn(op, outsider);
+  await expect(op).toHaveURL(/\/studio$/);
+  const notFound = await op.goto(`/w/${slug}/studio`);
+  expect(notFound?.status()).toBe(404);
+  const api = await op.request.get(`/api/trpc/workspace.get?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId } }))}`);
+  expect(api.status()).toBe(404);
+  await outCtx.close();
+});
+
+test('cookie-authenticated mutations from another site are refused', async ({ page }) => {
+  await signUp(page, newAccount('Csrf'));
+  const res = await page.request.post('/api/trpc/workspace.create', {
+    headers: { 'content-type': 'application/json', origin: 'https://evil.test' },
+    data: { json: { name: 'Pwned' } },
+  });
+  expect(res.status()).toBe(403);
+  const form = await page.request.post('/api/trpc/workspace.create', {
+    headers: { 'content-type': 'text/plain' },
+    data: JSON.stringify({ json: { name: 'Pwned' } }),
+  });
+  expect(form.status()).toBe(415);
+  await page.reload();
+  await expect(page.getByLabel('Workspace').locator('option', { hasText: 'Pwned' })).toHaveCount(0);
+});

@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { type Page, expect } from '@playwright/test';
+
+export type Account = { name: string; email: string; password: string };
+
+export function newAccount(name = 'Owner'): Account {
+  const id = randomBytes(4).toString('hex');
+  return { name, email: `${name.toLowerCase()}-${id}@example.test`, password: `pw-${randomBytes(6).toString('hex')}` };
+}
+
+export async function signUp(page: Page, account: Account) {
+  await page.goto('/sign-up');
+  await page.getByLabel('Name').fill(account.name);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL(/\/w\/[^/]+\/studio$/);
+}
+
+export async function signIn(page: Page, account: Pick<Account, 'email' | 'password'>) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+}
+
+export function workspaceSlug(page: Page): string {
+  const m = /\/w\/([^/]+)\//.exec(new URL(page.url()).pathname);
+  if (!m?.[1]) throw new Error(`not on a workspace page: ${page.url()}`);
+  return m[1];
+}

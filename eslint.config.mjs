@@ -1,0 +1,33 @@
+import nextVitals from 'eslint-config-next/core-web-vitals';
+import nextTs from 'eslint-config-next/typescript';
+
+const config = [
+  ...nextVitals,
+  ...nextTs,
+  {
+    ignores: ['.next/**', 'node_modules/**', 'src/generated/**', '.data*/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts'],
+  },
+  {
+    rules: {
+      // Logs go through the scrubbing logger (src/server/log.ts); CLI scripts print to the console.
+      'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['scripts/**', 'e2e/**', 'tests/**', '*.config.*'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    // Client code must never import server modules (decryption, provider calls, the database).
+    files: ['src/components/**', 'src/lib/**', 'src/trpc/react.tsx', 'src/trpc/query-client.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['~/server/*'], allowTypeImports: true, message: 'Server modules stay on the server.' }] },
+      ],
+    },
+  },
+];
+
+export default config;

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { defineConfig, devices } from '@playwright/test';
+
+// Debian's Chromium where present (browser downloads are impossible offline); Playwright's own otherwise.
+const executablePath =
+  process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
+export const E2E_DATA_DIR = '.data-e2e';
+const baseURL = `http://localhost:${E2E_PORT}`;
+
+export default defineConfig({
+  testDir: './e2e',
+  fullyParallel: false,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? [['list']] : [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    },
+  },
+  projects: [
+    { name: 'desktop', use: { ...devices['Desktop Chrome'], channel: undefined } },
+  ],
+  webServer: {
+    command: `rm -rf ${E2E_DATA_DIR} && npm run build && npm start`,
+    url: `${baseURL}/sign-in`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      PORT: String(E2E_PORT),
+      DATA_DIR: E2E_DATA_DIR,
+      APP_URL: baseURL,
+      DATABASE_URL: '',
+      AUTH_SIGN_IN_RATE_LIMIT: '1000',
+      LOG_LEVEL: 'info',
+      // Canaries in the SDKs' standard variable names: the app must never read them.
+      OPENAI_API_KEY: 'sk-canary-std-env-openai-0000000000000000',
+      ANTHROPIC_API_KEY: 'sk-ant-canary-std-env-anthropic-000000000',
+      GOOGLE_API_KEY: 'AIzaCanaryStdEnvGoogle00000000000000000',
+      XAI_API_KEY: 'xai-canary-std-env-xai-000000000000000000',
+      MISTRAL_API_KEY: 'CanaryStdEnvMistral0000000000000',
+    },
+  },
+});

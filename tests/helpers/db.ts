@@ -1,0 +1,81 @@
+// A fresh, migrated database per test file: in-memory PGlite by default; a new PostgreSQL database
+// when TEST_DATABASE_URL is set (so locking and concurrency are proven on the real server).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type Db, openDatabase } from '~/server/db/connect';
+import { applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
+
+export type TestDb = { db: Db; kind: 'pglite' | 'postgres'; url?: string; close(): Promise<void> };
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+
+async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: baseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_URL ? 'postgres' : 'pglite'): Promise<TestDb> {
+  if (kind === 'postgres') {
+    if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set');
+    const created = await createPostgresDatabase(TEST_DATABASE_URL);
+    const opened = openDatabase({ kind: 'postgres', url: created.url });
+    await applyMigrations(await openSchemaEngine(opened.adapterFactory), await readMigrations());
+    return {
+      db: opened.db,
+      kind,
+      url: created.url,
+      async close() {
+        await opened.close();
+        await created.drop();
+      },
+    };
+  }
+  const opened = openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  await applyMigrations(await openSchemaEngine(opened.adapterFactory), await readMigrations());
+  return { db: opened.db, kind, close: opened.close };
+}
+
+export const DB_KINDS: ('pglite' | 'postgres')[] = ['pglite', 'postgres'];
+
+/**
+ * Runs a suite once per available database (PGlite always, PostgreSQL when TEST_DATABASE_URL is set),
+ * each with its own fresh, migrated database.
+ */
+export function describeEachDb(name: string, body: (get: () => TestDb) => void) {
+  // Imported lazily so this module also works outside vitest (scripts).
+  return import('vitest').then(({ describe, beforeAll, afterAll }) => {
+    for (const kind of DB_KINDS) {
+      if (kind === 'postgres' && !TEST_DATABASE_URL) {
+        describe.skip(`${name} [postgres: skipped, TEST_DATABASE_URL is not set]`, () => body(() => {
+          throw new Error('skipped');
+        }));
+        continue;
+      }
+      describe(`${name} [${kind}]`, () => {
+        let t: TestDb | undefined;
+        beforeAll(async () => {
+          t = await createTestDb(kind);
+        });
+        afterAll(async () => t?.close());
+        body(() => {
+          if (!t) throw new Error('database not ready');
+          return t;
+        });
+      });
+    }
+  });
+}

@@ -1,0 +1,111 @@
+import { expect, it } from 'vitest';
+import { setPlan } from '~/server/services/workspaces';
+import { describeEachDb } from '../helpers/db';
+import { callerFor, createUser } from '../helpers/fixtures';
+
+await describeEachDb('workspaces', (getDb) => {
+  const t = { get db() { return getDb().db; } };
+  it('gives a new user an owned workspace on the Free plan with 250 credits', async () => {
+    const u = await createUser(t.db, 'Owner');
+    const list = await callerFor(t.db, u).workspace.list();
+    expect(list).toEqual([expect.objectContaining({ role: 'owner', plan: 'free', creditBalance: 250 })]);
+    const ledger = await t.db.creditLedger.findMany({ where: { workspaceId: u.workspace.id } });
+    expect(ledger.map((l) => [l.kind, l.amount])).toEqual([['grant', 250]]);
+  });
+
+  it('refuses signed-out callers', async () => {
+    await expect(callerFor(t.db, null).workspace.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const u = await createUser(t.db, 'Someone');
+    await expect(callerFor(t.db, null).workspace.get({ workspaceId: u.workspace.id })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+  });
+
+  it('answers NOT_FOUND, never data, for another workspace id', async () => {
+    const a = await createUser(t.db, 'Alice');
+    const b = await createUser(t.db, 'Bob');
+    const asAlice = callerFor(t.db, a);
+    await expect(asAlice.workspace.get({ workspaceId: b.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(asAlice.workspace.members({ workspaceId: b.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      asAlice.workspace.addMember({ workspaceId: b.workspace.id, email: a.email }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(asAlice.workspace.get({ workspaceId: 'does-not-exist' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await t.db.membership.count({ where: { workspaceId: b.workspace.id } })).toBe(1);
+  });
+
+  it('rejects malformed workspace ids without echoing them', async () => {
+    const a = await createUser(t.db, 'Eve');
+    const hostile = 'x'.repeat(5000) + '"; DROP TABLE workspace; --';
+    const err = await callerFor(t.db, a).workspace.get({ workspaceId: hostile }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(JSON.stringify(err)).not.toContain('DROP TABLE');
+  });
+
+  it('lets the owner add an existing user as a member and remove them', async () => {
+    const owner = await createUser(t.db, 'Olivia');
+    const other = await createUser(t.db, 'Max');
+    const asOwner = callerFor(t.db, owner);
+    const added = await asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: other.email.toUpperCase() });
+    expect(added).toMatchObject({ userId: other.id, role: 'member' });
+    await expect(
+      asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: other.email }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+
+    // The member now belongs to two workspaces and can read the shared one.
+    const asMember = callerFor(t.db, other);
+    expect((await asMember.workspace.list()).map((w) => w.role).sort()).toEqual(['member', 'owner']);
+    expect(await asMember.workspace.get({ workspaceId: owner.workspace.id })).toMatchObject({ role: 'member' });
+
+    await asOwner.workspace.removeMember({ workspaceId: owner.workspace.id, userId: other.id });
+    await expect(asMember.workspace.get({ workspaceId: owner.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('keeps owner-only procedures away from members', async () => {
+    const owner = await createUser(t.db, 'Olga');
+    const member = await createUser(t.db, 'Mia');
+    const third = await createUser(t.db, 'Tom');
+    await callerFor(t.db, owner).workspace.addMember({ workspaceId: owner.workspace.id, email: member.email });
+    const asMember = callerFor(t.db, member);
+    await expect(
+      asMember.workspace.addMember({ workspaceId: owner.workspace.id, email: third.email }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      asMember.workspace.removeMember({ workspaceId: owner.workspace.id, userId: owner.id }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await t.db.membership.count({ where: { workspaceId: owner.workspace.id } })).toBe(2);
+  });
+
+  it('never removes the owner and reports unknown people clearly', async () => {
+    const owner = await createUser(t.db, 'Oscar');
+    const asOwner = callerFor(t.db, owner);
+    await expect(
+      asOwner.workspace.removeMember({ workspaceId: owner.workspace.id, userId: owner.id }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: 'nobody@example.test' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('sign up') });
+  });
+
+  it('creates further workspaces owned by the caller', async () => {
+    const u = await createUser(t.db, 'Multi');
+    const ws = await callerFor(t.db, u).workspace.create({ name: 'Second' });
+    expect(ws).toMatchObject({ name: 'Second', plan: 'free', creditBalance: 250 });
+    expect(await callerFor(t.db, u).workspace.list()).toHaveLength(2);
+    await expect(callerFor(t.db, u).workspace.create({ name: '   ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('changes plans and grants the monthly credits once per plan and month', async () => {
+    const u = await createUser(t.db, 'Planner');
+    const now = new Date('2026-11-15T00:00:00Z');
+    const first = await setPlan(t.db, { slug: u.workspace.slug, plan: 'pro', now });
+    expect(first).toMatchObject({ granted: 2000, workspace: { plan: 'pro', creditBalance: 2250 } });
+    const again = await setPlan(t.db, { slug: u.workspace.slug, plan: 'pro', now });
+    expect(again).toMatchObject({ granted: 0, workspace: { creditBalance: 2250 } });
+    const nextMonth = await setPlan(t.db, { slug: u.workspace.slug, plan: 'pro', now: new Date('2026-12-01T00:00:00Z') });
+    expect(nextMonth.workspace.creditBalance).toBe(4250);
+    await expect(setPlan(t.db, { slug: 'no-such-workspace', plan: 'pro' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(setPlan(t.db, { slug: u.workspace.slug, plan: 'gold' as never })).rejects.toThrow();
+    expect((await t.db.workspace.findUniqueOrThrow({ where: { id: u.workspace.id } })).plan).toBe('pro');
+  });
+});

@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '~': fileURLToPath(new URL('./src', import.meta.url)),
+      'server-only': fileURLToPath(new URL('./tests/helpers/server-only-stub.ts', import.meta.url)),
+    },
+  },
+  test: {
+    environment: 'node',
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Canaries in the SDKs' standard variable names: the app must never read them.
+    env: {
+      LOG_LEVEL: 'silent',
+      OPENAI_API_KEY: 'sk-canary-std-env-openai-0000000000000000',
+      ANTHROPIC_API_KEY: 'sk-ant-canary-std-env-anthropic-000000000',
+      GOOGLE_API_KEY: 'AIzaCanaryStdEnvGoogle00000000000000000',
+      GOOGLE_GENERATIVE_AI_API_KEY: 'AIzaCanaryStdEnvGoogleGen000000000000000',
+      XAI_API_KEY: 'xai-canary-std-env-xai-000000000000000000',
+      MISTRAL_API_KEY: 'CanaryStdEnvMistral0000000000000',
+    },
+  },
+});
