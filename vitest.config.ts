@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -11,12 +13,15 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/helpers/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
     // Canaries in the SDKs' standard variable names: the app must never read them.
     env: {
       LOG_LEVEL: 'silent',
+      // Local secrets (master key file, fingerprint key) for the test run, outside the repository.
+      DATA_DIR: join(tmpdir(), `byok-vitest-${process.pid}`),
       OPENAI_API_KEY: 'sk-canary-std-env-openai-0000000000000000',
       ANTHROPIC_API_KEY: 'sk-ant-canary-std-env-anthropic-000000000',
       GOOGLE_API_KEY: 'AIzaCanaryStdEnvGoogle00000000000000000',

@@ -17,6 +17,12 @@ const ServerEnv = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   APP_URL: z.url().optional(),
   BETTER_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  // Provider base URLs, each with its version path (tests and the demo point them at the fakes).
+  ANTHROPIC_BASE_URL: z.url().optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  GOOGLE_BASE_URL: z.url().optional(),
+  XAI_BASE_URL: z.url().optional(),
+  MISTRAL_BASE_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -83,3 +83,17 @@ export const ownerProcedure = workspaceProcedure.use(({ ctx, next }) => {
   }
   return next();
 });
+
+/** Key writes: the plan gate (PRODUCT.md K4) runs first, then the owner check (K3), before any input is read. */
+export const byokOwnerProcedure = workspaceProcedure
+  .use(async ({ ctx, next }) => {
+    const { assertByokPlan } = await import('~/server/services/keys');
+    assertByokPlan(ctx.workspace.plan);
+    return next();
+  })
+  .use(({ ctx, next }) => {
+    if (ctx.workspace.role !== 'owner') {
+      throw new AppError('FORBIDDEN', 'Only the workspace owner can manage API keys.', 'owner_required');
+    }
+    return next();
+  });

@@ -1,0 +1,42 @@
+// Shared, browser-safe shapes for key management: inputs (zod) and the DTO every key response uses.
+import { z } from 'zod';
+import { ZKeyOutcome, ZProviderId } from '~/lib/providers';
+
+export const ZKeyLabel = z
+  .string()
+  .trim()
+  .min(1, 'Enter a label')
+  .max(40, 'Use at most 40 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores');
+
+// The key itself: bounded here, shape-checked by the service. Never echoed in any message.
+export const ZApiKeyInput = z.string().min(1, 'Paste the API key').max(512, 'That is too long to be an API key');
+
+export const ZKeyStatus = z.enum(['active', 'failing', 'needs_reentry']);
+
+export const ZKeyDto = z.object({
+  id: z.string(),
+  provider: ZProviderId,
+  label: z.string(),
+  maskedHint: z.string(),
+  status: ZKeyStatus,
+  lastOutcome: ZKeyOutcome.nullable(),
+  lastValidatedAt: z.date().nullable(),
+  lastUsedAt: z.date().nullable(),
+  modelsRefreshedAt: z.date().nullable(),
+  modelCount: z.number().int(),
+  createdAt: z.date(),
+  createdBy: z.string(),
+});
+export type KeyDto = z.infer<typeof ZKeyDto>;
+
+export const ZAuditEventDto = z.object({
+  id: z.string(),
+  operation: z.string(),
+  provider: z.string().nullable(),
+  label: z.string().nullable(),
+  outcome: z.string().nullable(),
+  actor: z.string(),
+  createdAt: z.date(),
+});
+export type AuditEventDto = z.infer<typeof ZAuditEventDto>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/keys';
+import { ZKeyOutcome, ZProviderId } from '~/lib/providers';
+import { byokOwnerProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure, ZId } from '~/server/api/trpc';
+import { listAudit } from '~/server/services/audit';
+import * as keys from '~/server/services/keys';
+
+const ZKeyWrite = z.object({ key: ZKeyDto, warnings: z.array(z.string()) });
+
+export const keysRouter = createTRPCRouter({
+  // Members see the masked table; listing never decrypts.
+  list: workspaceProcedure.output(z.array(ZKeyDto)).query(({ ctx }) => keys.listKeys(ctx.db, ctx.workspace.id)),
+
+  create: byokOwnerProcedure
+    .input(z.object({ provider: ZProviderId, label: ZKeyLabel, apiKey: ZApiKeyInput }))
+    .output(ZKeyWrite)
+    .mutation(({ ctx, input }) =>
+      keys.addKey(ctx.db, ctx.user, ctx.workspace, { provider: input.provider, label: input.label, apiKey: input.apiKey }),
+    ),
+
+  replace: byokOwnerProcedure
+    .input(z.object({ keyId: ZId, apiKey: ZApiKeyInput }))
+    .output(ZKeyWrite)
+    .mutation(({ ctx, input }) => keys.replaceKey(ctx.db, ctx.user, ctx.workspace, { keyId: input.keyId, apiKey: input.apiKey })),
+
+  verify: ownerProcedure
+    .input(z.object({ keyId: ZId }))
+    .output(z.object({ key: ZKeyDto, outcome: ZKeyOutcome, message: z.string() }))
+    .mutation(({ ctx, input }) => keys.verifyKey(ctx.db, ctx.user, ctx.workspace, { keyId: input.keyId })),
+
+  remove: ownerProcedure
+    .input(z.object({ keyId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(({ ctx, input }) => keys.removeKey(ctx.db, ctx.user, ctx.workspace, { keyId: input.keyId })),
+
+  audit: ownerProcedure.output(z.array(ZAuditEventDto)).query(({ ctx }) => listAudit(ctx.db, ctx.workspace.id)),
+});

@@ -1,0 +1,305 @@
+// Provider key management (PRODUCT.md K1–K9). Adding a key runs, in this order: plan gate → owner
+// check → input and shape check → probe rate limit → probe → one transaction that seals the key and
+// stores it with its discovered models and an audit row. Nothing is written before the probe passes,
+// and no response, error or audit row ever carries the key.
+import type { Prisma } from '~/generated/prisma/client';
+import { type KeyDto, ZKeyLabel } from '~/lib/keys';
+import { BYOK_PLAN_NAMES, PLANS, parsePlan } from '~/lib/plans';
+import { type KeyOutcome, type ProviderId, outcomeMessage } from '~/lib/providers';
+import type { Db } from '~/server/db/connect';
+import { AppError, notFound } from '~/server/errors';
+import { newId } from '~/server/ids';
+import type { DiscoveredModel } from '~/server/providers/adapters';
+import { checkKeyFormat } from '~/server/providers/format-check';
+import { type ProbeResult, probeKey } from '~/server/providers/probe';
+import { writeAudit } from '~/server/services/audit';
+import { takeProbeSlot } from '~/server/services/probe-limit';
+import type { MembershipDto } from '~/server/services/workspaces';
+import { decryptProviderKey } from '~/server/vault/decrypt';
+import { sealProviderKey } from '~/server/vault/envelope';
+import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
+import { maskKey } from '~/server/vault/mask';
+
+type Tx = Prisma.TransactionClient;
+export type Actor = { id: string };
+
+/** The only columns of a key row that ever leave this module: no nonce, ciphertext, tag or fingerprint. */
+export const keyDtoSelect = {
+  id: true,
+  provider: true,
+  label: true,
+  maskedHint: true,
+  status: true,
+  lastOutcome: true,
+  lastValidatedAt: true,
+  lastUsedAt: true,
+  modelsRefreshedAt: true,
+  createdAt: true,
+  createdBy: { select: { name: true } },
+  _count: { select: { models: { where: { available: true } } } },
+} satisfies Prisma.ProviderKeySelect;
+
+type KeyRow = Prisma.ProviderKeyGetPayload<{ select: typeof keyDtoSelect }>;
+
+function toDto(r: KeyRow): KeyDto {
+  return {
+    id: r.id,
+    provider: r.provider as ProviderId,
+    label: r.label,
+    maskedHint: r.maskedHint,
+    status: r.status as KeyDto['status'],
+    lastOutcome: (r.lastOutcome as KeyOutcome | null) ?? null,
+    lastValidatedAt: r.lastValidatedAt,
+    lastUsedAt: r.lastUsedAt,
+    modelsRefreshedAt: r.modelsRefreshedAt,
+    modelCount: r._count.models,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy.name,
+  };
+}
+
+export async function listKeys(db: Db, workspaceId: string): Promise<KeyDto[]> {
+  const rows = await db.providerKey.findMany({
+    where: { workspaceId },
+    select: keyDtoSelect,
+    orderBy: [{ provider: 'asc' }, { createdAt: 'asc' }],
+  });
+  return rows.map(toDto);
+}
+
+async function getKeyDto(db: Db | Tx, workspaceId: string, keyId: string): Promise<KeyDto> {
+  const row = await db.providerKey.findFirst({ where: { id: keyId, workspaceId }, select: keyDtoSelect });
+  if (!row) throw notFound('Key not found');
+  return toDto(row);
+}
+
+// ---- gates ----
+
+export function assertByokPlan(plan: string): void {
+  const p = parsePlan(plan);
+  if (!PLANS[p].byok) {
+    throw new AppError(
+      'FORBIDDEN',
+      `Bring-your-own-key is available on the ${BYOK_PLAN_NAMES.join(', ')} plans. This workspace is on ${PLANS[p].name}.`,
+      'plan_required',
+      { plans: BYOK_PLAN_NAMES },
+    );
+  }
+}
+
+export function assertOwner(ws: Pick<MembershipDto, 'role'>): void {
+  if (ws.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the workspace owner can manage API keys.', 'owner_required');
+}
+
+function parseLabel(label: string): string {
+  const r = ZKeyLabel.safeParse(label);
+  if (!r.success) throw new AppError('BAD_REQUEST', r.error.issues[0]?.message ?? 'Invalid label', 'invalid_label');
+  return r.data;
+}
+
+function checkedKey(provider: ProviderId, apiKey: string): { key: string; warnings: string[] } {
+  const f = checkKeyFormat(provider, apiKey);
+  if (!f.ok) throw new AppError('BAD_REQUEST', f.message, 'malformed_key', { outcome: 'malformed_key' });
+  return { key: f.key, warnings: f.warnings };
+}
+
+function probeFailure(provider: ProviderId, r: Exclude<ProbeResult, { outcome: 'valid' }>): AppError {
+  const transient = r.outcome === 'rate_limited' || r.outcome === 'provider_unavailable';
+  return new AppError(
+    transient ? 'SERVICE_UNAVAILABLE' : 'UNPROCESSABLE_CONTENT',
+    outcomeMessage(r.outcome, provider, r.retryAfterSeconds),
+    r.outcome,
+    { outcome: r.outcome, retryAfterSeconds: r.retryAfterSeconds },
+  );
+}
+
+async function storeModels(tx: Tx, keyId: string, models: DiscoveredModel[], now: Date): Promise<void> {
+  // Upsert what the provider listed; flag (do not silently keep) what disappeared.
+  for (const m of models) {
+    await tx.discoveredModel.upsert({
+      where: { keyId_modelId: { keyId, modelId: m.id } },
+      create: { keyId, modelId: m.id, displayName: m.displayName, contextWindow: m.contextWindow, refreshedAt: now },
+      update: { displayName: m.displayName, contextWindow: m.contextWindow, available: true, refreshedAt: now },
+    });
+  }
+  await tx.discoveredModel.updateMany({
+    where: { keyId, modelId: { notIn: models.map((m) => m.id) } },
+    data: { available: false, refreshedAt: now },
+  });
+}
+
+// ---- operations ----
+
+export type AddKeyInput = { provider: ProviderId; label: string; apiKey: string };
+
+export async function addKey(
+  db: Db,
+  actor: Actor,
+  ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
+  input: AddKeyInput,
+): Promise<{ key: KeyDto; warnings: string[] }> {
+  assertByokPlan(ws.plan);
+  assertOwner(ws);
+  const label = parseLabel(input.label);
+  const { key, warnings } = checkedKey(input.provider, input.apiKey);
+  const taken = await db.providerKey.findFirst({
+    where: { workspaceId: ws.id, provider: input.provider, label },
+    select: { id: true },
+  });
+  if (taken) throw labelTaken(label);
+  await takeProbeSlot(db, ws.id, actor.id);
+
+  const probe = await probeKey(input.provider, key);
+  const audit = { workspaceId: ws.id, actorId: actor.id, provider: input.provider, label } as const;
+  if (probe.outcome !== 'valid') {
+    await writeAudit(db, { ...audit, operation: 'key.create', keyId: null, outcome: probe.outcome });
+    throw probeFailure(input.provider, probe);
+  }
+
+  const id = newId();
+  const now = new Date();
+  await db.$transaction(async (tx) => {
+    // The plan may have changed while the probe ran: check it again where it counts.
+    const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
+    assertByokPlan(current.plan);
+    const sealed = await sealProviderKey(tx, { workspaceId: ws.id, provider: input.provider, keyId: id }, key);
+    await tx.providerKey.create({
+      data: {
+        id,
+        workspaceId: ws.id,
+        provider: input.provider,
+        label,
+        maskedHint: maskKey(key),
+        fingerprint: keyFingerprint(key),
+        fpVersion: FINGERPRINT_VERSION,
+        ...sealed,
+        status: 'active',
+        lastOutcome: 'valid',
+        lastValidatedAt: now,
+        modelsRefreshedAt: now,
+        createdById: actor.id,
+      },
+    });
+    await tx.discoveredModel.createMany({
+      data: probe.models.map((m) => ({ keyId: id, modelId: m.id, displayName: m.displayName, contextWindow: m.contextWindow, refreshedAt: now })),
+      skipDuplicates: true,
+    });
+    await writeAudit(tx, { ...audit, operation: 'key.create', keyId: id, outcome: 'valid' });
+  }).catch((e: unknown) => {
+    if ((e as { code?: string }).code === 'P2002') throw labelTaken(label);
+    throw e;
+  });
+  return { key: await getKeyDto(db, ws.id, id), warnings };
+}
+
+function labelTaken(label: string) {
+  return new AppError('CONFLICT', `This provider already has a key labelled "${label}". Choose another label, or replace that key.`, 'label_taken');
+}
+
+async function ownedKey(db: Db, workspaceId: string, keyId: string) {
+  const row = await db.providerKey.findFirst({
+    where: { id: keyId, workspaceId },
+    select: { id: true, provider: true, label: true },
+  });
+  if (!row) throw notFound('Key not found');
+  return { ...row, provider: row.provider as ProviderId };
+}
+
+/** A new key under an existing label, probed first and swapped atomically. */
+export async function replaceKey(
+  db: Db,
+  actor: Actor,
+  ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
+  input: { keyId: string; apiKey: string },
+): Promise<{ key: KeyDto; warnings: string[] }> {
+  assertByokPlan(ws.plan);
+  assertOwner(ws);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  const { key, warnings } = checkedKey(row.provider, input.apiKey);
+  await takeProbeSlot(db, ws.id, actor.id);
+  const probe = await probeKey(row.provider, key);
+  const audit = { workspaceId: ws.id, actorId: actor.id, provider: row.provider, label: row.label, keyId: row.id } as const;
+  if (probe.outcome !== 'valid') {
+    await writeAudit(db, { ...audit, operation: 'key.replace', outcome: probe.outcome });
+    throw probeFailure(row.provider, probe);
+  }
+  const now = new Date();
+  await db.$transaction(async (tx) => {
+    const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
+    assertByokPlan(current.plan);
+    const sealed = await sealProviderKey(tx, { workspaceId: ws.id, provider: row.provider, keyId: row.id }, key);
+    const updated = await tx.providerKey.updateMany({
+      where: { id: row.id, workspaceId: ws.id },
+      data: {
+        ...sealed,
+        maskedHint: maskKey(key),
+        fingerprint: keyFingerprint(key),
+        fpVersion: FINGERPRINT_VERSION,
+        status: 'active',
+        lastOutcome: 'valid',
+        lastValidatedAt: now,
+        modelsRefreshedAt: now,
+      },
+    });
+    if (updated.count !== 1) throw notFound('Key not found');
+    await storeModels(tx, row.id, probe.models, now);
+    await writeAudit(tx, { ...audit, operation: 'key.replace', outcome: 'valid' });
+  });
+  return { key: await getKeyDto(db, ws.id, row.id), warnings };
+}
+
+/** Re-probes a stored key: a rejected key is marked failing; a working one refreshes its models. */
+export async function verifyKey(
+  db: Db,
+  actor: Actor,
+  ws: Pick<MembershipDto, 'id' | 'role'>,
+  input: { keyId: string },
+): Promise<{ key: KeyDto; outcome: KeyOutcome; message: string }> {
+  assertOwner(ws);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  await takeProbeSlot(db, ws.id, actor.id);
+  const plaintext = await decryptProviderKey(db, { workspaceId: ws.id, keyId: row.id, actorId: actor.id });
+  const probe = await probeKey(row.provider, plaintext);
+  const now = new Date();
+  const transient = probe.outcome === 'rate_limited' || probe.outcome === 'provider_unavailable';
+  await db.$transaction(async (tx) => {
+    await tx.providerKey.updateMany({
+      where: { id: row.id, workspaceId: ws.id },
+      data: {
+        lastOutcome: probe.outcome,
+        ...(transient ? {} : { lastValidatedAt: now, status: probe.outcome === 'valid' ? 'active' : 'failing' }),
+        ...(probe.outcome === 'valid' ? { modelsRefreshedAt: now } : {}),
+      },
+    });
+    if (probe.outcome === 'valid') await storeModels(tx, row.id, probe.models, now);
+    await writeAudit(tx, {
+      workspaceId: ws.id, actorId: actor.id, keyId: row.id, provider: row.provider, label: row.label,
+      operation: 'key.verify', outcome: probe.outcome,
+    });
+  });
+  return {
+    key: await getKeyDto(db, ws.id, row.id),
+    outcome: probe.outcome,
+    message: outcomeMessage(probe.outcome, row.provider, probe.outcome === 'valid' ? null : probe.retryAfterSeconds),
+  };
+}
+
+/** Deletes the key (ciphertext included) at once, with its audit row, in one transaction. */
+export async function removeKey(
+  db: Db,
+  actor: Actor,
+  ws: Pick<MembershipDto, 'id' | 'role'>,
+  input: { keyId: string },
+): Promise<{ ok: true }> {
+  assertOwner(ws);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  await db.$transaction(async (tx) => {
+    const deleted = await tx.providerKey.deleteMany({ where: { id: row.id, workspaceId: ws.id } });
+    if (deleted.count !== 1) throw notFound('Key not found');
+    await writeAudit(tx, {
+      workspaceId: ws.id, actorId: actor.id, keyId: row.id, provider: row.provider, label: row.label,
+      operation: 'key.remove', outcome: null,
+    });
+  });
+  return { ok: true };
+}
