@@ -7,7 +7,9 @@ const executablePath =
 
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
 export const E2E_DATA_DIR = '.data-e2e';
+export const FAKE_PORT = Number(process.env.E2E_FAKE_PORT ?? 4310);
 const baseURL = `http://localhost:${E2E_PORT}`;
+const fake = `http://127.0.0.1:${FAKE_PORT}`;
 
 export default defineConfig({
   testDir: './e2e',
@@ -36,14 +38,26 @@ export default defineConfig({
   projects: [
     { name: 'desktop', use: { ...devices['Desktop Chrome'], channel: undefined } },
   ],
-  webServer: {
-    command: `rm -rf ${E2E_DATA_DIR} && npm run build && npm start`,
+  webServer: [
+    {
+      command: 'npx tsx fake-providers/cli.ts',
+      url: `${fake}/__fake/health`,
+      reuseExistingServer: false,
+      env: { FAKE_PROVIDERS_PORT: String(FAKE_PORT), FAKE_CHUNK_INTERVAL_MS: '20' },
+    },
+    {
+    command: `rm -rf ${E2E_DATA_DIR} && npm run seed -- e2e && npm run build && npm start`,
     url: `${baseURL}/sign-in`,
     timeout: 240_000,
     reuseExistingServer: false,
     stdout: 'pipe',
     stderr: 'pipe',
     env: {
+      ANTHROPIC_BASE_URL: `${fake}/anthropic/v1`,
+      OPENAI_BASE_URL: `${fake}/openai/v1`,
+      GOOGLE_BASE_URL: `${fake}/gemini/v1beta`,
+      XAI_BASE_URL: `${fake}/xai/v1`,
+      MISTRAL_BASE_URL: `${fake}/mistral/v1`,
       PORT: String(E2E_PORT),
       DATA_DIR: E2E_DATA_DIR,
       APP_URL: baseURL,
@@ -57,5 +71,6 @@ export default defineConfig({
       XAI_API_KEY: 'xai-canary-std-env-xai-000000000000000000',
       MISTRAL_API_KEY: 'CanaryStdEnvMistral0000000000000',
     },
-  },
+    },
+  ],
 });

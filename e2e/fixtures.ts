@@ -34,3 +34,21 @@ export function workspaceSlug(page: Page): string {
   if (!m?.[1]) throw new Error(`not on a workspace page: ${page.url()}`);
   return m[1];
 }
+
+export const SEEDED_PASSWORD = 'e2e-password';
+
+export async function signInSeeded(page: Page, email: string) {
+  await signIn(page, { email, password: SEEDED_PASSWORD });
+  await expect(page).toHaveURL(/\/w\/[^/]+\/studio$/);
+}
+
+export async function openApiKeys(page: Page) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByRole('tab', { name: 'API Keys' })).toHaveAttribute('aria-selected', 'true');
+}
+
+export function testKey(prefix: string, scenario = ''): string {
+  return `${prefix}e2e${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x')}${scenario ? `-${scenario}` : ''}`;
+}
+
+export const mask = (key: string) => `${key.slice(0, 4)}…${key.slice(-4)}`;

@@ -1,16 +1,21 @@
 // Operator commands: `npm run admin -- <command> [options]`. See `npm run admin -- help`.
 import { parseArgs } from 'node:util';
 import { ZPlan } from '~/lib/plans';
-import { openDatabase, resolveDbTarget } from '~/server/db/connect';
+import { type Db, resolveDbTarget } from '~/server/db/connect';
+import { openMigrated } from '~/server/db/startup';
 import { ConfigError, loadServerEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { releaseExpiredReservations } from '~/server/services/credits';
 import { setPlan } from '~/server/services/workspaces';
+import { masterKeyVersionsInUse, rewrapDataKeys } from '~/server/vault/envelope';
+import { keyring, retireLocalMasterKeys, rotateLocalMasterKey } from '~/server/vault/keyring';
+import { randomBytes } from 'node:crypto';
+import { CryptoError } from '~/server/vault/aead';
 
 type Command = { usage: string; summary: string; run(args: string[]): Promise<void> };
 
-function withDb<T>(fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>): Promise<T> {
-  const opened = openDatabase(resolveDbTarget(loadServerEnv()));
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const opened = await openMigrated(resolveDbTarget(loadServerEnv()));
   return fn(opened.db).finally(() => opened.close());
 }
 
@@ -34,6 +39,53 @@ const commands: Record<string, Command> = {
       console.log(
         `Workspace ${r.workspace.slug} is now on ${r.workspace.plan}; granted ${r.granted} credits; balance ${r.workspace.creditBalance}.`,
       );
+    },
+  },
+  'rotate-master-key': {
+    usage: 'rotate-master-key',
+    summary: 'Add a new master key version and make it the primary (old versions keep decrypting).',
+    async run() {
+      const env = loadServerEnv();
+      const ring = keyring();
+      if (ring.source === 'local') {
+        const { version } = rotateLocalMasterKey(env.DATA_DIR);
+        console.log(`Master key ${version} is now the primary; earlier versions still decrypt.`);
+        console.log('Next: npm run admin -- rewrap');
+        return;
+      }
+      const next = `k${Math.max(...[...ring.keys.keys()].map((v) => Number(v.slice(1)))) + 1}`;
+      console.log('The master keys come from MASTER_KEYS. To rotate:');
+      console.log(`  1. Add this entry to MASTER_KEYS on every instance (keep MASTER_KEY_PRIMARY as it is) and restart:`);
+      console.log(`       ${next}:${randomBytes(32).toString('base64')}`);
+      console.log(`  2. Set MASTER_KEY_PRIMARY=${next} everywhere and restart.`);
+      console.log('  3. npm run admin -- rewrap');
+      console.log('Store the new value only in your secret store; this output is the only copy.');
+    },
+  },
+  rewrap: {
+    usage: 'rewrap',
+    summary: "Re-wrap every workspace data key under the primary master key (idempotent, resumable).",
+    async run() {
+      const r = await withDb((db) => rewrapDataKeys(db));
+      console.log(`Re-wrapped ${r.rewrapped} data key(s); ${r.remaining} remain on older versions.`);
+      if (r.unreadable) {
+        console.error(`${r.unreadable} data key(s) could not be opened with the configured master keys; they were left as they are.`);
+        process.exitCode = 1;
+      }
+    },
+  },
+  'retire-master-keys': {
+    usage: 'retire-master-keys',
+    summary: 'Remove master key versions no data key uses any more (local key file only).',
+    async run() {
+      const env = loadServerEnv();
+      if (keyring().source !== 'local') {
+        console.log('With MASTER_KEYS, remove unused versions from the variable yourself once rewrap reports 0 remaining.');
+        return;
+      }
+      const inUse = await withDb((db) => masterKeyVersionsInUse(db));
+      const removed = retireLocalMasterKeys(env.DATA_DIR, inUse);
+      console.log(removed.length ? `Removed master key version(s): ${removed.join(', ')}.` : 'Every master key version is still in use.');
     },
   },
   'release-expired': {
@@ -62,7 +114,7 @@ async function main() {
   try {
     await command.run(rest);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ConfigError || e instanceof AppError) {
+    if (e instanceof UsageError || e instanceof ConfigError || e instanceof AppError || e instanceof CryptoError) {
       console.error(e.message);
       process.exit(e instanceof UsageError ? 2 : 1);
     }

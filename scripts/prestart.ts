@@ -1,22 +1,15 @@
 // Runs before `next dev` / `next start`: validates the configuration (clear errors before the server
 // starts), brings the embedded database up to date and releases credit reservations left by a crash.
-// PostgreSQL is migrated explicitly by the operator (`npm run db:migrate:apply`), so several
-// instances never race on it at start-up.
 import { ConfigError, loadServerEnv } from '~/server/env';
-import { openDatabase, resolveDbTarget } from '~/server/db/connect';
-import { applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
+import { resolveDbTarget } from '~/server/db/connect';
+import { openMigrated } from '~/server/db/startup';
 import { releaseExpiredReservations } from '~/server/services/credits';
 
 async function main() {
   const env = loadServerEnv();
-  const target = resolveDbTarget(env);
-  const opened = openDatabase(target);
+  const opened = await openMigrated(resolveDbTarget(env));
   try {
-    if (target.kind === 'pglite') {
-      const engine = await openSchemaEngine(opened.adapterFactory);
-      const applied = await applyMigrations(engine, await readMigrations());
-      if (applied.length) console.log(`Embedded database migrated: ${applied.join(', ')}`);
-    }
+    if (opened.applied.length) console.log(`Embedded database migrated: ${opened.applied.join(', ')}`);
     // Credits held by a process that died (a crash mid-call) go back to their workspaces.
     const released = await releaseExpiredReservations(opened.db);
     if (released) console.log(`Released ${released} expired credit reservation(s).`);

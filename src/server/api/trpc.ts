@@ -31,8 +31,14 @@ const t = initTRPC.context<Context>().create({
     // Deliberately never reads `input`: it may hold a provider key.
     const internal = error.code === 'INTERNAL_SERVER_ERROR';
     const app = error.cause instanceof AppError ? error.cause : null;
+    const zod = error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? error.cause : null;
+    // zod 4 issues never contain the rejected value; show the first one as a sentence.
+    const firstIssue = zod?.issues[0];
+    const zodMessage = firstIssue
+      ? `${firstIssue.path.length ? `${firstIssue.path.join('.')}: ` : ''}${firstIssue.message}`
+      : null;
     return {
-      message: internal ? `Something went wrong (ref ${ctx?.reqId ?? 'n/a'})` : shape.message,
+      message: internal ? `Something went wrong (ref ${ctx?.reqId ?? 'n/a'})` : (zodMessage ?? shape.message),
       code: shape.code,
       data: {
         code: shape.data.code,
@@ -40,7 +46,7 @@ const t = initTRPC.context<Context>().create({
         path: shape.data.path,
         reason: app?.reason ?? null,
         details: app?.details ?? null,
-        zodError: error.code === 'BAD_REQUEST' && error.cause instanceof ZodError ? z.flattenError(error.cause) : null,
+        zodError: zod ? z.flattenError(zod) : null,
       },
     };
   },

@@ -7,7 +7,7 @@ import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { FORMAT_VERSION, providerKeyAad, workspaceDekAad } from '~/server/vault/aad';
 import { CryptoError, open, seal } from '~/server/vault/aead';
-import { type Keyring, keyring } from '~/server/vault/keyring';
+import { type Keyring, keyring, refreshedKeyringWith } from '~/server/vault/keyring';
 
 type Tx = Prisma.TransactionClient;
 
@@ -27,7 +27,7 @@ export type SealedKeyRow = SealedKey & { id: string; workspaceId: string; provid
 const bytes = (b: Buffer) => new Uint8Array(b);
 
 function kek(ring: Keyring, version: string): Buffer {
-  const k = ring.keys.get(version);
+  const k = ring.keys.get(version) ?? (ring === keyring() ? refreshedKeyringWith(version).keys.get(version) : undefined);
   if (!k) throw new CryptoError('missing_key');
   return k;
 }
@@ -98,11 +98,23 @@ export async function openSealedKey(db: Db, row: SealedKeyRow, ring: Keyring = k
  * conditionally on still holding the old version, so the job is idempotent, resumable and safe to run
  * while the app serves requests (old versions keep decrypting until it finishes).
  */
-export async function rewrapDataKeys(db: Db, ring: Keyring = keyring()): Promise<{ rewrapped: number; remaining: number }> {
+export async function rewrapDataKeys(
+  db: Db,
+  ring: Keyring = keyring(),
+): Promise<{ rewrapped: number; unreadable: number; remaining: number }> {
   let rewrapped = 0;
+  let unreadable = 0;
   const stale = await db.workspaceDataKey.findMany({ where: { kekVersion: { not: ring.primary } } });
   for (const row of stale) {
-    const dek = unwrapDek(row, ring);
+    let dek: Buffer;
+    try {
+      dek = unwrapDek(row, ring);
+    } catch (e) {
+      // A data key the keyring cannot open stays as it is (and stays unreadable); the job goes on.
+      if (!(e instanceof CryptoError)) throw e;
+      unreadable++;
+      continue;
+    }
     const wrapped = seal(kek(ring, ring.primary), dek, workspaceDekAad(row.workspaceId, row.dekVersion, ring.primary));
     const r = await db.workspaceDataKey.updateMany({
       where: { workspaceId: row.workspaceId, dekVersion: row.dekVersion, kekVersion: row.kekVersion },
@@ -111,7 +123,7 @@ export async function rewrapDataKeys(db: Db, ring: Keyring = keyring()): Promise
     rewrapped += r.count;
   }
   const remaining = await db.workspaceDataKey.count({ where: { kekVersion: { not: ring.primary } } });
-  return { rewrapped, remaining };
+  return { rewrapped, unreadable, remaining };
 }
 
 export async function masterKeyVersionsInUse(db: Db): Promise<Set<string>> {

@@ -76,7 +76,7 @@ function readEnv(env: Record<string, string | undefined>): Keyring {
   return build('env', primary, entries);
 }
 
-export function loadKeyring(env = process.env): Keyring {
+export function loadKeyring(env: Record<string, string | undefined> = process.env): Keyring {
   const config = serverEnv();
   if (env.MASTER_KEYS) {
     const ring = readEnv(env);
@@ -94,6 +94,17 @@ const globalForKeyring = globalThis as unknown as { __keyring?: Keyring };
 
 export function keyring(): Keyring {
   globalForKeyring.__keyring ??= loadKeyring();
+  return globalForKeyring.__keyring;
+}
+
+/**
+ * A row names a master key version this process does not hold. With the local key file, another
+ * process (the admin CLI) may have rotated it: reload once. Environment keyrings change only on restart.
+ */
+export function refreshedKeyringWith(version: string): Keyring {
+  const ring = keyring();
+  if (ring.keys.has(version) || ring.source !== 'local') return ring;
+  globalForKeyring.__keyring = readLocal(serverEnv().DATA_DIR, false);
   return globalForKeyring.__keyring;
 }
 

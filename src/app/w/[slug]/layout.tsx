@@ -1,11 +1,6 @@
-import { headers } from 'next/headers';
-import { notFound, redirect } from 'next/navigation';
 import { Suspense } from 'react';
 import { AppShell } from '~/components/app-shell';
-import { getSessionUser } from '~/server/auth';
-import { getDb } from '~/server/db';
-import { AppError } from '~/server/errors';
-import { getForMember } from '~/server/services/workspaces';
+import { currentWorkspace } from '~/server/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
 
 export const dynamic = 'force-dynamic';
@@ -18,18 +13,13 @@ export default async function WorkspaceLayout({
   params: Promise<{ slug: string }>;
 }) {
   const { slug } = await params;
-  const user = await getSessionUser(await headers());
-  if (!user) redirect('/sign-in');
-  const ws = await getForMember(getDb(), user.id, { slug }).catch((e: unknown) => {
-    if (e instanceof AppError && e.code === 'NOT_FOUND') notFound();
-    throw e;
-  });
+  const ws = await currentWorkspace(slug);
   prefetch(trpc.workspace.get.queryOptions({ workspaceId: ws.id }));
   prefetch(trpc.workspace.list.queryOptions());
   return (
     <HydrateClient>
       <Suspense fallback={<p className="p-6 text-sm text-slate-500">Loading…</p>}>
-        <AppShell workspaceId={ws.id} user={{ name: user.name, email: user.email }}>
+        <AppShell workspaceId={ws.id} user={{ name: ws.user.name, email: ws.user.email }}>
           {children}
         </AppShell>
       </Suspense>
