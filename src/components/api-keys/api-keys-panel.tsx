@@ -63,7 +63,7 @@ export function ApiKeysPanel() {
             <tr>
               <th scope="col" className="px-4 py-2">Provider</th>
               <th scope="col" className="px-4 py-2">Keys</th>
-              <th scope="col" className="px-4 py-2"><span className="sr-only">Actions</span></th>
+              <th scope="col" className="hidden px-4 py-2 sm:table-cell"><span className="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-200">
@@ -71,7 +71,15 @@ export function ApiKeysPanel() {
               const mine = keys.filter((k) => k.provider === provider);
               return (
                 <tr key={provider} aria-label={PROVIDERS[provider].name} className="align-top">
-                  <th scope="row" className="w-32 px-4 py-3 font-medium">{PROVIDERS[provider].name}</th>
+                  <th scope="row" className="px-4 py-3 font-medium sm:w-32">
+                    {PROVIDERS[provider].name}
+                    {isOwner && byok ? (
+                      <Button variant="secondary" className="mt-2 px-2 py-1 text-xs sm:hidden" aria-label={`Add ${PROVIDERS[provider].name} key`}
+                        onClick={() => { setNotice(null); setAdding(provider); }}>
+                        Add key
+                      </Button>
+                    ) : null}
+                  </th>
                   <td className="px-4 py-3">
                     {mine.length === 0 ? (
                       <span className="text-slate-500">No key</span>
@@ -81,7 +89,7 @@ export function ApiKeysPanel() {
                           <li key={k.id} aria-label={`${PROVIDERS[provider].name} key ${k.label}`} className="flex flex-col gap-1">
                             <div className="flex flex-wrap items-center gap-2">
                               <span className="font-medium">{k.label}</span>
-                              <code className="rounded bg-slate-100 px-1.5 py-0.5 text-xs">{k.maskedHint}</code>
+                              <code className="whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 text-xs">{k.maskedHint}</code>
                               <span title={STATUS[k.status].help} className={cn('rounded-full px-2 py-0.5 text-xs font-medium ring-1', STATUS[k.status].className)}>
                                 {STATUS[k.status].text}
                               </span>
@@ -106,7 +114,7 @@ export function ApiKeysPanel() {
                       </ul>
                     )}
                   </td>
-                  <td className="px-4 py-3 text-right">
+                  <td className="hidden px-4 py-3 text-right sm:table-cell">
                     {isOwner && byok ? (
                       <Button variant="secondary" onClick={() => { setNotice(null); setAdding(provider); }}>Add key</Button>
                     ) : null}
@@ -147,7 +155,11 @@ function AuditLog({ workspaceId }: { workspaceId: string }) {
         <ul className="mt-2 divide-y divide-slate-100 text-sm" aria-label="Key activity">
           {events.map((e) => (
             <li key={e.id} className="flex flex-wrap gap-x-2 py-1.5">
-              <span className="font-medium">{OPERATIONS[e.operation] ?? e.operation}</span>
+              <span className="font-medium">
+                {(e.operation === 'key.create' || e.operation === 'key.replace') && e.outcome !== 'valid'
+                  ? 'Refused'
+                  : (OPERATIONS[e.operation] ?? e.operation)}
+              </span>
               <span>{e.provider ? PROVIDERS[e.provider as ProviderId]?.name ?? e.provider : ''} {e.label ? `“${e.label}”` : ''}</span>
               {e.outcome ? <span className="text-slate-500">({e.outcome.replace(/_/g, ' ')})</span> : null}
               <span className="ml-auto text-xs text-slate-500">{e.actor} · {formatWhen(e.createdAt)}</span>
