@@ -3,12 +3,13 @@
 export const ANTHROPIC_MODELS = [
   { id: 'claude-opus-4-1-20250805', display_name: 'Claude Opus 4.1', created_at: '2025-08-05T00:00:00Z', line: 'opus' },
   { id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z', line: 'sonnet' },
+  { id: 'claude-sonnet-4-20250514', display_name: 'Claude Sonnet 4', created_at: '2025-05-14T00:00:00Z', line: 'sonnet' },
   { id: 'claude-haiku-4-5-20251001', display_name: 'Claude Haiku 4.5', created_at: '2025-10-01T00:00:00Z', line: 'haiku' },
   { id: 'claude-3-5-haiku-20241022', display_name: 'Claude Haiku 3.5', created_at: '2024-10-22T00:00:00Z', line: 'haiku' },
 ].map((m) => ({ type: 'model', max_input_tokens: 200000, max_tokens: 64000, capabilities: null, ...m }));
 
 export const OPENAI_MODELS = [
-  'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-5-mini', 'o4-mini', 'text-embedding-3-small', 'whisper-1',
+  'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4o', 'gpt-5-mini', 'o4-mini', 'text-embedding-3-small', 'whisper-1',
   'tts-1', 'gpt-image-1-mini', 'gpt-image-1', 'omni-moderation-latest', 'gpt-4o-realtime-preview',
 ].map((id, i) => ({ id, object: 'model', created: 1744316542 - i * 1000, owned_by: 'system' }));
 

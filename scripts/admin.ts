@@ -1,6 +1,9 @@
 // Operator commands: `npm run admin -- <command> [options]`. See `npm run admin -- help`.
 import { parseArgs } from 'node:util';
 import { ZPlan } from '~/lib/plans';
+import { ZTier } from '~/lib/models';
+import { ZProviderId } from '~/lib/providers';
+import { addCatalogModel, editCatalogModel, listCatalogForOperator } from '~/server/services/catalog';
 import { type Db, resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';
 import { ConfigError, loadServerEnv } from '~/server/env';
@@ -86,6 +89,63 @@ const commands: Record<string, Command> = {
       const inUse = await withDb((db) => masterKeyVersionsInUse(db));
       const removed = retireLocalMasterKeys(env.DATA_DIR, inUse);
       console.log(removed.length ? `Removed master key version(s): ${removed.join(', ')}.` : 'Every master key version is still in use.');
+    },
+  },
+  catalog: {
+    usage: 'catalog <list | add | set> [options]',
+    summary: 'Show or edit the platform model catalog (see README, "Operator commands").',
+    async run(args) {
+      const [sub, ...rest] = args;
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          id: { type: 'string' }, provider: { type: 'string' }, model: { type: 'string' }, name: { type: 'string' },
+          kind: { type: 'string' }, tiers: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
+          'per-image': { type: 'string' }, 'default-for': { type: 'string' }, enable: { type: 'boolean' }, disable: { type: 'boolean' },
+        },
+      });
+      const int = (v: string | undefined) => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(this.usage);
+        return n;
+      };
+      const tiers = values.tiers === undefined ? undefined : ZTier.array().safeParse(values.tiers.split(',').filter(Boolean));
+      if (tiers && !tiers.success) throw new UsageError(this.usage);
+      const defaultFor = values['default-for'] === undefined ? undefined : ZTier.safeParse(values['default-for']);
+      if (defaultFor && !defaultFor.success) throw new UsageError(this.usage);
+      const edit = {
+        displayName: values.name, tiers: tiers?.data, creditsPer1kInput: int(values.in), creditsPer1kOutput: int(values.out),
+        creditsPerImage: int(values['per-image']), defaultForTier: defaultFor?.data,
+        enabled: values.enable ? true : values.disable ? false : undefined,
+      };
+      if (sub === 'list') {
+        const rows = await withDb((db) => listCatalogForOperator(db));
+        for (const m of rows) {
+          console.log(
+            `${m.enabled ? ' ' : 'x'} ${m.id.padEnd(42)} ${m.kind.padEnd(5)} ${`${m.creditsPer1kInput}/${m.creditsPer1kOutput} per 1K`.padEnd(14)} ${m.kind === 'image' ? `${m.creditsPerImage}/image` : ''} ${m.tiers}${m.defaultForTier ? ` (default: ${m.defaultForTier})` : ''}`,
+          );
+        }
+        return;
+      }
+      if (sub === 'add') {
+        const provider = ZProviderId.safeParse(values.provider);
+        const kind = values.kind ?? 'text';
+        if (!provider.success || !values.model || (kind !== 'text' && kind !== 'image')) throw new UsageError(this.usage);
+        await withDb((db) => addCatalogModel(db, { provider: provider.data, modelId: values.model!, kind, ...edit }));
+        console.log(`Added ${provider.data}:${values.model}.`);
+        return;
+      }
+      if (sub === 'set') {
+        if (!values.id) throw new UsageError(this.usage);
+        await withDb((db) => editCatalogModel(db, values.id!, edit));
+        console.log(`Updated ${values.id}.`);
+        return;
+      }
+      throw new UsageError(`${this.usage}
+  catalog list
+  catalog add --provider <id> --model <model id> [--name <text>] [--kind text|image] [--tiers fast,standard] [--in N] [--out N] [--per-image N]
+  catalog set --id <provider:model> [--name …] [--tiers …] [--in N] [--out N] [--per-image N] [--default-for <tier>] [--enable|--disable]`);
     },
   },
   'release-expired': {

@@ -74,7 +74,9 @@ export function AppShell({
             </span>
           </div>
           <div className="ml-auto flex items-center gap-2 text-sm">
-            <span className="hidden text-slate-600 sm:inline" title={user.email}>{user.name}</span>
+            <Link href="/account" className="text-slate-600 underline-offset-2 hover:underline" title={user.email}>
+              Account
+            </Link>
             <Button variant="secondary" onClick={signOut} disabled={signingOut}>
               Sign out
             </Button>

@@ -10,6 +10,7 @@ export function NewWorkspaceForm() {
   const trpc = useTRPC();
   const router = useRouter();
   const [name, setName] = useState('');
+  const [inherit, setInherit] = useState(true);
   const create = useMutation(
     trpc.workspace.create.mutationOptions({ onSuccess: (ws) => router.push(`/w/${ws.slug}/studio`) }),
   );
@@ -21,10 +22,19 @@ export function NewWorkspaceForm() {
           className="flex flex-col gap-4"
           onSubmit={(e) => {
             e.preventDefault();
-            create.mutate({ name });
+            create.mutate({ name, aiDefaults: inherit ? 'inherit' : 'managed' });
           }}
         >
           <Field id="ws-name" label="Workspace name" required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" className="mt-0.5 h-4 w-4" checked={inherit} onChange={(e) => setInherit(e.target.checked)} />
+            <span>
+              Start with my AI defaults
+              <span className="block text-xs text-slate-500">
+                Unchecked: the workspace starts on platform models. Set your defaults under <a className="underline" href="/account">Account</a>.
+              </span>
+            </span>
+          </label>
           {create.error ? <Alert>{create.error.message}</Alert> : null}
           <Button type="submit" disabled={create.isPending}>Create workspace</Button>
         </form>

@@ -27,6 +27,8 @@ export const ZKeyDto = z.object({
   modelCount: z.number().int(),
   createdAt: z.date(),
   createdBy: z.string(),
+  /** Names of the viewer's other workspaces where the same key is connected (PRODUCT.md M7). */
+  alsoConnectedIn: z.array(z.string()),
 });
 export type KeyDto = z.infer<typeof ZKeyDto>;
 

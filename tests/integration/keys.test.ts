@@ -183,7 +183,7 @@ await describeEachDb('keys', (getDb) => {
     expect((await errorOf(callerFor(t.db, other.owner).keys.verify({ workspaceId: other.workspaceId, keyId: key.id }))).code).toBe('NOT_FOUND');
     expect(await t.db.providerKey.count({ where: { id: key.id } })).toBe(1);
 
-    expect(await caller.keys.remove({ workspaceId, keyId: key.id })).toEqual({ ok: true });
+    expect(await caller.keys.remove({ workspaceId, keyId: key.id })).toEqual({ ok: true, revertedTiers: [] });
     expect(await t.db.providerKey.count({ where: { id: key.id } })).toBe(0);
     expect(await t.db.discoveredModel.count({ where: { keyId: key.id } })).toBe(0);
     const dump = await dumpDatabaseText(t.db);

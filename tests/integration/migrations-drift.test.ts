@@ -10,6 +10,15 @@ describe('migration drift check', () => {
     expect((await checkDrift()).trim()).toBe('');
   });
 
+  it('keeps semicolons out of SQL comments (the PostgreSQL adapter splits scripts on them)', async () => {
+    const { readdir } = await import('node:fs/promises');
+    for (const d of (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory())) {
+      const sql = await readFile(join(MIGRATIONS_DIR, d.name, 'migration.sql'), 'utf8');
+      const bad = sql.split('\n').filter((l) => /--.*;/.test(l));
+      expect(bad, d.name).toEqual([]);
+    }
+  });
+
   it('fails when the schema changes without a migration', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'drift-'));
     const schema = (await readFile(SCHEMA_PATH, 'utf8')).replace(

@@ -39,6 +39,7 @@ export function ApiKeysPanel() {
         setNotice({ tone: r.outcome === 'valid' ? 'success' : 'error', text: r.message });
         await queryClient.invalidateQueries(trpc.keys.list.queryFilter({ workspaceId }));
         await queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId }));
+        await queryClient.invalidateQueries(trpc.models.pathFilter());
       },
       onError: (e) => setNotice({ tone: 'error', text: e.message }),
     }),
@@ -94,6 +95,11 @@ export function ApiKeysPanel() {
                                 {STATUS[k.status].text}
                               </span>
                             </div>
+                            {k.alsoConnectedIn.length ? (
+                              <p className="text-xs text-amber-800">
+                                This key is also connected in {k.alsoConnectedIn.join(', ')}. One key per workspace makes it easier to revoke access to one workspace.
+                              </p>
+                            ) : null}
                             <p className="text-xs text-slate-500">
                               {k.modelCount} models · verified {formatWhen(k.lastValidatedAt)} · last used {formatWhen(k.lastUsedAt)} · added by {k.createdBy}
                             </p>

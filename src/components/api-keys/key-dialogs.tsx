@@ -1,11 +1,12 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { SecretInput } from '~/components/api-keys/secret-input';
 import { Dialog } from '~/components/dialog';
 import { Alert, Button } from '~/components/ui';
 import type { KeyDto } from '~/lib/keys';
+import { TIER_NAMES } from '~/lib/models';
 import { PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 
@@ -16,6 +17,7 @@ function useInvalidateKeys(workspaceId: string) {
     Promise.all([
       queryClient.invalidateQueries(trpc.keys.list.queryFilter({ workspaceId })),
       queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId })),
+      queryClient.invalidateQueries(trpc.models.pathFilter()),
     ]);
 }
 
@@ -182,6 +184,12 @@ export function RemoveKeyDialog({
   const invalidate = useInvalidateKeys(workspaceId);
   const remove = useMutation(trpc.keys.remove.mutationOptions());
   const name = target ? PROVIDERS[target.provider].name : '';
+  const impact = useQuery({
+    ...trpc.keys.removalImpact.queryOptions({ workspaceId, keyId: target?.id ?? '' }),
+    enabled: target !== null,
+    staleTime: 0,
+  });
+  const tiers = impact.data?.tiers ?? [];
 
   function close() {
     remove.reset();
@@ -195,20 +203,32 @@ export function RemoveKeyDialog({
           The key <span className="font-mono">{target?.maskedHint}</span> is deleted permanently. It cannot be recovered or
           shown again. Generations that used it fall back to the platform default models and consume credits.
         </p>
+        {impact.isPending ? (
+          <p className="text-sm text-slate-500">Checking which defaults use this key…</p>
+        ) : tiers.length ? (
+          <div role="note" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+            These tier defaults will revert to their platform defaults: {tiers.map((t) => TIER_NAMES[t]).join(', ')}.
+          </div>
+        ) : (
+          <p className="text-sm text-slate-600">No tier default uses this key.</p>
+        )}
         {remove.error ? <Alert>{remove.error.message}</Alert> : null}
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={close}>Cancel</Button>
           <Button
             variant="danger"
-            disabled={remove.isPending}
+            disabled={remove.isPending || impact.isPending}
             onClick={() =>
               target &&
               remove.mutate(
                 { workspaceId, keyId: target.id },
                 {
-                  onSuccess: async () => {
+                  onSuccess: async (res) => {
                     await invalidate();
-                    onRemoved(`${name} key "${target.label}" removed.`);
+                    onRemoved(
+                      `${name} key "${target.label}" removed.` +
+                        (res.revertedTiers.length ? ` ${res.revertedTiers.map((t) => TIER_NAMES[t]).join(', ')} now use the platform default.` : ''),
+                    );
                     close();
                   },
                 },

@@ -13,6 +13,8 @@ import type { DiscoveredModel } from '~/server/providers/adapters';
 import { checkKeyFormat } from '~/server/providers/format-check';
 import { type ProbeResult, probeKey } from '~/server/providers/probe';
 import { writeAudit } from '~/server/services/audit';
+import { revertTiersForKey } from '~/server/services/tiers';
+import type { Tier } from '~/lib/models';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import type { MembershipDto } from '~/server/services/workspaces';
 import { decryptProviderKey } from '~/server/vault/decrypt';
@@ -41,7 +43,7 @@ export const keyDtoSelect = {
 
 type KeyRow = Prisma.ProviderKeyGetPayload<{ select: typeof keyDtoSelect }>;
 
-function toDto(r: KeyRow): KeyDto {
+function toDto(r: KeyRow, alsoConnectedIn: string[] = []): KeyDto {
   return {
     id: r.id,
     provider: r.provider as ProviderId,
@@ -55,16 +57,33 @@ function toDto(r: KeyRow): KeyDto {
     modelCount: r._count.models,
     createdAt: r.createdAt,
     createdBy: r.createdBy.name,
+    alsoConnectedIn,
   };
 }
 
-export async function listKeys(db: Db, workspaceId: string): Promise<KeyDto[]> {
+export async function listKeys(db: Db, workspaceId: string, viewerId: string): Promise<KeyDto[]> {
   const rows = await db.providerKey.findMany({
     where: { workspaceId },
-    select: keyDtoSelect,
+    select: { ...keyDtoSelect, fingerprint: true },
     orderBy: [{ provider: 'asc' }, { createdAt: 'asc' }],
   });
-  return rows.map(toDto);
+  // The same key in the viewer's other workspaces, matched by keyed fingerprint (never plaintext).
+  const twins = rows.length
+    ? await db.providerKey.findMany({
+        where: {
+          fingerprint: { in: rows.map((r) => r.fingerprint) },
+          workspaceId: { not: workspaceId },
+          workspace: { memberships: { some: { userId: viewerId } } },
+        },
+        select: { fingerprint: true, workspace: { select: { name: true } } },
+      })
+    : [];
+  return rows.map(({ fingerprint, ...r }) =>
+    toDto(
+      r,
+      twins.filter((t) => Buffer.from(t.fingerprint).equals(Buffer.from(fingerprint))).map((t) => t.workspace.name),
+    ),
+  );
 }
 
 async function getKeyDto(db: Db | Tx, workspaceId: string, keyId: string): Promise<KeyDto> {
@@ -132,11 +151,20 @@ async function storeModels(tx: Tx, keyId: string, models: DiscoveredModel[], now
 
 export type AddKeyInput = { provider: ProviderId; label: string; apiKey: string };
 
+/** Refuses, after the probe and before anything is stored, a key that does not offer `model`. */
+function assertOffersModel(models: DiscoveredModel[], model: string | undefined) {
+  if (model && !models.some((m) => m.id === model)) {
+    throw new AppError('BAD_REQUEST', 'The key does not offer that model. Pick one of the models the key can use.', 'model_unavailable', {
+      available: models.slice(0, 50).map((m) => m.id),
+    });
+  }
+}
+
 export async function addKey(
   db: Db,
   actor: Actor,
   ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
-  input: AddKeyInput,
+  input: AddKeyInput & { requireModel?: string },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
   assertByokPlan(ws.plan);
   assertOwner(ws);
@@ -155,6 +183,7 @@ export async function addKey(
     await writeAudit(db, { ...audit, operation: 'key.create', keyId: null, outcome: probe.outcome });
     throw probeFailure(input.provider, probe);
   }
+  assertOffersModel(probe.models, input.requireModel);
 
   const id = newId();
   const now = new Date();
@@ -210,7 +239,7 @@ export async function replaceKey(
   db: Db,
   actor: Actor,
   ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
-  input: { keyId: string; apiKey: string },
+  input: { keyId: string; apiKey: string; requireModel?: string },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
   assertByokPlan(ws.plan);
   assertOwner(ws);
@@ -223,6 +252,7 @@ export async function replaceKey(
     await writeAudit(db, { ...audit, operation: 'key.replace', outcome: probe.outcome });
     throw probeFailure(row.provider, probe);
   }
+  assertOffersModel(probe.models, input.requireModel);
   const now = new Date();
   await db.$transaction(async (tx) => {
     const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
@@ -284,22 +314,28 @@ export async function verifyKey(
   };
 }
 
-/** Deletes the key (ciphertext included) at once, with its audit row, in one transaction. */
+/**
+ * Deletes the key (ciphertext included) at once, with its audit row, in one transaction. Tier defaults
+ * that used it revert to their platform defaults in the same transaction (PRODUCT.md M4), unless
+ * `keepTierModes` (the AI config's `api_key: null`, which keeps the mode and leaves the tier keyless).
+ */
 export async function removeKey(
   db: Db,
   actor: Actor,
   ws: Pick<MembershipDto, 'id' | 'role'>,
-  input: { keyId: string },
-): Promise<{ ok: true }> {
+  input: { keyId: string; keepTierModes?: boolean },
+): Promise<{ ok: true; revertedTiers: Tier[] }> {
   assertOwner(ws);
   const row = await ownedKey(db, ws.id, input.keyId);
-  await db.$transaction(async (tx) => {
+  const revertedTiers = await db.$transaction(async (tx) => {
+    const reverted = input.keepTierModes ? [] : await revertTiersForKey(tx, ws.id, row.id);
     const deleted = await tx.providerKey.deleteMany({ where: { id: row.id, workspaceId: ws.id } });
     if (deleted.count !== 1) throw notFound('Key not found');
     await writeAudit(tx, {
       workspaceId: ws.id, actorId: actor.id, keyId: row.id, provider: row.provider, label: row.label,
       operation: 'key.remove', outcome: null,
     });
+    return reverted;
   });
-  return { ok: true };
+  return { ok: true, revertedTiers };
 }

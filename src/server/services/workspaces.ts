@@ -6,6 +6,7 @@ import { AppError, forbidden, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { PLANS, type Plan, parsePlan } from '~/lib/plans';
 import { grantInTx } from '~/server/services/credits';
+import { applyUserDefaultsToWorkspace } from '~/server/services/user-defaults';
 
 export type Role = 'owner' | 'member';
 
@@ -34,8 +35,22 @@ function slugify(name: string): string {
   return `${base || 'workspace'}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A new workspace on the Free plan with its credits, the creator as owner. */
-export async function createWorkspace(db: Db, input: { ownerId: string; name: string }): Promise<WorkspaceDto> {
+/**
+ * A new workspace on the Free plan with its credits, the creator as owner, starting with the
+ * creator's AI defaults unless `aiDefaults: 'managed'` overrides them (PRODUCT.md M6).
+ */
+export async function createWorkspace(
+  db: Db,
+  input: { ownerId: string; name: string; aiDefaults?: 'inherit' | 'managed' },
+): Promise<WorkspaceDto> {
+  const ws = await createBareWorkspace(db, input);
+  if (input.aiDefaults !== 'managed') {
+    await applyUserDefaultsToWorkspace(db, input.ownerId, ws.id);
+  }
+  return ws;
+}
+
+async function createBareWorkspace(db: Db, input: { ownerId: string; name: string }): Promise<WorkspaceDto> {
   const id = newId();
   return db.$transaction(async (tx) => {
     await tx.workspace.create({ data: { id, slug: slugify(input.name), name: input.name, plan: 'free' } });

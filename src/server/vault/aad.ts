@@ -26,3 +26,7 @@ export function providerKeyAad(a: { workspaceId: string; provider: string; keyId
 export function userDekAad(userId: string, dekVersion: number, kekVersion: string): Buffer {
   return encode('usrdek', [['user', userId], ['dek', dekVersion], ['kek', kekVersion]]);
 }
+
+export function userKeyAad(a: { userId: string; provider: string; keyId: string; dekVersion: number }): Buffer {
+  return encode('ud', [['user', a.userId], ['prov', a.provider], ['id', a.keyId], ['dek', a.dekVersion]]);
+}

@@ -5,7 +5,7 @@ import 'server-only';
 import { randomBytes } from 'node:crypto';
 import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
-import { FORMAT_VERSION, providerKeyAad, workspaceDekAad } from '~/server/vault/aad';
+import { FORMAT_VERSION, providerKeyAad, userDekAad, userKeyAad, workspaceDekAad } from '~/server/vault/aad';
 import { CryptoError, open, seal } from '~/server/vault/aead';
 import { type Keyring, keyring, refreshedKeyringWith } from '~/server/vault/keyring';
 
@@ -122,11 +122,89 @@ export async function rewrapDataKeys(
     });
     rewrapped += r.count;
   }
-  const remaining = await db.workspaceDataKey.count({ where: { kekVersion: { not: ring.primary } } });
+  for (const row of await db.userDataKey.findMany({ where: { kekVersion: { not: ring.primary } } })) {
+    let dek: Buffer;
+    try {
+      dek = open(
+        kek(ring, row.kekVersion),
+        { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.wrappedKey), tag: Buffer.from(row.tag) },
+        userDekAad(row.userId, row.dekVersion, row.kekVersion),
+      );
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+      unreadable++;
+      continue;
+    }
+    const wrapped = seal(kek(ring, ring.primary), dek, userDekAad(row.userId, row.dekVersion, ring.primary));
+    const r = await db.userDataKey.updateMany({
+      where: { userId: row.userId, dekVersion: row.dekVersion, kekVersion: row.kekVersion },
+      data: { kekVersion: ring.primary, nonce: bytes(wrapped.nonce), wrappedKey: bytes(wrapped.ciphertext), tag: bytes(wrapped.tag) },
+    });
+    rewrapped += r.count;
+  }
+  const remaining =
+    (await db.workspaceDataKey.count({ where: { kekVersion: { not: ring.primary } } })) +
+    (await db.userDataKey.count({ where: { kekVersion: { not: ring.primary } } }));
   return { rewrapped, unreadable, remaining };
 }
 
 export async function masterKeyVersionsInUse(db: Db): Promise<Set<string>> {
-  const rows = await db.workspaceDataKey.groupBy({ by: ['kekVersion'] });
-  return new Set(rows.map((r) => r.kekVersion));
+  const ws = await db.workspaceDataKey.groupBy({ by: ['kekVersion'] });
+  const users = await db.userDataKey.groupBy({ by: ['kekVersion'] });
+  return new Set([...ws, ...users].map((r) => r.kekVersion));
+}
+
+// ---- user scope (PRODUCT.md M6): a user's default key, under the user's own data key ----
+
+async function currentUserDek(tx: Tx, userId: string, ring: Keyring): Promise<{ version: number; key: Buffer }> {
+  const find = () => tx.userDataKey.findFirst({ where: { userId }, orderBy: { dekVersion: 'desc' } });
+  let row = await find();
+  if (!row) {
+    const dek = randomBytes(32);
+    const wrapped = seal(kek(ring, ring.primary), dek, userDekAad(userId, 1, ring.primary));
+    await tx.userDataKey.createMany({
+      data: [{ userId, dekVersion: 1, kekVersion: ring.primary, nonce: bytes(wrapped.nonce), wrappedKey: bytes(wrapped.ciphertext), tag: bytes(wrapped.tag) }],
+      skipDuplicates: true,
+    });
+    row = await find();
+    if (!row) throw new CryptoError('missing_key');
+  }
+  const key = open(
+    kek(ring, row.kekVersion),
+    { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.wrappedKey), tag: Buffer.from(row.tag) },
+    userDekAad(userId, row.dekVersion, row.kekVersion),
+  );
+  return { version: row.dekVersion, key };
+}
+
+export async function sealUserKey(
+  tx: Tx,
+  target: { userId: string; provider: string; keyId: string },
+  plaintext: string,
+  ring: Keyring = keyring(),
+): Promise<SealedKey> {
+  const dek = await currentUserDek(tx, target.userId, ring);
+  const s = seal(dek.key, Buffer.from(plaintext, 'utf8'), userKeyAad({ ...target, dekVersion: dek.version }));
+  return { dekVersion: dek.version, formatVersion: FORMAT_VERSION, alg: ALG, nonce: bytes(s.nonce), ciphertext: bytes(s.ciphertext), tag: bytes(s.tag) };
+}
+
+/** Opens a user's default key; only the copy into a new workspace (inside its transaction) calls this. */
+export async function openUserKey(
+  tx: Tx,
+  row: SealedKey & { userId: string; provider: string; keyId: string },
+  ring: Keyring = keyring(),
+): Promise<string> {
+  if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
+  const dekRow = await tx.userDataKey.findUnique({ where: { userId_dekVersion: { userId: row.userId, dekVersion: row.dekVersion } } });
+  if (!dekRow) throw new CryptoError('missing_key');
+  const dek = open(
+    kek(ring, dekRow.kekVersion),
+    { nonce: Buffer.from(dekRow.nonce), ciphertext: Buffer.from(dekRow.wrappedKey), tag: Buffer.from(dekRow.tag) },
+    userDekAad(row.userId, dekRow.dekVersion, dekRow.kekVersion),
+  );
+  return open(
+    dek,
+    { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext), tag: Buffer.from(row.tag) },
+    userKeyAad({ userId: row.userId, provider: row.provider, keyId: row.keyId, dekVersion: row.dekVersion }),
+  ).toString('utf8');
 }

@@ -4,12 +4,20 @@ import { ZKeyOutcome, ZProviderId } from '~/lib/providers';
 import { byokOwnerProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure, ZId } from '~/server/api/trpc';
 import { listAudit } from '~/server/services/audit';
 import * as keys from '~/server/services/keys';
+import { tiersUsingKey } from '~/server/services/tiers';
+import { ZTier } from '~/lib/models';
 
 const ZKeyWrite = z.object({ key: ZKeyDto, warnings: z.array(z.string()) });
 
 export const keysRouter = createTRPCRouter({
   // Members see the masked table; listing never decrypts.
-  list: workspaceProcedure.output(z.array(ZKeyDto)).query(({ ctx }) => keys.listKeys(ctx.db, ctx.workspace.id)),
+  list: workspaceProcedure.output(z.array(ZKeyDto)).query(({ ctx }) => keys.listKeys(ctx.db, ctx.workspace.id, ctx.user.id)),
+
+  /** What removing a key changes: the tiers that revert to their platform defaults (M4). */
+  removalImpact: ownerProcedure
+    .input(z.object({ keyId: ZId }))
+    .output(z.object({ tiers: z.array(ZTier) }))
+    .query(async ({ ctx, input }) => ({ tiers: await tiersUsingKey(ctx.db, ctx.workspace.id, input.keyId) })),
 
   create: byokOwnerProcedure
     .input(z.object({ provider: ZProviderId, label: ZKeyLabel, apiKey: ZApiKeyInput }))
@@ -30,7 +38,7 @@ export const keysRouter = createTRPCRouter({
 
   remove: ownerProcedure
     .input(z.object({ keyId: ZId }))
-    .output(z.object({ ok: z.literal(true) }))
+    .output(z.object({ ok: z.literal(true), revertedTiers: z.array(ZTier) }))
     .mutation(({ ctx, input }) => keys.removeKey(ctx.db, ctx.user, ctx.workspace, { keyId: input.keyId })),
 
   audit: ownerProcedure.output(z.array(ZAuditEventDto)).query(({ ctx }) => listAudit(ctx.db, ctx.workspace.id)),

@@ -33,9 +33,11 @@ export const workspaceRouter = createTRPCRouter({
   get: workspaceProcedure.output(ZMembership).query(({ ctx }) => ctx.workspace),
 
   create: authedProcedure
-    .input(z.object({ name: ZWorkspaceName }))
+    .input(z.object({ name: ZWorkspaceName, aiDefaults: z.enum(['inherit', 'managed']).default('inherit') }))
     .output(ZWorkspace)
-    .mutation(({ ctx, input }) => workspaces.createWorkspace(ctx.db, { ownerId: ctx.user.id, name: input.name })),
+    .mutation(({ ctx, input }) =>
+      workspaces.createWorkspace(ctx.db, { ownerId: ctx.user.id, name: input.name, aiDefaults: input.aiDefaults }),
+    ),
 
   members: workspaceProcedure
     .output(z.array(ZMember))

@@ -1,7 +1,7 @@
 import { Suspense } from 'react';
 import { ApiKeysPanel } from '~/components/api-keys/api-keys-panel';
 import { Tabs } from '~/components/tabs';
-import { Card } from '~/components/ui';
+import { TiersPanel } from '~/components/tiers-panel';
 import { currentWorkspace } from '~/server/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
 
@@ -15,6 +15,8 @@ export default async function ModelsSettingsPage({
   const [{ slug }, { tab }] = await Promise.all([params, searchParams]);
   const ws = await currentWorkspace(slug);
   prefetch(trpc.keys.list.queryOptions({ workspaceId: ws.id }));
+  prefetch(trpc.models.tiers.queryOptions({ workspaceId: ws.id }));
+  prefetch(trpc.models.catalog.queryOptions({ workspaceId: ws.id }));
   if (ws.role === 'owner') prefetch(trpc.keys.audit.queryOptions({ workspaceId: ws.id }));
   return (
     <HydrateClient>
@@ -32,13 +34,9 @@ export default async function ModelsSettingsPage({
           {
             label: 'Models',
             content: (
-              <Card>
-                <h2 className="text-lg font-semibold">Models</h2>
-                <p className="mt-1 text-sm text-slate-600">
-                  Choose the default model for the Fast, Standard and Premium tiers. Tier settings arrive with the Models
-                  release.
-                </p>
-              </Card>
+              <Suspense fallback={<p className="text-sm text-slate-500">Loading models…</p>}>
+                <TiersPanel />
+              </Suspense>
             ),
           },
         ]}

@@ -1,0 +1,90 @@
+import { expect, test } from '@playwright/test';
+import { mask, openApiKeys, signInSeeded, testKey } from './fixtures';
+
+test('a new key brings its models to the picker and all tiers; a removed key reverts the tiers it served', async ({ page, browser }) => {
+  await signInSeeded(page, 'owner-models@e2e.test');
+  await openApiKeys(page);
+  const key = testKey('sk-proj-');
+  await page.getByRole('row', { name: 'OpenAI' }).getByRole('button', { name: 'Add key' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add OpenAI key' });
+  await dialog.getByLabel('API key').fill(key);
+  await dialog.getByRole('button', { name: 'Save key' }).click();
+  await expect(dialog).toBeHidden();
+
+  await page.getByRole('tab', { name: 'Models' }).click();
+  for (const tier of ['Fast', 'Standard', 'Premium']) {
+    await page.getByRole('button', { name: tier, exact: true }).click();
+    const picker = page.getByRole('dialog', { name: `Choose a model: ${tier}` });
+    await expect(picker.getByRole('heading', { name: 'My models' })).toBeVisible();
+    await expect(picker.getByRole('heading', { name: 'Platform models' })).toBeVisible();
+    await expect(picker.getByText(`OpenAI · primary (${mask(key)})`)).toBeVisible();
+    await expect(picker.getByRole('option', { name: /gpt-4\.1-nano/ })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(picker).toBeHidden();
+    await expect(page.getByRole('button', { name: tier, exact: true })).toBeFocused();
+  }
+
+  // Keyboard only: search, arrow to the model, Enter.
+  await page.getByRole('button', { name: 'Standard', exact: true }).click();
+  await page.keyboard.type('nano');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Standard', exact: true })).toContainText(`gpt-4.1-nano · OpenAI primary (${mask(key)})`);
+  await page.reload();
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await expect(page.getByRole('button', { name: 'Standard', exact: true })).toContainText('gpt-4.1-nano');
+
+  // A member can open the picker but cannot change the default.
+  const slug = new URL(page.url()).pathname.split('/')[2];
+  const ctx = await browser.newContext();
+  const mp = await ctx.newPage();
+  await signInSeeded(mp, 'member-models@e2e.test');
+  await mp.goto(`/w/${slug}/settings/models?tab=models`);
+  await mp.getByRole('button', { name: 'Standard', exact: true }).click();
+  const memberPicker = mp.getByRole('dialog', { name: 'Choose a model: Standard' });
+  await expect(memberPicker.getByText('Only the workspace owner can change this.')).toBeVisible();
+  await expect(memberPicker.getByRole('option', { name: /GPT-4\.1 mini/ })).toBeDisabled();
+  await mp.keyboard.press('ArrowDown');
+  await mp.keyboard.press('Enter');
+  await expect(mp.getByRole('button', { name: 'Standard', exact: true })).toContainText('gpt-4.1-nano');
+  await ctx.close();
+
+  // Remove the key: the confirmation names the tier that will change, and it reverts.
+  await page.getByRole('tab', { name: 'API Keys' }).click();
+  await page.getByRole('listitem', { name: 'OpenAI key primary' }).getByRole('button', { name: 'Remove' }).click();
+  const confirm = page.getByRole('dialog', { name: /Remove OpenAI key/ });
+  await expect(confirm.getByRole('note')).toContainText('Standard');
+  await confirm.getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Standard now use the platform default' })).toBeVisible();
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await expect(page.getByRole('button', { name: 'Standard', exact: true })).toContainText('(platform default)');
+});
+
+test('the picker tells owners without keys where to add one', async ({ page }) => {
+  await signInSeeded(page, 'owner-defaults@e2e.test');
+  await page.goto(page.url().replace(/studio$/, 'settings/models?tab=models'));
+  await page.getByRole('button', { name: 'Fast', exact: true }).click();
+  const picker = page.getByRole('dialog', { name: 'Choose a model: Fast' });
+  await expect(picker.getByRole('link', { name: 'Add an API key' })).toBeVisible();
+});
+
+test('user AI defaults carry into a new workspace unless the owner opts out', async ({ page }) => {
+  await signInSeeded(page, 'owner-defaults@e2e.test');
+  await page.getByRole('link', { name: 'Account' }).click();
+  await page.getByLabel('My own key').check();
+  await page.getByLabel('Provider').selectOption('anthropic');
+  await page.getByLabel('Model', { exact: true }).fill('claude-sonnet-4-20250514');
+  const key = testKey('sk-ant-api03-');
+  await page.getByLabel('API key', { exact: true }).fill(key);
+  await page.getByRole('button', { name: 'Save defaults' }).click();
+  await expect(page.getByText('Defaults saved.')).toBeVisible();
+  await expect(page.getByText(`key ${mask(key)}`)).toBeVisible();
+
+  await page.goto('/new-workspace');
+  await page.getByLabel('Workspace name').fill('Inherited');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await expect(page).toHaveURL(/\/w\/inherited-[0-9a-f]+\/studio$/);
+  await openApiKeys(page);
+  await expect(page.getByRole('listitem', { name: 'Anthropic key primary' })).toContainText(mask(key));
+});

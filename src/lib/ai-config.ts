@@ -1,0 +1,30 @@
+// The AI config facade shapes (seed 001, PRODUCT.md M5/M6), shared by tRPC, REST and the UI.
+import { z } from 'zod';
+import { ZApiKeyInput } from '~/lib/keys';
+import { ZProviderId } from '~/lib/providers';
+
+export const ZAiMode = z.enum(['managed', 'byok']);
+
+// `api_key`: a string sets the key, null clears it, absent leaves it as it is. Write-only.
+export const ZAiConfigInput = z.object({
+  mode: ZAiMode,
+  provider: ZProviderId,
+  model: z.string().trim().min(1).max(160).regex(/^[A-Za-z0-9._:/@-]+$/, 'Invalid model id').optional(),
+  apiKey: ZApiKeyInput.nullable().optional(),
+});
+export type AiConfigInput = z.infer<typeof ZAiConfigInput>;
+
+export const ZAiConfig = z.object({
+  mode: ZAiMode,
+  provider: ZProviderId,
+  model: z.string().nullable(),
+  hasApiKey: z.boolean(),
+  apiKeyHint: z.string().nullable(),
+});
+export type AiConfig = z.infer<typeof ZAiConfig>;
+
+/** Accepts the seed's `google/gemini-2.5-pro` form as well as the bare model id. */
+export function normaliseModelId(provider: string, model: string | undefined): string | undefined {
+  if (!model) return model;
+  return model.startsWith(`${provider}/`) ? model.slice(provider.length + 1) : model;
+}

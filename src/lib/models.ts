@@ -1,0 +1,57 @@
+// Tiers, catalog and tier-setting shapes (PRODUCT.md M1–M5). Browser-safe.
+import { z } from 'zod';
+import { ZProviderId } from '~/lib/providers';
+
+export const TIERS = ['fast', 'standard', 'premium'] as const;
+export const ZTier = z.enum(TIERS);
+export type Tier = z.infer<typeof ZTier>;
+export const TIER_NAMES: Record<Tier, string> = { fast: 'Fast', standard: 'Standard', premium: 'Premium' };
+
+export const ZModelId = z.string().trim().min(1).max(120).regex(/^[A-Za-z0-9._:/@-]+$/, 'Invalid model id');
+
+export const ZPlatformModelDto = z.object({
+  id: z.string(),
+  provider: ZProviderId,
+  modelId: z.string(),
+  displayName: z.string(),
+  tiers: z.array(ZTier),
+  creditsPer1kInput: z.number().int(),
+  creditsPer1kOutput: z.number().int(),
+});
+export type PlatformModelDto = z.infer<typeof ZPlatformModelDto>;
+
+export const ZMyModelsGroup = z.object({
+  keyId: z.string(),
+  provider: ZProviderId,
+  label: z.string(),
+  maskedHint: z.string(),
+  status: z.string(),
+  models: z.array(z.object({ modelId: z.string(), displayName: z.string(), available: z.boolean() })),
+});
+export type MyModelsGroup = z.infer<typeof ZMyModelsGroup>;
+
+export const ZCatalog = z.object({ myModels: z.array(ZMyModelsGroup), platformModels: z.array(ZPlatformModelDto) });
+export type Catalog = z.infer<typeof ZCatalog>;
+
+/** What a picker selection means: a platform model, or a model through one of the workspace's keys. */
+export const ZModelChoice = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('platform'), platformModelId: z.string().min(1).max(200) }),
+  z.object({ source: z.literal('byok'), keyId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/), modelId: ZModelId }),
+]);
+export type ModelChoice = z.infer<typeof ZModelChoice>;
+
+export const ZTierSetting = z.object({
+  tier: ZTier,
+  /** True when the workspace has not chosen: the platform default applies. */
+  isPlatformDefault: z.boolean(),
+  choice: ZModelChoice.nullable(),
+  provider: ZProviderId,
+  modelId: z.string(),
+  displayName: z.string(),
+  keyLabel: z.string().nullable(),
+  maskedHint: z.string().nullable(),
+  /** Why a BYOK default cannot be used right now (runs then follow the fallback policy). */
+  broken: z.enum(['key_missing', 'model_unavailable', 'key_failing']).nullable(),
+  platformDefault: z.object({ id: z.string(), displayName: z.string() }),
+});
+export type TierSetting = z.infer<typeof ZTierSetting>;

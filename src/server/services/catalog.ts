@@ -1,0 +1,129 @@
+// The platform catalog and "My models" (PRODUCT.md M1, M3): what a workspace can pick from.
+import type { Prisma } from '~/generated/prisma/client';
+import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/models';
+import type { ProviderId } from '~/lib/providers';
+import type { Db } from '~/server/db/connect';
+import { AppError } from '~/server/errors';
+
+type Tx = Prisma.TransactionClient;
+
+const platformSelect = {
+  id: true, provider: true, modelId: true, displayName: true, tiers: true, creditsPer1kInput: true, creditsPer1kOutput: true,
+} satisfies Prisma.PlatformModelSelect;
+
+function toPlatformDto(m: Prisma.PlatformModelGetPayload<{ select: typeof platformSelect }>): PlatformModelDto {
+  return {
+    id: m.id,
+    provider: m.provider as ProviderId,
+    modelId: m.modelId,
+    displayName: m.displayName,
+    tiers: m.tiers.split(',').filter((t): t is Tier => ZTier.safeParse(t).success),
+    creditsPer1kInput: m.creditsPer1kInput,
+    creditsPer1kOutput: m.creditsPer1kOutput,
+  };
+}
+
+export async function listPlatformTextModels(db: Db | Tx): Promise<PlatformModelDto[]> {
+  const rows = await db.platformModel.findMany({
+    where: { enabled: true, kind: 'text' },
+    select: platformSelect,
+    orderBy: [{ provider: 'asc' }, { displayName: 'asc' }],
+  });
+  return rows.map(toPlatformDto);
+}
+
+export async function platformDefault(db: Db | Tx, tier: Tier): Promise<PlatformModelDto> {
+  const row = await db.platformModel.findFirst({ where: { defaultForTier: tier, enabled: true, kind: 'text' }, select: platformSelect });
+  if (!row) throw new AppError('SERVICE_UNAVAILABLE', `No platform model is configured for the ${tier} tier.`, 'catalog_incomplete');
+  return toPlatformDto(row);
+}
+
+export async function findPlatformModel(db: Db | Tx, ref: { id: string } | { provider: string; modelId: string }) {
+  const row = await db.platformModel.findFirst({
+    where: { enabled: true, kind: 'text', ...('id' in ref ? { id: ref.id } : { provider: ref.provider, modelId: ref.modelId }) },
+    select: platformSelect,
+  });
+  return row ? toPlatformDto(row) : null;
+}
+
+/** Everything the model picker offers this workspace. Never decrypts anything. */
+export async function getCatalog(db: Db, workspaceId: string): Promise<Catalog> {
+  const keys = await db.providerKey.findMany({
+    where: { workspaceId },
+    select: {
+      id: true, provider: true, label: true, maskedHint: true, status: true,
+      models: { select: { modelId: true, displayName: true, available: true }, orderBy: { modelId: 'asc' } },
+    },
+    orderBy: [{ provider: 'asc' }, { label: 'asc' }],
+  });
+  return {
+    myModels: keys.map((k) => ({
+      keyId: k.id, provider: k.provider as ProviderId, label: k.label, maskedHint: k.maskedHint, status: k.status, models: k.models,
+    })),
+    platformModels: await listPlatformTextModels(db),
+  };
+}
+
+// ---- operator edits (npm run admin -- catalog …) ----
+
+export type CatalogEdit = {
+  displayName?: string;
+  tiers?: Tier[];
+  creditsPer1kInput?: number;
+  creditsPer1kOutput?: number;
+  creditsPerImage?: number;
+  enabled?: boolean;
+  defaultForTier?: Tier;
+};
+
+export async function listCatalogForOperator(db: Db) {
+  return db.platformModel.findMany({ orderBy: [{ kind: 'asc' }, { provider: 'asc' }, { modelId: 'asc' }] });
+}
+
+export async function addCatalogModel(
+  db: Db,
+  input: { provider: ProviderId; modelId: string; kind: 'text' | 'image' } & CatalogEdit,
+): Promise<void> {
+  await db.platformModel.create({
+    data: {
+      id: `${input.provider}:${input.modelId}`,
+      provider: input.provider,
+      modelId: input.modelId,
+      kind: input.kind,
+      displayName: input.displayName ?? input.modelId,
+      tiers: (input.tiers ?? []).join(','),
+      creditsPer1kInput: input.creditsPer1kInput ?? 0,
+      creditsPer1kOutput: input.creditsPer1kOutput ?? 0,
+      creditsPerImage: input.creditsPerImage ?? 0,
+    },
+  });
+}
+
+export async function editCatalogModel(db: Db, id: string, edit: CatalogEdit): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const m = await tx.platformModel.findUnique({ where: { id } });
+    if (!m) throw new AppError('NOT_FOUND', 'No catalog model with that id (see `catalog list`).', 'not_found');
+    if (edit.enabled === false && m.defaultForTier) {
+      throw new AppError('CONFLICT', `It is the ${m.defaultForTier} default: make another model the default first.`, 'is_default');
+    }
+    if (edit.defaultForTier) {
+      if (m.kind !== 'text' || !m.enabled) throw new AppError('BAD_REQUEST', 'Only enabled text models can be tier defaults.', 'not_text');
+      if (m.defaultForTier && m.defaultForTier !== edit.defaultForTier) {
+        throw new AppError('CONFLICT', `It is the ${m.defaultForTier} default: make another model the ${m.defaultForTier} default first.`, 'is_default');
+      }
+      await tx.platformModel.updateMany({ where: { defaultForTier: edit.defaultForTier }, data: { defaultForTier: null } });
+    }
+    await tx.platformModel.update({
+      where: { id },
+      data: {
+        displayName: edit.displayName,
+        tiers: edit.tiers?.join(','),
+        creditsPer1kInput: edit.creditsPer1kInput,
+        creditsPer1kOutput: edit.creditsPer1kOutput,
+        creditsPerImage: edit.creditsPerImage,
+        enabled: edit.enabled,
+        defaultForTier: edit.defaultForTier,
+      },
+    });
+  });
+}

@@ -1,0 +1,150 @@
+// A user's AI defaults (PRODUCT.md M6, seed 001): mode, provider, model and an optional key, applied to
+// every workspace the user creates afterwards unless the creation says otherwise. The key is probed
+// before it is stored, sealed under the user's own data key, and re-sealed under the new workspace's
+// data key (with a new key id and new associated data) when copied.
+import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/ai-config';
+import type { ProviderId } from '~/lib/providers';
+import type { Db } from '~/server/db/connect';
+import { AppError } from '~/server/errors';
+import { newId } from '~/server/ids';
+import { log } from '~/server/log';
+import { checkKeyFormat } from '~/server/providers/format-check';
+import { listKeyModels, probeKey } from '~/server/providers/probe';
+import { writeAudit } from '~/server/services/audit';
+import { findPlatformModel, platformDefault } from '~/server/services/catalog';
+import { takeProbeSlot } from '~/server/services/probe-limit';
+import { openUserKey, sealProviderKey, sealUserKey } from '~/server/vault/envelope';
+import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
+import { maskKey } from '~/server/vault/mask';
+import { outcomeMessage } from '~/lib/providers';
+
+const KEY_COLUMNS_CLEARED = {
+  keyId: null, maskedHint: null, fingerprint: null, fpVersion: null, formatVersion: null, alg: null,
+  dekVersion: null, nonce: null, ciphertext: null, tag: null,
+} as const;
+
+export async function getUserAiDefaults(db: Db, userId: string): Promise<AiConfig | null> {
+  const row = await db.userAiDefaults.findUnique({
+    where: { userId },
+    select: { mode: true, provider: true, model: true, maskedHint: true },
+  });
+  if (!row) return null;
+  return {
+    mode: row.mode as AiConfig['mode'],
+    provider: row.provider as ProviderId,
+    model: row.model,
+    hasApiKey: row.maskedHint !== null,
+    apiKeyHint: row.maskedHint,
+  };
+}
+
+export async function setUserAiDefaults(db: Db, userId: string, input: AiConfigInput): Promise<AiConfig> {
+  const model = normaliseModelId(input.provider, input.model);
+  const base = { mode: input.mode, provider: input.provider, model: model ?? null };
+
+  if (input.mode === 'managed') {
+    if (model && !(await findPlatformModel(db, { provider: input.provider, modelId: model }))) {
+      throw new AppError('BAD_REQUEST', 'That model is not one of the platform models for this provider.', 'unknown_model');
+    }
+    await db.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base }, update: { ...base, ...KEY_COLUMNS_CLEARED } });
+    return (await getUserAiDefaults(db, userId))!;
+  }
+
+  if (typeof input.apiKey === 'string') {
+    const f = checkKeyFormat(input.provider, input.apiKey);
+    if (!f.ok) throw new AppError('BAD_REQUEST', f.message, 'malformed_key');
+    await takeProbeSlot(db, `user:${userId}`, userId);
+    const probe = await probeKey(input.provider, f.key);
+    if (probe.outcome !== 'valid') {
+      const transient = probe.outcome === 'rate_limited' || probe.outcome === 'provider_unavailable';
+      throw new AppError(transient ? 'SERVICE_UNAVAILABLE' : 'UNPROCESSABLE_CONTENT', outcomeMessage(probe.outcome, input.provider, probe.retryAfterSeconds), probe.outcome, {
+        outcome: probe.outcome,
+        retryAfterSeconds: probe.retryAfterSeconds,
+      });
+    }
+    if (model && !probe.models.some((m) => m.id === model)) {
+      throw new AppError('BAD_REQUEST', 'The key does not offer that model. Pick one of the models the key can use.', 'model_unavailable');
+    }
+    const keyId = newId();
+    await db.$transaction(async (tx) => {
+      const sealed = await sealUserKey(tx, { userId, provider: input.provider, keyId }, f.key);
+      const keyData = {
+        keyId, maskedHint: maskKey(f.key), fingerprint: keyFingerprint(f.key), fpVersion: FINGERPRINT_VERSION, ...sealed,
+        model: model ?? probe.models[0]?.id ?? null,
+      };
+      await tx.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base, ...keyData }, update: { ...base, ...keyData } });
+    });
+    return (await getUserAiDefaults(db, userId))!;
+  }
+
+  const existing = await db.userAiDefaults.findUnique({ where: { userId }, select: { provider: true } });
+  // A stored key belongs to one provider: clear it when the key is cleared or the provider changes.
+  const clearKey = input.apiKey === null || (existing && existing.provider !== input.provider);
+  await db.userAiDefaults.upsert({
+    where: { userId },
+    create: { userId, ...base },
+    update: { ...base, ...(clearKey ? KEY_COLUMNS_CLEARED : {}) },
+  });
+  return (await getUserAiDefaults(db, userId))!;
+}
+
+export async function clearUserAiDefaults(db: Db, userId: string): Promise<void> {
+  await db.userAiDefaults.deleteMany({ where: { userId } });
+}
+
+/**
+ * Gives a workspace the creator's defaults: the Standard tier and, for byok with a key, a `primary`
+ * key re-sealed under the workspace's own data key. The key is listed with its provider first (no
+ * token spent) so its models are known; if that fails it is stored and shown as failing.
+ */
+export async function applyUserDefaultsToWorkspace(db: Db, userId: string, workspaceId: string): Promise<void> {
+  const d = await db.userAiDefaults.findUnique({ where: { userId } });
+  if (!d) return;
+  const provider = d.provider as ProviderId;
+
+  if (d.mode === 'managed') {
+    const target = (d.model && (await findPlatformModel(db, { provider, modelId: d.model }))) || (await platformDefault(db, 'standard'));
+    await db.tierDefault.upsert({
+      where: { workspaceId_tier: { workspaceId, tier: 'standard' } },
+      create: { workspaceId, tier: 'standard', source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId },
+      update: { source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId, keyId: null },
+    });
+    return;
+  }
+
+  let keyId: string | null = null;
+  if (d.keyId && d.nonce && d.ciphertext && d.tag && d.dekVersion !== null && d.formatVersion !== null && d.alg) {
+    const sealedUser = { userId, provider, keyId: d.keyId, dekVersion: d.dekVersion, formatVersion: d.formatVersion, alg: d.alg, nonce: d.nonce, ciphertext: d.ciphertext, tag: d.tag };
+    const plaintext = await db.$transaction((tx) => openUserKey(tx, sealedUser));
+    const listed = await listKeyModels(provider, plaintext);
+    const models = 'ok' in listed ? listed.models : [];
+    if (!('ok' in listed)) log.warn({ provider, outcome: listed.outcome }, 'inherited key could not list its models');
+    keyId = newId();
+    const newKeyId = keyId;
+    const now = new Date();
+    await db.$transaction(async (tx) => {
+      const sealed = await sealProviderKey(tx, { workspaceId, provider, keyId: newKeyId }, plaintext);
+      await tx.providerKey.create({
+        data: {
+          id: newKeyId, workspaceId, provider, label: 'primary', maskedHint: d.maskedHint ?? maskKey(plaintext),
+          fingerprint: keyFingerprint(plaintext), fpVersion: FINGERPRINT_VERSION, ...sealed,
+          status: 'ok' in listed ? 'active' : 'failing',
+          lastOutcome: 'ok' in listed ? 'valid' : listed.outcome,
+          lastValidatedAt: now, modelsRefreshedAt: 'ok' in listed ? now : null, createdById: userId,
+        },
+      });
+      await tx.discoveredModel.createMany({
+        data: models.map((m) => ({ keyId: newKeyId, modelId: m.id, displayName: m.displayName, contextWindow: m.contextWindow, refreshedAt: now })),
+        skipDuplicates: true,
+      });
+      await writeAudit(tx, { workspaceId, actorId: userId, keyId: newKeyId, provider, label: 'primary', operation: 'key.create', outcome: 'inherited' });
+    });
+  }
+  if (d.model) {
+    await db.tierDefault.upsert({
+      where: { workspaceId_tier: { workspaceId, tier: 'standard' } },
+      create: { workspaceId, tier: 'standard', source: 'byok', provider, modelId: d.model, keyId },
+      update: { source: 'byok', provider, modelId: d.model, keyId, platformModelId: null },
+    });
+  }
+}
