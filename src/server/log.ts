@@ -50,7 +50,7 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
       base: undefined,
       serializers: { err: pino.stdSerializers.err },
     },
-    scrubbingStream(opts.destination ?? pino.destination({ dest: 1, sync: true })),
+    scrubbingStream(opts.destination ?? pino.destination({ dest: process.env.LOG_FILE || 1, sync: true, mkdir: true })),
   );
 }
 

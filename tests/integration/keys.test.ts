@@ -198,12 +198,17 @@ await describeEachDb('keys', (getDb) => {
     expect((await errorOf(callerFor(t.db, member).keys.audit({ workspaceId }))).code).toBe('FORBIDDEN');
   });
 
-  it('leaves no partial rows when a write fails after a successful probe', async () => {
-    const { owner, workspaceId } = await proWorkspace(t.db, 'Crash');
+  it.each([
+    ['the data key', 'workspaceDataKey', 'createMany'],
+    ['the key row', 'providerKey', 'create'],
+    ['the discovered models', 'discoveredModel', 'createMany'],
+    ['the audit row', 'auditEvent', 'create'],
+  ] as const)('leaves no partial rows when writing %s fails after a successful probe', async (_what, model, op) => {
+    const { owner, workspaceId } = await proWorkspace(t.db, `Crash ${model}`);
     const failing = t.db.$extends({
       query: {
-        auditEvent: {
-          create() {
+        [model]: {
+          [op]() {
             throw new Error('disk full');
           },
         },

@@ -3,6 +3,7 @@
 import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
+import { log } from '~/server/log';
 import type { AuditEventDto } from '~/lib/keys';
 
 export type AuditOperation = 'key.create' | 'key.replace' | 'key.verify' | 'key.remove' | 'key.decrypt_failed';
@@ -18,6 +19,8 @@ export type AuditRecord = {
 };
 
 export async function writeAudit(tx: Db | Prisma.TransactionClient, r: AuditRecord): Promise<void> {
+  // Mirrored to the application log with ids only (labels are user text and stay out of logs).
+  log.info({ workspaceId: r.workspaceId, actorId: r.actorId, keyId: r.keyId, provider: r.provider, operation: r.operation, outcome: r.outcome }, 'audit');
   await tx.auditEvent.create({
     data: {
       id: newId(),

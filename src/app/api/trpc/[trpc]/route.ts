@@ -2,6 +2,7 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { appRouter } from '~/server/api/root';
 import { createTRPCContext } from '~/server/api/trpc';
 import { NO_STORE, isCrossSiteRequest, jsonError } from '~/server/http-guards';
+import { log } from '~/server/log';
 
 export const dynamic = 'force-dynamic';
 
@@ -19,6 +20,11 @@ function handler(req: Request) {
     router: appRouter,
     createContext: () => createTRPCContext({ headers: req.headers }),
     responseMeta: () => ({ headers: new Headers({ 'cache-control': NO_STORE }) }),
+    onError: ({ error, path }) => {
+      // Unexpected failures are logged where they are mapped (convertErrors); here only the failure of
+      // the request itself (context, parsing), by code: never the input.
+      if (error.code === 'INTERNAL_SERVER_ERROR' && !path) log.error({ code: error.code }, 'tRPC request failed');
+    },
   });
 }
 
