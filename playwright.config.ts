@@ -64,6 +64,8 @@ export default defineConfig({
       DATABASE_URL: '',
       AUTH_SIGN_IN_RATE_LIMIT: '1000',
       LOG_LEVEL: 'info',
+      // The server's log goes to a file the leak checks read.
+      LOG_FILE: `${E2E_DATA_DIR}/server.log`,
       // Canaries in the SDKs' standard variable names: the app must never read them.
       OPENAI_API_KEY: 'sk-canary-std-env-openai-0000000000000000',
       ANTHROPIC_API_KEY: 'sk-ant-canary-std-env-anthropic-000000000',

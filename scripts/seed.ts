@@ -16,11 +16,12 @@ type Spec = { email: string; name: string; password: string; plan: Plan; memberO
 const PRESETS: Record<string, Spec[]> = {
   demo: [{ email: 'demo@example.com', name: 'Demo Owner', password: 'demo-password', plan: 'pro' }],
   e2e: [
-    ...['keys', 'fail', 'member', 'leak', 'models', 'defaults'].map((n) => ({
+    ...['keys', 'fail', 'member', 'leak', 'models', 'defaults', 'rest'].map((n) => ({
       email: `owner-${n}@e2e.test`, name: `Owner ${n}`, password: 'e2e-password', plan: 'pro' as Plan,
     })),
     { email: 'member@e2e.test', name: 'Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-member@e2e.test' },
     { email: 'free@e2e.test', name: 'Free Owner', password: 'e2e-password', plan: 'free' },
+    { email: 'member-rest@e2e.test', name: 'REST Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-rest@e2e.test' },
     { email: 'member-models@e2e.test', name: 'Models Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-models@e2e.test' },
   ],
 };

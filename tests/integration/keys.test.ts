@@ -205,15 +205,8 @@ await describeEachDb('keys', (getDb) => {
     ['the audit row', 'auditEvent', 'create'],
   ] as const)('leaves no partial rows when writing %s fails after a successful probe', async (_what, model, op) => {
     const { owner, workspaceId } = await proWorkspace(t.db, `Crash ${model}`);
-    const failing = t.db.$extends({
-      query: {
-        [model]: {
-          [op]() {
-            throw new Error('disk full');
-          },
-        },
-      },
-    }) as unknown as typeof t.db;
+    const throwing = { [model]: { [op]: () => { throw new Error('disk full'); } } };
+    const failing = t.db.$extends({ query: throwing as never }) as unknown as typeof t.db;
     const k = keyFor('openai');
     const err = await errorOf(callerFor(failing, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: k }));
     expect(err.code).toBe('INTERNAL_SERVER_ERROR');

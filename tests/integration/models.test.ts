@@ -115,6 +115,11 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
       provider: 'anthropic', hasApiKey: true,
     });
 
+    // clearing another provider's key leaves Standard (now Anthropic) as it is
+    await c.keys.create({ workspaceId, provider: 'xai', label: 'primary', apiKey: canaryKey('xai-') });
+    expect(await c.models.setAiConfig({ workspaceId, mode: 'byok', provider: 'xai', apiKey: null })).toMatchObject({ provider: 'anthropic', hasApiKey: true });
+    expect((await c.keys.list({ workspaceId })).map((k) => k.provider).sort()).toEqual(['anthropic', 'google']);
+
     // back to managed: the stored primary key goes, Standard points at the platform model
     const managed = await c.models.setAiConfig({ workspaceId, mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514' });
     expect(managed).toEqual({ mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514', hasApiKey: false, apiKeyHint: null });

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { redirect } from 'next/navigation';
 import { Suspense } from 'react';
 import { AiDefaultsForm } from '~/components/ai-defaults-form';
+import { TokensPanel } from '~/components/tokens-panel';
 import { getSessionUser } from '~/server/auth';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
 
@@ -12,6 +13,7 @@ export default async function AccountPage() {
   const user = await getSessionUser(await headers());
   if (!user) redirect('/sign-in');
   prefetch(trpc.account.aiDefaults.queryOptions());
+  prefetch(trpc.account.tokens.queryOptions());
   return (
     <HydrateClient>
       <main className="mx-auto flex max-w-3xl flex-col gap-6 px-4 py-8">
@@ -22,6 +24,7 @@ export default async function AccountPage() {
         </div>
         <Suspense fallback={<p className="text-sm text-slate-500">Loading…</p>}>
           <AiDefaultsForm />
+          <TokensPanel />
         </Suspense>
       </main>
     </HydrateClient>

@@ -79,6 +79,8 @@ export async function setAiConfig(db: Db, actor: Actor, ws: Ws, input: AiConfigI
   } else if (input.apiKey === null) {
     const existing = await primaryKey(db, ws.id, provider);
     if (existing) await removeKey(db, actor, ws, { keyId: existing.id, keepTierModes: true });
+    // Clearing another provider's key leaves a Standard tier that points elsewhere as it is.
+    if (!model && current.provider !== provider) return getAiConfig(db, ws.id);
     keyId = null;
   } else {
     keyId = (await primaryKey(db, ws.id, provider))?.id ?? null;

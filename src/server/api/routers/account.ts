@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ZAiConfig, ZAiConfigInput } from '~/lib/ai-config';
 import { authedProcedure, createTRPCRouter } from '~/server/api/trpc';
 import { clearUserAiDefaults, getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
+import { createToken, listTokens, revokeToken, ZTokenDto } from '~/server/services/tokens';
+import { ZId } from '~/server/api/trpc';
 
 export const accountRouter = createTRPCRouter({
   me: authedProcedure
@@ -15,6 +17,22 @@ export const accountRouter = createTRPCRouter({
     .input(ZAiConfigInput)
     .output(ZAiConfig)
     .mutation(({ ctx, input }) => setUserAiDefaults(ctx.db, ctx.user.id, input)),
+
+  tokens: authedProcedure.output(z.array(ZTokenDto)).query(({ ctx }) => listTokens(ctx.db, ctx.user.id)),
+
+  /** The token is in this response only; it is stored as a keyed hash. */
+  createToken: authedProcedure
+    .input(z.object({ name: z.string().trim().min(1).max(60), expiresInDays: z.number().int().min(1).max(365).nullable().optional() }))
+    .output(z.object({ token: z.string(), info: ZTokenDto }))
+    .mutation(({ ctx, input }) => createToken(ctx.db, ctx.user.id, input)),
+
+  revokeToken: authedProcedure
+    .input(z.object({ tokenId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await revokeToken(ctx.db, ctx.user.id, input.tokenId);
+      return { ok: true as const };
+    }),
 
   clearAiDefaults: authedProcedure.output(z.object({ ok: z.literal(true) })).mutation(async ({ ctx }) => {
     await clearUserAiDefaults(ctx.db, ctx.user.id);

@@ -1,0 +1,33 @@
+// The REST API's wire shapes (seed 001: snake_case). The OpenAPI document is generated from these.
+import { z } from 'zod';
+import { ZAiMode } from '~/lib/ai-config';
+import { ZProviderId } from '~/lib/providers';
+
+export const ZRestAiConfigInput = z
+  .object({
+    mode: ZAiMode,
+    provider: ZProviderId,
+    model: z.string().trim().min(1).max(160).regex(/^[A-Za-z0-9._:/@-]+$/, 'Invalid model id').optional(),
+    api_key: z.string().min(1).max(512).nullable().optional().describe('Write-only. A string sets the key (probed first), null clears it, absent keeps it.'),
+  })
+  .meta({ id: 'AiConfigInput' });
+
+export const ZRestAiConfig = z
+  .object({
+    mode: ZAiMode,
+    provider: ZProviderId,
+    model: z.string().nullable(),
+    has_api_key: z.boolean(),
+    api_key_hint: z.string().nullable().describe('First four and last four characters, e.g. sk-a…bCdE'),
+  })
+  .meta({ id: 'AiConfig' });
+
+export const ZRestError = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Machine-readable reason, e.g. invalid_key, plan_required, not_found'),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { expect, it, vi } from 'vitest';
+import { describeEachDb } from '../helpers/db';
+import { canaryKey, findCanary } from '../helpers/canary';
+import { callerFor, createUser, proWorkspace } from '../helpers/fixtures';
+
+const logFile = vi.hoisted(() => {
+  const file = `${process.env.DATA_DIR ?? '/tmp'}/rest-test-${process.pid}.log`;
+  process.env.LOG_FILE = file;
+  process.env.LOG_LEVEL = 'info';
+  return file;
+});
+
+const { restEndpoints } = await import('~/server/rest/endpoints');
+const { openApiDocument } = await import('~/server/rest/openapi');
+
+await describeEachDb('REST API', (getDb) => {
+  const api = restEndpoints(() => getDb().db);
+  const seen: string[] = [];
+
+  async function send(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each endpoint has its own params type
+    handler: (req: Request, route: { params: Promise<any> }) => Promise<Response>,
+    opts: { method: 'GET' | 'PUT'; token?: string; params?: Record<string, string>; body?: unknown; raw?: string; contentType?: string },
+  ) {
+    const headers: Record<string, string> = {};
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+    const req = new Request('http://app.test/api/x', {
+      method: opts.method,
+      headers,
+      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
+    });
+    const res = await handler(req, { params: Promise.resolve(opts.params ?? {}) });
+    const text = await res.text();
+    seen.push(`${res.status} ${JSON.stringify([...res.headers])} ${text}`);
+    return { status: res.status, headers: res.headers, json: JSON.parse(text) as Record<string, unknown> };
+  }
+
+  async function tokenFor(user: { id: string; name: string; email: string }) {
+    return (await callerFor(getDb().db, user).account.createToken({ name: 'ci' })).token;
+  }
+
+  it('runs the seed examples: byok with Anthropic, OpenAI and Google keys, clear, back to managed', async () => {
+    const { owner, workspaceId } = await proWorkspace(getDb().db, 'REST owner');
+    const token = await tokenFor(owner);
+    const ai = (body: unknown) => send(api.putAiConfig, { method: 'PUT', token, params: { workspaceId }, body });
+
+    const openaiKey = canaryKey('sk-proj-');
+    const r1 = await ai({ mode: 'byok', provider: 'openai', api_key: openaiKey, model: 'gpt-4o' });
+    expect(r1).toMatchObject({ status: 200, json: { mode: 'byok', provider: 'openai', model: 'gpt-4o', has_api_key: true, api_key_hint: `${openaiKey.slice(0, 4)}…${openaiKey.slice(-4)}` } });
+    expect(r1.headers.get('cache-control')).toContain('no-store');
+
+    expect((await ai({ mode: 'byok', provider: 'openai', api_key: null })).json).toEqual({
+      mode: 'byok', provider: 'openai', model: 'gpt-4o', has_api_key: false, api_key_hint: null,
+    });
+    expect((await ai({ mode: 'byok', provider: 'anthropic', api_key: canaryKey('sk-ant-api03-'), model: 'claude-sonnet-4-20250514' })).json).toMatchObject({ has_api_key: true });
+    expect((await ai({ mode: 'byok', provider: 'google', api_key: canaryKey('AIza'), model: 'google/gemini-2.5-pro' })).json).toMatchObject({
+      provider: 'google', model: 'gemini-2.5-pro', has_api_key: true,
+    });
+    expect((await ai({ mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514' })).json).toEqual({
+      mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514', has_api_key: false, api_key_hint: null,
+    });
+    expect((await send(api.getAiConfig, { method: 'GET', token, params: { workspaceId } })).json).toMatchObject({ mode: 'managed' });
+  });
+
+  it('sets user defaults that a new workspace inherits', async () => {
+    const u = await createUser(getDb().db, 'REST defaults');
+    const token = await tokenFor(u);
+    expect((await send(api.getAiDefaults, { method: 'GET', token })).json).toMatchObject({ mode: 'managed', has_api_key: false });
+    const k = canaryKey('sk-ant-api03-');
+    const set = await send(api.putAiDefaults, { method: 'PUT', token, body: { mode: 'byok', provider: 'anthropic', api_key: k, model: 'claude-sonnet-4-20250514' } });
+    expect(set).toMatchObject({ status: 200, json: { mode: 'byok', provider: 'anthropic', has_api_key: true } });
+    const ws = await callerFor(getDb().db, u).workspace.create({ name: 'Inherited via REST' });
+    expect((await send(api.getAiConfig, { method: 'GET', token, params: { workspaceId: ws.id } })).json).toEqual({
+      mode: 'byok', provider: 'anthropic', model: 'claude-sonnet-4-20250514', has_api_key: true, api_key_hint: `${k.slice(0, 4)}…${k.slice(-4)}`,
+    });
+  });
+
+  it('answers every error status of the contract, never echoing the key', async () => {
+    const { owner, member, workspaceId } = await proWorkspace(getDb().db, 'REST errors');
+    const free = await createUser(getDb().db, 'REST free');
+    const outsider = await createUser(getDb().db, 'REST outsider');
+    const [ownerToken, memberToken, freeToken, outsiderToken] = await Promise.all([owner, member, free, outsider].map(tokenFor));
+    const k = canaryKey('sk-proj-');
+    const put = (token: string | undefined, body: unknown, ws = workspaceId) => send(api.putAiConfig, { method: 'PUT', token, params: { workspaceId: ws }, body });
+    const byok = { mode: 'byok', provider: 'openai', api_key: k, model: 'gpt-4.1-mini' };
+
+    expect((await put(undefined, byok)).status).toBe(401);
+    expect((await put('byok_pat_not-a-real-token', byok)).status).toBe(401);
+    expect((await put(outsiderToken, byok)).status).toBe(404);
+    expect((await put(ownerToken, byok, 'no-such-workspace')).status).toBe(404);
+    expect((await put(ownerToken, byok, '../../etc/passwd')).status).toBe(404);
+    expect((await put(memberToken, byok)).status).toBe(403);
+    const freeRes = await put(freeToken, byok, free.workspace.id);
+    expect(freeRes).toMatchObject({ status: 403, json: { error: { code: 'plan_required' } } });
+    expect((await put(ownerToken, { ...byok, provider: k })).status).toBe(400);
+    expect((await put(ownerToken, { ...byok, mode: 'sometimes' })).status).toBe(400);
+    expect((await send(api.putAiConfig, { method: 'PUT', token: ownerToken, params: { workspaceId }, raw: `{"api_key":"${k}"` })).json).toEqual({
+      error: { code: 'invalid_json', message: 'The body is not valid JSON.' },
+    });
+    expect((await send(api.putAiConfig, { method: 'PUT', token: ownerToken, params: { workspaceId }, raw: JSON.stringify(byok), contentType: 'text/plain' })).status).toBe(400);
+    const invalid = await put(ownerToken, { ...byok, api_key: `${k}-invalid` });
+    expect(invalid).toMatchObject({ status: 422, json: { error: { code: 'invalid_key' } } });
+    expect((await put(ownerToken, { ...byok, api_key: `${k}-nocredit` })).json).toMatchObject({ error: { code: 'no_credit' } });
+    const limited = await put(ownerToken, { ...byok, api_key: `${k}-ratelimit` });
+    expect(limited.status).toBe(503);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    for (let i = 0; i < 10; i++) await put(ownerToken, { ...byok, api_key: `${k}-invalid${i}` });
+    expect((await put(ownerToken, byok)).status).toBe(429);
+
+    // Revoked and expired tokens stop working.
+    const c = callerFor(getDb().db, owner);
+    const [info] = await c.account.tokens();
+    await c.account.revokeToken({ tokenId: info!.id });
+    expect((await put(ownerToken, byok)).status).toBe(401);
+    const shortLived = await c.account.createToken({ name: 'short', expiresInDays: 1 });
+    await getDb().db.personalAccessToken.update({ where: { id: shortLived.info.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await send(api.getAiConfig, { method: 'GET', token: shortLived.token, params: { workspaceId } })).status).toBe(401);
+
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).toContain('"msg":"rest request"');
+    expect(log).toContain('"api_key":"[REDACTED]"');
+    for (const text of [seen.join('\n'), log]) {
+      expect(findCanary(text, k)).toBeNull();
+      expect(text).not.toContain(ownerToken!.slice(12));
+    }
+  });
+
+  it('stores tokens only as keyed hashes and shows them once', async () => {
+    const u = await createUser(getDb().db, 'Tokens');
+    const c = callerFor(getDb().db, u);
+    const { token, info } = await c.account.createToken({ name: 'laptop', expiresInDays: 30 });
+    expect(token).toMatch(/^byok_pat_/);
+    expect(info).toMatchObject({ name: 'laptop', prefix: token.slice(0, 15), revoked: false });
+    expect(JSON.stringify(await c.account.tokens())).not.toContain(token.slice(15));
+    const row = await getDb().db.personalAccessToken.findUniqueOrThrow({ where: { id: info.id } });
+    expect(JSON.stringify(row)).not.toContain(token.slice(15));
+    const { createHash } = await import('node:crypto');
+    expect(Buffer.from(row.hash).equals(createHash('sha256').update(token).digest())).toBe(false);
+    const other = await createUser(getDb().db, 'Other tokens');
+    await expect(callerFor(getDb().db, other).account.revokeToken({ tokenId: info.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () => {
+  const doc = openApiDocument('http://localhost:3000');
+  const result = await new Validator().validate(doc as never);
+  expect(result.errors ?? []).toEqual([]);
+  expect(result.valid).toBe(true);
+  expect(Object.keys(doc.paths)).toEqual(['/api/workspaces/{workspace_id}/ai-config', '/api/users/me/ai-defaults']);
+  expect(doc.paths['/api/workspaces/{workspace_id}/ai-config'].put.responses).toHaveProperty('422');
+  expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AiConfig', 'AiConfigInput', 'Error']));
+});
