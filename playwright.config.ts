@@ -64,6 +64,12 @@ export default defineConfig({
       DATABASE_URL: '',
       AUTH_SIGN_IN_RATE_LIMIT: '1000',
       LOG_LEVEL: 'info',
+      PLATFORM_ANTHROPIC_API_KEY: 'sk-ant-platform-e2e-anthropic-0001',
+      PLATFORM_OPENAI_API_KEY: 'sk-platform-e2e-openai-0001',
+      PLATFORM_GOOGLE_API_KEY: 'AQ.platform-e2e-google-0001',
+      PLATFORM_XAI_API_KEY: 'xai-platform-e2e-0001',
+      PLATFORM_MISTRAL_API_KEY: 'PlatformE2eMistralKey00000000001',
+      STREAM_IDLE_TIMEOUT_MS: '5000',
       // The server's log goes to a file the leak checks read.
       LOG_FILE: `${E2E_DATA_DIR}/server.log`,
       // Canaries in the SDKs' standard variable names: the app must never read them.

@@ -40,6 +40,8 @@ export type RecordedRequest = {
   model: string | null;
   stream: boolean;
   at: number;
+  /** The client closed the connection before the response ended (a cancelled call). */
+  clientAborted: boolean;
 };
 
 export type FakeProviders = {
@@ -526,6 +528,10 @@ export async function startFakeProviders(opts: FakeOptions = {}): Promise<FakePr
         return send(res, 200, requests);
       }
       if (url.pathname === '/__fake/health') return send(res, 200, { ok: true });
+      if (url.pathname === '/__fake/latency' && req.method === 'POST') {
+        Object.assign(latency, (await readBody(req)) as Partial<Latency>);
+        return send(res, 200, latency);
+      }
       if (url.pathname === '/__fake/revoke' && req.method === 'POST') {
         const { fingerprint } = (await readBody(req)) as { fingerprint?: unknown };
         if (typeof fingerprint === 'string') revoked.add(fingerprint);
@@ -547,6 +553,11 @@ export async function startFakeProviders(opts: FakeOptions = {}): Promise<FakePr
         model: typeof body.model === 'string' ? body.model : (/models\/([^:]+):/.exec(route)?.[1] ?? null),
         stream: body.stream === true || route.includes('streamGenerateContent'),
         at: Date.now(),
+        clientAborted: false,
+      });
+      const record = requests[requests.length - 1]!;
+      res.on('close', () => {
+        if (!res.writableEnded) record.clientAborted = true;
       });
       const ctx: Ctx = { provider, req, res, route, query: url.searchParams, body, key: key ?? '', scenario: 'valid', latency };
       // Keys in URLs end up in logs and exception texts: refuse them loudly so a regression fails tests.

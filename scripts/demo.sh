@@ -9,6 +9,12 @@ for p in anthropic:anthropic/v1 openai:openai/v1 google:gemini/v1beta xai:xai/v1
   name="$(echo "${p%%:*}" | tr a-z A-Z)_BASE_URL"
   export "$name=http://127.0.0.1:${FAKE_PORT}/${p#*:}"
 done
+# Managed (platform) credentials for the fakes: any key works there.
+export PLATFORM_ANTHROPIC_API_KEY="${PLATFORM_ANTHROPIC_API_KEY:-sk-ant-demo-platform-key}"
+export PLATFORM_OPENAI_API_KEY="${PLATFORM_OPENAI_API_KEY:-sk-demo-platform-key}"
+export PLATFORM_GOOGLE_API_KEY="${PLATFORM_GOOGLE_API_KEY:-AQ.demo-platform-key}"
+export PLATFORM_XAI_API_KEY="${PLATFORM_XAI_API_KEY:-xai-demo-platform-key}"
+export PLATFORM_MISTRAL_API_KEY="${PLATFORM_MISTRAL_API_KEY:-DemoPlatformMistralKey0000000001}"
 FAKE_PROVIDERS_PORT="$FAKE_PORT" npx tsx fake-providers/cli.ts &
 FAKE_PID=$!
 trap 'kill $FAKE_PID 2>/dev/null || true' EXIT

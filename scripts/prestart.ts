@@ -4,6 +4,7 @@ import { ConfigError, loadServerEnv } from '~/server/env';
 import { resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';
 import { releaseExpiredReservations } from '~/server/services/credits';
+import { recoverInterruptedRuns } from '~/server/services/generation';
 import { loadKeyring } from '~/server/vault/keyring';
 
 async function main() {
@@ -11,12 +12,20 @@ async function main() {
   // Fail before serving when the master key source is missing or malformed (a copy of the environment:
   // the server process reads, and then removes, the real variables itself).
   loadKeyring({ ...process.env });
+  for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'XAI_API_KEY', 'MISTRAL_API_KEY', 'AI_GATEWAY_API_KEY']) {
+    if (process.env[name]) console.warn(`Warning: ${name} is set. The app never reads it (platform keys use PLATFORM_*); unset it in deployments.`);
+  }
   if (env.APP_ENV === 'production' && (process.env.FINGERPRINT_KEY ?? '').length < 32) {
     throw new ConfigError('Invalid configuration:\n  FINGERPRINT_KEY: at least 32 characters required when APP_ENV=production');
   }
   const opened = await openMigrated(resolveDbTarget(env));
   try {
     if (opened.applied.length) console.log(`Embedded database migrated: ${opened.applied.join(', ')}`);
+    // Runs a dead process left running are failed and their credits returned. The embedded database
+    // is single-process, so every running run there is orphaned; on PostgreSQL other instances may be
+    // alive, so only runs whose heartbeat stopped are.
+    const recovered = await recoverInterruptedRuns(opened.db, env.DATABASE_URL ? 120_000 : 0);
+    if (recovered) console.log(`Marked ${recovered} interrupted run(s) as failed and released their credits.`);
     // Credits held by a process that died (a crash mid-call) go back to their workspaces.
     const released = await releaseExpiredReservations(opened.db);
     if (released) console.log(`Released ${released} expired credit reservation(s).`);

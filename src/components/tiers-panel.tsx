@@ -1,6 +1,7 @@
 'use client';
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { ModelPicker } from '~/components/model-picker';
 import { Alert, Card } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
@@ -24,7 +25,17 @@ export function TiersPanel() {
   const isOwner = ws.role === 'owner';
   const refresh = () => queryClient.invalidateQueries(trpc.models.tiers.queryFilter({ workspaceId }));
   const setTier = useMutation(trpc.models.setTier.mutationOptions({ onSuccess: refresh }));
-  const setPolicy = useMutation(trpc.models.setFallbackPolicy.mutationOptions({ onSuccess: refresh }));
+  // Shown at once (a controlled checkbox would otherwise snap back until the server answers).
+  const [pendingPolicy, setPendingPolicy] = useState<boolean | null>(null);
+  const setPolicy = useMutation(
+    trpc.models.setFallbackPolicy.mutationOptions({
+      onSuccess: async () => {
+        await refresh();
+        setPendingPolicy(null);
+      },
+      onError: () => setPendingPolicy(null),
+    }),
+  );
 
   return (
     <div className="flex flex-col gap-4">
@@ -70,13 +81,17 @@ export function TiersPanel() {
         {setTier.error ? <div className="mt-3"><Alert>{setTier.error.message}</Alert></div> : null}
       </Card>
       <Card>
+        {setPolicy.error ? <div className="mb-3"><Alert>{setPolicy.error.message}</Alert></div> : null}
         <label className="flex items-start gap-3">
           <input
             type="checkbox"
             className="mt-1 h-4 w-4"
-            checked={data.allowCreditFallback}
+            checked={pendingPolicy ?? data.allowCreditFallback}
             disabled={!isOwner || setPolicy.isPending}
-            onChange={(e) => setPolicy.mutate({ workspaceId, allowCreditFallback: e.target.checked })}
+            onChange={(e) => {
+              setPendingPolicy(e.target.checked);
+              setPolicy.mutate({ workspaceId, allowCreditFallback: e.target.checked });
+            }}
           />
           <span>
             <span className="block text-sm font-medium">Allow fallback to platform credits</span>

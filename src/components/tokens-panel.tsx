@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { formatWhen } from '~/components/api-keys/api-keys-panel';
+import { formatWhen } from '~/lib/format';
 import { Alert, Button, Card, Field } from '~/components/ui';
 import { useTRPC } from '~/trpc/react';
 

@@ -23,6 +23,17 @@ const ServerEnv = z.object({
   GOOGLE_BASE_URL: z.url().optional(),
   XAI_BASE_URL: z.url().optional(),
   MISTRAL_BASE_URL: z.url().optional(),
+  // Platform (managed) credentials. Never the SDKs' standard names: the AI SDK silently falls back to
+  // those, which would bill a BYOK run to the platform.
+  PLATFORM_ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  PLATFORM_OPENAI_API_KEY: z.string().min(1).optional(),
+  PLATFORM_GOOGLE_API_KEY: z.string().min(1).optional(),
+  PLATFORM_XAI_API_KEY: z.string().min(1).optional(),
+  PLATFORM_MISTRAL_API_KEY: z.string().min(1).optional(),
+  // Which platform provider makes Content Studio images (its image model comes from the catalog).
+  PLATFORM_IMAGE_PROVIDER: z.enum(['openai', 'google']).default('openai'),
+  // A stream that sends nothing for this long is treated as stalled.
+  STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

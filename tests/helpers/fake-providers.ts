@@ -22,3 +22,7 @@ export async function revokeAtProvider(key: string): Promise<void> {
 export async function callsWithKey(key: string): Promise<RecordedRequest[]> {
   return (await fakeRequests()).filter((r) => r.keyFingerprint === keyFingerprint(key));
 }
+
+export async function setFakeLatency(l: { firstByteMs?: number; chunkIntervalMs?: number; chunks?: number }): Promise<void> {
+  await fetch(`${url()}/__fake/latency`, { method: 'POST', body: JSON.stringify(l) });
+}

@@ -5,15 +5,12 @@ import { useState } from 'react';
 import { AddKeyDialog, RemoveKeyDialog, ReplaceKeyDialog } from '~/components/api-keys/key-dialogs';
 import { Alert, Button, Card, cn } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
+import { formatWhen } from '~/lib/format';
 import type { KeyDto } from '~/lib/keys';
 import { BYOK_PLAN_NAMES, PLANS } from '~/lib/plans';
 import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 
-// Dates as fixed UTC text, so server and browser render the same string.
-export function formatWhen(d: Date | null): string {
-  return d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'never';
-}
 
 const STATUS: Record<KeyDto['status'], { text: string; className: string; help: string }> = {
   active: { text: 'Active', className: 'bg-green-50 text-green-800 ring-green-200', help: 'The provider accepted this key at the last check.' },

@@ -1,11 +1,13 @@
 import { createCallerFactory, createTRPCRouter } from '~/server/api/trpc';
 import { accountRouter } from '~/server/api/routers/account';
+import { generationRouter } from '~/server/api/routers/generation';
 import { keysRouter } from '~/server/api/routers/keys';
 import { modelsRouter } from '~/server/api/routers/models';
 import { workspaceRouter } from '~/server/api/routers/workspace';
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
+  generation: generationRouter,
   keys: keysRouter,
   models: modelsRouter,
   workspace: workspaceRouter,

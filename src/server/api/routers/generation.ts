@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { ZGenerateInput } from '~/lib/generation';
+import { createTRPCRouter, workspaceProcedure, ZId } from '~/server/api/trpc';
+import { getRun, listRuns, startGeneration } from '~/server/services/generation';
+
+export const generationRouter = createTRPCRouter({
+  /**
+   * Streams a run's events (the script text as it is produced). Closing the request (Cancel, or the
+   * tab) aborts the provider call and returns the reserved credits.
+   */
+  start: workspaceProcedure.input(ZGenerateInput).mutation(async function* ({ ctx, input, signal }) {
+    const events = await startGeneration(ctx.db, ctx.user, ctx.workspace, input, signal);
+    yield* events;
+  }),
+
+  history: workspaceProcedure
+    .input(z.object({ cursor: ZId.nullish(), limit: z.number().int().min(1).max(50).optional() }))
+    .query(({ ctx, input }) => listRuns(ctx.db, ctx.workspace.id, input)),
+
+  get: workspaceProcedure.input(z.object({ runId: ZId })).query(({ ctx, input }) => getRun(ctx.db, ctx.workspace.id, input.runId)),
+});

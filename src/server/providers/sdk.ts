@@ -1,0 +1,61 @@
+import 'server-only';
+// AI SDK v6 provider instances, one per call, with an explicit key and base URL (never the SDK's
+// environment fallbacks, never a string model id that would route through a gateway).
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { createMistral } from '@ai-sdk/mistral';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createXai } from '@ai-sdk/xai';
+import type { ImageModel, LanguageModel } from 'ai';
+import type { ProviderId } from '~/lib/providers';
+import { serverEnv } from '~/server/env';
+import { AppError } from '~/server/errors';
+import { providerBaseUrl } from '~/server/providers/config';
+
+// No redirects: a redirect could carry the key to another host.
+const guardedFetch: typeof fetch = (input, init) => fetch(input, { ...init, redirect: 'error' });
+
+function requireKey(apiKey: string | undefined): string {
+  // An undefined key would make the SDK read OPENAI_API_KEY & co. from the environment.
+  if (typeof apiKey !== 'string' || apiKey.length === 0) {
+    throw new AppError('SERVICE_UNAVAILABLE', 'No credential is configured for this model.', 'no_credential');
+  }
+  return apiKey;
+}
+
+export function textModelFor(provider: ProviderId, apiKey: string, modelId: string): LanguageModel {
+  const key = requireKey(apiKey);
+  const baseURL = providerBaseUrl(provider);
+  switch (provider) {
+    case 'anthropic':
+      return createAnthropic({ apiKey: key, baseURL, fetch: guardedFetch })(modelId);
+    case 'openai':
+      return createOpenAI({ apiKey: key, baseURL, fetch: guardedFetch }).chat(modelId);
+    case 'google':
+      return createGoogleGenerativeAI({ apiKey: key, baseURL, fetch: guardedFetch })(modelId);
+    case 'xai':
+      return createXai({ apiKey: key, baseURL, fetch: guardedFetch }).chat(modelId);
+    case 'mistral':
+      return createMistral({ apiKey: key, baseURL, fetch: guardedFetch })(modelId);
+  }
+}
+
+export function imageModelFor(provider: 'openai' | 'google', apiKey: string, modelId: string): ImageModel {
+  const key = requireKey(apiKey);
+  const baseURL = providerBaseUrl(provider);
+  return provider === 'openai'
+    ? createOpenAI({ apiKey: key, baseURL, fetch: guardedFetch }).image(modelId)
+    : createGoogleGenerativeAI({ apiKey: key, baseURL, fetch: guardedFetch }).image(modelId);
+}
+
+/** The platform's own key for a provider (managed steps and images); undefined when not configured. */
+export function platformKey(provider: ProviderId): string | undefined {
+  const env = serverEnv();
+  return {
+    anthropic: env.PLATFORM_ANTHROPIC_API_KEY,
+    openai: env.PLATFORM_OPENAI_API_KEY,
+    google: env.PLATFORM_GOOGLE_API_KEY,
+    xai: env.PLATFORM_XAI_API_KEY,
+    mistral: env.PLATFORM_MISTRAL_API_KEY,
+  }[provider];
+}

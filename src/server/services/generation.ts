@@ -1,0 +1,532 @@
+// A Content Studio run (PRODUCT.md G1–G5): resolve the credential, reserve credits for every managed
+// step before any provider call, stream the script step through the AI SDK (the decrypted key lives
+// only for that call), then the image step through the platform's image provider, settling credits
+// from actual usage and releasing them on failure or cancel. No automatic retry that could bill twice.
+import { APICallError, generateImage, streamText } from 'ai';
+import type { ModelChoice, Tier } from '~/lib/models';
+import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/generation';
+import { PLANS, parsePlan } from '~/lib/plans';
+import { type ProviderId, outcomeMessage, PROVIDERS } from '~/lib/providers';
+import type { Db } from '~/server/db/connect';
+import { serverEnv } from '~/server/env';
+import { AppError } from '~/server/errors';
+import { newId } from '~/server/ids';
+import { log } from '~/server/log';
+import { classifyHttpFailure } from '~/server/providers/classify';
+import { safeJsonParse } from '~/server/providers/http';
+import { imageModelFor, platformKey, textModelFor } from '~/server/providers/sdk';
+import { findPlatformModel, platformDefault } from '~/server/services/catalog';
+import { getBalance, release, reserve, settle } from '~/server/services/credits';
+import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
+import type { MembershipDto } from '~/server/services/workspaces';
+import { decryptProviderKey } from '~/server/vault/decrypt';
+
+export const MAX_OUTPUT_TOKENS = 1024;
+const SYSTEM = 'You write short, vivid video scripts: a title line, then numbered scenes with narration.';
+
+type Ws = Pick<MembershipDto, 'id' | 'plan'>;
+type Actor = { id: string };
+
+type ScriptPlan = {
+  provider: ProviderId;
+  modelId: string;
+  source: Exclude<CredentialSource, 'platform'>;
+  keyId: string | null;
+  price: { in: number; out: number } | null; // managed only
+  fallbackReason: string | null;
+};
+
+type Price = { creditsPer1kInput: number; creditsPer1kOutput: number };
+
+/** Credits for a managed text call: per 1,000 tokens, rounded up, at least one. */
+export function textCredits(price: { in: number; out: number }, inputTokens: number, outputTokens: number): number {
+  return Math.max(1, Math.ceil((inputTokens * price.in + outputTokens * price.out) / 1000));
+}
+
+function estimateInputTokens(prompt: string): number {
+  return Math.ceil((prompt.length + SYSTEM.length) / 3) + 16; // generous: a reservation is a maximum
+}
+
+const managedPlan = (m: { provider: ProviderId; modelId: string } & Price, source: 'managed' | 'managed_fallback', reason: string | null): ScriptPlan => ({
+  provider: m.provider,
+  modelId: m.modelId,
+  source,
+  keyId: null,
+  price: { in: m.creditsPer1kInput, out: m.creditsPer1kOutput },
+  fallbackReason: reason,
+});
+
+async function priced(db: Db, provider: string, modelId: string) {
+  const m = await db.platformModel.findFirst({ where: { provider, modelId, enabled: true, kind: 'text' } });
+  if (!m) throw new AppError('SERVICE_UNAVAILABLE', 'That platform model is not available.', 'model_unavailable');
+  return { provider: m.provider as ProviderId, modelId: m.modelId, creditsPer1kInput: m.creditsPer1kInput, creditsPer1kOutput: m.creditsPer1kOutput };
+}
+
+/** The tier's platform model, when the policy allows falling back to it; otherwise a clear refusal. */
+async function fallbackOrRefuse(db: Db, ws: Ws, tier: Tier, reason: string): Promise<ScriptPlan> {
+  if (!(await getFallbackPolicy(db, ws.id))) {
+    throw new AppError(
+      'UNPROCESSABLE_CONTENT',
+      `No usable key: ${reason}. Fallback to platform credits is off for this workspace, so nothing was run or charged. An owner can fix the key in Settings → Models → API Keys, or allow fallback.`,
+      'no_usable_key',
+    );
+  }
+  const d = await platformDefault(db, tier);
+  return managedPlan(await priced(db, d.provider, d.modelId), 'managed_fallback', reason);
+}
+
+async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier): Promise<ScriptPlan> {
+  const byokAllowed = PLANS[parsePlan(ws.plan)].byok;
+  let byok: { keyId: string | null; provider: ProviderId; modelId: string } | null = null;
+  if (choice?.source === 'platform') {
+    const m = await findPlatformModel(db, { id: choice.platformModelId });
+    if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
+    return managedPlan(await priced(db, m.provider, m.modelId), 'managed', null);
+  }
+  if (choice?.source === 'byok') {
+    if (!byokAllowed) {
+      throw new AppError('FORBIDDEN', 'Free workspaces run platform models only. Your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
+    }
+    const key = await db.providerKey.findFirst({ where: { id: choice.keyId, workspaceId: ws.id }, select: { id: true, provider: true } });
+    byok = { keyId: key?.id ?? null, provider: (key?.provider ?? 'openai') as ProviderId, modelId: choice.modelId };
+    if (!key) return fallbackOrRefuse(db, ws, tier, 'the chosen key was removed');
+  } else {
+    const setting = await getTierSetting(db, ws.id, tier);
+    if (setting.choice?.source === 'platform' || setting.isPlatformDefault) {
+      return managedPlan(await priced(db, setting.provider, setting.modelId), 'managed', null);
+    }
+    if (!byokAllowed) return fallbackOrRefuse(db, ws, tier, 'this workspace is on the Free plan');
+    if (setting.broken === 'key_missing' || setting.choice?.source !== 'byok') return fallbackOrRefuse(db, ws, tier, `the ${tier} default has no key`);
+    byok = { keyId: setting.choice.keyId, provider: setting.provider, modelId: setting.modelId };
+    if (setting.broken === 'model_unavailable') return fallbackOrRefuse(db, ws, tier, 'the key no longer offers the default model');
+  }
+  const key = await db.providerKey.findFirst({ where: { id: byok.keyId!, workspaceId: ws.id }, select: { status: true } });
+  if (key?.status === 'needs_reentry') return fallbackOrRefuse(db, ws, tier, 'the key can no longer be read');
+  return { provider: byok.provider, modelId: byok.modelId, source: 'byok', keyId: byok.keyId, price: null, fallbackReason: null };
+}
+
+async function imageModel(db: Db) {
+  const provider = serverEnv().PLATFORM_IMAGE_PROVIDER;
+  const m = await db.platformModel.findFirst({ where: { provider, kind: 'image', enabled: true }, orderBy: { id: 'asc' } });
+  if (!m) throw new AppError('SERVICE_UNAVAILABLE', 'No image model is configured.', 'catalog_incomplete');
+  return { provider, modelId: m.modelId, perImage: m.creditsPerImage };
+}
+
+// ---- errors ----
+
+type Classified = { code: RunErrorCode; retryAfterSeconds: number | null };
+
+function classifyRunError(provider: ProviderId, err: unknown, producedText: boolean): Classified {
+  const e = err as { name?: string; lastError?: unknown };
+  const inner = e?.name === 'AI_RetryError' && e.lastError ? e.lastError : err;
+  if (APICallError.isInstance(inner) && inner.statusCode && inner.statusCode >= 400) {
+    const c = classifyHttpFailure(provider, {
+      status: inner.statusCode,
+      headers: new Headers(inner.responseHeaders ?? {}),
+      json: safeJsonParse(inner.responseBody ?? ''),
+      text: inner.responseBody ?? '',
+    });
+    return { code: c.outcome === 'model_problem' ? 'model_unavailable' : c.outcome, retryAfterSeconds: c.retryAfterSeconds };
+  }
+  return { code: producedText ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
+}
+
+export function runErrorMessage(code: string, provider: ProviderId | null, byok: boolean, retryAfterSeconds: number | null = null): string {
+  const name = provider ? PROVIDERS[provider].name : 'The provider';
+  switch (code) {
+    case 'invalid_key':
+      return byok
+        ? `${name} rejected your workspace's key. The key is marked failing in Settings → Models → API Keys: an owner should replace it.`
+        : `${name} rejected the platform's credentials. Try another model; we have been alerted.`;
+    case 'permission_denied':
+    case 'no_credit':
+      return byok ? outcomeMessage(code, provider ?? 'openai') : `${name} refused the platform's request. Try another model.`;
+    case 'rate_limited':
+      return byok
+        ? `${name} is rate-limiting your key${retryAfterSeconds ? `: try again in about ${Math.ceil(retryAfterSeconds)} s` : ': try again shortly'}.`
+        : `${name} is busy${retryAfterSeconds ? `: try again in about ${Math.ceil(retryAfterSeconds)} s` : ': try again shortly'}.`;
+    case 'model_unavailable':
+      return `${name} does not offer this model${byok ? ' to your key' : ''} any more. Pick another model.`;
+    case 'provider_unavailable':
+      return `${name} did not respond. Nothing was charged for the failed step; try again in a few minutes.`;
+    case 'stream_interrupted':
+      return `${name} stopped in the middle of the script. The partial text is kept; nothing was charged for the failed step. Try again.`;
+    case 'key_unreadable':
+      return 'This key can no longer be read. An owner should re-enter it in Settings → Models → API Keys.';
+    case 'cancelled':
+      return 'Cancelled. Unused credits were returned.';
+    case 'image_failed':
+      return 'The images could not be made. Their credits were returned; try again.';
+    case 'interrupted':
+      return 'The server stopped during this run. Its reserved credits were returned.';
+    default:
+      return 'The run failed. Try again.';
+  }
+}
+
+// ---- the run ----
+
+function stepView(s: {
+  id: string; kind: string; provider: string; modelId: string; credentialSource: string; status: string; errorCode: string | null;
+  inputTokens: number | null; outputTokens: number | null; credits: number; startedAt: Date | null; finishedAt: Date | null;
+}): StepView {
+  return { ...s, kind: s.kind as StepView['kind'], credentialSource: s.credentialSource as CredentialSource };
+}
+
+const stepSelect = {
+  id: true, kind: true, provider: true, modelId: true, credentialSource: true, status: true, errorCode: true,
+  inputTokens: true, outputTokens: true, credits: true, startedAt: true, finishedAt: true,
+} as const;
+
+/**
+ * Starts a run and streams its events. Validation, credential resolution and the credit check happen
+ * before anything is yielded, so a refused run throws (and nothing was called or charged).
+ */
+export async function startGeneration(
+  db: Db,
+  actor: Actor,
+  ws: Ws,
+  rawInput: GenerateInput,
+  signal?: AbortSignal,
+): Promise<AsyncGenerator<RunEvent>> {
+  const input = ZGenerateInput.parse(rawInput);
+  await recoverInterruptedRuns(db);
+  const plan = await planScript(db, ws, input.choice, input.tier);
+  const image = input.imageCount > 0 ? await imageModel(db) : null;
+
+  // Everything managed is reserved up front: a run that cannot be paid for is refused before any call.
+  const scriptNeed = plan.price ? textCredits(plan.price, estimateInputTokens(input.prompt), MAX_OUTPUT_TOKENS) : 0;
+  const imageNeed = image ? image.perImage * input.imageCount : 0;
+  const balance = await getBalance(db, ws.id);
+  if (balance < scriptNeed + imageNeed) {
+    throw new AppError(
+      'PAYMENT_REQUIRED',
+      `Not enough credits: this run needs up to ${scriptNeed + imageNeed} and the workspace has ${balance}.`,
+      'insufficient_credits',
+      { balance, required: scriptNeed + imageNeed },
+    );
+  }
+  const runId = newId();
+  const reservations: { script?: string; image?: string } = {};
+  try {
+    if (scriptNeed) reservations.script = (await reserve(db, { workspaceId: ws.id, amount: scriptNeed, purpose: `run ${runId} script` })).id;
+    if (imageNeed) reservations.image = (await reserve(db, { workspaceId: ws.id, amount: imageNeed, purpose: `run ${runId} images` })).id;
+  } catch (e) {
+    for (const id of Object.values(reservations)) await release(db, { workspaceId: ws.id, reservationId: id });
+    throw e;
+  }
+
+  const scriptStepId = newId();
+  const imageStepId = image ? newId() : null;
+  await db.generationRun.create({
+    data: {
+      id: runId, workspaceId: ws.id, actorId: actor.id, prompt: input.prompt, tier: input.choice ? null : input.tier,
+      imageCount: input.imageCount, aspectRatio: input.aspectRatio,
+      steps: {
+        create: [
+          { id: scriptStepId, kind: 'script', provider: plan.provider, modelId: plan.modelId, credentialSource: plan.source, keyId: plan.keyId, reservationId: reservations.script ?? null },
+          ...(image && imageStepId
+            ? [{ id: imageStepId, kind: 'image', provider: image.provider, modelId: image.modelId, credentialSource: 'platform', reservationId: reservations.image ?? null }]
+            : []),
+        ],
+      },
+    },
+  });
+
+  return (async function* run(): AsyncGenerator<RunEvent> {
+    const steps = await db.generationStep.findMany({ where: { runId }, select: stepSelect, orderBy: { kind: 'desc' } });
+    yield {
+      type: 'started',
+      runId,
+      steps: steps.map(stepView),
+      fallbackNotice: plan.fallbackReason ? `Using platform credits: ${plan.fallbackReason}.` : null,
+    };
+    let creditsUsed = 0;
+    let outcome: { status: 'succeeded' | 'failed' | 'cancelled'; code: string | null; message: string | null } = { status: 'succeeded', code: null, message: null };
+    let finished = false;
+    try {
+      const script = yield* scriptStep(db, actor, ws, { runId, stepId: scriptStepId, plan, prompt: input.prompt, reservationId: reservations.script, tier: input.tier }, signal);
+      creditsUsed += script.credits;
+      if (script.failure) {
+        outcome = script.failure;
+        if (reservations.image && imageStepId) {
+          await release(db, { workspaceId: ws.id, reservationId: reservations.image });
+          await db.generationStep.update({ where: { id: imageStepId }, data: { status: 'skipped' } });
+        }
+      } else if (image && imageStepId && reservations.image) {
+        const img = yield* imageStep(db, ws, { runId, stepId: imageStepId, image, count: input.imageCount, aspectRatio: input.aspectRatio, prompt: input.prompt, reservationId: reservations.image }, signal);
+        creditsUsed += img.credits;
+        if (img.failure) outcome = img.failure;
+      }
+      finished = true;
+    } finally {
+      if (!finished) {
+        // The consumer went away (tab closed): the run is cancelled, its credits returned.
+        outcome = { status: 'cancelled', code: 'cancelled', message: runErrorMessage('cancelled', null, false) };
+        const held = await db.generationStep.findMany({ where: { runId, reservationId: { not: null } }, select: { reservationId: true } });
+        for (const { reservationId } of held) await release(db, { workspaceId: ws.id, reservationId: reservationId! }).catch(() => {});
+        await db.generationStep.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: 'cancelled', finishedAt: new Date() } });
+      }
+      await db.generationRun.update({
+        where: { id: runId },
+        data: { status: outcome.status, errorCode: outcome.code, errorMessage: outcome.message, creditsUsed, finishedAt: new Date() },
+      });
+    }
+    yield { type: 'finished', runId, status: outcome.status, errorCode: outcome.code, message: outcome.message, creditsUsed };
+  })();
+}
+
+type StepResult = { credits: number; failure: { status: 'failed' | 'cancelled'; code: string; message: string } | null };
+
+async function* scriptStep(
+  db: Db,
+  actor: Actor,
+  ws: Ws,
+  s: { runId: string; stepId: string; plan: ScriptPlan; prompt: string; reservationId?: string; tier: Tier },
+  signal?: AbortSignal,
+): AsyncGenerator<RunEvent, StepResult> {
+  let { plan } = s;
+  let reservationId = s.reservationId;
+  let stepId = s.stepId;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const started = new Date();
+    await db.generationStep.update({ where: { id: stepId }, data: { status: 'running', startedAt: started } });
+    yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: stepId }, select: stepSelect })) };
+
+    let apiKey: string | undefined;
+    let failure: Classified | null = null;
+    if (plan.source === 'byok' && plan.keyId) {
+      try {
+        apiKey = await decryptProviderKey(db, { workspaceId: ws.id, keyId: plan.keyId, actorId: actor.id });
+      } catch {
+        failure = { code: 'key_unreadable', retryAfterSeconds: null };
+      }
+      await db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { lastUsedAt: new Date() } });
+    } else {
+      apiKey = platformKey(plan.provider);
+    }
+
+    let text = '';
+    let usage: { inputTokens: number; outputTokens: number } | null = null;
+    let cancelled = false;
+    if (!failure) {
+      const idle = new AbortController();
+      const idleMs = serverEnv().STREAM_IDLE_TIMEOUT_MS;
+      let timer = setTimeout(() => idle.abort(), idleMs);
+      const abortSignal = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+      let lastBeat = Date.now();
+      try {
+        const result = streamText({
+          model: textModelFor(plan.provider, apiKey ?? '', plan.modelId),
+          system: SYSTEM,
+          prompt: s.prompt,
+          maxOutputTokens: MAX_OUTPUT_TOKENS,
+          maxRetries: 0, // a retry could bill twice
+          abortSignal,
+          // The default prints the whole error (response body, prompt); we classify it below instead.
+          onError: () => {},
+        });
+        for await (const part of result.fullStream) {
+          clearTimeout(timer);
+          timer = setTimeout(() => idle.abort(), idleMs);
+          if (part.type === 'text-delta') {
+            text += part.text;
+            yield { type: 'delta', text: part.text };
+            if (Date.now() - lastBeat > 5_000) {
+              lastBeat = Date.now();
+              await db.generationRun.update({ where: { id: s.runId }, data: { heartbeatAt: new Date() } });
+            }
+          } else if (part.type === 'error') {
+            failure = classifyRunError(plan.provider, part.error, text.length > 0);
+            break;
+          } else if (part.type === 'abort') {
+            if (signal?.aborted) cancelled = true;
+            else failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
+            break;
+          } else if (part.type === 'finish') {
+            usage = { inputTokens: part.totalUsage.inputTokens ?? 0, outputTokens: part.totalUsage.outputTokens ?? 0 };
+          }
+        }
+      } catch (e) {
+        if (signal?.aborted) cancelled = true;
+        else failure = classifyRunError(plan.provider, e, text.length > 0);
+      } finally {
+        clearTimeout(timer);
+        apiKey = undefined;
+      }
+      if (!failure && !cancelled && !usage) failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
+    }
+
+    const byok = plan.source === 'byok';
+    if (cancelled) {
+      if (reservationId) await release(db, { workspaceId: ws.id, reservationId });
+      await db.generationStep.update({ where: { id: stepId }, data: { status: 'cancelled', text, errorCode: 'cancelled', finishedAt: new Date() } });
+      yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: stepId }, select: stepSelect })) };
+      return { credits: 0, failure: { status: 'cancelled', code: 'cancelled', message: runErrorMessage('cancelled', null, false) } };
+    }
+    if (!failure && usage) {
+      const credits = plan.price && reservationId ? (await settle(db, { workspaceId: ws.id, reservationId, actual: textCredits(plan.price, usage.inputTokens, usage.outputTokens) })).charged : 0;
+      await db.generationStep.update({
+        where: { id: stepId },
+        data: { status: 'succeeded', text, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, credits, finishedAt: new Date() },
+      });
+      yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: stepId }, select: stepSelect })) };
+      return { credits, failure: null };
+    }
+
+    // Failed: nothing is charged for it.
+    const f = failure!;
+    if (reservationId) await release(db, { workspaceId: ws.id, reservationId });
+    await db.generationStep.update({ where: { id: stepId }, data: { status: 'failed', text: text || null, errorCode: f.code, finishedAt: new Date() } });
+    yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: stepId }, select: stepSelect })) };
+    log.warn({ runId: s.runId, provider: plan.provider, source: plan.source, code: f.code }, 'script step failed');
+    if (byok && plan.keyId && f.code === 'invalid_key') {
+      await db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { status: 'failing', lastOutcome: 'invalid_key' } });
+    }
+
+    // A BYOK key rejected before producing anything falls back to platform credits only if the policy allows it.
+    const rejected = ['invalid_key', 'permission_denied', 'no_credit', 'key_unreadable'].includes(f.code);
+    if (attempt === 0 && byok && rejected && !text) {
+      let next: ScriptPlan;
+      try {
+        next = await fallbackOrRefuse(db, ws, s.tier, `your ${PROVIDERS[plan.provider].name} key was rejected (${f.code.replace(/_/g, ' ')})`);
+        const need = textCredits(next.price!, estimateInputTokens(s.prompt), MAX_OUTPUT_TOKENS);
+        reservationId = (await reserve(db, { workspaceId: ws.id, amount: need, purpose: `run ${s.runId} script fallback` })).id;
+      } catch (e) {
+        const why = runErrorMessage(f.code, plan.provider, true, f.retryAfterSeconds);
+        if (e instanceof AppError && e.reason === 'no_usable_key') {
+          return { credits: 0, failure: { status: 'failed', code: f.code, message: `${why} Fallback to platform credits is off for this workspace, so nothing was charged.` } };
+        }
+        return { credits: 0, failure: { status: 'failed', code: e instanceof AppError ? e.reason : f.code, message: e instanceof AppError ? e.message : why } };
+      }
+      stepId = newId();
+      await db.generationStep.create({
+        data: { id: stepId, runId: s.runId, kind: 'script', provider: next.provider, modelId: next.modelId, credentialSource: 'managed_fallback', reservationId },
+      });
+      plan = next;
+      yield { type: 'notice', text: `${runErrorMessage(f.code, s.plan.provider, true)} This run continues on platform credits with ${PROVIDERS[next.provider].name} ${next.modelId}.` };
+      continue;
+    }
+    return { credits: 0, failure: { status: 'failed', code: f.code, message: runErrorMessage(f.code, plan.provider, byok, f.retryAfterSeconds) } };
+  }
+  return { credits: 0, failure: { status: 'failed', code: 'provider_unavailable', message: runErrorMessage('provider_unavailable', plan.provider, false) } };
+}
+
+const OPENAI_SIZES: Record<string, `${number}x${number}`> = {
+  '1:1': '1024x1024', '16:9': '1536x1024', '4:3': '1536x1024', '9:16': '1024x1536', '3:4': '1024x1536',
+};
+
+async function* imageStep(
+  db: Db,
+  ws: Ws,
+  s: { runId: string; stepId: string; image: { provider: 'openai' | 'google'; modelId: string; perImage: number }; count: number; aspectRatio: string; prompt: string; reservationId: string },
+  signal?: AbortSignal,
+): AsyncGenerator<RunEvent, StepResult> {
+  await db.generationStep.update({ where: { id: s.stepId }, data: { status: 'running', startedAt: new Date() } });
+  yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: s.stepId }, select: stepSelect })) };
+  let made = 0;
+  let failure: StepResult['failure'] = null;
+  try {
+    const model = imageModelFor(s.image.provider, platformKey(s.image.provider) ?? '', s.image.modelId);
+    // Gemini makes one image per call; OpenAI several.
+    const calls = s.image.provider === 'google' ? Array.from({ length: s.count }, () => 1) : [s.count];
+    for (const n of calls) {
+      const r = await generateImage({
+        model,
+        prompt: s.prompt,
+        n,
+        ...(s.image.provider === 'openai' ? { size: OPENAI_SIZES[s.aspectRatio] } : { aspectRatio: s.aspectRatio as `${number}:${number}` }),
+        maxRetries: 0,
+        abortSignal: signal,
+      });
+      for (const img of r.images) {
+        const id = newId();
+        await db.generatedImage.create({ data: { id, runId: s.runId, workspaceId: ws.id, mimeType: img.mediaType || 'image/png', data: new Uint8Array(img.uint8Array) } });
+        made++;
+        yield { type: 'image', imageId: id };
+      }
+    }
+  } catch (e) {
+    failure = signal?.aborted
+      ? { status: 'cancelled', code: 'cancelled', message: runErrorMessage('cancelled', null, false) }
+      : { status: 'failed', code: 'image_failed', message: runErrorMessage('image_failed', null, false) };
+    log.warn({ runId: s.runId, provider: s.image.provider, code: classifyRunError(s.image.provider, e, false).code }, 'image step failed');
+  }
+  const { charged } = await settle(db, { workspaceId: ws.id, reservationId: s.reservationId, actual: made * s.image.perImage });
+  await db.generationStep.update({
+    where: { id: s.stepId },
+    data: { status: failure ? failure.status : 'succeeded', errorCode: failure?.code ?? null, credits: charged, finishedAt: new Date() },
+  });
+  yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: s.stepId }, select: stepSelect })) };
+  return { credits: charged, failure };
+}
+
+// ---- recovery and history ----
+
+/**
+ * Runs whose process died mid-run (no heartbeat for `staleMs`) are marked failed and their held
+ * reservations released. With the embedded database only one process exists, so start-up passes 0.
+ */
+export async function recoverInterruptedRuns(db: Db, staleMs = 120_000): Promise<number> {
+  const stale = await db.generationRun.findMany({
+    where: { status: 'running', heartbeatAt: { lt: new Date(Date.now() - staleMs) } },
+    select: { id: true, workspaceId: true, steps: { select: { id: true, reservationId: true } } },
+    take: 500,
+  });
+  for (const run of stale) {
+    const claimed = await db.generationRun.updateMany({
+      where: { id: run.id, status: 'running' },
+      data: { status: 'failed', errorCode: 'interrupted', errorMessage: runErrorMessage('interrupted', null, false), finishedAt: new Date() },
+    });
+    if (claimed.count !== 1) continue;
+    for (const step of run.steps) {
+      if (step.reservationId) await release(db, { workspaceId: run.workspaceId, reservationId: step.reservationId });
+    }
+    await db.generationStep.updateMany({ where: { runId: run.id, status: { in: ['pending', 'running'] } }, data: { status: 'failed', errorCode: 'interrupted' } });
+  }
+  return stale.length;
+}
+
+export type RunSummary = {
+  id: string; prompt: string; status: string; createdAt: Date; finishedAt: Date | null; creditsUsed: number;
+  errorCode: string | null; model: string | null; credentialSource: CredentialSource | null;
+};
+
+export async function listRuns(db: Db, workspaceId: string, opts: { cursor?: string | null; limit?: number }) {
+  const limit = Math.min(Math.max(opts.limit ?? 20, 1), 50);
+  const rows = await db.generationRun.findMany({
+    where: { workspaceId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit + 1,
+    ...(opts.cursor ? { cursor: { id: opts.cursor }, skip: 1 } : {}),
+    select: {
+      id: true, prompt: true, status: true, createdAt: true, finishedAt: true, creditsUsed: true, errorCode: true,
+      steps: { where: { kind: 'script' }, orderBy: { startedAt: 'desc' }, take: 1, select: { modelId: true, credentialSource: true } },
+    },
+  });
+  const items: RunSummary[] = rows.slice(0, limit).map(({ steps, prompt, ...r }) => ({
+    ...r,
+    prompt: prompt.slice(0, 200),
+    model: steps[0]?.modelId ?? null,
+    credentialSource: (steps[0]?.credentialSource as CredentialSource | undefined) ?? null,
+  }));
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+export async function getRun(db: Db, workspaceId: string, runId: string) {
+  const run = await db.generationRun.findFirst({
+    where: { id: runId, workspaceId },
+    select: {
+      id: true, prompt: true, status: true, tier: true, errorCode: true, errorMessage: true, imageCount: true, aspectRatio: true,
+      creditsUsed: true, createdAt: true, finishedAt: true,
+      steps: { select: { ...stepSelect, keyId: true, text: true }, orderBy: [{ kind: 'desc' }, { startedAt: 'asc' }] },
+      images: { select: { id: true }, orderBy: { createdAt: 'asc' } },
+    },
+  });
+  if (!run) throw new AppError('NOT_FOUND', 'Run not found', 'not_found');
+  return {
+    ...run,
+    steps: run.steps.map(({ text, keyId, ...st }) => ({ ...stepView(st), keyId, text })),
+    images: run.images.map((i) => i.id),
+  };
+}

@@ -1,0 +1,220 @@
+import { afterEach, expect, it } from 'vitest';
+import type { RunEvent } from '~/lib/generation';
+import { getBalance } from '~/server/services/credits';
+import { recoverInterruptedRuns, startGeneration, textCredits } from '~/server/services/generation';
+import { describeEachDb } from '../helpers/db';
+import { canaryKey, findCanary } from '../helpers/canary';
+import { callsWithKey, fakeRequests, keyFingerprint, revokeAtProvider, setFakeLatency } from '../helpers/fake-providers';
+import { callerFor, createUser, dumpDatabaseText, proWorkspace } from '../helpers/fixtures';
+
+afterEach(() => setFakeLatency({ chunkIntervalMs: 2, chunks: 12, firstByteMs: 0 }));
+
+async function collect(gen: AsyncGenerator<RunEvent>) {
+  const events: RunEvent[] = [];
+  for await (const e of gen) events.push(e);
+  return events;
+}
+const finished = (events: RunEvent[]) => events.find((e) => e.type === 'finished') as Extract<RunEvent, { type: 'finished' }>;
+const script = (events: RunEvent[]) => events.filter((e) => e.type === 'delta').map((e) => (e as { text: string }).text).join('');
+
+await describeEachDb('generation', (getDb) => {
+  const t = { get db() { return getDb().db; } };
+
+  async function ownerWithKey(name: string, provider: 'anthropic' | 'openai' = 'anthropic', suffix = '') {
+    const w = await proWorkspace(t.db, name);
+    const k = canaryKey(provider === 'anthropic' ? 'sk-ant-api03-' : 'sk-proj-') + suffix;
+    const { key } = await callerFor(t.db, w.owner).keys.create({ workspaceId: w.workspaceId, provider, label: 'primary', apiKey: k });
+    const ws = { id: w.workspaceId, plan: 'pro' as const };
+    return { ...w, ws, k, key };
+  }
+
+  it('runs a script through the BYOK key at no credit cost, then two platform images at their price', async () => {
+    const o = await ownerWithKey('Studio BYOK');
+    const before = await getBalance(t.db, o.workspaceId);
+    const events = await collect(
+      await startGeneration(t.db, o.owner, o.ws, {
+        prompt: 'A fox learns to code', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 2,
+      }),
+    );
+    expect(finished(events)).toMatchObject({ status: 'succeeded', creditsUsed: 8 });
+    expect(script(events)).toContain('A fox learns to code');
+    expect(events.filter((e) => e.type === 'delta').length).toBeGreaterThan(3);
+    expect(events.filter((e) => e.type === 'image')).toHaveLength(2);
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before - 8);
+
+    const run = await callerFor(t.db, o.owner).generation.get({ workspaceId: o.workspaceId, runId: finished(events).runId });
+    expect(run.steps.map((s) => [s.kind, s.credentialSource, s.credits, s.status])).toEqual([
+      ['script', 'byok', 0, 'succeeded'],
+      ['image', 'platform', 8, 'succeeded'],
+    ]);
+    expect(run.steps[0]!.keyId).toBe(o.key.id);
+    expect((await t.db.providerKey.findUniqueOrThrow({ where: { id: o.key.id } })).lastUsedAt).not.toBeNull();
+
+    // The BYOK key went only to Anthropic; the platform's image key only to OpenAI's image endpoint.
+    const mine = await callsWithKey(o.k);
+    expect(mine.some((r) => r.path.endsWith('/messages') && r.stream)).toBe(true);
+    expect(mine.every((r) => r.provider === 'anthropic' && r.authHeader === 'x-api-key')).toBe(true);
+    const platformOpenai = keyFingerprint(process.env.PLATFORM_OPENAI_API_KEY!);
+    const images = (await fakeRequests()).filter((r) => r.path.endsWith('/images/generations') && r.keyFingerprint === platformOpenai);
+    expect(images.length).toBeGreaterThan(0);
+    const stdEnv = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'XAI_API_KEY', 'MISTRAL_API_KEY'];
+    const forbidden = new Set(stdEnv.map((n) => keyFingerprint(process.env[n]!)));
+    expect((await fakeRequests()).some((r) => r.keyFingerprint && forbidden.has(r.keyFingerprint))).toBe(false);
+
+    expect(findCanary(JSON.stringify(events) + JSON.stringify(run), o.k)).toBeNull();
+    expect(findCanary(await dumpDatabaseText(t.db), o.k)).toBeNull();
+  });
+
+  it('charges a platform model its price from the actual usage', async () => {
+    const u = await createUser(t.db, 'Studio managed');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const events = await collect(await startGeneration(t.db, u, ws, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 }));
+    const done = finished(events);
+    expect(done.status).toBe('succeeded');
+    const run = await callerFor(t.db, u).generation.get({ workspaceId: ws.id, runId: done.runId });
+    const step = run.steps[0]!;
+    expect(step.credentialSource).toBe('managed');
+    expect(step.credits).toBe(textCredits({ in: 1, out: 2 }, step.inputTokens!, step.outputTokens!));
+    expect(await getBalance(t.db, ws.id)).toBe(250 - step.credits);
+    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
+    expect(ledger._sum.amount).toBe(250 - step.credits);
+  });
+
+  it('refuses a run the balance cannot cover before any provider call, with the balance and the need', async () => {
+    const u = await createUser(t.db, 'Studio poor');
+    await t.db.workspace.update({ where: { id: u.workspace.id }, data: { creditBalance: 3 } });
+    await t.db.creditLedger.create({ data: { id: `adj-${u.id}`, workspaceId: u.workspace.id, amount: -247, kind: 'grant', reason: 'test', idempotencyKey: `adj-${u.id}` } });
+    const requestsBefore = (await fakeRequests()).length;
+    const err = await startGeneration(t.db, u, { id: u.workspace.id, plan: 'free' }, { prompt: 'x', imageCount: 2 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PAYMENT_REQUIRED', reason: 'insufficient_credits', details: { balance: 3 } });
+    expect((err as Error).message).toMatch(/needs up to \d+ and the workspace has 3/);
+    expect((await fakeRequests()).length).toBe(requestsBefore);
+    expect(await t.db.generationRun.count({ where: { workspaceId: u.workspace.id } })).toBe(0);
+    expect(await getBalance(t.db, u.workspace.id)).toBe(3);
+  });
+
+  it('lets Free workspaces run managed models only', async () => {
+    const o = await ownerWithKey('Studio downgraded');
+    await t.db.workspace.update({ where: { id: o.workspaceId }, data: { plan: 'free' } });
+    const err = await startGeneration(t.db, o.owner, { id: o.workspaceId, plan: 'free' }, {
+      prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 0,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'FORBIDDEN', reason: 'plan_required' });
+  });
+
+  it('with fallback off, a key that starts failing fails the run with its message, charges nothing and is marked failing', async () => {
+    const o = await ownerWithKey('Studio failing off');
+    await callerFor(t.db, o.owner).models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
+    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
+    await revokeAtProvider(o.k);
+    const before = await getBalance(t.db, o.workspaceId);
+    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 1 }));
+    expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'invalid_key', creditsUsed: 0 });
+    expect(finished(events).message).toMatch(/rejected your workspace's key.*API Keys/);
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+    expect((await callerFor(t.db, o.owner).keys.list({ workspaceId: o.workspaceId }))[0]).toMatchObject({ status: 'failing', lastOutcome: 'invalid_key' });
+  });
+
+  it('with fallback on, the run completes on the platform default, records the fallback and says so', async () => {
+    const o = await ownerWithKey('Studio failing on');
+    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
+    await revokeAtProvider(o.k);
+    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 0 }));
+    expect(finished(events).status).toBe('succeeded');
+    expect(events.find((e) => e.type === 'notice')).toMatchObject({ text: expect.stringMatching(/continues on platform credits/) });
+    const run = await callerFor(t.db, o.owner).generation.get({ workspaceId: o.workspaceId, runId: finished(events).runId });
+    expect(run.steps.map((s) => [s.credentialSource, s.status])).toEqual([
+      ['byok', 'failed'],
+      ['managed_fallback', 'succeeded'],
+    ]);
+    expect(run.creditsUsed).toBe(run.steps[1]!.credits);
+    expect(run.creditsUsed).toBeGreaterThan(0);
+  });
+
+  it('keeps a stream that is cut mid-way: partial text, a clear error, nothing charged', async () => {
+    const o = await ownerWithKey('Studio cut', 'openai', '-cut');
+    const before = await getBalance(t.db, o.workspaceId);
+    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }));
+    expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'stream_interrupted' });
+    expect(script(events).length).toBeGreaterThan(0);
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+  });
+
+  it('gives up on a stalled stream', async () => {
+    const o = await ownerWithKey('Studio stall', 'openai', '-stall');
+    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 0 }));
+    expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'stream_interrupted' });
+  });
+
+  it('cancelling mid-stream stops the provider request and releases the reservation', async () => {
+    await setFakeLatency({ chunkIntervalMs: 150, chunks: 40 });
+    const u = await createUser(t.db, 'Studio cancel');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const controller = new AbortController();
+    const gen = await startGeneration(t.db, u, ws, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 }, controller.signal);
+    const events: RunEvent[] = [];
+    for await (const e of gen) {
+      events.push(e);
+      if (e.type === 'delta' && events.filter((x) => x.type === 'delta').length === 2) controller.abort();
+    }
+    expect(finished(events)).toMatchObject({ status: 'cancelled', creditsUsed: 0 });
+    expect(await getBalance(t.db, ws.id)).toBe(250);
+    await new Promise((r) => setTimeout(r, 100));
+    const call = (await fakeRequests()).filter((r) => r.provider === 'mistral' && r.stream).at(-1)!;
+    expect(call.clientAborted).toBe(true);
+  });
+
+  it('a run interrupted by a crash is marked failed and its reservation released at the next start', async () => {
+    await setFakeLatency({ chunkIntervalMs: 200, chunks: 40 });
+    const u = await createUser(t.db, 'Studio crash');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const gen = await startGeneration(t.db, u, ws, { prompt: 'x', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 });
+    await gen.next(); // started
+    await gen.next(); // step running
+    expect(await getBalance(t.db, ws.id)).toBeLessThan(250);
+    // The process dies here: the generator is never resumed or closed.
+    expect(await recoverInterruptedRuns(t.db, 0)).toBeGreaterThanOrEqual(1);
+    expect(await getBalance(t.db, ws.id)).toBe(250);
+    const [run] = (await callerFor(t.db, u).generation.history({ workspaceId: ws.id })).items;
+    expect(run).toMatchObject({ status: 'failed', errorCode: 'interrupted' });
+  });
+
+  it('keeps the balance exact when 20 managed runs start at once against a balance that covers 5', async () => {
+    const u = await createUser(t.db, 'Studio race');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const input = { prompt: 'race', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
+    // Find one run's reservation, then make the balance cover exactly five of them.
+    const probe = await startGeneration(t.db, u, ws, input);
+    await probe.next();
+    const need = (await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id }, orderBy: { createdAt: 'desc' } })).amount;
+    await probe.return(undefined as never);
+    const balance = await getBalance(t.db, ws.id);
+    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: 5 * need } });
+    await t.db.creditLedger.create({ data: { id: `race-${u.id}`, workspaceId: ws.id, amount: 5 * need - balance, kind: 'grant', reason: 'test', idempotencyKey: `race-${u.id}` } });
+
+    const results = await Promise.allSettled(Array.from({ length: 20 }, async () => collect(await startGeneration(t.db, u, ws, input))));
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    expect(ok).toHaveLength(5);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'insufficient_credits' });
+    const charged = ok.reduce((sum, r) => sum + finished((r as PromiseFulfilledResult<RunEvent[]>).value).creditsUsed, 0);
+    const after = await getBalance(t.db, ws.id);
+    expect(after).toBe(5 * need - charged);
+    expect(after).toBeGreaterThanOrEqual(0);
+    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
+    expect(ledger._sum.amount).toBe(after);
+  });
+
+  it('lists runs newest first, paginated, and hides other workspaces', async () => {
+    const u = await createUser(t.db, 'Studio history');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    for (const p of ['one', 'two', 'three']) await collect(await startGeneration(t.db, u, ws, { prompt: p, imageCount: 0 }));
+    const c = callerFor(t.db, u);
+    const page1 = await c.generation.history({ workspaceId: ws.id, limit: 2 });
+    expect(page1.items.map((r) => r.prompt)).toEqual(['three', 'two']);
+    const page2 = await c.generation.history({ workspaceId: ws.id, limit: 2, cursor: page1.nextCursor });
+    expect(page2.items.map((r) => r.prompt)).toEqual(['one']);
+    expect(page2.nextCursor).toBeNull();
+    const other = await createUser(t.db, 'Studio other');
+    await expect(callerFor(t.db, other).generation.get({ workspaceId: other.workspace.id, runId: page1.items[0]!.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
