@@ -15,7 +15,7 @@ const config = [
     },
   },
   {
-    files: ['scripts/**', 'e2e/**', 'tests/**', 'fake-providers/cli.ts', '*.config.*'],
+    files: ['scripts/**', 'e2e/**', 'tests/**', 'bench/**', 'fake-providers/cli.ts', '*.config.*'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -42,6 +42,8 @@ export type RecordedRequest = {
   at: number;
   /** The client closed the connection before the response ended (a cancelled call). */
   clientAborted: boolean;
+  /** Milliseconds from the request's arrival to the end of the response. */
+  durationMs: number | null;
 };
 
 export type FakeProviders = {
@@ -554,10 +556,13 @@ export async function startFakeProviders(opts: FakeOptions = {}): Promise<FakePr
         stream: body.stream === true || route.includes('streamGenerateContent'),
         at: Date.now(),
         clientAborted: false,
+        durationMs: null,
       });
       const record = requests[requests.length - 1]!;
+      const arrived = performance.now();
       res.on('close', () => {
         if (!res.writableEnded) record.clientAborted = true;
+        record.durationMs = performance.now() - arrived;
       });
       const ctx: Ctx = { provider, req, res, route, query: url.searchParams, body, key: key ?? '', scenario: 'valid', latency };
       // Keys in URLs end up in logs and exception texts: refuse them loudly so a regression fails tests.

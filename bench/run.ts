@@ -1,0 +1,419 @@
+// `npm run bench [-- --db postgres] [-- --quick]`: what this app adds on top of the providers, measured.
+// Starts the production build and the fake providers on loopback, seeds 1,000 workspaces × 5 keys × 50
+// models, runs the measurements, prints a table against the targets and writes a JSON report to
+// bench-results/. Nothing here is a timed test: the figures are reported, never asserted.
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { hashPassword } from 'better-auth/crypto';
+import pg from 'pg';
+import { fakeProviderEnv, startFakeProviders } from '../fake-providers/server';
+import { type Db, resolveDbTarget } from '~/server/db/connect';
+import { openMigrated } from '~/server/db/startup';
+import { loadServerEnv } from '~/server/env';
+import { newId } from '~/server/ids';
+import { setPlan } from '~/server/services/workspaces';
+import { open as aeadOpen, seal } from '~/server/vault/aead';
+
+const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'pglite' }, quick: { type: 'boolean', default: false } } });
+const QUICK = args.quick;
+const PORT = 3290;
+const BASE = `http://127.0.0.1:${PORT}`;
+const WORKSPACES = QUICK ? 100 : 1000;
+const KEYS_PER_WS = 5;
+const MODELS_PER_KEY = 50;
+const PASSWORD = 'bench-password';
+const EMAIL = 'bench@bench.test';
+
+type Stats = { n: number; errors: number; p50: number; p99: number; max: number };
+function stats(samples: number[], errors = 0): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]! : NaN);
+  return { n: s.length, errors, p50: q(0.5), p99: q(0.99), max: s.at(-1) ?? NaN };
+}
+const round = (x: number) => Math.round(x * 100) / 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- setup
+
+async function prepareDatabase(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  const dataDir = join(os.tmpdir(), `byok-bench-${process.pid}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  if (args.db === 'postgres') {
+    const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const name = `bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return {
+      env: { DATABASE_URL: url.toString(), DATA_DIR: dataDir },
+      cleanup: async () => {
+        const c = new pg.Client({ connectionString: base });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  return { env: { DATABASE_URL: '', DATA_DIR: dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+async function seed(db: Db): Promise<{ benchWorkspaceId: string }> {
+  const userId = newId();
+  await db.user.create({ data: { id: userId, email: EMAIL, name: 'Bench', emailVerified: true } });
+  await db.account.create({ data: { id: newId(), accountId: userId, providerId: 'credential', userId, password: await hashPassword(PASSWORD) } });
+  const now = new Date();
+  for (let start = 0; start < WORKSPACES; start += 100) {
+    const wsRows = Array.from({ length: Math.min(100, WORKSPACES - start) }, (_, i) => ({ id: newId(), slug: `bench-${start + i}`, name: `Bench ${start + i}`, plan: 'pro', creditBalance: 1_000_000 }));
+    await db.workspace.createMany({ data: wsRows });
+    await db.membership.createMany({ data: wsRows.map((w) => ({ workspaceId: w.id, userId, role: 'owner' })) });
+    const keys = wsRows.flatMap((w) =>
+      Array.from({ length: KEYS_PER_WS }, (_, k) => ({
+        id: newId(), workspaceId: w.id, provider: ['anthropic', 'openai', 'google', 'xai', 'mistral'][k]!, label: 'primary',
+        maskedHint: 'sk-b…ench', fingerprint: new Uint8Array(randomBytes(32)), fpVersion: 1, dekVersion: 1,
+        nonce: new Uint8Array(randomBytes(12)), ciphertext: new Uint8Array(randomBytes(64)), tag: new Uint8Array(randomBytes(16)),
+        lastOutcome: 'valid', lastValidatedAt: now, modelsRefreshedAt: now, createdById: userId,
+      })),
+    );
+    await db.providerKey.createMany({ data: keys });
+    await db.discoveredModel.createMany({
+      data: keys.flatMap((k) => Array.from({ length: MODELS_PER_KEY }, (_, m) => ({ keyId: k.id, modelId: `model-${m}`, displayName: `Model ${m}`, refreshedAt: now }))),
+    });
+  }
+  // The workspace the generation and add-key measurements use (its BYOK key is added through the API).
+  const bench = await db.workspace.create({ data: { id: newId(), slug: 'bench-live', name: 'Bench live', plan: 'free' } });
+  await db.membership.create({ data: { workspaceId: bench.id, userId, role: 'owner' } });
+  await setPlan(db, { slug: 'bench-live', plan: 'enterprise' });
+  return { benchWorkspaceId: bench.id };
+}
+
+function startServer(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '--port', String(PORT), '--hostname', '127.0.0.1'], {
+    env: { ...process.env, ...env, PORT: String(PORT), APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitUp() {
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(`${BASE}/sign-in`)).ok) return;
+    } catch {
+      // not yet
+    }
+    await sleep(250);
+  }
+  throw new Error('server did not start');
+}
+
+async function signIn(): Promise<string> {
+  const r = await fetch(`${BASE}/api/auth/sign-in/email`, {
+    method: 'POST', headers: { 'content-type': 'application/json', origin: BASE }, body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
+  });
+  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  if (!r.ok || !cookie) throw new Error(`sign-in failed: ${r.status}`);
+  return cookie;
+}
+
+async function trpc(cookie: string, path: string, input: unknown, method: 'GET' | 'POST' = 'GET') {
+  const url = method === 'GET' ? `${BASE}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}` : `${BASE}/api/trpc/${path}`;
+  const r = await fetch(url, {
+    method,
+    headers: { cookie, origin: BASE, 'content-type': 'application/json' },
+    body: method === 'POST' ? JSON.stringify({ json: input }) : undefined,
+  });
+  const text = await r.text();
+  return { status: r.status, body: text };
+}
+
+// ---------------------------------------------------------------- measurements
+
+/** A streamed run through the app: time to the first script delta and to the end of the response. */
+async function streamThroughApp(cookie: string, workspaceId: string, keyId: string) {
+  const t0 = performance.now();
+  const r = await fetch(`${BASE}/api/trpc/generation.start?batch=1`, {
+    method: 'POST',
+    headers: { cookie, origin: BASE, 'content-type': 'application/json', 'trpc-accept': 'application/jsonl' },
+    body: JSON.stringify({ 0: { json: { workspaceId, prompt: 'bench', choice: { source: 'byok', keyId, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 0 } } }),
+  });
+  let ttft = NaN;
+  let text = '';
+  const decoder = new TextDecoder();
+  const reader = r.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    if (Number.isNaN(ttft) && text.includes('"type":"delta"')) ttft = performance.now() - t0;
+  }
+  const ok = r.ok && text.includes('"status":"succeeded"');
+  return { ttft, total: performance.now() - t0, ok };
+}
+
+/** The same request sent straight to the fake provider. */
+async function streamDirect(baseUrl: string, key: string) {
+  const t0 = performance.now();
+  const r = await fetch(`${baseUrl}/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'claude-haiku-4-5-20251001', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: 'bench' }] }),
+  });
+  let ttft = NaN;
+  let text = '';
+  const decoder = new TextDecoder();
+  const reader = r.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    if (Number.isNaN(ttft) && text.includes('text_delta')) ttft = performance.now() - t0;
+  }
+  return { ttft, total: performance.now() - t0, ok: r.ok && text.includes('message_stop') };
+}
+
+type Pair = { app: { ttft: number[]; total: number[]; errors: number }; direct: { ttft: number[]; total: number[]; errors: number } };
+const newPair = (): Pair => ({ app: { ttft: [], total: [], errors: 0 }, direct: { ttft: [], total: [], errors: 0 } });
+function add(side: Pair['app'], r: { ttft: number; total: number; ok: boolean }) {
+  if (!r.ok) side.errors++;
+  else {
+    side.ttft.push(r.ttft);
+    side.total.push(r.total);
+  }
+}
+
+async function generationOverhead(cookie: string, workspaceId: string, keyId: string, key: string, anthropicBase: string) {
+  const serial = newPair();
+  const rounds = QUICK ? 10 : 40;
+  for (let i = 0; i < 3; i++) await streamThroughApp(cookie, workspaceId, keyId); // warm-up
+  for (let i = 0; i < rounds; i++) {
+    add(serial.direct, await streamDirect(anthropicBase, key));
+    add(serial.app, await streamThroughApp(cookie, workspaceId, keyId));
+  }
+  const loaded = newPair();
+  const waves = QUICK ? 2 : 5;
+  for (let w = 0; w < waves; w++) {
+    const direct = await Promise.all(Array.from({ length: 50 }, () => streamDirect(anthropicBase, key)));
+    direct.forEach((r) => add(loaded.direct, r));
+    const app = await Promise.all(Array.from({ length: 50 }, () => streamThroughApp(cookie, workspaceId, keyId)));
+    app.forEach((r) => add(loaded.app, r));
+  }
+  const diff = (p: Pair, f: 'ttft' | 'total') => {
+    const a = stats(p.app[f], p.app.errors);
+    const d = stats(p.direct[f], p.direct.errors);
+    return { app: a, direct: d, added: { p50: round(a.p50 - d.p50), p99: round(a.p99 - d.p99), max: round(a.max - d.max) } };
+  };
+  return {
+    concurrency1: { ttft: diff(serial, 'ttft'), total: diff(serial, 'total') },
+    concurrency50: { ttft: diff(loaded, 'ttft'), total: diff(loaded, 'total') },
+  };
+}
+
+async function fixedRate(rps: number, seconds: number, fire: (i: number) => Promise<boolean>) {
+  const latencies: number[] = [];
+  let errors = 0;
+  const inflight: Promise<void>[] = [];
+  const start = performance.now();
+  const total = rps * seconds;
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rps;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const t0 = performance.now();
+    inflight.push(
+      fire(i).then(
+        (ok) => {
+          if (ok) latencies.push(performance.now() - t0);
+          else errors++;
+        },
+        () => {
+          errors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  return stats(latencies, errors);
+}
+
+async function keyAndCatalogReads(cookie: string, ids: string[]) {
+  const seconds = QUICK ? 5 : 15;
+  const fire = (path: string) => async (i: number) => (await trpc(cookie, path, { workspaceId: ids[(i * 7919) % ids.length]! })).status === 200;
+  for (let i = 0; i < 50; i++) await fire('keys.list')(i); // warm-up
+  return {
+    keysList: await fixedRate(200, seconds, fire('keys.list')),
+    catalog: await fixedRate(200, seconds, fire('models.catalog')),
+  };
+}
+
+async function addKeyOverhead(cookie: string, fakeUrl: string, ids: string[]) {
+  const overheads: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < (QUICK ? 10 : 40); i++) {
+    const key = `sk-proj-bench${randomBytes(16).toString('hex')}`;
+    const t0 = performance.now();
+    const r = await trpc(cookie, 'keys.create', { workspaceId: ids[i % ids.length]!, provider: 'openai', label: `bench-${i}`, apiKey: key }, 'POST');
+    const total = performance.now() - t0;
+    if (r.status !== 200) {
+      errors++;
+      continue;
+    }
+    const { keyFingerprint } = await import('../fake-providers/server');
+    const calls = ((await (await fetch(`${fakeUrl}/__fake/requests`)).json()) as { keyFingerprint: string; durationMs: number }[]).filter(
+      (c) => c.keyFingerprint === keyFingerprint(key),
+    );
+    overheads.push(total - calls.reduce((s, c) => s + (c.durationMs ?? 0), 0));
+  }
+  return stats(overheads, errors);
+}
+
+function cryptoOps() {
+  const key = randomBytes(32);
+  const aad = Buffer.from('pk|v1|ws=bench|prov=openai|id=bench|dek=1');
+  const plain = Buffer.from(`sk-proj-${'x'.repeat(156)}`);
+  const n = 100_000;
+  let t0 = performance.now();
+  let sealed = seal(key, plain, aad);
+  for (let i = 0; i < n; i++) sealed = seal(key, plain, aad);
+  const encryptUs = ((performance.now() - t0) * 1000) / n;
+  t0 = performance.now();
+  for (let i = 0; i < n; i++) aeadOpen(key, sealed, aad);
+  const decryptUs = ((performance.now() - t0) * 1000) / n;
+  return { encryptMicros: round(encryptUs), decryptMicros: round(decryptUs), operations: n };
+}
+
+async function pageWeight(cookie: string, path: string) {
+  const html = await (await fetch(`${BASE}${path}`, { headers: { cookie } })).text();
+  const scripts = [...new Set([...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)].map((m) => m[1]!))];
+  let gzip = 0;
+  for (const src of scripts) gzip += gzipSync(Buffer.from(await (await fetch(`${BASE}${src}`)).arrayBuffer())).length;
+  return { scripts: scripts.length, gzipKB: round(gzip / 1024) };
+}
+
+function rssMB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  console.log(`Benchmark on ${args.db}${QUICK ? ' (quick)' : ''}: building…`);
+  execSync('npx next build', { stdio: ['ignore', 'ignore', 'inherit'] });
+  const fp = await startFakeProviders({ latency: { firstByteMs: 50, chunkIntervalMs: 2, chunks: 20 } });
+  const { env: dbEnv, cleanup } = await prepareDatabase();
+  const env = {
+    ...dbEnv,
+    ...fakeProviderEnv(fp),
+    PLATFORM_OPENAI_API_KEY: 'sk-bench-platform-openai',
+    PLATFORM_ANTHROPIC_API_KEY: 'sk-ant-bench-platform',
+    AUTH_SIGN_IN_RATE_LIMIT: '1000',
+  };
+  Object.assign(process.env, env);
+  console.log(`Seeding ${WORKSPACES} workspaces × ${KEYS_PER_WS} keys × ${MODELS_PER_KEY} models…`);
+  const seeded = await openMigrated(resolveDbTarget(loadServerEnv()));
+  const t0 = performance.now();
+  const { benchWorkspaceId } = await seed(seeded.db);
+  const seedSeconds = round((performance.now() - t0) / 1000);
+  await seeded.close();
+
+  const server = startServer(env);
+  let report: Record<string, unknown> = {};
+  try {
+    await waitUp();
+    const cookie = await signIn();
+    const byokKey = `sk-ant-api03-bench${randomBytes(20).toString('hex')}`;
+    const created = await trpc(cookie, 'keys.create', { workspaceId: benchWorkspaceId, provider: 'anthropic', label: 'primary', apiKey: byokKey }, 'POST');
+    const keyId = (JSON.parse(created.body) as { result: { data: { json: { key: { id: string } } } } }).result.data.json.key.id;
+
+    const ids = await seededWorkspaceIds(cookie);
+
+    console.log('Generation overhead…');
+    const generation = await generationOverhead(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic);
+    console.log('Key and catalog reads at 200 req/s…');
+    const reads = await keyAndCatalogReads(cookie, ids);
+    console.log('Add-key overhead…');
+    const addKey = await addKeyOverhead(cookie, fp.url, ids.slice(0, 40));
+    const crypto = cryptoOps();
+    const slug = 'bench-live';
+    const pages = {
+      contentStudio: await pageWeight(cookie, `/w/${slug}/studio`),
+      apiKeys: await pageWeight(cookie, `/w/${slug}/settings/models`),
+    };
+    const memory = { rssMB: rssMB(server.pid!) };
+
+    report = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
+      versions: { node: process.version, next: pkg('next'), prisma: pkg('@prisma/client'), ai: pkg('ai'), trpc: pkg('@trpc/server') },
+      settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerFirstByteMs: 50, providerChunks: 20, seedSeconds },
+      generation, reads, addKey, crypto, pages, memory,
+    };
+    printTable(report);
+  } finally {
+    server.kill('SIGTERM');
+    await fp.close();
+    await sleep(500);
+    await cleanup();
+  }
+  mkdirSync('bench-results', { recursive: true });
+  const file = join('bench-results', `bench-${args.db}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nReport: ${file}`);
+}
+
+/** The seeded workspaces, learned through the app's own API (an embedded database is single-process). */
+async function seededWorkspaceIds(cookie: string): Promise<string[]> {
+  const r = await trpc(cookie, 'workspace.list', undefined);
+  const list = (JSON.parse(r.body) as { result: { data: { json: { id: string; slug: string }[] } } }).result.data.json;
+  return list.filter((w) => w.slug.startsWith('bench-') && w.slug !== 'bench-live').map((w) => w.id);
+}
+
+function pkg(name: string): string {
+  return (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
+}
+
+function printTable(r: Record<string, unknown>) {
+  const g = r.generation as Awaited<ReturnType<typeof generationOverhead>>;
+  const reads = r.reads as { keysList: Stats; catalog: Stats };
+  const addKey = r.addKey as Stats;
+  const pages = r.pages as Record<string, { gzipKB: number }>;
+  const mem = (r.memory as { rssMB: number }).rssMB;
+  const c = r.crypto as { encryptMicros: number; decryptMicros: number };
+  const rows: [string, string, string, boolean | null][] = [
+    ['Generation TTFT added, c=1 (p50/p99/max ms)', fmt(g.concurrency1.ttft.added), '—', null],
+    ['Generation total added, c=1 (p50/p99/max ms)', fmt(g.concurrency1.total.added), '—', null],
+    ['Generation TTFT added, c=50 (p50/p99/max ms)', fmt(g.concurrency50.ttft.added), 'p50 ≤ 2, p99 ≤ 10, 0 errors', g.concurrency50.ttft.added.p50 <= 2 && g.concurrency50.ttft.added.p99 <= 10 && g.concurrency50.ttft.app.errors === 0],
+    ['Generation total added, c=50 (p50/p99/max ms)', fmt(g.concurrency50.total.added), 'p50 ≤ 2, p99 ≤ 10', g.concurrency50.total.added.p50 <= 2 && g.concurrency50.total.added.p99 <= 10],
+    ['  errors app/direct at c=50', `${g.concurrency50.total.app.errors}/${g.concurrency50.total.direct.errors}`, '0', g.concurrency50.total.app.errors === 0],
+    ['keys.list at 200 req/s (p50/p99/max ms, errors)', `${fmt(reads.keysList)} · ${reads.keysList.errors}`, 'p99 ≤ 10', reads.keysList.p99 <= 10 && reads.keysList.errors === 0],
+    ['models.catalog at 200 req/s (p50/p99/max ms, errors)', `${fmt(reads.catalog)} · ${reads.catalog.errors}`, 'p99 ≤ 10', reads.catalog.p99 <= 10 && reads.catalog.errors === 0],
+    ['Add key beyond the probe (p50/p99/max ms)', `${fmt(addKey)} · ${addKey.errors} err`, 'p50 ≤ 20', addKey.p50 <= 20],
+    ['Encrypt / decrypt per op (µs)', `${c.encryptMicros} / ${c.decryptMicros}`, '—', null],
+    ['First-load JS, Content Studio (KB gzip)', String(pages.contentStudio!.gzipKB), '≤ 200', pages.contentStudio!.gzipKB <= 200],
+    ['First-load JS, API Keys (KB gzip)', String(pages.apiKeys!.gzipKB), '≤ 200', pages.apiKeys!.gzipKB <= 200],
+    ['Server RSS after load (MB)', String(mem), '≤ 300', mem <= 300],
+  ];
+  console.log('');
+  for (const [name, value, target, ok] of rows) {
+    console.log(`${name.padEnd(54)} ${value.padEnd(30)} ${target.padEnd(28)} ${ok === null ? '' : ok ? 'met' : 'MISSED'}`);
+  }
+}
+
+function fmt(s: { p50: number; p99: number; max: number }) {
+  return `${round(s.p50)} / ${round(s.p99)} / ${round(s.max)}`;
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
