@@ -317,7 +317,7 @@ async function main() {
   };
   Object.assign(process.env, env);
   console.log(`Seeding ${WORKSPACES} workspaces × ${KEYS_PER_WS} keys × ${MODELS_PER_KEY} models…`);
-  const seeded = await openMigrated(resolveDbTarget(loadServerEnv()));
+  const seeded = await openMigrated(resolveDbTarget(loadServerEnv()), { migratePostgres: true });
   const t0 = performance.now();
   const { benchWorkspaceId } = await seed(seeded.db);
   const seedSeconds = round((performance.now() - t0) / 1000);
