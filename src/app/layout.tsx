@@ -2,6 +2,10 @@ import type { Metadata } from 'next';
 import { TRPCReactProvider } from '~/trpc/react';
 import './globals.css';
 
+// Every page is rendered per request: each gets its own CSP nonce (src/proxy.ts) and no page that may
+// hold workspace data is ever cached.
+export const dynamic = 'force-dynamic';
+
 export const metadata: Metadata = {
   title: 'BYOK Studio',
   description: 'Content Studio with your own AI provider keys or platform credits',

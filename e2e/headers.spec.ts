@@ -1,0 +1,28 @@
+import { expect, test } from '@playwright/test';
+import { signInSeeded } from './fixtures';
+
+test('pages carry a strict CSP with a fresh nonce, and nothing is cached or frameable', async ({ page, request }) => {
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
+  });
+  const signIn = await request.get('/sign-in');
+  const csp = signIn.headers()['content-security-policy']!;
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).not.toContain('unsafe-inline');
+  const again = (await request.get('/sign-in')).headers()['content-security-policy'];
+  expect(again).not.toBe(csp); // a new nonce per response
+  expect(signIn.headers()['x-content-type-options']).toBe('nosniff');
+  expect(signIn.headers()['x-frame-options']).toBe('DENY');
+  expect(signIn.headers()['referrer-policy']).toBe('same-origin');
+
+  await signInSeeded(page, 'owner-keys@e2e.test');
+  const settings = await page.goto(page.url().replace(/studio$/, 'settings/models'));
+  expect(settings!.headers()['cache-control']).toContain('no-store');
+  await expect(page.getByRole('tab', { name: 'API Keys' })).toBeVisible();
+  const api = await page.request.get('/api/trpc/workspace.list');
+  expect(api.headers()['cache-control']).toContain('no-store');
+  expect(violations).toEqual([]);
+});
