@@ -193,11 +193,23 @@ function replyWords(prompt: string, chunks: number): string[] {
 function promptText(ctx: Ctx): string {
   const b = ctx.body;
   if (Array.isArray(b.messages)) {
-    return (b.messages as { content?: unknown }[])
-      .map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? '')))
+    return (b.messages as { role?: string; content?: unknown }[])
+      .filter((m) => m.role !== 'system')
+      .map((m) =>
+        typeof m.content === 'string'
+          ? m.content
+          : Array.isArray(m.content)
+            ? (m.content as { text?: unknown }[]).map((part) => (typeof part.text === 'string' ? part.text : '')).join(' ')
+            : '',
+      )
       .join('\n');
   }
-  if (Array.isArray(b.contents)) return JSON.stringify(b.contents);
+  if (Array.isArray(b.contents)) {
+    return (b.contents as { parts?: { text?: unknown }[] }[])
+      .flatMap((c) => c.parts ?? [])
+      .map((part) => (typeof part.text === 'string' ? part.text : ''))
+      .join(' ');
+  }
   return '';
 }
 

@@ -2,3 +2,7 @@
 export function formatWhen(d: Date | null): string {
   return d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'never';
 }
+
+export function credits(n: number): string {
+  return `${n.toLocaleString('en-US')} credit${n === 1 ? '' : 's'}`;
+}

@@ -2,7 +2,7 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { formatWhen } from '~/lib/format';
+import { credits, formatWhen } from '~/lib/format';
 import { Button, Card } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { CREDENTIAL_LABELS } from '~/lib/generation';
@@ -28,7 +28,7 @@ export function RunHistory() {
             </Link>
             <span className="text-slate-600">{r.status}</span>
             <span className="text-slate-500">{r.model ?? ''}{r.credentialSource ? ` · ${CREDENTIAL_LABELS[r.credentialSource]}` : ''}</span>
-            <span className="text-slate-500">{r.creditsUsed} credits</span>
+            <span className="text-slate-500">{credits(r.creditsUsed)}</span>
             <span className="ml-auto text-xs text-slate-500">{formatWhen(r.createdAt)}</span>
           </li>
         ))}

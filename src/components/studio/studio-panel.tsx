@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { describeChoice, ModelPicker } from '~/components/model-picker';
 import { Alert, Button, Card, cn } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
+import { credits } from '~/lib/format';
 import { ASPECT_RATIOS, CREDENTIAL_LABELS, type RunEvent, type StepView } from '~/lib/generation';
 import type { ModelChoice, Tier } from '~/lib/models';
 import { TIER_NAMES, TIERS } from '~/lib/models';
@@ -177,7 +178,7 @@ export function StudioPanel() {
             <span className={cn('rounded-full px-2 py-0.5 text-xs font-medium', run.status === 'succeeded' ? 'bg-green-50 text-green-800' : run.status === 'running' ? 'bg-indigo-50 text-brand-700' : 'bg-red-50 text-red-800')} data-testid="run-status">
               {run.status === 'running' ? 'Running' : run.status === 'succeeded' ? 'Done' : run.status === 'cancelled' ? 'Cancelled' : 'Failed'}
             </span>
-            {run.status !== 'running' ? <span className="text-sm text-slate-600" data-testid="run-credits">{run.creditsUsed} credits used</span> : null}
+            {run.status !== 'running' ? <span className="text-sm text-slate-600" data-testid="run-credits">{credits(run.creditsUsed)} used</span> : null}
             {run.runId && run.status !== 'running' ? <Link className="ml-auto text-sm text-brand-700 underline" href={`/w/${slug}/studio/runs/${run.runId}`}>Run details</Link> : null}
           </div>
           <ol className="mt-3 flex flex-col gap-1 text-sm" aria-label="Steps">
@@ -188,7 +189,7 @@ export function StudioPanel() {
                 <span className="text-slate-500">{PROVIDERS[s.provider as ProviderId]?.name ?? s.provider} {s.modelId}</span>
                 <span className="text-slate-500">· {CREDENTIAL_LABELS[s.credentialSource]}</span>
                 <span className="text-slate-500">{elapsed(s, now)}</span>
-                {s.status === 'succeeded' ? <span className="text-slate-500">· {s.credits} credits</span> : null}
+                {s.status === 'succeeded' ? <span className="text-slate-500">· {credits(s.credits)}</span> : null}
               </li>
             ))}
           </ol>
