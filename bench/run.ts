@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { hashPassword } from 'better-auth/crypto';
-import pg from 'pg';
+import { createPostgresDatabase } from '../scripts/lib/pg-database';
 import { fakeProviderEnv, startFakeProviders } from '../fake-providers/server';
 import { type Db, resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';
@@ -44,23 +44,8 @@ async function prepareDatabase(): Promise<{ env: Record<string, string>; cleanup
   const dataDir = join(os.tmpdir(), `byok-bench-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   if (args.db === 'postgres') {
-    const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const name = `bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    return {
-      env: { DATABASE_URL: url.toString(), DATA_DIR: dataDir },
-      cleanup: async () => {
-        const c = new pg.Client({ connectionString: base });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      },
-    };
+    const created = await createPostgresDatabase(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', 'bench');
+    return { env: { DATABASE_URL: created.url, DATA_DIR: dataDir }, cleanup: created.drop };
   }
   return { env: { DATABASE_URL: '', DATA_DIR: dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
@@ -135,14 +120,8 @@ async function trpc(cookie: string, path: string, input: unknown, method: 'GET' 
 
 // ---------------------------------------------------------------- measurements
 
-/** A streamed run through the app: time to the first script delta and to the end of the response. */
-async function streamThroughApp(cookie: string, workspaceId: string, keyId: string) {
-  const t0 = performance.now();
-  const r = await fetch(`${BASE}/api/trpc/generation.start?batch=1`, {
-    method: 'POST',
-    headers: { cookie, origin: BASE, 'content-type': 'application/json', 'trpc-accept': 'application/jsonl' },
-    body: JSON.stringify({ 0: { json: { workspaceId, prompt: 'bench', choice: { source: 'byok', keyId, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 0 } } }),
-  });
+/** Reads a streamed response to its end, noting when `marker` first appears (time to first token). */
+async function timeStream(r: Response, t0: number, marker: string) {
   let ttft = NaN;
   let text = '';
   const decoder = new TextDecoder();
@@ -151,10 +130,21 @@ async function streamThroughApp(cookie: string, workspaceId: string, keyId: stri
     const { done, value } = await reader.read();
     if (done) break;
     text += decoder.decode(value, { stream: true });
-    if (Number.isNaN(ttft) && text.includes('"type":"delta"')) ttft = performance.now() - t0;
+    if (Number.isNaN(ttft) && text.includes(marker)) ttft = performance.now() - t0;
   }
-  const ok = r.ok && text.includes('"status":"succeeded"');
-  return { ttft, total: performance.now() - t0, ok };
+  return { ttft, total: performance.now() - t0, text };
+}
+
+/** A streamed run through the app: time to the first script delta and to the end of the response. */
+async function streamThroughApp(cookie: string, workspaceId: string, keyId: string) {
+  const t0 = performance.now();
+  const r = await fetch(`${BASE}/api/trpc/generation.start?batch=1`, {
+    method: 'POST',
+    headers: { cookie, origin: BASE, 'content-type': 'application/json', 'trpc-accept': 'application/jsonl' },
+    body: JSON.stringify({ 0: { json: { workspaceId, prompt: 'bench', choice: { source: 'byok', keyId, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 0 } } }),
+  });
+  const { ttft, total, text } = await timeStream(r, t0, '"type":"delta"');
+  return { ttft, total, ok: r.ok && text.includes('"status":"succeeded"') };
 }
 
 /** The same request sent straight to the fake provider. */
@@ -165,17 +155,8 @@ async function streamDirect(baseUrl: string, key: string) {
     headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'claude-haiku-4-5-20251001', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: 'bench' }] }),
   });
-  let ttft = NaN;
-  let text = '';
-  const decoder = new TextDecoder();
-  const reader = r.body!.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    if (Number.isNaN(ttft) && text.includes('text_delta')) ttft = performance.now() - t0;
-  }
-  return { ttft, total: performance.now() - t0, ok: r.ok && text.includes('message_stop') };
+  const { ttft, total, text } = await timeStream(r, t0, 'text_delta');
+  return { ttft, total, ok: r.ok && text.includes('message_stop') };
 }
 
 type Pair = { app: { ttft: number[]; total: number[]; errors: number }; direct: { ttft: number[]; total: number[]; errors: number } };

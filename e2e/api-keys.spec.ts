@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { mask, openApiKeys, signInSeeded, testKey } from './fixtures';
+import { addKeyInUi, mask, openApiKeys, signInSeeded, testKey } from './fixtures';
 
 const PROVIDERS = [
   { name: 'Anthropic', prefix: 'sk-ant-api03-' },
@@ -86,13 +86,8 @@ test('invalid, unpermitted and credit-less keys each get their own message and s
 
 test('a member sees the masked table without controls', async ({ page, browser }) => {
   await signInSeeded(page, 'owner-member@e2e.test');
-  await openApiKeys(page);
   const key = testKey('xai-');
-  await page.getByRole('row', { name: 'xAI' }).getByRole('button', { name: 'Add key' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Add xAI key' });
-  await dialog.getByLabel('API key').fill(key);
-  await dialog.getByRole('button', { name: 'Save key' }).click();
-  await expect(dialog).toBeHidden();
+  await addKeyInUi(page, 'xAI', key);
   const slug = new URL(page.url()).pathname.split('/')[2];
 
   const ctx = await browser.newContext();
@@ -126,13 +121,8 @@ test('a Free workspace sees why BYOK is unavailable, and the API refuses with 40
 
 test('the saved key appears in no page, RSC payload or browser storage', async ({ page }) => {
   await signInSeeded(page, 'owner-leak@e2e.test');
-  await openApiKeys(page);
   const key = testKey('sk-proj-');
-  await page.getByRole('row', { name: 'OpenAI' }).getByRole('button', { name: 'Add key' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Add OpenAI key' });
-  await dialog.getByLabel('API key').fill(key);
-  await dialog.getByRole('button', { name: 'Save key' }).click();
-  await expect(dialog).toBeHidden();
+  await addKeyInUi(page, 'OpenAI', key);
   const secret = key.slice(-16);
 
   const html = await (await page.request.get(page.url())).text();

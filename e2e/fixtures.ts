@@ -52,3 +52,13 @@ export function testKey(prefix: string, scenario = ''): string {
 }
 
 export const mask = (key: string) => `${key.slice(0, 4)}…${key.slice(-4)}`;
+
+/** Adds a key through Settings → Models → API Keys and waits for the dialog to close. */
+export async function addKeyInUi(page: Page, provider: string, key: string) {
+  await openApiKeys(page);
+  await page.getByRole('row', { name: provider }).getByRole('button', { name: 'Add key' }).click();
+  const dialog = page.getByRole('dialog', { name: `Add ${provider} key` });
+  await dialog.getByLabel('API key').fill(key);
+  await dialog.getByRole('button', { name: 'Save key' }).click();
+  await expect(dialog).toBeHidden();
+}

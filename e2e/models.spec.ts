@@ -1,15 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { mask, openApiKeys, signInSeeded, testKey } from './fixtures';
+import { addKeyInUi, mask, openApiKeys, signInSeeded, testKey } from './fixtures';
 
 test('a new key brings its models to the picker and all tiers; a removed key reverts the tiers it served', async ({ page, browser }) => {
   await signInSeeded(page, 'owner-models@e2e.test');
-  await openApiKeys(page);
   const key = testKey('sk-proj-');
-  await page.getByRole('row', { name: 'OpenAI' }).getByRole('button', { name: 'Add key' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Add OpenAI key' });
-  await dialog.getByLabel('API key').fill(key);
-  await dialog.getByRole('button', { name: 'Save key' }).click();
-  await expect(dialog).toBeHidden();
+  await addKeyInUi(page, 'OpenAI', key);
 
   await page.getByRole('tab', { name: 'Models' }).click();
   for (const tier of ['Fast', 'Standard', 'Premium']) {

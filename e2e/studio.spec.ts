@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
 import { expect, type Page, test } from '@playwright/test';
 import { FAKE_PORT } from '../playwright.config';
-import { openApiKeys, signInSeeded, testKey } from './fixtures';
+import { addKeyInUi, openApiKeys, signInSeeded, testKey } from './fixtures';
 
 const fake = `http://127.0.0.1:${FAKE_PORT}`;
 const credits = async (page: Page) => Number((await page.getByTestId('credits').textContent())!.replace(/\D/g, ''));
-
-async function addKey(page: Page, provider: string, key: string) {
-  await openApiKeys(page);
-  await page.getByRole('row', { name: provider }).getByRole('button', { name: 'Add key' }).click();
-  const dialog = page.getByRole('dialog', { name: `Add ${provider} key` });
-  await dialog.getByLabel('API key').fill(key);
-  await dialog.getByRole('button', { name: 'Save key' }).click();
-  await expect(dialog).toBeHidden();
-}
 
 async function pick(page: Page, section: 'My models' | 'Platform models', option: RegExp) {
   await page.getByRole('button', { name: 'Model', exact: true }).click();
@@ -22,7 +13,7 @@ async function pick(page: Page, section: 'My models' | 'Platform models', option
 
 test('a run through the owner’s Anthropic key streams the script, makes two images and charges only the images', async ({ page }) => {
   await signInSeeded(page, 'owner-studio@e2e.test');
-  await addKey(page, 'Anthropic', testKey('sk-ant-api03-'));
+  await addKeyInUi(page, 'Anthropic', testKey('sk-ant-api03-'));
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Content Studio' }).click();
   const before = await credits(page);
 
@@ -77,7 +68,7 @@ test('Cancel stops the stream and returns the reserved credits', async ({ page, 
 test('a key that starts failing: with fallback off the run fails without charge; with it on the run completes on credits and says so', async ({ page, request }) => {
   await signInSeeded(page, 'owner-fallback@e2e.test');
   const key = testKey('sk-proj-');
-  await addKey(page, 'OpenAI', key);
+  await addKeyInUi(page, 'OpenAI', key);
   await page.getByRole('tab', { name: 'Models' }).click();
   await page.getByLabel('Allow fallback to platform credits').uncheck();
   await expect(page.getByLabel('Allow fallback to platform credits')).not.toBeChecked();

@@ -1,32 +1,12 @@
 // A fresh, migrated database per test file: in-memory PGlite by default; a new PostgreSQL database
 // when TEST_DATABASE_URL is set (so locking and concurrency are proven on the real server).
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createPostgresDatabase } from '../../scripts/lib/pg-database';
 import { type Db, openDatabase } from '~/server/db/connect';
 import { applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
 
 export type TestDb = { db: Db; kind: 'pglite' | 'postgres'; url?: string; close(): Promise<void> };
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
-
-async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_URL ? 'postgres' : 'pglite'): Promise<TestDb> {
   if (kind === 'postgres') {

@@ -114,6 +114,9 @@ await describeEachDb('vault', (getDb) => {
     const k2 = randomBytes(32);
     setKeyring(ring('k1', { k1 }));
     const before = await storedKey('Rotate');
+    // A user default key, sealed under the user's own data key.
+    const defaultsKey = canaryKey('sk-ant-api03-');
+    await callerFor(t.db, before.owner).account.setAiDefaults({ mode: 'byok', provider: 'anthropic', apiKey: defaultsKey, model: 'claude-sonnet-4-20250514' });
 
     // Rotation: k2 becomes primary, k1 stays for decryption.
     setKeyring(ring('k2', { k1, k2 }));
@@ -127,11 +130,14 @@ await describeEachDb('vault', (getDb) => {
     expect(await masterKeyVersionsInUse(t.db)).toEqual(new Set(['k2']));
     expect((await rewrapDataKeys(t.db, keyring())).rewrapped).toBe(0); // idempotent
 
-    // k1 removed from the keyring: everything still decrypts.
+    // k1 removed from the keyring: everything still decrypts, user default keys included.
     setKeyring(ring('k2', { k2 }));
     for (const x of [before, after]) {
       expect(await decryptProviderKey(t.db, { workspaceId: x.workspaceId, keyId: x.keyId, actorId: x.owner.id })).toBe(x.plaintext);
     }
+    const inherited = await callerFor(t.db, before.owner).workspace.create({ name: 'After rotation' });
+    const [copied] = await callerFor(t.db, before.owner).keys.list({ workspaceId: inherited.id });
+    expect(await decryptProviderKey(t.db, { workspaceId: inherited.id, keyId: copied!.id, actorId: before.owner.id })).toBe(defaultsKey);
   });
 
   it('reports data keys it cannot open instead of stopping the rewrap', async () => {

@@ -1,7 +1,8 @@
 import 'server-only';
-// Envelope encryption: each workspace has a random 256-bit data key (DEK), stored only wrapped by a
-// master key version; provider keys are sealed under the workspace DEK with AAD naming their row.
-// Callers never see DEK bytes: they get sealed values, or (decrypt.ts only) a plaintext key.
+// Envelope encryption: each workspace (and, for user AI defaults, each user) has a random 256-bit data
+// key (DEK), stored only wrapped by a master key version; provider keys are sealed under the owner's DEK
+// with AAD naming their row. Callers never see DEK bytes: they get sealed values, or (decrypt.ts and the
+// user-default copy only) a plaintext key.
 import { randomBytes } from 'node:crypto';
 import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
@@ -32,34 +33,101 @@ function kek(ring: Keyring, version: string): Buffer {
   return k;
 }
 
-type DekRow = { workspaceId: string; dekVersion: number; kekVersion: string; nonce: Uint8Array; wrappedKey: Uint8Array; tag: Uint8Array };
+// ---- data-key stores: the workspace's and the user's, same scheme, different tables and AAD ----
 
-function unwrapDek(row: DekRow, ring: Keyring): Buffer {
+type WrappedDek = { owner: string; dekVersion: number; kekVersion: string; nonce: Uint8Array; wrappedKey: Uint8Array; tag: Uint8Array };
+type NewWrappedDek = Omit<WrappedDek, 'owner'> & { nonce: Uint8Array<ArrayBuffer>; wrappedKey: Uint8Array<ArrayBuffer>; tag: Uint8Array<ArrayBuffer> };
+
+type DekStore = {
+  aad(owner: string, dekVersion: number, kekVersion: string): Buffer;
+  current(tx: Tx, owner: string): Promise<WrappedDek | null>;
+  get(db: Db | Tx, owner: string, dekVersion: number): Promise<WrappedDek | null>;
+  /** Inserts version 1 unless a concurrent writer already did. */
+  insertFirst(tx: Tx, owner: string, row: NewWrappedDek): Promise<void>;
+  /** Keys wrapped by a version other than `primary`. */
+  stale(db: Db, primary: string): Promise<WrappedDek[]>;
+  /** Replaces the wrapping only if the row still holds `from`; returns the number of rows updated. */
+  rewrap(db: Db, owner: string, dekVersion: number, from: string, to: NewWrappedDek): Promise<number>;
+};
+
+const workspaceDeks: DekStore = {
+  aad: workspaceDekAad,
+  current: async (tx, owner) => {
+    const r = await tx.workspaceDataKey.findFirst({ where: { workspaceId: owner, retiredAt: null }, orderBy: { dekVersion: 'desc' } });
+    return r && { ...r, owner: r.workspaceId };
+  },
+  get: async (db, owner, dekVersion) => {
+    const r = await db.workspaceDataKey.findUnique({ where: { workspaceId_dekVersion: { workspaceId: owner, dekVersion } } });
+    return r && { ...r, owner: r.workspaceId };
+  },
+  insertFirst: async (tx, owner, row) => {
+    await tx.workspaceDataKey.createMany({ data: [{ workspaceId: owner, ...row }], skipDuplicates: true });
+  },
+  stale: async (db, primary) =>
+    (await db.workspaceDataKey.findMany({ where: { kekVersion: { not: primary } } })).map((r) => ({ ...r, owner: r.workspaceId })),
+  rewrap: async (db, owner, dekVersion, from, to) =>
+    (await db.workspaceDataKey.updateMany({ where: { workspaceId: owner, dekVersion, kekVersion: from }, data: to })).count,
+};
+
+const userDeks: DekStore = {
+  aad: userDekAad,
+  current: async (tx, owner) => {
+    const r = await tx.userDataKey.findFirst({ where: { userId: owner }, orderBy: { dekVersion: 'desc' } });
+    return r && { ...r, owner: r.userId };
+  },
+  get: async (db, owner, dekVersion) => {
+    const r = await db.userDataKey.findUnique({ where: { userId_dekVersion: { userId: owner, dekVersion } } });
+    return r && { ...r, owner: r.userId };
+  },
+  insertFirst: async (tx, owner, row) => {
+    await tx.userDataKey.createMany({ data: [{ userId: owner, ...row }], skipDuplicates: true });
+  },
+  stale: async (db, primary) => (await db.userDataKey.findMany({ where: { kekVersion: { not: primary } } })).map((r) => ({ ...r, owner: r.userId })),
+  rewrap: async (db, owner, dekVersion, from, to) =>
+    (await db.userDataKey.updateMany({ where: { userId: owner, dekVersion, kekVersion: from }, data: to })).count,
+};
+
+function unwrap(store: DekStore, row: WrappedDek, ring: Keyring): Buffer {
   return open(
     kek(ring, row.kekVersion),
     { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.wrappedKey), tag: Buffer.from(row.tag) },
-    workspaceDekAad(row.workspaceId, row.dekVersion, row.kekVersion),
+    store.aad(row.owner, row.dekVersion, row.kekVersion),
   );
 }
 
-/** The workspace's current DEK, created (wrapped by the primary master key) on first use. */
-async function currentDek(tx: Tx, workspaceId: string, ring: Keyring): Promise<{ version: number; key: Buffer }> {
-  const find = () =>
-    tx.workspaceDataKey.findFirst({ where: { workspaceId, retiredAt: null }, orderBy: { dekVersion: 'desc' } });
-  let row = await find();
+function wrap(store: DekStore, owner: string, dekVersion: number, dek: Buffer, ring: Keyring): NewWrappedDek {
+  const w = seal(kek(ring, ring.primary), dek, store.aad(owner, dekVersion, ring.primary));
+  return { dekVersion, kekVersion: ring.primary, nonce: bytes(w.nonce), wrappedKey: bytes(w.ciphertext), tag: bytes(w.tag) };
+}
+
+/** The owner's current DEK, created (wrapped by the primary master key) on first use. */
+async function currentDek(store: DekStore, tx: Tx, owner: string, ring: Keyring): Promise<{ version: number; key: Buffer }> {
+  let row = await store.current(tx, owner);
   if (!row) {
-    const dek = randomBytes(32);
-    const wrapped = seal(kek(ring, ring.primary), dek, workspaceDekAad(workspaceId, 1, ring.primary));
-    // A concurrent first key in the same workspace may win the insert; then use its DEK.
-    await tx.workspaceDataKey.createMany({
-      data: [{ workspaceId, dekVersion: 1, kekVersion: ring.primary, nonce: bytes(wrapped.nonce), wrappedKey: bytes(wrapped.ciphertext), tag: bytes(wrapped.tag) }],
-      skipDuplicates: true,
-    });
-    row = await find();
+    // A concurrent first key for the same owner may win the insert; then its DEK is used.
+    await store.insertFirst(tx, owner, wrap(store, owner, 1, randomBytes(32), ring));
+    row = await store.current(tx, owner);
     if (!row) throw new CryptoError('missing_key');
   }
-  return { version: row.dekVersion, key: unwrapDek(row, ring) };
+  return { version: row.dekVersion, key: unwrap(store, row, ring) };
 }
+
+async function dekAt(store: DekStore, db: Db | Tx, owner: string, dekVersion: number, ring: Keyring): Promise<Buffer> {
+  const row = await store.get(db, owner, dekVersion);
+  if (!row) throw new CryptoError('missing_key');
+  return unwrap(store, row, ring);
+}
+
+function sealed(dekVersion: number, s: { nonce: Buffer; ciphertext: Buffer; tag: Buffer }): SealedKey {
+  return { dekVersion, formatVersion: FORMAT_VERSION, alg: ALG, nonce: bytes(s.nonce), ciphertext: bytes(s.ciphertext), tag: bytes(s.tag) };
+}
+
+function openSealed(dek: Buffer, row: SealedKey, aad: Buffer): string {
+  if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
+  return open(dek, { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext), tag: Buffer.from(row.tag) }, aad).toString('utf8');
+}
+
+// ---- workspace keys ----
 
 /** Seals a provider key for its row. Runs inside the transaction that writes the row. */
 export async function sealProviderKey(
@@ -68,114 +136,23 @@ export async function sealProviderKey(
   plaintext: string,
   ring: Keyring = keyring(),
 ): Promise<SealedKey> {
-  const dek = await currentDek(tx, target.workspaceId, ring);
+  const dek = await currentDek(workspaceDeks, tx, target.workspaceId, ring);
   const s = seal(dek.key, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion: dek.version }));
   await tx.workspaceDataKey.update({
     where: { workspaceId_dekVersion: { workspaceId: target.workspaceId, dekVersion: dek.version } },
     data: { encryptCount: { increment: 1 } },
   });
-  return { dekVersion: dek.version, formatVersion: FORMAT_VERSION, alg: ALG, nonce: bytes(s.nonce), ciphertext: bytes(s.ciphertext), tag: bytes(s.tag) };
+  return sealed(dek.version, s);
 }
 
 /** Opens a sealed provider key. Only src/server/vault/decrypt.ts calls this. */
 export async function openSealedKey(db: Db, row: SealedKeyRow, ring: Keyring = keyring()): Promise<string> {
   if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
-  const dekRow = await db.workspaceDataKey.findUnique({
-    where: { workspaceId_dekVersion: { workspaceId: row.workspaceId, dekVersion: row.dekVersion } },
-  });
-  if (!dekRow) throw new CryptoError('missing_key');
-  const dek = unwrapDek(dekRow, ring);
-  const plain = open(
-    dek,
-    { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext), tag: Buffer.from(row.tag) },
-    providerKeyAad({ workspaceId: row.workspaceId, provider: row.provider, keyId: row.id, dekVersion: row.dekVersion }),
-  );
-  return plain.toString('utf8');
+  const dek = await dekAt(workspaceDeks, db, row.workspaceId, row.dekVersion, ring);
+  return openSealed(dek, row, providerKeyAad({ workspaceId: row.workspaceId, provider: row.provider, keyId: row.id, dekVersion: row.dekVersion }));
 }
 
-/**
- * Re-wraps every data key that is not under the primary master key. Each row is updated on its own,
- * conditionally on still holding the old version, so the job is idempotent, resumable and safe to run
- * while the app serves requests (old versions keep decrypting until it finishes).
- */
-export async function rewrapDataKeys(
-  db: Db,
-  ring: Keyring = keyring(),
-): Promise<{ rewrapped: number; unreadable: number; remaining: number }> {
-  let rewrapped = 0;
-  let unreadable = 0;
-  const stale = await db.workspaceDataKey.findMany({ where: { kekVersion: { not: ring.primary } } });
-  for (const row of stale) {
-    let dek: Buffer;
-    try {
-      dek = unwrapDek(row, ring);
-    } catch (e) {
-      // A data key the keyring cannot open stays as it is (and stays unreadable); the job goes on.
-      if (!(e instanceof CryptoError)) throw e;
-      unreadable++;
-      continue;
-    }
-    const wrapped = seal(kek(ring, ring.primary), dek, workspaceDekAad(row.workspaceId, row.dekVersion, ring.primary));
-    const r = await db.workspaceDataKey.updateMany({
-      where: { workspaceId: row.workspaceId, dekVersion: row.dekVersion, kekVersion: row.kekVersion },
-      data: { kekVersion: ring.primary, nonce: bytes(wrapped.nonce), wrappedKey: bytes(wrapped.ciphertext), tag: bytes(wrapped.tag) },
-    });
-    rewrapped += r.count;
-  }
-  for (const row of await db.userDataKey.findMany({ where: { kekVersion: { not: ring.primary } } })) {
-    let dek: Buffer;
-    try {
-      dek = open(
-        kek(ring, row.kekVersion),
-        { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.wrappedKey), tag: Buffer.from(row.tag) },
-        userDekAad(row.userId, row.dekVersion, row.kekVersion),
-      );
-    } catch (e) {
-      if (!(e instanceof CryptoError)) throw e;
-      unreadable++;
-      continue;
-    }
-    const wrapped = seal(kek(ring, ring.primary), dek, userDekAad(row.userId, row.dekVersion, ring.primary));
-    const r = await db.userDataKey.updateMany({
-      where: { userId: row.userId, dekVersion: row.dekVersion, kekVersion: row.kekVersion },
-      data: { kekVersion: ring.primary, nonce: bytes(wrapped.nonce), wrappedKey: bytes(wrapped.ciphertext), tag: bytes(wrapped.tag) },
-    });
-    rewrapped += r.count;
-  }
-  const remaining =
-    (await db.workspaceDataKey.count({ where: { kekVersion: { not: ring.primary } } })) +
-    (await db.userDataKey.count({ where: { kekVersion: { not: ring.primary } } }));
-  return { rewrapped, unreadable, remaining };
-}
-
-export async function masterKeyVersionsInUse(db: Db): Promise<Set<string>> {
-  const ws = await db.workspaceDataKey.groupBy({ by: ['kekVersion'] });
-  const users = await db.userDataKey.groupBy({ by: ['kekVersion'] });
-  return new Set([...ws, ...users].map((r) => r.kekVersion));
-}
-
-// ---- user scope (PRODUCT.md M6): a user's default key, under the user's own data key ----
-
-async function currentUserDek(tx: Tx, userId: string, ring: Keyring): Promise<{ version: number; key: Buffer }> {
-  const find = () => tx.userDataKey.findFirst({ where: { userId }, orderBy: { dekVersion: 'desc' } });
-  let row = await find();
-  if (!row) {
-    const dek = randomBytes(32);
-    const wrapped = seal(kek(ring, ring.primary), dek, userDekAad(userId, 1, ring.primary));
-    await tx.userDataKey.createMany({
-      data: [{ userId, dekVersion: 1, kekVersion: ring.primary, nonce: bytes(wrapped.nonce), wrappedKey: bytes(wrapped.ciphertext), tag: bytes(wrapped.tag) }],
-      skipDuplicates: true,
-    });
-    row = await find();
-    if (!row) throw new CryptoError('missing_key');
-  }
-  const key = open(
-    kek(ring, row.kekVersion),
-    { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.wrappedKey), tag: Buffer.from(row.tag) },
-    userDekAad(userId, row.dekVersion, row.kekVersion),
-  );
-  return { version: row.dekVersion, key };
-}
+// ---- user default keys (PRODUCT.md M6) ----
 
 export async function sealUserKey(
   tx: Tx,
@@ -183,28 +160,55 @@ export async function sealUserKey(
   plaintext: string,
   ring: Keyring = keyring(),
 ): Promise<SealedKey> {
-  const dek = await currentUserDek(tx, target.userId, ring);
-  const s = seal(dek.key, Buffer.from(plaintext, 'utf8'), userKeyAad({ ...target, dekVersion: dek.version }));
-  return { dekVersion: dek.version, formatVersion: FORMAT_VERSION, alg: ALG, nonce: bytes(s.nonce), ciphertext: bytes(s.ciphertext), tag: bytes(s.tag) };
+  const dek = await currentDek(userDeks, tx, target.userId, ring);
+  return sealed(dek.version, seal(dek.key, Buffer.from(plaintext, 'utf8'), userKeyAad({ ...target, dekVersion: dek.version })));
 }
 
-/** Opens a user's default key; only the copy into a new workspace (inside its transaction) calls this. */
+/** Opens a user's default key; only the copy into a new workspace calls this. */
 export async function openUserKey(
   tx: Tx,
   row: SealedKey & { userId: string; provider: string; keyId: string },
   ring: Keyring = keyring(),
 ): Promise<string> {
   if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
-  const dekRow = await tx.userDataKey.findUnique({ where: { userId_dekVersion: { userId: row.userId, dekVersion: row.dekVersion } } });
-  if (!dekRow) throw new CryptoError('missing_key');
-  const dek = open(
-    kek(ring, dekRow.kekVersion),
-    { nonce: Buffer.from(dekRow.nonce), ciphertext: Buffer.from(dekRow.wrappedKey), tag: Buffer.from(dekRow.tag) },
-    userDekAad(row.userId, dekRow.dekVersion, dekRow.kekVersion),
-  );
-  return open(
-    dek,
-    { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext), tag: Buffer.from(row.tag) },
-    userKeyAad({ userId: row.userId, provider: row.provider, keyId: row.keyId, dekVersion: row.dekVersion }),
-  ).toString('utf8');
+  const dek = await dekAt(userDeks, tx, row.userId, row.dekVersion, ring);
+  return openSealed(dek, row, userKeyAad({ userId: row.userId, provider: row.provider, keyId: row.keyId, dekVersion: row.dekVersion }));
+}
+
+// ---- rotation ----
+
+/**
+ * Re-wraps every data key that is not under the primary master key. Each row is updated on its own,
+ * conditionally on still holding the old version, so the job is idempotent, resumable and safe to run
+ * while the app serves requests (old versions keep decrypting until it finishes). A data key the
+ * keyring cannot open stays as it is (and stays unreadable); the job goes on and reports it.
+ */
+export async function rewrapDataKeys(
+  db: Db,
+  ring: Keyring = keyring(),
+): Promise<{ rewrapped: number; unreadable: number; remaining: number }> {
+  let rewrapped = 0;
+  let unreadable = 0;
+  let remaining = 0;
+  for (const store of [workspaceDeks, userDeks]) {
+    for (const row of await store.stale(db, ring.primary)) {
+      let dek: Buffer;
+      try {
+        dek = unwrap(store, row, ring);
+      } catch (e) {
+        if (!(e instanceof CryptoError)) throw e;
+        unreadable++;
+        continue;
+      }
+      rewrapped += await store.rewrap(db, row.owner, row.dekVersion, row.kekVersion, wrap(store, row.owner, row.dekVersion, dek, ring));
+    }
+    remaining += (await store.stale(db, ring.primary)).length;
+  }
+  return { rewrapped, unreadable, remaining };
+}
+
+export async function masterKeyVersionsInUse(db: Db): Promise<Set<string>> {
+  const ws = await db.workspaceDataKey.groupBy({ by: ['kekVersion'] });
+  const users = await db.userDataKey.groupBy({ by: ['kekVersion'] });
+  return new Set([...ws, ...users].map((r) => r.kekVersion));
 }
