@@ -4,6 +4,7 @@ import { authedProcedure, createTRPCRouter } from '~/server/api/trpc';
 import { clearUserAiDefaults, getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import { createToken, listTokens, revokeToken, ZTokenDto } from '~/server/services/tokens';
 import { ZId } from '~/server/api/trpc';
+import { ZWorkspaceName } from '~/server/api/routers/workspace';
 
 export const accountRouter = createTRPCRouter({
   me: authedProcedure
@@ -22,7 +23,7 @@ export const accountRouter = createTRPCRouter({
 
   /** The token is in this response only; it is stored as a keyed hash. */
   createToken: authedProcedure
-    .input(z.object({ name: z.string().trim().min(1).max(60), expiresInDays: z.number().int().min(1).max(365).nullable().optional() }))
+    .input(z.object({ name: ZWorkspaceName, expiresInDays: z.number().int().min(1).max(365).nullable().optional() }))
     .output(z.object({ token: z.string(), info: ZTokenDto }))
     .mutation(({ ctx, input }) => createToken(ctx.db, ctx.user.id, input)),
 

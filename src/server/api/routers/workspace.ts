@@ -25,7 +25,12 @@ const ZMember = z.object({
   role: ZRole,
   joinedAt: z.date(),
 });
-export const ZWorkspaceName = z.string().trim().min(1).max(60);
+export const ZWorkspaceName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(60)
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'Use letters, digits, spaces and punctuation only');
 
 export const workspaceRouter = createTRPCRouter({
   list: authedProcedure.output(z.array(ZMembership)).query(({ ctx }) => workspaces.listForUser(ctx.db, ctx.user.id)),

@@ -1,0 +1,78 @@
+// A valid input for every tRPC procedure, built against a given workspace and caller. Shared by the
+// authorization matrix and the hostile-input properties; a procedure missing here fails both.
+import type { Db } from '~/server/db/connect';
+import { newId } from '~/server/ids';
+import { createToken } from '~/server/services/tokens';
+import { sealProviderKey } from '~/server/vault/envelope';
+import { canaryKey } from './canary';
+import { createUser, type TestUser } from './fixtures';
+
+export type World = { db: Db; workspaceId: string; owner: TestUser };
+export type InputBuilder = (w: World, caller: TestUser | null) => Promise<unknown>;
+
+/** A key inserted directly (whatever the plan), for procedures that need one to act on. */
+export async function insertKey(w: World): Promise<string> {
+  const id = newId();
+  await w.db.$transaction(async (tx) => {
+    const sealed = await sealProviderKey(tx, { workspaceId: w.workspaceId, provider: 'openai', keyId: id }, canaryKey());
+    await tx.providerKey.create({
+      data: { id, workspaceId: w.workspaceId, provider: 'openai', label: `k-${id.slice(0, 6)}`, maskedHint: 'sk-p…test', fingerprint: new Uint8Array(32), fpVersion: 1, ...sealed, createdById: w.owner.id },
+    });
+  });
+  return id;
+}
+
+const ws = (w: World) => ({ workspaceId: w.workspaceId });
+
+export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
+  'account.me': async () => undefined,
+  'account.aiDefaults': async () => undefined,
+  'account.setAiDefaults': async () => ({ mode: 'managed', provider: 'anthropic' }),
+  'account.clearAiDefaults': async () => undefined,
+  'account.tokens': async () => undefined,
+  'account.createToken': async () => ({ name: 'matrix' }),
+  'account.revokeToken': async (w, caller) => ({ tokenId: caller ? (await createToken(w.db, caller.id, { name: 'to revoke' })).info.id : 'nope' }),
+  'workspace.list': async () => undefined,
+  'workspace.create': async () => ({ name: 'Matrix made' }),
+  'workspace.get': async (w) => ws(w),
+  'workspace.members': async (w) => ws(w),
+  'workspace.addMember': async (w) => ({ ...ws(w), email: (await createUser(w.db, 'Joiner')).email }),
+  'workspace.removeMember': async (w) => {
+    const leaver = await createUser(w.db, 'Leaver');
+    await w.db.membership.create({ data: { workspaceId: w.workspaceId, userId: leaver.id, role: 'member' } });
+    return { ...ws(w), userId: leaver.id };
+  },
+  'keys.list': async (w) => ws(w),
+  'keys.audit': async (w) => ws(w),
+  'keys.removalImpact': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.create': async (w) => ({ ...ws(w), provider: 'openai', label: `l-${newId().slice(0, 6)}`, apiKey: canaryKey() }),
+  'keys.replace': async (w) => ({ ...ws(w), keyId: await insertKey(w), apiKey: canaryKey() }),
+  'keys.verify': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.remove': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'models.catalog': async (w) => ws(w),
+  'models.tiers': async (w) => ws(w),
+  'models.aiConfig': async (w) => ws(w),
+  'models.setTier': async (w) => ({ ...ws(w), tier: 'fast', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' } }),
+  'models.setFallbackPolicy': async (w) => ({ ...ws(w), allowCreditFallback: true }),
+  'models.setAiConfig': async (w) => ({ ...ws(w), mode: 'managed', provider: 'anthropic' }),
+  'generation.start': async (w) => ({ ...ws(w), prompt: 'matrix', imageCount: 0 }),
+  'generation.history': async (w) => ws(w),
+  'generation.get': async (w) => {
+    const id = newId();
+    await w.db.generationRun.create({ data: { id, workspaceId: w.workspaceId, actorId: w.owner.id, prompt: 'x', status: 'succeeded' } });
+    return { ...ws(w), runId: id };
+  },
+};
+
+/** Calls a procedure by its dotted path, draining a streamed result. */
+export async function callProcedure(caller: unknown, path: string, input: unknown): Promise<unknown> {
+  const [router, proc] = path.split('.') as [string, string];
+  const fn = (caller as Record<string, Record<string, (i: unknown) => Promise<unknown>>>)[router]![proc]!;
+  const result = await fn(input);
+  if (result && typeof result === 'object' && Symbol.asyncIterator in result) {
+    for await (const _ of result as AsyncIterable<unknown>) {
+      // drain the stream
+    }
+  }
+  return result;
+}
