@@ -46,7 +46,8 @@ export default defineConfig({
       env: { FAKE_PROVIDERS_PORT: String(FAKE_PORT), FAKE_CHUNK_INTERVAL_MS: '20' },
     },
     {
-    command: `rm -rf ${E2E_DATA_DIR} && npm run seed -- e2e && npm run build && npm start`,
+    // The server's own stdout and stderr are kept too: the leak sweep searches them.
+    command: `rm -rf ${E2E_DATA_DIR} && mkdir -p ${E2E_DATA_DIR} && npm run seed -- e2e && npm run build && npm start 2>&1 | tee ${E2E_DATA_DIR}/server.out`,
     url: `${baseURL}/sign-in`,
     timeout: 240_000,
     reuseExistingServer: false,

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { addKeyInUi, mask, openApiKeys, signInSeeded, testKey } from './fixtures';
 
 const PROVIDERS = [

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { newAccount, signIn, signOut, signUp, workspaceSlug } from './fixtures';
 
 test('sign up lands the new owner in a Free workspace with 250 credits; sign out and back in', async ({ page }) => {

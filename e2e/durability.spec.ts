@@ -1,7 +1,7 @@
 // A committed write survives the server being killed with SIGKILL and restarted (embedded database).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { newAccount, signIn, signUp } from './fixtures';
 
 const PORT = 3219;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type Page, expect } from '@playwright/test';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { expect, RECORD_DIR } from './test';
 
 export type Account = { name: string; email: string; password: string };
 
@@ -47,8 +49,12 @@ export async function openApiKeys(page: Page) {
   await expect(page.getByRole('tab', { name: 'API Keys' })).toHaveAttribute('aria-selected', 'true');
 }
 
+/** A canary key, recorded so the leak sweep can search everything the app emitted for it. */
 export function testKey(prefix: string, scenario = ''): string {
-  return `${prefix}e2e${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x')}${scenario ? `-${scenario}` : ''}`;
+  const secret = randomBytes(18).toString('base64url').replace(/[-_]/g, 'x');
+  mkdirSync(RECORD_DIR, { recursive: true });
+  appendFileSync(`${RECORD_DIR}/canaries.txt`, `${secret}\n`);
+  return `${prefix}e2e${secret}${scenario ? `-${scenario}` : ''}`;
 }
 
 export const mask = (key: string) => `${key.slice(0, 4)}…${key.slice(-4)}`;

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { signInSeeded } from './fixtures';
 
 test('pages carry a strict CSP with a fresh nonce, and nothing is cached or frameable', async ({ page, request }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { addKeyInUi, mask, openApiKeys, signInSeeded, testKey } from './fixtures';
 
 test('a new key brings its models to the picker and all tiers; a removed key reverts the tiers it served', async ({ page, browser }) => {

@@ -1,7 +1,8 @@
 // The REST contract of seed 001, run as `curl` would run it: the real production server, a personal
 // access token created in the UI, and the fake providers behind the *_BASE_URL settings.
-import { readFileSync } from 'node:fs';
-import { type APIResponse, expect, request, test } from '@playwright/test';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { type APIResponse, request } from '@playwright/test';
+import { expect, RECORD_DIR, test } from './test';
 import { E2E_DATA_DIR } from '../playwright.config';
 import { mask, signInSeeded, testKey } from './fixtures';
 
@@ -88,8 +89,9 @@ test('the seed examples work as written, and every error status answers as docum
   const doc = await (await get('/api/openapi.json', {})).json();
   expect(doc.openapi).toBe('3.1.0');
 
-  // No key or token in any response or in the server's request log.
+  // No key or token in any response or in the server's request log (the leak sweep searches these too).
   const everything = responses.join('\n');
+  appendFileSync(`${RECORD_DIR}/responses.log`, `\n=== REST contract\n${everything}`);
   const log = readFileSync(`${E2E_DATA_DIR}/server.log`, 'utf8');
   expect(log).toContain('"msg":"rest request"');
   for (const secret of [...Object.values(keys), bad, token, memberToken]) {

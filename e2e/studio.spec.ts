@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { expect, type Page, test } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './test';
 import { FAKE_PORT } from '../playwright.config';
 import { addKeyInUi, openApiKeys, signInSeeded, testKey } from './fixtures';
 
