@@ -8,6 +8,7 @@ import type { SessionUser } from '~/server/auth';
 import type { Db } from '~/server/db/connect';
 import { AppError, correlationId, toTRPCError } from '~/server/errors';
 import { log } from '~/server/log';
+import { assertByokPlan } from '~/server/services/keys';
 import { getForMember } from '~/server/services/workspaces';
 
 export type Context = { db: Db; user: SessionUser | null; reqId: string };
@@ -18,6 +19,7 @@ export function createInnerContext(opts: { db: Db; user: SessionUser | null }): 
 }
 
 export async function createTRPCContext(opts: { headers: Headers }): Promise<Context> {
+  // Loaded on first request: tests build contexts with createInnerContext and never load the auth library.
   const [{ getDb }, { getSessionUser }] = await Promise.all([import('~/server/db'), import('~/server/auth')]);
   return createInnerContext({ db: getDb(), user: await getSessionUser(opts.headers) });
 }
@@ -92,8 +94,7 @@ export const ownerProcedure = workspaceProcedure.use(({ ctx, next }) => {
 
 /** Key writes: the plan gate (PRODUCT.md K4) runs first, then the owner check (K3), before any input is read. */
 export const byokOwnerProcedure = workspaceProcedure
-  .use(async ({ ctx, next }) => {
-    const { assertByokPlan } = await import('~/server/services/keys');
+  .use(({ ctx, next }) => {
     assertByokPlan(ctx.workspace.plan);
     return next();
   })
