@@ -5,7 +5,7 @@ import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
-import { type Actor, addKey, assertByokPlan, assertOwner, removeKey, replaceKey } from '~/server/services/keys';
+import { type Actor, addKey, assertByokPlan, assertOffersModel, assertOwner, removeKey, replaceKey } from '~/server/services/keys';
 import { getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/server/services/workspaces';
 
@@ -90,11 +90,7 @@ export async function setAiConfig(db: Db, actor: Actor, ws: Ws, input: AiConfigI
   const keptModel = current.provider === provider ? current.modelId : undefined;
   const chosen = model ?? keptModel ?? keyModels[0];
   if (!chosen) throw new AppError('BAD_REQUEST', 'Name the model to use with this provider.', 'model_required');
-  if (keyId && model && !keyModels.includes(model)) {
-    throw new AppError('BAD_REQUEST', 'The key does not offer that model. Pick one of the models the key can use.', 'model_unavailable', {
-      available: keyModels.slice(0, 50),
-    });
-  }
+  if (keyId) assertOffersModel(keyModels, model);
   await pointStandard(db, ws.id, { source: 'byok', provider, modelId: chosen, keyId });
   return getAiConfig(db, ws.id);
 }

@@ -116,13 +116,15 @@ function parseLabel(label: string): string {
   return r.data;
 }
 
-function checkedKey(provider: ProviderId, apiKey: string): { key: string; warnings: string[] } {
+/** The shape check before any probe: a clear 400 for what cannot be a key, warnings otherwise. */
+export function checkedKey(provider: ProviderId, apiKey: string): { key: string; warnings: string[] } {
   const f = checkKeyFormat(provider, apiKey);
   if (!f.ok) throw new AppError('BAD_REQUEST', f.message, 'malformed_key', { outcome: 'malformed_key' });
   return { key: f.key, warnings: f.warnings };
 }
 
-function probeFailure(provider: ProviderId, r: Exclude<ProbeResult, { outcome: 'valid' }>): AppError {
+/** A failed probe as an error: 422 when the provider refused the key, 503 when it could not be asked. */
+export function probeFailure(provider: ProviderId, r: Exclude<ProbeResult, { outcome: 'valid' }>): AppError {
   const transient = r.outcome === 'rate_limited' || r.outcome === 'provider_unavailable';
   return new AppError(
     transient ? 'SERVICE_UNAVAILABLE' : 'UNPROCESSABLE_CONTENT',
@@ -151,11 +153,11 @@ async function storeModels(tx: Tx, keyId: string, models: DiscoveredModel[], now
 
 export type AddKeyInput = { provider: ProviderId; label: string; apiKey: string };
 
-/** Refuses, after the probe and before anything is stored, a key that does not offer `model`. */
-function assertOffersModel(models: DiscoveredModel[], model: string | undefined) {
-  if (model && !models.some((m) => m.id === model)) {
+/** Refuses, before anything is stored, a key that does not offer `model` (given the key's model ids). */
+export function assertOffersModel(modelIds: string[], model: string | undefined) {
+  if (model && !modelIds.includes(model)) {
     throw new AppError('BAD_REQUEST', 'The key does not offer that model. Pick one of the models the key can use.', 'model_unavailable', {
-      available: models.slice(0, 50).map((m) => m.id),
+      available: modelIds.slice(0, 50),
     });
   }
 }
@@ -183,7 +185,7 @@ export async function addKey(
     await writeAudit(db, { ...audit, operation: 'key.create', keyId: null, outcome: probe.outcome });
     throw probeFailure(input.provider, probe);
   }
-  assertOffersModel(probe.models, input.requireModel);
+  assertOffersModel(probe.models.map((m) => m.id), input.requireModel);
 
   const id = newId();
   const now = new Date();
@@ -252,7 +254,7 @@ export async function replaceKey(
     await writeAudit(db, { ...audit, operation: 'key.replace', outcome: probe.outcome });
     throw probeFailure(row.provider, probe);
   }
-  assertOffersModel(probe.models, input.requireModel);
+  assertOffersModel(probe.models.map((m) => m.id), input.requireModel);
   const now = new Date();
   await db.$transaction(async (tx) => {
     const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });

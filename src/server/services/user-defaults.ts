@@ -8,15 +8,14 @@ import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
-import { checkKeyFormat } from '~/server/providers/format-check';
 import { listKeyModels, probeKey } from '~/server/providers/probe';
 import { writeAudit } from '~/server/services/audit';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
+import { assertOffersModel, checkedKey, probeFailure } from '~/server/services/keys';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import { openUserKey, sealProviderKey, sealUserKey } from '~/server/vault/envelope';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
-import { outcomeMessage } from '~/lib/providers';
 
 const KEY_COLUMNS_CLEARED = {
   keyId: null, maskedHint: null, fingerprint: null, fpVersion: null, formatVersion: null, alg: null,
@@ -51,20 +50,11 @@ export async function setUserAiDefaults(db: Db, userId: string, input: AiConfigI
   }
 
   if (typeof input.apiKey === 'string') {
-    const f = checkKeyFormat(input.provider, input.apiKey);
-    if (!f.ok) throw new AppError('BAD_REQUEST', f.message, 'malformed_key');
+    const f = checkedKey(input.provider, input.apiKey);
     await takeProbeSlot(db, `user:${userId}`, userId);
     const probe = await probeKey(input.provider, f.key);
-    if (probe.outcome !== 'valid') {
-      const transient = probe.outcome === 'rate_limited' || probe.outcome === 'provider_unavailable';
-      throw new AppError(transient ? 'SERVICE_UNAVAILABLE' : 'UNPROCESSABLE_CONTENT', outcomeMessage(probe.outcome, input.provider, probe.retryAfterSeconds), probe.outcome, {
-        outcome: probe.outcome,
-        retryAfterSeconds: probe.retryAfterSeconds,
-      });
-    }
-    if (model && !probe.models.some((m) => m.id === model)) {
-      throw new AppError('BAD_REQUEST', 'The key does not offer that model. Pick one of the models the key can use.', 'model_unavailable');
-    }
+    if (probe.outcome !== 'valid') throw probeFailure(input.provider, probe);
+    assertOffersModel(probe.models.map((m) => m.id), model);
     const keyId = newId();
     await db.$transaction(async (tx) => {
       const sealed = await sealUserKey(tx, { userId, provider: input.provider, keyId }, f.key);
