@@ -3,7 +3,7 @@
 // only for that call), then the image step through the platform's image provider, settling credits
 // from actual usage and releasing them on failure or cancel. No automatic retry that could bill twice.
 import { APICallError, generateImage, streamText } from 'ai';
-import type { ModelChoice, Tier } from '~/lib/models';
+import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/models';
 import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/generation';
 import { PLANS, parsePlan } from '~/lib/plans';
 import { type ProviderId, outcomeMessage, PROVIDERS } from '~/lib/providers';
@@ -36,8 +36,6 @@ type ScriptPlan = {
   fallbackReason: string | null;
 };
 
-type Price = { creditsPer1kInput: number; creditsPer1kOutput: number };
-
 /** Credits for a managed text call: per 1,000 tokens, rounded up, at least one. */
 export function textCredits(price: { in: number; out: number }, inputTokens: number, outputTokens: number): number {
   return Math.max(1, Math.ceil((inputTokens * price.in + outputTokens * price.out) / 1000));
@@ -47,7 +45,7 @@ function estimateInputTokens(prompt: string): number {
   return Math.ceil((prompt.length + SYSTEM.length) / 3) + 16; // generous: a reservation is a maximum
 }
 
-const managedPlan = (m: { provider: ProviderId; modelId: string } & Price, source: 'managed' | 'managed_fallback', reason: string | null): ScriptPlan => ({
+const managedPlan = (m: PlatformModelDto, source: 'managed' | 'managed_fallback', reason: string | null): ScriptPlan => ({
   provider: m.provider,
   modelId: m.modelId,
   source,
@@ -56,10 +54,10 @@ const managedPlan = (m: { provider: ProviderId; modelId: string } & Price, sourc
   fallbackReason: reason,
 });
 
-async function priced(db: Db, provider: string, modelId: string) {
-  const m = await db.platformModel.findFirst({ where: { provider, modelId, enabled: true, kind: 'text' } });
+async function enabledPlatformModel(db: Db, provider: string, modelId: string): Promise<PlatformModelDto> {
+  const m = await findPlatformModel(db, { provider, modelId });
   if (!m) throw new AppError('SERVICE_UNAVAILABLE', 'That platform model is not available.', 'model_unavailable');
-  return { provider: m.provider as ProviderId, modelId: m.modelId, creditsPer1kInput: m.creditsPer1kInput, creditsPer1kOutput: m.creditsPer1kOutput };
+  return m;
 }
 
 /** The tier's platform model, when the policy allows falling back to it; otherwise a clear refusal. */
@@ -71,8 +69,7 @@ async function fallbackOrRefuse(db: Db, ws: Ws, tier: Tier, reason: string): Pro
       'no_usable_key',
     );
   }
-  const d = await platformDefault(db, tier);
-  return managedPlan(await priced(db, d.provider, d.modelId), 'managed_fallback', reason);
+  return managedPlan(await platformDefault(db, tier), 'managed_fallback', reason);
 }
 
 async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier): Promise<ScriptPlan> {
@@ -81,7 +78,7 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
   if (choice?.source === 'platform') {
     const m = await findPlatformModel(db, { id: choice.platformModelId });
     if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
-    return managedPlan(await priced(db, m.provider, m.modelId), 'managed', null);
+    return managedPlan(m, 'managed', null);
   }
   if (choice?.source === 'byok') {
     if (!byokAllowed) {
@@ -93,7 +90,7 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
   } else {
     const setting = await getTierSetting(db, ws.id, tier);
     if (setting.choice?.source === 'platform' || setting.isPlatformDefault) {
-      return managedPlan(await priced(db, setting.provider, setting.modelId), 'managed', null);
+      return managedPlan(await enabledPlatformModel(db, setting.provider, setting.modelId), 'managed', null);
     }
     if (!byokAllowed) return fallbackOrRefuse(db, ws, tier, 'this workspace is on the Free plan');
     if (setting.broken === 'key_missing' || setting.choice?.source !== 'byok') return fallbackOrRefuse(db, ws, tier, `the ${tier} default has no key`);
