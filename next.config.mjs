@@ -3,7 +3,7 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   // PGlite ships WebAssembly and data files that must be loaded from node_modules at run time.
-  serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pino'],
+  serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pino', '@google-cloud/secret-manager', 'google-gax', 'google-auth-library'],
   async headers() {
     return [
       {

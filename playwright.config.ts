@@ -8,6 +8,7 @@ const executablePath =
 export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
 export const E2E_DATA_DIR = '.data-e2e';
 export const FAKE_PORT = Number(process.env.E2E_FAKE_PORT ?? 4310);
+const FAKE_SECRET_MANAGER_PORT = FAKE_PORT + 1;
 const baseURL = `http://localhost:${E2E_PORT}`;
 const fake = `http://127.0.0.1:${FAKE_PORT}`;
 
@@ -43,7 +44,12 @@ export default defineConfig({
       command: 'npx tsx fake-providers/cli.ts',
       url: `${fake}/__fake/health`,
       reuseExistingServer: false,
-      env: { FAKE_PROVIDERS_PORT: String(FAKE_PORT), FAKE_CHUNK_INTERVAL_MS: '20' },
+      env: {
+        FAKE_PROVIDERS_PORT: String(FAKE_PORT),
+        FAKE_CHUNK_INTERVAL_MS: '20',
+        FAKE_SECRET_MANAGER_PORT: String(FAKE_SECRET_MANAGER_PORT),
+        FAKE_SECRET_MANAGER_PROJECT: 'byok-e2e',
+      },
     },
     {
     // The server's own stdout and stderr are kept too: the leak sweep searches them.
@@ -65,6 +71,10 @@ export default defineConfig({
       DATABASE_URL: '',
       AUTH_SIGN_IN_RATE_LIMIT: '1000',
       LOG_LEVEL: 'info',
+      // The master key comes from (a fake of) Google Secret Manager, as in production.
+      MASTER_KEY_SECRET: 'projects/byok-e2e/secrets/master-key',
+      MASTER_KEY_SECRET_VERSION: '1',
+      SECRET_MANAGER_ENDPOINT: `http://127.0.0.1:${FAKE_SECRET_MANAGER_PORT}`,
       PLATFORM_ANTHROPIC_API_KEY: 'sk-ant-platform-e2e-anthropic-0001',
       PLATFORM_OPENAI_API_KEY: 'sk-platform-e2e-openai-0001',
       PLATFORM_GOOGLE_API_KEY: 'AQ.platform-e2e-google-0001',

@@ -11,7 +11,14 @@ import { AppError } from '~/server/errors';
 import { releaseExpiredReservations } from '~/server/services/credits';
 import { setPlan } from '~/server/services/workspaces';
 import { masterKeyVersionsInUse, rewrapDataKeys } from '~/server/vault/envelope';
-import { keyring, retireLocalMasterKeys, rotateLocalMasterKey } from '~/server/vault/keyring';
+import {
+  addSecretManagerVersion,
+  disableUnusedSecretVersions,
+  keyring,
+  MasterKeyUnavailable,
+  retireLocalMasterKeys,
+  rotateLocalMasterKey,
+} from '~/server/vault/keyring';
 import { randomBytes } from 'node:crypto';
 import { CryptoError } from '~/server/vault/aead';
 
@@ -46,14 +53,22 @@ const commands: Record<string, Command> = {
   },
   'rotate-master-key': {
     usage: 'rotate-master-key',
-    summary: 'Add a new master key version and make it the primary (old versions keep decrypting).',
+    summary: 'Add a new master key version (old versions keep decrypting until rewrap has moved every data key).',
     async run() {
       const env = loadServerEnv();
-      const ring = keyring();
+      const ring = await keyring();
       if (ring.source === 'local') {
         const { version } = rotateLocalMasterKey(env.DATA_DIR);
         console.log(`Master key ${version} is now the primary; earlier versions still decrypt.`);
         console.log('Next: npm run admin -- rewrap');
+        return;
+      }
+      if (ring.source === 'secret-manager') {
+        const version = await addSecretManagerVersion();
+        console.log(`Added version ${version} to the master key secret. Earlier versions still decrypt.`);
+        console.log(`  1. Set MASTER_KEY_SECRET_VERSION=${version} on every instance and restart them.`);
+        console.log(`  2. npm run admin -- rewrap   (with MASTER_KEY_SECRET_VERSION=${version})`);
+        console.log('  3. npm run admin -- retire-master-keys   (disables versions no data key uses)');
         return;
       }
       const next = `k${Math.max(...[...ring.keys.keys()].map((v) => Number(v.slice(1)))) + 1}`;
@@ -79,16 +94,19 @@ const commands: Record<string, Command> = {
   },
   'retire-master-keys': {
     usage: 'retire-master-keys',
-    summary: 'Remove master key versions no data key uses any more (local key file only).',
+    summary: 'Remove (key file) or disable (Secret Manager) master key versions no data key uses any more.',
     async run() {
       const env = loadServerEnv();
-      if (keyring().source !== 'local') {
+      const { source } = await keyring();
+      if (source === 'env') {
         console.log('With MASTER_KEYS, remove unused versions from the variable yourself once rewrap reports 0 remaining.');
         return;
       }
       const inUse = await withDb((db) => masterKeyVersionsInUse(db));
-      const removed = retireLocalMasterKeys(env.DATA_DIR, inUse);
-      console.log(removed.length ? `Removed master key version(s): ${removed.join(', ')}.` : 'Every master key version is still in use.');
+      const removed =
+        source === 'local' ? retireLocalMasterKeys(env.DATA_DIR, inUse) : (await disableUnusedSecretVersions(inUse)).map((n) => `version ${n}`);
+      const verb = source === 'local' ? 'Removed' : 'Disabled';
+      console.log(removed.length ? `${verb} master key ${removed.join(', ')}.` : 'Every older master key version is still in use.');
     },
   },
   catalog: {
@@ -174,6 +192,10 @@ async function main() {
   try {
     await command.run(rest);
   } catch (e) {
+    if (e instanceof MasterKeyUnavailable) {
+      console.error(`${e.message} (${e.kind}, master key version ${e.version})`);
+      process.exit(1);
+    }
     if (e instanceof UsageError || e instanceof ConfigError || e instanceof AppError || e instanceof CryptoError) {
       console.error(e.message);
       process.exit(e instanceof UsageError ? 2 : 1);

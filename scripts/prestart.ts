@@ -5,13 +5,13 @@ import { resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';
 import { releaseExpiredReservations } from '~/server/services/credits';
 import { recoverInterruptedRuns } from '~/server/services/generation';
-import { loadKeyring } from '~/server/vault/keyring';
+import { loadKeyring, MasterKeyUnavailable } from '~/server/vault/keyring';
 
 async function main() {
   const env = loadServerEnv();
   // Fail before serving when the master key source is missing or malformed (a copy of the environment:
   // the server process reads, and then removes, the real variables itself).
-  loadKeyring({ ...process.env });
+  await loadKeyring({ ...process.env });
   for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'XAI_API_KEY', 'MISTRAL_API_KEY', 'AI_GATEWAY_API_KEY']) {
     if (process.env[name]) console.warn(`Warning: ${name} is set. The app never reads it (platform keys use PLATFORM_*); unset it in deployments.`);
   }
@@ -34,7 +34,9 @@ async function main() {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof ConfigError ? e.message : `Start-up failed: ${e instanceof Error ? e.message : String(e)}`);
+// Exits explicitly: the Secret Manager client may hold keep-alive connections open.
+main().then(() => process.exit(0), (e: unknown) => {
+  if (e instanceof MasterKeyUnavailable) console.error(`Start-up failed: the master key source could not be read (${e.kind}, version ${e.version}).`);
+  else console.error(e instanceof ConfigError ? e.message : `Start-up failed: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

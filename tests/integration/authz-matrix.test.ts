@@ -1,8 +1,11 @@
-// Every tRPC procedure × {signed out, member of another workspace, member, owner} × {Free, Pro}, with
-// the exact outcome of each cell. The procedure list comes from the router itself: a new procedure
-// without an entry here fails this test.
+// Every tRPC procedure and REST endpoint × {signed out, member of another workspace, member, owner} ×
+// {Free, Pro}, with the exact outcome of each cell. The lists come from the router and the REST endpoint
+// table themselves: a new procedure or endpoint without an entry here fails this test.
 import { expect, it } from 'vitest';
 import { appRouter } from '~/server/api/root';
+import { restEndpoints } from '~/server/rest/endpoints';
+import { openApiDocument } from '~/server/rest/openapi';
+import { canaryKey } from '../helpers/canary';
 import { describeEachDb } from '../helpers/db';
 import { callerFor, createUser, setWorkspacePlan, type TestUser } from '../helpers/fixtures';
 import { callProcedure, PROCEDURE_INPUTS, type World } from '../helpers/procedures';
@@ -51,6 +54,32 @@ const EXPECTED: Record<string, Expectation> = {
   'generation.get': WS_READ,
 };
 
+// REST: HTTP statuses. Each endpoint's request is the one a script would send for that cell.
+type Status = 200 | 401 | 403 | 404;
+type RestCase = {
+  expected: Record<Plan, [Status, Status, Status, Status]>;
+  method: 'GET' | 'PUT';
+  params: (w: World) => Record<string, string>;
+  body?: () => unknown;
+};
+const byokConfig = () => ({ mode: 'byok', provider: 'openai', api_key: canaryKey('sk-proj-'), model: 'gpt-4.1-mini' });
+const REST: Record<string, RestCase> = {
+  getAiConfig: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] }, method: 'GET', params: (w) => ({ workspaceId: w.workspaceId }) },
+  putAiConfig: {
+    expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] },
+    method: 'PUT',
+    params: (w) => ({ workspaceId: w.workspaceId }),
+    body: byokConfig,
+  },
+  getAiDefaults: { expected: { free: [401, 200, 200, 200], pro: [401, 200, 200, 200] }, method: 'GET', params: () => ({}) },
+  putAiDefaults: {
+    expected: { free: [401, 200, 200, 200], pro: [401, 200, 200, 200] },
+    method: 'PUT',
+    params: () => ({}),
+    body: () => ({ mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514' }),
+  },
+};
+
 function outcomeOf(e: unknown): Outcome | string {
   const code = (e as { code?: string }).code;
   return code === 'UNAUTHORIZED' || code === 'NOT_FOUND' || code === 'FORBIDDEN' ? code : `unexpected: ${code ?? String(e)}`;
@@ -60,6 +89,13 @@ it('has an entry for every procedure of the router', () => {
   const procedures = Object.keys(appRouter._def.procedures).sort();
   expect(procedures).toEqual(Object.keys(EXPECTED).sort());
   expect(procedures).toEqual(Object.keys(PROCEDURE_INPUTS).sort());
+});
+
+it('has an entry for every REST endpoint, and the OpenAPI document describes exactly those', () => {
+  const endpoints = Object.keys(restEndpoints(() => { throw new Error('not called'); })).sort();
+  expect(endpoints).toEqual(Object.keys(REST).sort());
+  const operations = Object.values(openApiDocument('http://app.test').paths).flatMap((p) => Object.keys(p as object).filter((m) => m !== 'parameters'));
+  expect(operations).toHaveLength(endpoints.length);
 });
 
 await describeEachDb('authorization matrix', (getDb) => {
@@ -87,6 +123,39 @@ await describeEachDb('authorization matrix', (getDb) => {
           } catch (e) {
             got[path]!.push(outcomeOf(e));
           }
+        }
+      }
+      expect(got).toEqual(want);
+    });
+
+    it(`gives every role its exact REST status on the ${plan} plan`, async () => {
+      const db = getDb().db;
+      const owner = await createUser(db, `REST matrix ${plan} owner`);
+      const member = await createUser(db, `REST matrix ${plan} member`);
+      const outsider = await createUser(db, `REST matrix ${plan} outsider`);
+      await db.membership.create({ data: { workspaceId: owner.workspace.id, userId: member.id, role: 'member' } });
+      await setWorkspacePlan(db, owner.workspace.id, plan);
+      const world: World = { db, workspaceId: owner.workspace.id, owner };
+      const users: Record<Role, TestUser | null> = { signedOut: null, outsider, member, owner };
+      const tokens = new Map<TestUser, string>();
+      for (const u of [owner, member, outsider]) tokens.set(u, (await callerFor(db, u).account.createToken({ name: 'matrix' })).token);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each endpoint has its own params type
+      const api = restEndpoints(() => db) as Record<string, (req: Request, route: { params: Promise<any> }) => Promise<Response>>;
+
+      const got: Record<string, number[]> = {};
+      const want: Record<string, number[]> = {};
+      for (const [name, c] of Object.entries(REST)) {
+        want[name] = c.expected[plan];
+        got[name] = [];
+        for (const role of ROLES) {
+          const user = users[role];
+          const body = c.body?.();
+          const req = new Request('http://app.test/api/x', {
+            method: c.method,
+            headers: { ...(user && { authorization: `Bearer ${tokens.get(user)}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          got[name]!.push((await api[name]!(req, { params: Promise.resolve(c.params(world)) })).status);
         }
       }
       expect(got).toEqual(want);

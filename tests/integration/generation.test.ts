@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import type { RunEvent } from '~/lib/generation';
 import { getBalance } from '~/server/services/credits';
 import { recoverInterruptedRuns, startGeneration, textCredits } from '~/server/services/generation';
+import { keyring, MasterKeyUnavailable, setKeyring } from '~/server/vault/keyring';
 import { describeEachDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
 import { callsWithKey, fakeRequests, keyFingerprint, revokeAtProvider, setFakeLatency } from '../helpers/fake-providers';
@@ -129,6 +131,27 @@ await describeEachDb('generation', (getDb) => {
     ]);
     expect(run.creditsUsed).toBe(run.steps[1]!.credits);
     expect(run.creditsUsed).toBeGreaterThan(0);
+  });
+
+  it('fails closed without falling back to credits when the master key source is unavailable', async () => {
+    const o = await ownerWithKey('Studio key service down');
+    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
+    const held = await keyring();
+    // The workspace's data key names a master key version this process must fetch, and the fetch fails.
+    setKeyring({ source: 'secret-manager', primary: 'sm2', keys: new Map([['sm2', randomBytes(32)]]), load: () => Promise.reject(new MasterKeyUnavailable('timeout', '1')) });
+    try {
+      const before = await getBalance(t.db, o.workspaceId);
+      const probeCalls = (await callsWithKey(o.k)).length;
+      const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 0 }));
+      expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'master_key_unavailable', creditsUsed: 0 });
+      expect(finished(events).message).toMatch(/encryption key service is unavailable/);
+      expect(events.find((e) => e.type === 'notice')).toBeUndefined(); // no fallback announced
+      expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+      expect(await callsWithKey(o.k)).toHaveLength(probeCalls); // no provider call
+      expect((await t.db.providerKey.findUniqueOrThrow({ where: { id: o.key.id } })).status).toBe('active');
+    } finally {
+      setKeyring(held);
+    }
   });
 
   it('keeps a stream that is cut mid-way: partial text, a clear error, nothing charged', async () => {

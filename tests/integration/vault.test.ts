@@ -10,6 +10,7 @@ import {
   keyring,
   loadKeyring,
   localKeyringPath,
+  masterKey,
   retireLocalMasterKeys,
   rotateLocalMasterKey,
   setKeyring,
@@ -24,9 +25,9 @@ afterEach(() => setKeyring(undefined));
 describe('keyring sources', () => {
   const b64 = (n: number) => randomBytes(n).toString('base64');
 
-  it('accepts 32-byte keys from the environment and removes them from process.env', () => {
+  it('accepts 32-byte keys from the environment and removes them from process.env', async () => {
     const env: Record<string, string | undefined> = { MASTER_KEYS: `k1:${b64(32)},k2:${b64(32)}`, MASTER_KEY_PRIMARY: 'k1' };
-    const r = loadKeyring(env);
+    const r = await loadKeyring(env);
     expect(r.primary).toBe('k1');
     expect([...r.keys.keys()]).toEqual(['k1', 'k2']);
     expect(env.MASTER_KEYS).toBeUndefined();
@@ -38,12 +39,12 @@ describe('keyring sources', () => {
     ['33 bytes', `k1:${b64(33)}`],
     ['no version', b64(32)],
     ['bad version name', `key1:${b64(32)}`],
-  ])('refuses a %s master key with a clear error that names no key', (_name, value) => {
-    expect(() => loadKeyring({ MASTER_KEYS: value })).toThrow(/master key|MASTER_KEYS|version/i);
+  ])('refuses a %s master key with a clear error that names no key', async (_name, value) => {
+    await expect(loadKeyring({ MASTER_KEYS: value })).rejects.toThrow(/master key|MASTER_KEYS|version/i);
   });
 
-  it('refuses a primary version that is not configured', () => {
-    expect(() => loadKeyring({ MASTER_KEYS: `k1:${b64(32)}`, MASTER_KEY_PRIMARY: 'k7' })).toThrow(/primary/);
+  it('refuses a primary version that is not configured', async () => {
+    await expect(loadKeyring({ MASTER_KEYS: `k1:${b64(32)}`, MASTER_KEY_PRIMARY: 'k7' })).rejects.toThrow(/primary/);
   });
 
   it('creates a local key file with mode 0600, then rotates and retires versions', () => {
@@ -55,6 +56,17 @@ describe('keyring sources', () => {
     expect(file.primary).toBe('k2');
     expect(Object.keys(file.keys)).toEqual(['k1', 'k2']);
     expect(retireLocalMasterKeys(dir, new Set(['k2']))).toEqual(['k1']);
+  });
+
+  it('reloads the local key file when stored data names a version rotated in by another process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyring-'));
+    const running = await loadKeyring({ DATA_DIR: dir });
+    expect(running.primary).toBe('k1');
+    rotateLocalMasterKey(dir); // the admin CLI, in another process
+    const k2 = await masterKey(running, 'k2');
+    expect(k2).toHaveLength(32);
+    expect(running.primary).toBe('k2'); // new data keys are wrapped by the new primary from now on
+    expect(await masterKey(running, 'k7')).toBeUndefined();
   });
 });
 
@@ -109,7 +121,7 @@ await describeEachDb('vault', (getDb) => {
 
   it('keeps decrypting across a master-key rotation, and after rewrap without the old version', async () => {
     // Start from the keyring the other tests used (its k1), so every data key in this database is readable.
-    const current = keyring();
+    const current = await keyring();
     const k1 = current.keys.get(current.primary)!;
     const k2 = randomBytes(32);
     setKeyring(ring('k1', { k1 }));
@@ -124,11 +136,11 @@ await describeEachDb('vault', (getDb) => {
     const after = await storedKey('Rotate later'); // new workspaces get DEKs wrapped by k2
     expect((await t.db.workspaceDataKey.findFirstOrThrow({ where: { workspaceId: after.workspaceId } })).kekVersion).toBe('k2');
 
-    const r = await rewrapDataKeys(t.db, keyring());
+    const r = await rewrapDataKeys(t.db, await keyring());
     expect(r).toMatchObject({ remaining: 0, unreadable: 0 });
     expect(r.rewrapped).toBeGreaterThanOrEqual(1);
     expect(await masterKeyVersionsInUse(t.db)).toEqual(new Set(['k2']));
-    expect((await rewrapDataKeys(t.db, keyring())).rewrapped).toBe(0); // idempotent
+    expect((await rewrapDataKeys(t.db, await keyring())).rewrapped).toBe(0); // idempotent
 
     // k1 removed from the keyring: everything still decrypts, user default keys included.
     setKeyring(ring('k2', { k2 }));
@@ -143,7 +155,7 @@ await describeEachDb('vault', (getDb) => {
   it('reports data keys it cannot open instead of stopping the rewrap', async () => {
     const a = await storedKey('Unreadable');
     setKeyring(ring('k9', { k9: randomBytes(32), k1: randomBytes(32) }));
-    const r = await rewrapDataKeys(t.db, keyring());
+    const r = await rewrapDataKeys(t.db, await keyring());
     expect(r.unreadable).toBeGreaterThanOrEqual(1);
     expect(r.remaining).toBeGreaterThanOrEqual(1);
     setKeyring(undefined);

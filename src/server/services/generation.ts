@@ -20,6 +20,7 @@ import { getBalance, release, reserve, settle } from '~/server/services/credits'
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/server/services/workspaces';
 import { decryptProviderKey } from '~/server/vault/decrypt';
+import { MasterKeyUnavailable } from '~/server/vault/keyring';
 
 export const MAX_OUTPUT_TOKENS = 1024;
 const SYSTEM = 'You write short, vivid video scripts: a title line, then numbered scenes with narration.';
@@ -150,6 +151,8 @@ export function runErrorMessage(code: string, provider: ProviderId | null, byok:
       return `${name} stopped in the middle of the script. The partial text is kept; nothing was charged for the failed step. Try again.`;
     case 'key_unreadable':
       return 'This key can no longer be read. An owner should re-enter it in Settings → Models → API Keys.';
+    case 'master_key_unavailable':
+      return 'Your key could not be unlocked because the encryption key service is unavailable. Nothing was charged; try again in a minute.';
     case 'cancelled':
       return 'Cancelled. Unused credits were returned.';
     case 'image_failed':
@@ -295,8 +298,9 @@ async function* scriptStep(
     if (plan.source === 'byok' && plan.keyId) {
       try {
         apiKey = await decryptProviderKey(db, { workspaceId: ws.id, keyId: plan.keyId, actorId: actor.id });
-      } catch {
-        failure = { code: 'key_unreadable', retryAfterSeconds: null };
+      } catch (e) {
+        // Our key service being down is not the key's fault: no fallback to credits, nothing flagged.
+        failure = { code: e instanceof MasterKeyUnavailable ? 'master_key_unavailable' : 'key_unreadable', retryAfterSeconds: null };
       }
       await db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { lastUsedAt: new Date() } });
     } else {

@@ -8,7 +8,7 @@ import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { FORMAT_VERSION, providerKeyAad, userDekAad, userKeyAad, workspaceDekAad } from '~/server/vault/aad';
 import { CryptoError, open, seal } from '~/server/vault/aead';
-import { type Keyring, keyring, refreshedKeyringWith } from '~/server/vault/keyring';
+import { type Keyring, keyring, masterKey } from '~/server/vault/keyring';
 
 type Tx = Prisma.TransactionClient;
 
@@ -27,8 +27,8 @@ export type SealedKeyRow = SealedKey & { id: string; workspaceId: string; provid
 
 const bytes = (b: Buffer) => new Uint8Array(b);
 
-function kek(ring: Keyring, version: string): Buffer {
-  const k = ring.keys.get(version) ?? (ring === keyring() ? refreshedKeyringWith(version).keys.get(version) : undefined);
+async function kek(ring: Keyring, version: string): Promise<Buffer> {
+  const k = await masterKey(ring, version);
   if (!k) throw new CryptoError('missing_key');
   return k;
 }
@@ -87,35 +87,36 @@ const userDeks: DekStore = {
     (await db.userDataKey.updateMany({ where: { userId: owner, dekVersion, kekVersion: from }, data: to })).count,
 };
 
-function unwrap(store: DekStore, row: WrappedDek, ring: Keyring): Buffer {
+async function unwrap(store: DekStore, row: WrappedDek, ring: Keyring): Promise<Buffer> {
   return open(
-    kek(ring, row.kekVersion),
+    await kek(ring, row.kekVersion),
     { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.wrappedKey), tag: Buffer.from(row.tag) },
     store.aad(row.owner, row.dekVersion, row.kekVersion),
   );
 }
 
-function wrap(store: DekStore, owner: string, dekVersion: number, dek: Buffer, ring: Keyring): NewWrappedDek {
-  const w = seal(kek(ring, ring.primary), dek, store.aad(owner, dekVersion, ring.primary));
+async function wrap(store: DekStore, owner: string, dekVersion: number, dek: Buffer, ring: Keyring): Promise<NewWrappedDek> {
+  const w = seal(await kek(ring, ring.primary), dek, store.aad(owner, dekVersion, ring.primary));
   return { dekVersion, kekVersion: ring.primary, nonce: bytes(w.nonce), wrappedKey: bytes(w.ciphertext), tag: bytes(w.tag) };
 }
 
 /** The owner's current DEK, created (wrapped by the primary master key) on first use. */
-async function currentDek(store: DekStore, tx: Tx, owner: string, ring: Keyring): Promise<{ version: number; key: Buffer }> {
+async function currentDek(store: DekStore, tx: Tx, owner: string, given: Keyring | undefined): Promise<{ version: number; key: Buffer }> {
+  const ring = given ?? (await keyring());
   let row = await store.current(tx, owner);
   if (!row) {
     // A concurrent first key for the same owner may win the insert; then its DEK is used.
-    await store.insertFirst(tx, owner, wrap(store, owner, 1, randomBytes(32), ring));
+    await store.insertFirst(tx, owner, await wrap(store, owner, 1, randomBytes(32), ring));
     row = await store.current(tx, owner);
     if (!row) throw new CryptoError('missing_key');
   }
-  return { version: row.dekVersion, key: unwrap(store, row, ring) };
+  return { version: row.dekVersion, key: await unwrap(store, row, ring) };
 }
 
-async function dekAt(store: DekStore, db: Db | Tx, owner: string, dekVersion: number, ring: Keyring): Promise<Buffer> {
+async function dekAt(store: DekStore, db: Db | Tx, owner: string, dekVersion: number, ring: Keyring | undefined): Promise<Buffer> {
   const row = await store.get(db, owner, dekVersion);
   if (!row) throw new CryptoError('missing_key');
-  return unwrap(store, row, ring);
+  return unwrap(store, row, ring ?? (await keyring()));
 }
 
 function sealed(dekVersion: number, s: { nonce: Buffer; ciphertext: Buffer; tag: Buffer }): SealedKey {
@@ -134,7 +135,7 @@ export async function sealProviderKey(
   tx: Tx,
   target: { workspaceId: string; provider: string; keyId: string },
   plaintext: string,
-  ring: Keyring = keyring(),
+  ring?: Keyring,
 ): Promise<SealedKey> {
   const dek = await currentDek(workspaceDeks, tx, target.workspaceId, ring);
   const s = seal(dek.key, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion: dek.version }));
@@ -146,7 +147,7 @@ export async function sealProviderKey(
 }
 
 /** Opens a sealed provider key. Only src/server/vault/decrypt.ts calls this. */
-export async function openSealedKey(db: Db, row: SealedKeyRow, ring: Keyring = keyring()): Promise<string> {
+export async function openSealedKey(db: Db, row: SealedKeyRow, ring?: Keyring): Promise<string> {
   if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
   const dek = await dekAt(workspaceDeks, db, row.workspaceId, row.dekVersion, ring);
   return openSealed(dek, row, providerKeyAad({ workspaceId: row.workspaceId, provider: row.provider, keyId: row.id, dekVersion: row.dekVersion }));
@@ -158,7 +159,7 @@ export async function sealUserKey(
   tx: Tx,
   target: { userId: string; provider: string; keyId: string },
   plaintext: string,
-  ring: Keyring = keyring(),
+  ring?: Keyring,
 ): Promise<SealedKey> {
   const dek = await currentDek(userDeks, tx, target.userId, ring);
   return sealed(dek.version, seal(dek.key, Buffer.from(plaintext, 'utf8'), userKeyAad({ ...target, dekVersion: dek.version })));
@@ -168,7 +169,7 @@ export async function sealUserKey(
 export async function openUserKey(
   tx: Tx,
   row: SealedKey & { userId: string; provider: string; keyId: string },
-  ring: Keyring = keyring(),
+  ring?: Keyring,
 ): Promise<string> {
   if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
   const dek = await dekAt(userDeks, tx, row.userId, row.dekVersion, ring);
@@ -185,8 +186,9 @@ export async function openUserKey(
  */
 export async function rewrapDataKeys(
   db: Db,
-  ring: Keyring = keyring(),
+  given?: Keyring,
 ): Promise<{ rewrapped: number; unreadable: number; remaining: number }> {
+  const ring = given ?? (await keyring());
   let rewrapped = 0;
   let unreadable = 0;
   let remaining = 0;
@@ -194,13 +196,13 @@ export async function rewrapDataKeys(
     for (const row of await store.stale(db, ring.primary)) {
       let dek: Buffer;
       try {
-        dek = unwrap(store, row, ring);
+        dek = await unwrap(store, row, ring);
       } catch (e) {
         if (!(e instanceof CryptoError)) throw e;
         unreadable++;
         continue;
       }
-      rewrapped += await store.rewrap(db, row.owner, row.dekVersion, row.kekVersion, wrap(store, row.owner, row.dekVersion, dek, ring));
+      rewrapped += await store.rewrap(db, row.owner, row.dekVersion, row.kekVersion, await wrap(store, row.owner, row.dekVersion, dek, ring));
     }
     remaining += (await store.stale(db, ring.primary)).length;
   }
