@@ -119,6 +119,28 @@ await describeEachDb('vault', (getDb) => {
     await expect(decryptProviderKey(t.db, { workspaceId: b.workspaceId, keyId: b.keyId, actorId: b.owner.id })).rejects.toMatchObject({ reason: 'key_unreadable' });
   });
 
+  it('serves repeated decrypts from a per-keyring data-key cache without weakening integrity', async () => {
+    const a = await storedKey('DEK cache');
+    const second = await callerFor(t.db, a.owner).keys.create({ workspaceId: a.workspaceId, provider: 'openai', label: 'second', apiKey: canaryKey() });
+    const decrypt = (keyId: string) => decryptProviderKey(t.db, { workspaceId: a.workspaceId, keyId, actorId: a.owner.id });
+    expect(await decrypt(a.keyId)).toBe(a.plaintext); // unwraps the workspace's data key once
+
+    // Each provider key is still authenticated against its own row with a cached data key.
+    const row = await t.db.providerKey.findUniqueOrThrow({ where: { id: second.key.id } });
+    const flipped = Buffer.from(row.ciphertext);
+    flipped[3]! ^= 1;
+    await t.db.providerKey.update({ where: { id: second.key.id }, data: { ciphertext: new Uint8Array(flipped) } });
+    await expect(decrypt(second.key.id)).rejects.toMatchObject({ reason: 'key_unreadable' });
+
+    // Without its row the data key is still cached for this keyring…
+    await t.db.workspaceDataKey.deleteMany({ where: { workspaceId: a.workspaceId } });
+    expect(await decrypt(a.keyId)).toBe(a.plaintext);
+    // …but a new keyring (a new process, a reloaded source) starts empty.
+    const held = await keyring();
+    setKeyring({ ...held, keys: new Map(held.keys) });
+    await expect(decrypt(a.keyId)).rejects.toMatchObject({ reason: 'key_unreadable' });
+  });
+
   it('keeps decrypting across a master-key rotation, and after rewrap without the old version', async () => {
     // Start from the keyring the other tests used (its k1), so every data key in this database is readable.
     const current = await keyring();

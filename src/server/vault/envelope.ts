@@ -119,6 +119,33 @@ async function dekAt(store: DekStore, db: Db | Tx, owner: string, dekVersion: nu
   return unwrap(store, row, ring ?? (await keyring()));
 }
 
+// Unwrapped workspace data keys, kept briefly so that a busy workspace does not read and unwrap its
+// data key on every run. The bytes of a (workspace, version) data key never change — rewrap changes
+// only their wrapping — so an entry goes stale only by age; a rewrap evicts it anyway, and entries belong
+// to the keyring that unwrapped them (a new keyring starts empty). Bounded in count and age: the
+// cache holds data keys, never provider keys.
+const DEK_CACHE_TTL_MS = 60_000;
+const DEK_CACHE_MAX = 1_000;
+const dekCaches = new WeakMap<Keyring, Map<string, { key: Buffer; expires: number }>>();
+
+async function cachedWorkspaceDek(db: Db, workspaceId: string, dekVersion: number, given: Keyring | undefined): Promise<Buffer> {
+  const ring = given ?? (await keyring());
+  let cache = dekCaches.get(ring);
+  if (!cache) dekCaches.set(ring, (cache = new Map()));
+  const id = `${workspaceId}:${dekVersion}`;
+  const hit = cache.get(id);
+  if (hit && hit.expires > Date.now()) return hit.key;
+  cache.delete(id);
+  const key = await dekAt(workspaceDeks, db, workspaceId, dekVersion, ring);
+  if (cache.size >= DEK_CACHE_MAX) cache.delete(cache.keys().next().value!); // oldest first
+  cache.set(id, { key, expires: Date.now() + DEK_CACHE_TTL_MS });
+  return key;
+}
+
+function evictCachedDek(workspaceId: string, dekVersion: number, ring: Keyring): void {
+  dekCaches.get(ring)?.delete(`${workspaceId}:${dekVersion}`);
+}
+
 function sealed(dekVersion: number, s: { nonce: Buffer; ciphertext: Buffer; tag: Buffer }): SealedKey {
   return { dekVersion, formatVersion: FORMAT_VERSION, alg: ALG, nonce: bytes(s.nonce), ciphertext: bytes(s.ciphertext), tag: bytes(s.tag) };
 }
@@ -149,7 +176,7 @@ export async function sealProviderKey(
 /** Opens a sealed provider key. Only src/server/vault/decrypt.ts calls this. */
 export async function openSealedKey(db: Db, row: SealedKeyRow, ring?: Keyring): Promise<string> {
   if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
-  const dek = await dekAt(workspaceDeks, db, row.workspaceId, row.dekVersion, ring);
+  const dek = await cachedWorkspaceDek(db, row.workspaceId, row.dekVersion, ring);
   return openSealed(dek, row, providerKeyAad({ workspaceId: row.workspaceId, provider: row.provider, keyId: row.id, dekVersion: row.dekVersion }));
 }
 
@@ -203,6 +230,7 @@ export async function rewrapDataKeys(
         continue;
       }
       rewrapped += await store.rewrap(db, row.owner, row.dekVersion, row.kekVersion, await wrap(store, row.owner, row.dekVersion, dek, ring));
+      if (store === workspaceDeks) evictCachedDek(row.owner, row.dekVersion, ring);
     }
     remaining += (await store.stale(db, ring.primary)).length;
   }
