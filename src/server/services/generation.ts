@@ -75,7 +75,6 @@ async function fallbackOrRefuse(db: Db, ws: Ws, tier: Tier, reason: string): Pro
 
 async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier): Promise<ScriptPlan> {
   const byokAllowed = PLANS[parsePlan(ws.plan)].byok;
-  let byok: { keyId: string | null; provider: ProviderId; modelId: string } | null = null;
   if (choice?.source === 'platform') {
     const m = await findPlatformModel(db, { id: choice.platformModelId });
     if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
@@ -85,9 +84,9 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
     if (!byokAllowed) {
       throw new AppError('FORBIDDEN', 'Free workspaces run platform models only. Your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
     }
-    const key = await db.providerKey.findFirst({ where: { id: choice.keyId, workspaceId: ws.id }, select: { id: true, provider: true } });
-    byok = { keyId: key?.id ?? null, provider: (key?.provider ?? 'openai') as ProviderId, modelId: choice.modelId };
+    const key = await db.providerKey.findFirst({ where: { id: choice.keyId, workspaceId: ws.id }, select: { id: true, provider: true, status: true } });
     if (!key) return fallbackOrRefuse(db, ws, tier, 'the chosen key was removed');
+    return byokPlan(db, ws, tier, key, choice.modelId);
   } else {
     const setting = await getTierSetting(db, ws.id, tier);
     if (setting.choice?.source === 'platform' || setting.isPlatformDefault) {
@@ -95,12 +94,16 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
     }
     if (!byokAllowed) return fallbackOrRefuse(db, ws, tier, 'this workspace is on the Free plan');
     if (setting.broken === 'key_missing' || setting.choice?.source !== 'byok') return fallbackOrRefuse(db, ws, tier, `the ${tier} default has no key`);
-    byok = { keyId: setting.choice.keyId, provider: setting.provider, modelId: setting.modelId };
     if (setting.broken === 'model_unavailable') return fallbackOrRefuse(db, ws, tier, 'the key no longer offers the default model');
+    const key = await db.providerKey.findFirst({ where: { id: setting.choice.keyId, workspaceId: ws.id }, select: { id: true, provider: true, status: true } });
+    if (!key) return fallbackOrRefuse(db, ws, tier, `the ${tier} default has no key`);
+    return byokPlan(db, ws, tier, key, setting.modelId);
   }
-  const key = await db.providerKey.findFirst({ where: { id: byok.keyId!, workspaceId: ws.id }, select: { status: true } });
-  if (key?.status === 'needs_reentry') return fallbackOrRefuse(db, ws, tier, 'the key can no longer be read');
-  return { provider: byok.provider, modelId: byok.modelId, source: 'byok', keyId: byok.keyId, price: null, fallbackReason: null };
+}
+
+function byokPlan(db: Db, ws: Ws, tier: Tier, key: { id: string; provider: string; status: string }, modelId: string): Promise<ScriptPlan> | ScriptPlan {
+  if (key.status === 'needs_reentry') return fallbackOrRefuse(db, ws, tier, 'the key can no longer be read');
+  return { provider: key.provider as ProviderId, modelId, source: 'byok', keyId: key.id, price: null, fallbackReason: null };
 }
 
 async function imageModel(db: Db) {
@@ -190,14 +193,14 @@ export async function startGeneration(
   signal?: AbortSignal,
 ): Promise<AsyncGenerator<RunEvent>> {
   const input = ZGenerateInput.parse(rawInput);
-  await recoverInterruptedRuns(db);
+  sweepInterruptedRunsNow(db);
   const plan = await planScript(db, ws, input.choice, input.tier);
   const image = input.imageCount > 0 ? await imageModel(db) : null;
 
   // Everything managed is reserved up front: a run that cannot be paid for is refused before any call.
   const scriptNeed = plan.price ? textCredits(plan.price, estimateInputTokens(input.prompt), MAX_OUTPUT_TOKENS) : 0;
   const imageNeed = image ? image.perImage * input.imageCount : 0;
-  const balance = await getBalance(db, ws.id);
+  const balance = scriptNeed + imageNeed > 0 ? await getBalance(db, ws.id) : 0;
   if (balance < scriptNeed + imageNeed) {
     throw new AppError(
       'PAYMENT_REQUIRED',
@@ -218,7 +221,8 @@ export async function startGeneration(
 
   const scriptStepId = newId();
   const imageStepId = image ? newId() : null;
-  await db.generationRun.create({
+  const { steps } = await db.generationRun.create({
+    select: { steps: { select: stepSelect, orderBy: { kind: 'desc' } } },
     data: {
       id: runId, workspaceId: ws.id, actorId: actor.id, prompt: input.prompt, tier: input.choice ? null : input.tier,
       imageCount: input.imageCount, aspectRatio: input.aspectRatio,
@@ -234,7 +238,6 @@ export async function startGeneration(
   });
 
   return (async function* run(): AsyncGenerator<RunEvent> {
-    const steps = await db.generationStep.findMany({ where: { runId }, select: stepSelect, orderBy: { kind: 'desc' } });
     yield {
       type: 'started',
       runId,
@@ -289,10 +292,10 @@ async function* scriptStep(
   let reservationId = s.reservationId;
   let stepId = s.stepId;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const started = new Date();
-    await db.generationStep.update({ where: { id: stepId }, data: { status: 'running', startedAt: started } });
-    yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: stepId }, select: stepSelect })) };
-
+    // The step's bookkeeping runs while the key is decrypted and the provider prepares its first token:
+    // it is awaited (and its event yielded) before any of the provider's output.
+    const running = db.generationStep.update({ where: { id: stepId }, data: { status: 'running', startedAt: new Date() }, select: stepSelect });
+    running.catch(() => {}); // awaited below; this only keeps an early failure from being reported as unhandled
     let apiKey: string | undefined;
     let failure: Classified | null = null;
     if (plan.source === 'byok' && plan.keyId) {
@@ -302,10 +305,13 @@ async function* scriptStep(
         // Our key service being down is not the key's fault: no fallback to credits, nothing flagged.
         failure = { code: e instanceof MasterKeyUnavailable ? 'master_key_unavailable' : 'key_unreadable', retryAfterSeconds: null };
       }
-      await db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { lastUsedAt: new Date() } });
     } else {
       apiKey = platformKey(plan.provider);
     }
+    const keyUsed = plan.source === 'byok' && plan.keyId
+      ? db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { lastUsedAt: new Date() } })
+      : null;
+    keyUsed?.catch(() => {});
 
     let text = '';
     let usage: { inputTokens: number; outputTokens: number } | null = null;
@@ -316,6 +322,7 @@ async function* scriptStep(
       let timer = setTimeout(() => idle.abort(), idleMs);
       const abortSignal = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
       let lastBeat = Date.now();
+      let bookkeeping: { error: unknown } | undefined;
       try {
         const result = streamText({
           model: textModelFor(plan.provider, apiKey ?? '', plan.modelId),
@@ -327,6 +334,11 @@ async function* scriptStep(
           // The default prints the whole error (response body, prompt); we classify it below instead.
           onError: () => {},
         });
+        const step = await running.then(stepView, (error: unknown) => {
+          bookkeeping = { error };
+          throw error;
+        });
+        yield { type: 'step', step };
         for await (const part of result.fullStream) {
           clearTimeout(timer);
           timer = setTimeout(() => idle.abort(), idleMs);
@@ -349,14 +361,19 @@ async function* scriptStep(
           }
         }
       } catch (e) {
+        if (bookkeeping) throw bookkeeping.error; // a database failure, not the provider's
         if (signal?.aborted) cancelled = true;
         else failure = classifyRunError(plan.provider, e, text.length > 0);
       } finally {
         clearTimeout(timer);
         apiKey = undefined;
+        if (bookkeeping) idle.abort();
       }
       if (!failure && !cancelled && !usage) failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
+    } else {
+      yield { type: 'step', step: stepView(await running) };
     }
+    await keyUsed;
 
     const byok = plan.source === 'byok';
     if (cancelled) {
@@ -463,6 +480,18 @@ async function* imageStep(
 }
 
 // ---- recovery and history ----
+
+// The opportunistic sweep before new runs: at most once a minute per process, in the background (it
+// touches only runs whose heartbeat stopped, never the one being started).
+const SWEEP_EVERY_MS = 60_000;
+const sweepState = globalThis as unknown as { __lastRunSweep?: number };
+
+function sweepInterruptedRunsNow(db: Db): void {
+  const now = Date.now();
+  if (now - (sweepState.__lastRunSweep ?? 0) < SWEEP_EVERY_MS) return;
+  sweepState.__lastRunSweep = now;
+  recoverInterruptedRuns(db).catch((e: unknown) => log.warn({ err: e }, 'interrupted-run sweep failed'));
+}
 
 /**
  * Runs whose process died mid-run (no heartbeat for `staleMs`) are marked failed and their held
