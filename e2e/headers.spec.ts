@@ -22,7 +22,8 @@ test('pages carry a strict CSP with a fresh nonce, and nothing is cached or fram
   const settings = await page.goto(page.url().replace(/studio$/, 'settings/models'));
   expect(settings!.headers()['cache-control']).toContain('no-store');
   await expect(page.getByRole('tab', { name: 'API Keys' })).toBeVisible();
-  const api = await page.request.get('/api/trpc/workspace.list');
+  const api = await page.request.get('/api/trpc/workspace.list', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
   expect(api.headers()['cache-control']).toContain('no-store');
+  expect(api.headers()['content-encoding']).toBeUndefined(); // API responses are never compressed
   expect(violations).toEqual([]);
 });

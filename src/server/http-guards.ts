@@ -1,7 +1,9 @@
 // Guards shared by the route handlers: cookie-authenticated mutations must come from our own origin
 // (CSRF), carry JSON, and no API response may be cached.
 
-export const NO_STORE = 'no-store, max-age=0';
+// `no-transform` also keeps the server's gzip off API responses: compressing secrets next to echoed
+// input is what BREACH exploits, and per-chunk compression slows streamed runs.
+export const NO_STORE = 'no-store, max-age=0, no-transform';
 
 /** True when a state-changing request plainly comes from another site. */
 export function isCrossSiteRequest(req: Request): boolean {
