@@ -1,8 +1,7 @@
 // Operator commands: `npm run admin -- <command> [options]`. See `npm run admin -- help`.
 import { parseArgs } from 'node:util';
-import { ZPlan } from '~/lib/plans';
+import { ZPlan, ZProviderId } from '~/lib/enum-schemas';
 import { ZTier } from '~/lib/models';
-import { ZProviderId } from '~/lib/providers';
 import { addCatalogModel, editCatalogModel, listCatalogForOperator } from '~/server/services/catalog';
 import { type Db, resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';

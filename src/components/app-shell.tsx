@@ -6,7 +6,6 @@ import { usePathname, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { Button, cn } from '~/components/ui';
 import { WorkspaceProvider } from '~/components/workspace-context';
-import { authClient } from '~/lib/auth-client';
 import { PLANS } from '~/lib/plans';
 import { useTRPC } from '~/trpc/react';
 
@@ -33,6 +32,8 @@ export function AppShell({
 
   async function signOut() {
     setSigningOut(true);
+    // Loaded on use: the auth client is not needed for anything else on these pages.
+    const { authClient } = await import('~/lib/auth-client');
     await authClient.signOut();
     router.replace('/sign-in');
     router.refresh();

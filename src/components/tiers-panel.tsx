@@ -5,7 +5,8 @@ import { useState } from 'react';
 import { ModelPicker } from '~/components/model-picker';
 import { Alert, Card } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
-import { TIER_NAMES, type TierSetting } from '~/lib/models';
+import type { TierSetting } from '~/lib/models';
+import { TIER_NAMES } from '~/lib/tiers';
 import { PROVIDERS } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 

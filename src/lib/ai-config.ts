@@ -1,7 +1,7 @@
 // The AI config facade shapes (seed 001, PRODUCT.md M5/M6), shared by tRPC, REST and the UI.
 import { z } from 'zod';
 import { ZApiKeyInput } from '~/lib/keys';
-import { ZProviderId } from '~/lib/providers';
+import { ZProviderId } from '~/lib/enum-schemas';
 
 export const ZAiMode = z.enum(['managed', 'byok']);
 

@@ -1,6 +1,6 @@
 // Shared, browser-safe shapes for key management: inputs (zod) and the DTO every key response uses.
 import { z } from 'zod';
-import { ZKeyOutcome, ZProviderId } from '~/lib/providers';
+import { ZKeyOutcome, ZProviderId } from '~/lib/enum-schemas';
 
 export const ZKeyLabel = z
   .string()

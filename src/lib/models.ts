@@ -1,11 +1,9 @@
 // Tiers, catalog and tier-setting shapes (PRODUCT.md M1–M5). Browser-safe.
 import { z } from 'zod';
-import { ZProviderId } from '~/lib/providers';
+import { ZProviderId, ZTier } from '~/lib/enum-schemas';
 
-export const TIERS = ['fast', 'standard', 'premium'] as const;
-export const ZTier = z.enum(TIERS);
-export type Tier = z.infer<typeof ZTier>;
-export const TIER_NAMES: Record<Tier, string> = { fast: 'Fast', standard: 'Standard', premium: 'Premium' };
+export { TIERS, TIER_NAMES, type Tier } from '~/lib/tiers';
+export { ZTier };
 
 export const ZModelId = z.string().trim().min(1).max(120).regex(/^[A-Za-z0-9._:/@-]+$/, 'Invalid model id');
 

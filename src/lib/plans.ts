@@ -1,9 +1,7 @@
-// Plans and their allowances (PRODUCT.md P). Browser-safe: the UI shows plan names and which plans have BYOK.
-import { z } from 'zod';
-
+// Plans and their allowances (PRODUCT.md P). Browser-safe and zod-free (see enum-schemas.ts): the UI
+// shows plan names and which plans have BYOK.
 export const PLAN_IDS = ['free', 'pro', 'ultra', 'enterprise'] as const;
-export const ZPlan = z.enum(PLAN_IDS);
-export type Plan = z.infer<typeof ZPlan>;
+export type Plan = (typeof PLAN_IDS)[number];
 
 export const PLANS: Record<Plan, { name: string; byok: boolean; monthlyCredits: number }> = {
   free: { name: 'Free', byok: false, monthlyCredits: 250 },
@@ -15,5 +13,6 @@ export const PLANS: Record<Plan, { name: string; byok: boolean; monthlyCredits: 
 export const BYOK_PLAN_NAMES = PLAN_IDS.filter((p) => PLANS[p].byok).map((p) => PLANS[p].name);
 
 export function parsePlan(value: string): Plan {
-  return ZPlan.parse(value);
+  if (!(PLAN_IDS as readonly string[]).includes(value)) throw new Error('Unknown plan');
+  return value as Plan;
 }

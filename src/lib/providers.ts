@@ -1,9 +1,7 @@
-// The five providers a workspace can bring keys for (PRODUCT.md "Providers"). Browser-safe.
-import { z } from 'zod';
-
+// The five providers a workspace can bring keys for (PRODUCT.md "Providers"). Browser-safe and zod-free
+// (see enum-schemas.ts).
 export const PROVIDER_IDS = ['anthropic', 'openai', 'google', 'xai', 'mistral'] as const;
-export const ZProviderId = z.enum(PROVIDER_IDS);
-export type ProviderId = z.infer<typeof ZProviderId>;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 export const PROVIDERS: Record<ProviderId, { name: string; keyHint: string; consoleUrl: string }> = {
   anthropic: { name: 'Anthropic', keyHint: 'sk-ant-api03-…', consoleUrl: 'https://console.anthropic.com/settings/keys' },
@@ -24,8 +22,7 @@ export const KEY_OUTCOMES = [
   'model_unavailable',
   'malformed_key',
 ] as const;
-export const ZKeyOutcome = z.enum(KEY_OUTCOMES);
-export type KeyOutcome = z.infer<typeof ZKeyOutcome>;
+export type KeyOutcome = (typeof KEY_OUTCOMES)[number];
 
 /** Owner-facing, actionable explanations. Written by us: never a provider's text. */
 export function outcomeMessage(outcome: KeyOutcome, provider: ProviderId, retryAfterSeconds?: number | null): string {

@@ -1,7 +1,7 @@
 // The REST API's wire shapes (seed 001: snake_case). The OpenAPI document is generated from these.
 import { z } from 'zod';
 import { ZAiMode } from '~/lib/ai-config';
-import { ZProviderId } from '~/lib/providers';
+import { ZProviderId } from '~/lib/enum-schemas';
 
 export const ZRestAiConfigInput = z
   .object({

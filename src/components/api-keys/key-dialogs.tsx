@@ -6,7 +6,7 @@ import { SecretInput } from '~/components/api-keys/secret-input';
 import { Dialog } from '~/components/dialog';
 import { Alert, Button } from '~/components/ui';
 import type { KeyDto } from '~/lib/keys';
-import { TIER_NAMES } from '~/lib/models';
+import { TIER_NAMES } from '~/lib/tiers';
 import { PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 

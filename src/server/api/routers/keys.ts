@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/keys';
-import { ZKeyOutcome, ZProviderId } from '~/lib/providers';
+import { ZKeyOutcome, ZProviderId } from '~/lib/enum-schemas';
 import { byokOwnerProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure, ZId } from '~/server/api/trpc';
 import { listAudit } from '~/server/services/audit';
 import * as keys from '~/server/services/keys';

@@ -6,7 +6,7 @@ import {
   workspaceProcedure,
   ZId,
 } from '~/server/api/trpc';
-import { ZPlan } from '~/lib/plans';
+import { ZPlan } from '~/lib/enum-schemas';
 import * as workspaces from '~/server/services/workspaces';
 
 const ZRole = z.enum(['owner', 'member']);
