@@ -19,7 +19,10 @@ import { newId } from '~/server/ids';
 import { setPlan } from '~/server/services/workspaces';
 import { open as aeadOpen, seal } from '~/server/vault/aead';
 
-const { values: args } = parseArgs({ options: { db: { type: 'string', default: 'pglite' }, quick: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { db: { type: 'string', default: 'pglite' }, quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
+});
+const PROFILE_DIR = 'bench-results/profile';
 const QUICK = args.quick;
 const PORT = 3290;
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -80,8 +83,12 @@ async function seed(db: Db): Promise<{ benchWorkspaceId: string }> {
 }
 
 function startServer(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '--port', String(PORT), '--hostname', '127.0.0.1'], {
-    env: { ...process.env, ...env, PORT: String(PORT), APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+  // --profile: a V8 CPU profile of the server, written when it exits (open it in Chrome DevTools).
+  const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  return spawn(process.execPath, [...profile, 'node_modules/next/dist/bin/next', 'start', '--port', String(PORT), '--hostname', '127.0.0.1'], {
+    env: {
+      ...process.env, ...env, PORT: String(PORT), APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -271,7 +278,9 @@ function cryptoOps() {
 
 async function pageWeight(cookie: string, path: string) {
   const html = await (await fetch(`${BASE}${path}`, { headers: { cookie } })).text();
-  const scripts = [...new Set([...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)].map((m) => m[1]!))];
+  // What a current browser downloads: `noModule` scripts (legacy polyfills) are skipped by it.
+  const tags = [...html.matchAll(/<script[^>]+src="([^"]+\.js)"[^>]*>/g)].filter((m) => !/\bnoModule\b/i.test(m[0]));
+  const scripts = [...new Set(tags.map((m) => m[1]!))];
   let gzip = 0;
   for (const src of scripts) gzip += gzipSync(Buffer.from(await (await fetch(`${BASE}${src}`)).arrayBuffer())).length;
   return { scripts: scripts.length, gzipKB: round(gzip / 1024) };
@@ -340,9 +349,10 @@ async function main() {
   } finally {
     server.kill('SIGTERM');
     await fp.close();
-    await sleep(500);
+    await sleep(args.profile ? 5000 : 500);
     await cleanup();
   }
+  if (args.profile) console.log(`CPU profile(s) of the server in ${PROFILE_DIR}/`);
   mkdirSync('bench-results', { recursive: true });
   const file = join('bench-results', `bench-${args.db}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
