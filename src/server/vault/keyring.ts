@@ -127,9 +127,11 @@ function unavailable(e: unknown): unknown {
 }
 
 async function readSecretManager(cfg: SecretManagerConfig, secret: MasterKeySecret): Promise<Keyring> {
-  const primary = await secret.access(cfg.version).catch((e: unknown) => {
+  const primary = await secret.access(cfg.version).catch(async (e: unknown) => {
+    await secret.close().catch(() => {});
     throw unavailable(e);
   });
+  if (cfg.version === 'latest') log.warn({ version: primary.version }, 'MASTER_KEY_SECRET_VERSION is not pinned: using the latest version');
   const ring: Keyring = { source: 'secret-manager', primary: `sm${primary.version}`, keys: new Map([[`sm${primary.version}`, primary.key]]) };
   const pending = new Map<string, Promise<Buffer | undefined>>();
   ring.load = (version) => {
