@@ -20,8 +20,18 @@ import { setPlan } from '~/server/services/workspaces';
 import { open as aeadOpen, seal } from '~/server/vault/aead';
 
 const { values: args } = parseArgs({
-  options: { db: { type: 'string', default: 'pglite' }, quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
+  options: {
+    db: { type: 'string', default: 'pglite' },
+    quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    // While working on one figure: `--only reads` (generation, reads, addkey, pages), `--no-build`.
+    only: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
 });
+const SECTIONS = ['generation', 'reads', 'addkey', 'pages'] as const;
+const only = new Set(args.only ? args.only.split(',') : SECTIONS);
+for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')}`);
 const PROFILE_DIR = 'bench-results/profile';
 const QUICK = args.quick;
 const PORT = 3290;
@@ -295,7 +305,7 @@ function rssMB(pid: number): number {
 
 async function main() {
   console.log(`Benchmark on ${args.db}${QUICK ? ' (quick)' : ''}: building…`);
-  execSync('npx next build', { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!args['no-build']) execSync('npx next build', { stdio: ['ignore', 'ignore', 'inherit'] });
   const fp = await startFakeProviders({ latency: { firstByteMs: 50, chunkIntervalMs: 2, chunks: 20 } });
   const { env: dbEnv, cleanup } = await prepareDatabase();
   const env = {
@@ -324,18 +334,20 @@ async function main() {
 
     const ids = await seededWorkspaceIds(cookie);
 
-    console.log('Generation overhead…');
-    const generation = await generationOverhead(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic);
-    console.log('Key and catalog reads at 200 req/s…');
-    const reads = await keyAndCatalogReads(cookie, ids);
-    console.log('Add-key overhead…');
-    const addKey = await addKeyOverhead(cookie, fp.url, ids.slice(0, 40));
+    const section = async <T>(name: (typeof SECTIONS)[number], label: string, run: () => Promise<T>): Promise<T | null> => {
+      if (!only.has(name)) return null;
+      console.log(label);
+      return run();
+    };
+    const generation = await section('generation', 'Generation overhead…', () => generationOverhead(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic));
+    const reads = await section('reads', 'Key and catalog reads at 200 req/s…', () => keyAndCatalogReads(cookie, ids));
+    const addKey = await section('addkey', 'Add-key overhead…', () => addKeyOverhead(cookie, fp.url, ids.slice(0, 40)));
     const crypto = cryptoOps();
     const slug = 'bench-live';
-    const pages = {
+    const pages = await section('pages', 'Page weight…', async () => ({
       contentStudio: await pageWeight(cookie, `/w/${slug}/studio`),
       apiKeys: await pageWeight(cookie, `/w/${slug}/settings/models`),
-    };
+    }));
     const memory = { rssMB: rssMB(server.pid!) };
 
     report = {
@@ -371,30 +383,50 @@ function pkg(name: string): string {
 }
 
 function printTable(r: Record<string, unknown>) {
-  const g = r.generation as Awaited<ReturnType<typeof generationOverhead>>;
-  const reads = r.reads as { keysList: Stats; catalog: Stats };
-  const addKey = r.addKey as Stats;
-  const pages = r.pages as Record<string, { gzipKB: number }>;
+  const g = r.generation as Awaited<ReturnType<typeof generationOverhead>> | null;
+  const reads = r.reads as { keysList: Stats; catalog: Stats } | null;
+  const addKey = r.addKey as Stats | null;
+  const pages = r.pages as Record<string, { gzipKB: number }> | null;
   const mem = (r.memory as { rssMB: number }).rssMB;
   const c = r.crypto as { encryptMicros: number; decryptMicros: number };
   const rows: [string, string, string, boolean | null][] = [
-    ['Generation TTFT added, c=1 (p50/p99/max ms)', fmt(g.concurrency1.ttft.added), '—', null],
-    ['Generation total added, c=1 (p50/p99/max ms)', fmt(g.concurrency1.total.added), '—', null],
-    ['Generation TTFT added, c=50 (p50/p99/max ms)', fmt(g.concurrency50.ttft.added), 'p50 ≤ 2, p99 ≤ 10, 0 errors', g.concurrency50.ttft.added.p50 <= 2 && g.concurrency50.ttft.added.p99 <= 10 && g.concurrency50.ttft.app.errors === 0],
-    ['Generation total added, c=50 (p50/p99/max ms)', fmt(g.concurrency50.total.added), 'p50 ≤ 2, p99 ≤ 10', g.concurrency50.total.added.p50 <= 2 && g.concurrency50.total.added.p99 <= 10],
-    ['  errors app/direct at c=50', `${g.concurrency50.total.app.errors}/${g.concurrency50.total.direct.errors}`, '0', g.concurrency50.total.app.errors === 0],
-    ['keys.list at 200 req/s (p50/p99/max ms, errors)', `${fmt(reads.keysList)} · ${reads.keysList.errors}`, 'p99 ≤ 10', reads.keysList.p99 <= 10 && reads.keysList.errors === 0],
-    ['models.catalog at 200 req/s (p50/p99/max ms, errors)', `${fmt(reads.catalog)} · ${reads.catalog.errors}`, 'p99 ≤ 10', reads.catalog.p99 <= 10 && reads.catalog.errors === 0],
-    ['Add key beyond the probe (p50/p99/max ms)', `${fmt(addKey)} · ${addKey.errors} err`, 'p50 ≤ 20', addKey.p50 <= 20],
+    ...(g ? generationRows(g) : []),
+    ...(reads ? readRows(reads) : []),
+    ...(addKey ? [['Add key beyond the probe (p50/p99/max ms)', `${fmt(addKey)} · ${addKey.errors} err`, 'p50 ≤ 20', addKey.p50 <= 20] as Row] : []),
     ['Encrypt / decrypt per op (µs)', `${c.encryptMicros} / ${c.decryptMicros}`, '—', null],
-    ['First-load JS, Content Studio (KB gzip)', String(pages.contentStudio!.gzipKB), '≤ 200', pages.contentStudio!.gzipKB <= 200],
-    ['First-load JS, API Keys (KB gzip)', String(pages.apiKeys!.gzipKB), '≤ 200', pages.apiKeys!.gzipKB <= 200],
+    ...(pages ? pageRows(pages) : []),
     ['Server RSS after load (MB)', String(mem), '≤ 300', mem <= 300],
   ];
   console.log('');
   for (const [name, value, target, ok] of rows) {
     console.log(`${name.padEnd(54)} ${value.padEnd(30)} ${target.padEnd(28)} ${ok === null ? '' : ok ? 'met' : 'MISSED'}`);
   }
+}
+
+type Row = [string, string, string, boolean | null];
+
+function generationRows(g: Awaited<ReturnType<typeof generationOverhead>>): Row[] {
+  return [
+    ['Generation TTFT added, c=1 (p50/p99/max ms)', fmt(g.concurrency1.ttft.added), '—', null],
+    ['Generation total added, c=1 (p50/p99/max ms)', fmt(g.concurrency1.total.added), '—', null],
+    ['Generation TTFT added, c=50 (p50/p99/max ms)', fmt(g.concurrency50.ttft.added), 'p50 ≤ 2, p99 ≤ 10, 0 errors', g.concurrency50.ttft.added.p50 <= 2 && g.concurrency50.ttft.added.p99 <= 10 && g.concurrency50.ttft.app.errors === 0],
+    ['Generation total added, c=50 (p50/p99/max ms)', fmt(g.concurrency50.total.added), 'p50 ≤ 2, p99 ≤ 10', g.concurrency50.total.added.p50 <= 2 && g.concurrency50.total.added.p99 <= 10],
+    ['  errors app/direct at c=50', `${g.concurrency50.total.app.errors}/${g.concurrency50.total.direct.errors}`, '0', g.concurrency50.total.app.errors === 0],
+  ];
+}
+
+function readRows(reads: { keysList: Stats; catalog: Stats }): Row[] {
+  return [
+    ['keys.list at 200 req/s (p50/p99/max ms, errors)', `${fmt(reads.keysList)} · ${reads.keysList.errors}`, 'p99 ≤ 10', reads.keysList.p99 <= 10 && reads.keysList.errors === 0],
+    ['models.catalog at 200 req/s (p50/p99/max ms, errors)', `${fmt(reads.catalog)} · ${reads.catalog.errors}`, 'p99 ≤ 10', reads.catalog.p99 <= 10 && reads.catalog.errors === 0],
+  ];
+}
+
+function pageRows(pages: Record<string, { gzipKB: number }>): Row[] {
+  return [
+    ['First-load JS, Content Studio (KB gzip)', String(pages.contentStudio!.gzipKB), '≤ 200', pages.contentStudio!.gzipKB <= 200],
+    ['First-load JS, API Keys (KB gzip)', String(pages.apiKeys!.gzipKB), '≤ 200', pages.apiKeys!.gzipKB <= 200],
+  ];
 }
 
 function fmt(s: { p50: number; p99: number; max: number }) {

@@ -367,7 +367,7 @@ async function* scriptStep(
       } finally {
         clearTimeout(timer);
         apiKey = undefined;
-        if (bookkeeping) idle.abort();
+        idle.abort(); // however the step ended, no provider request outlives it
       }
       if (!failure && !cancelled && !usage) failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
     } else {
