@@ -13,9 +13,15 @@ test('sign up lands the new owner in a Free workspace with 250 credits; sign out
   const session = cookies.find((c) => c.name.includes('session_token'));
   expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
 
+  const me = (cookie: string) => page.request.get('/api/trpc/account.me', { headers: { cookie } });
+  const oldCookie = `${session!.name}=${session!.value}`;
+  expect((await me(oldCookie)).status()).toBe(200);
+
   await signOut(page);
   await page.goto('/');
   await expect(page).toHaveURL(/\/sign-in$/);
+  // The signed-out session is dead at once, also for a copy of its cookie (no cached session survives).
+  expect((await me(oldCookie)).status()).toBe(401);
 
   await signIn(page, account);
   await expect(page).toHaveURL(/\/w\/[^/]+\/studio$/);
