@@ -221,14 +221,19 @@ export async function startGeneration(
 
   const scriptStepId = newId();
   const imageStepId = image ? newId() : null;
-  const { steps } = await db.generationRun.create({
+  // The run is written while the key is decrypted and the provider prepares its first token; the run's
+  // events wait for the write, so nothing the provider sends is shown before the run exists.
+  const created = db.generationRun.create({
     select: { steps: { select: stepSelect, orderBy: { kind: 'desc' } } },
     data: {
       id: runId, workspaceId: ws.id, actorId: actor.id, prompt: input.prompt, tier: input.choice ? null : input.tier,
       imageCount: input.imageCount, aspectRatio: input.aspectRatio,
       steps: {
         create: [
-          { id: scriptStepId, kind: 'script', provider: plan.provider, modelId: plan.modelId, credentialSource: plan.source, keyId: plan.keyId, reservationId: reservations.script ?? null },
+          {
+            id: scriptStepId, kind: 'script', provider: plan.provider, modelId: plan.modelId, credentialSource: plan.source, keyId: plan.keyId,
+            reservationId: reservations.script ?? null, status: 'running', startedAt: new Date(),
+          },
           ...(image && imageStepId
             ? [{ id: imageStepId, kind: 'image', provider: image.provider, modelId: image.modelId, credentialSource: 'platform', reservationId: reservations.image ?? null }]
             : []),
@@ -236,8 +241,19 @@ export async function startGeneration(
       },
     },
   });
+  created.catch(() => {}); // awaited in the run; this only keeps an early failure from being reported as unhandled
+  let credential: Promise<Credential> | null = credentialFor(db, actor, ws, plan);
 
   return (async function* run(): AsyncGenerator<RunEvent> {
+    const first = openAttempt(plan, await credential!, input.prompt, signal);
+    credential = null; // from here on the key lives only inside the provider request
+    let steps: Awaited<typeof created>['steps'];
+    try {
+      ({ steps } = await created);
+    } catch (e) {
+      first.stream?.stop();
+      throw e;
+    }
     yield {
       type: 'started',
       runId,
@@ -248,7 +264,12 @@ export async function startGeneration(
     let outcome: { status: 'succeeded' | 'failed' | 'cancelled'; code: string | null; message: string | null } = { status: 'succeeded', code: null, message: null };
     let finished = false;
     try {
-      const script = yield* scriptStep(db, actor, ws, { runId, stepId: scriptStepId, plan, prompt: input.prompt, reservationId: reservations.script, tier: input.tier }, signal);
+      const firstStep = stepView(steps.find((x) => x.id === scriptStepId)!);
+      const script = yield* scriptStep(
+        db, actor, ws,
+        { runId, stepId: scriptStepId, plan, prompt: input.prompt, reservationId: reservations.script, tier: input.tier, first: { ...first, step: firstStep } },
+        signal,
+      );
       creditsUsed += script.credits;
       if (script.failure) {
         outcome = script.failure;
@@ -281,97 +302,129 @@ export async function startGeneration(
 
 type StepResult = { credits: number; failure: { status: 'failed' | 'cancelled'; code: string; message: string } | null };
 
+type Credential = { apiKey: string; failure: null } | { apiKey: null; failure: Classified };
+
+/** The key a script step calls its provider with: the workspace's (decrypted here) or the platform's. */
+async function credentialFor(db: Db, actor: Actor, ws: Ws, plan: ScriptPlan): Promise<Credential> {
+  if (plan.source !== 'byok' || !plan.keyId) return { apiKey: platformKey(plan.provider) ?? '', failure: null };
+  try {
+    return { apiKey: await decryptProviderKey(db, { workspaceId: ws.id, keyId: plan.keyId, actorId: actor.id }), failure: null };
+  } catch (e) {
+    // Our key service being down is not the key's fault: no fallback to credits, nothing flagged.
+    return { apiKey: null, failure: { code: e instanceof MasterKeyUnavailable ? 'master_key_unavailable' : 'key_unreadable', retryAfterSeconds: null } };
+  }
+}
+
+/** A provider stream, aborted when it stays silent for STREAM_IDLE_TIMEOUT_MS or when stopped. */
+type OpenStream = { result: ReturnType<typeof streamText>; touch(): void; stop(): void };
+type Attempt = { failure: Classified | null; stream: OpenStream | null };
+
+/** Starts the provider request at once (the key is not kept beyond this call). */
+function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, signal?: AbortSignal): Attempt {
+  if (credential.failure) return { failure: credential.failure, stream: null };
+  const idle = new AbortController();
+  const idleMs = serverEnv().STREAM_IDLE_TIMEOUT_MS;
+  let timer = setTimeout(() => idle.abort(), idleMs);
+  const result = streamText({
+    model: textModelFor(plan.provider, credential.apiKey, plan.modelId),
+    system: SYSTEM,
+    prompt,
+    maxOutputTokens: MAX_OUTPUT_TOKENS,
+    maxRetries: 0, // a retry could bill twice
+    abortSignal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal,
+    // The default prints the whole error (response body, prompt); we classify it below instead.
+    onError: () => {},
+  });
+  return {
+    failure: null,
+    stream: {
+      result,
+      touch: () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => idle.abort(), idleMs);
+      },
+      stop: () => {
+        clearTimeout(timer);
+        idle.abort();
+      },
+    },
+  };
+}
+
 async function* scriptStep(
   db: Db,
   actor: Actor,
   ws: Ws,
-  s: { runId: string; stepId: string; plan: ScriptPlan; prompt: string; reservationId?: string; tier: Tier },
+  s: {
+    runId: string; stepId: string; plan: ScriptPlan; prompt: string; reservationId?: string; tier: Tier;
+    /** The first attempt, opened while the run was written. */
+    first: Attempt & { step: StepView };
+  },
   signal?: AbortSignal,
 ): AsyncGenerator<RunEvent, StepResult> {
   let { plan } = s;
   let reservationId = s.reservationId;
   let stepId = s.stepId;
   for (let attempt = 0; attempt < 2; attempt++) {
-    // The step's bookkeeping runs while the key is decrypted and the provider prepares its first token:
-    // it is awaited (and its event yielded) before any of the provider's output.
-    const running = db.generationStep.update({ where: { id: stepId }, data: { status: 'running', startedAt: new Date() }, select: stepSelect });
-    running.catch(() => {}); // awaited below; this only keeps an early failure from being reported as unhandled
-    let apiKey: string | undefined;
-    let failure: Classified | null = null;
-    if (plan.source === 'byok' && plan.keyId) {
-      try {
-        apiKey = await decryptProviderKey(db, { workspaceId: ws.id, keyId: plan.keyId, actorId: actor.id });
-      } catch (e) {
-        // Our key service being down is not the key's fault: no fallback to credits, nothing flagged.
-        failure = { code: e instanceof MasterKeyUnavailable ? 'master_key_unavailable' : 'key_unreadable', retryAfterSeconds: null };
-      }
+    let opened: Attempt;
+    let step: StepView;
+    if (attempt === 0) {
+      ({ step, ...opened } = s.first);
     } else {
-      apiKey = platformKey(plan.provider);
+      // A fallback step: its bookkeeping runs while the provider prepares its first token.
+      const running = db.generationStep.update({ where: { id: stepId }, data: { status: 'running', startedAt: new Date() }, select: stepSelect });
+      running.catch(() => {}); // awaited below; this only keeps an early failure from being reported as unhandled
+      opened = openAttempt(plan, await credentialFor(db, actor, ws, plan), s.prompt, signal);
+      try {
+        step = stepView(await running);
+      } catch (e) {
+        opened.stream?.stop();
+        throw e;
+      }
     }
     const keyUsed = plan.source === 'byok' && plan.keyId
       ? db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { lastUsedAt: new Date() } })
       : null;
     keyUsed?.catch(() => {});
 
+    let failure = opened.failure;
     let text = '';
     let usage: { inputTokens: number; outputTokens: number } | null = null;
     let cancelled = false;
-    if (!failure) {
-      const idle = new AbortController();
-      const idleMs = serverEnv().STREAM_IDLE_TIMEOUT_MS;
-      let timer = setTimeout(() => idle.abort(), idleMs);
-      const abortSignal = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
-      let lastBeat = Date.now();
-      let bookkeeping: { error: unknown } | undefined;
-      try {
-        const result = streamText({
-          model: textModelFor(plan.provider, apiKey ?? '', plan.modelId),
-          system: SYSTEM,
-          prompt: s.prompt,
-          maxOutputTokens: MAX_OUTPUT_TOKENS,
-          maxRetries: 0, // a retry could bill twice
-          abortSignal,
-          // The default prints the whole error (response body, prompt); we classify it below instead.
-          onError: () => {},
-        });
-        const step = await running.then(stepView, (error: unknown) => {
-          bookkeeping = { error };
-          throw error;
-        });
-        yield { type: 'step', step };
-        for await (const part of result.fullStream) {
-          clearTimeout(timer);
-          timer = setTimeout(() => idle.abort(), idleMs);
-          if (part.type === 'text-delta') {
-            text += part.text;
-            yield { type: 'delta', text: part.text };
-            if (Date.now() - lastBeat > 5_000) {
-              lastBeat = Date.now();
-              await db.generationRun.update({ where: { id: s.runId }, data: { heartbeatAt: new Date() } });
+    const stream = opened.stream;
+    try {
+      yield { type: 'step', step };
+      if (stream) {
+        let lastBeat = Date.now();
+        try {
+          for await (const part of stream.result.fullStream) {
+            stream.touch();
+            if (part.type === 'text-delta') {
+              text += part.text;
+              yield { type: 'delta', text: part.text };
+              if (Date.now() - lastBeat > 5_000) {
+                lastBeat = Date.now();
+                await db.generationRun.update({ where: { id: s.runId }, data: { heartbeatAt: new Date() } });
+              }
+            } else if (part.type === 'error') {
+              failure = classifyRunError(plan.provider, part.error, text.length > 0);
+              break;
+            } else if (part.type === 'abort') {
+              if (signal?.aborted) cancelled = true;
+              else failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
+              break;
+            } else if (part.type === 'finish') {
+              usage = { inputTokens: part.totalUsage.inputTokens ?? 0, outputTokens: part.totalUsage.outputTokens ?? 0 };
             }
-          } else if (part.type === 'error') {
-            failure = classifyRunError(plan.provider, part.error, text.length > 0);
-            break;
-          } else if (part.type === 'abort') {
-            if (signal?.aborted) cancelled = true;
-            else failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
-            break;
-          } else if (part.type === 'finish') {
-            usage = { inputTokens: part.totalUsage.inputTokens ?? 0, outputTokens: part.totalUsage.outputTokens ?? 0 };
           }
+        } catch (e) {
+          if (signal?.aborted) cancelled = true;
+          else failure = classifyRunError(plan.provider, e, text.length > 0);
         }
-      } catch (e) {
-        if (bookkeeping) throw bookkeeping.error; // a database failure, not the provider's
-        if (signal?.aborted) cancelled = true;
-        else failure = classifyRunError(plan.provider, e, text.length > 0);
-      } finally {
-        clearTimeout(timer);
-        apiKey = undefined;
-        idle.abort(); // however the step ended, no provider request outlives it
+        if (!failure && !cancelled && !usage) failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
       }
-      if (!failure && !cancelled && !usage) failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
-    } else {
-      yield { type: 'step', step: stepView(await running) };
+    } finally {
+      stream?.stop(); // however the step ended, no provider request outlives it
     }
     await keyUsed;
 
