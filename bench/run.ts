@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { hashPassword } from 'better-auth/crypto';
 import { createPostgresDatabase } from '../scripts/lib/pg-database';
-import { fakeProviderEnv, startFakeProviders } from '../fake-providers/server';
+import { fakeProviderEnv, PREFIXES } from '../fake-providers/server';
 import { type Db, resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';
 import { loadServerEnv } from '~/server/env';
@@ -35,6 +35,7 @@ for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) th
 const PROFILE_DIR = 'bench-results/profile';
 const QUICK = args.quick;
 const PORT = 3290;
+const FAKE_PORT = 4390;
 const BASE = `http://127.0.0.1:${PORT}`;
 const WORKSPACES = QUICK ? 100 : 1000;
 const KEYS_PER_WS = 5;
@@ -302,12 +303,30 @@ function rssMB(pid: number): number {
   return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
 }
 
+/**
+ * The fake providers run in a process of their own, as a real provider is elsewhere: sharing the load
+ * generator's event loop would slow both sides of the comparison, the app's more.
+ */
+async function startFakeProviderProcess() {
+  const url = `http://127.0.0.1:${FAKE_PORT}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'fake-providers/cli.ts'], {
+    env: { ...process.env, FAKE_PROVIDERS_PORT: String(FAKE_PORT), FAKE_FIRST_BYTE_MS: '50', FAKE_CHUNK_INTERVAL_MS: '2', FAKE_CHUNKS: '20' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 120; i++) {
+    if (await fetch(`${url}/__fake/health`).then((r) => r.ok, () => false)) break;
+    await sleep(250);
+  }
+  const baseUrls = Object.fromEntries(Object.entries(PREFIXES).map(([p, prefix]) => [p, url + prefix])) as Record<keyof typeof PREFIXES, string>;
+  return { url, baseUrls, process: child };
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
   console.log(`Benchmark on ${args.db}${QUICK ? ' (quick)' : ''}: building…`);
   if (!args['no-build']) execSync('npx next build', { stdio: ['ignore', 'ignore', 'inherit'] });
-  const fp = await startFakeProviders({ latency: { firstByteMs: 50, chunkIntervalMs: 2, chunks: 20 } });
+  const fp = await startFakeProviderProcess();
   const { env: dbEnv, cleanup } = await prepareDatabase();
   const env = {
     ...dbEnv,
@@ -361,7 +380,7 @@ async function main() {
     printTable(report);
   } finally {
     server.kill('SIGTERM');
-    await fp.close();
+    fp.process.kill('SIGTERM');
     await sleep(args.profile ? 5000 : 500);
     await cleanup();
   }

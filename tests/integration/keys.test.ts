@@ -199,7 +199,7 @@ await describeEachDb('keys', (getDb) => {
   });
 
   it.each([
-    ['the data key', 'workspaceDataKey', 'createMany'],
+    ['the data key', 'workspaceDataKey', 'createManyAndReturn'],
     ['the key row', 'providerKey', 'create'],
     ['the discovered models', 'discoveredModel', 'createMany'],
     ['the audit row', 'auditEvent', 'create'],

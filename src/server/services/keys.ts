@@ -189,12 +189,13 @@ export async function addKey(
 
   const id = newId();
   const now = new Date();
-  await db.$transaction(async (tx) => {
+  const created = await db.$transaction(async (tx) => {
     // The plan may have changed while the probe ran: check it again where it counts.
     const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
     assertByokPlan(current.plan);
     const sealed = await sealProviderKey(tx, { workspaceId: ws.id, provider: input.provider, keyId: id }, key);
-    await tx.providerKey.create({
+    const row = await tx.providerKey.create({
+      select: keyDtoSelect,
       data: {
         id,
         workspaceId: ws.id,
@@ -211,16 +212,18 @@ export async function addKey(
         createdById: actor.id,
       },
     });
-    await tx.discoveredModel.createMany({
+    const models = await tx.discoveredModel.createMany({
       data: probe.models.map((m) => ({ keyId: id, modelId: m.id, displayName: m.displayName, contextWindow: m.contextWindow, refreshedAt: now })),
       skipDuplicates: true,
     });
     await writeAudit(tx, { ...audit, operation: 'key.create', keyId: id, outcome: 'valid' });
+    // The row was read back before its models existed: count the ones just stored.
+    return { ...row, _count: { models: models.count } };
   }).catch((e: unknown) => {
     if ((e as { code?: string }).code === 'P2002') throw labelTaken(label);
     throw e;
   });
-  return { key: await getKeyDto(db, ws.id, id), warnings };
+  return { key: toDto(created), warnings };
 }
 
 function labelTaken(label: string) {

@@ -42,8 +42,8 @@ type DekStore = {
   aad(owner: string, dekVersion: number, kekVersion: string): Buffer;
   current(tx: Tx, owner: string): Promise<WrappedDek | null>;
   get(db: Db | Tx, owner: string, dekVersion: number): Promise<WrappedDek | null>;
-  /** Inserts version 1 unless a concurrent writer already did. */
-  insertFirst(tx: Tx, owner: string, row: NewWrappedDek): Promise<void>;
+  /** Inserts version 1 unless a concurrent writer already did; returns it when this call inserted it. */
+  insertFirst(tx: Tx, owner: string, row: NewWrappedDek): Promise<WrappedDek | null>;
   /** Keys wrapped by a version other than `primary`. */
   stale(db: Db, primary: string): Promise<WrappedDek[]>;
   /** Replaces the wrapping only if the row still holds `from`; returns the number of rows updated. */
@@ -61,7 +61,8 @@ const workspaceDeks: DekStore = {
     return r && { ...r, owner: r.workspaceId };
   },
   insertFirst: async (tx, owner, row) => {
-    await tx.workspaceDataKey.createMany({ data: [{ workspaceId: owner, ...row }], skipDuplicates: true });
+    const [r] = await tx.workspaceDataKey.createManyAndReturn({ data: [{ workspaceId: owner, ...row }], skipDuplicates: true });
+    return r ? { ...r, owner: r.workspaceId } : null;
   },
   stale: async (db, primary) =>
     (await db.workspaceDataKey.findMany({ where: { kekVersion: { not: primary } } })).map((r) => ({ ...r, owner: r.workspaceId })),
@@ -80,7 +81,8 @@ const userDeks: DekStore = {
     return r && { ...r, owner: r.userId };
   },
   insertFirst: async (tx, owner, row) => {
-    await tx.userDataKey.createMany({ data: [{ userId: owner, ...row }], skipDuplicates: true });
+    const [r] = await tx.userDataKey.createManyAndReturn({ data: [{ userId: owner, ...row }], skipDuplicates: true });
+    return r ? { ...r, owner: r.userId } : null;
   },
   stale: async (db, primary) => (await db.userDataKey.findMany({ where: { kekVersion: { not: primary } } })).map((r) => ({ ...r, owner: r.userId })),
   rewrap: async (db, owner, dekVersion, from, to) =>
@@ -106,8 +108,7 @@ async function currentDek(store: DekStore, tx: Tx, owner: string, given: Keyring
   let row = await store.current(tx, owner);
   if (!row) {
     // A concurrent first key for the same owner may win the insert; then its DEK is used.
-    await store.insertFirst(tx, owner, await wrap(store, owner, 1, randomBytes(32), ring));
-    row = await store.current(tx, owner);
+    row = (await store.insertFirst(tx, owner, await wrap(store, owner, 1, randomBytes(32), ring))) ?? (await store.current(tx, owner));
     if (!row) throw new CryptoError('missing_key');
   }
   return { version: row.dekVersion, key: await unwrap(store, row, ring) };
