@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     // While working on one figure: `--only reads` (generation, reads, addkey, pages), `--no-build`.
     only: { type: 'string' },
+    // V8 flags for the server, to compare settings (e.g. "--max-old-space-size=256"); recorded in the report.
+    'server-node-options': { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
   },
 });
@@ -96,7 +98,8 @@ async function seed(db: Db): Promise<{ benchWorkspaceId: string }> {
 function startServer(env: Record<string, string>): ChildProcess {
   // --profile: a V8 CPU profile of the server, written when it exits (open it in Chrome DevTools).
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  return spawn(process.execPath, [...profile, 'node_modules/next/dist/bin/next', 'start', '--port', String(PORT), '--hostname', '127.0.0.1'], {
+  const v8 = args['server-node-options'].split(/\s+/).filter(Boolean);
+  return spawn(process.execPath, [...v8, ...profile, 'node_modules/next/dist/bin/next', 'start', '--port', String(PORT), '--hostname', '127.0.0.1'], {
     env: {
       ...process.env, ...env, PORT: String(PORT), APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production',
     },
@@ -376,7 +379,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
       versions: { node: process.version, next: pkg('next'), prisma: pkg('@prisma/client'), ai: pkg('ai'), trpc: pkg('@trpc/server') },
-      settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerFirstByteMs: 50, providerChunks: 20, seedSeconds },
+      settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerFirstByteMs: 50, providerChunks: 20, seedSeconds, serverNodeOptions: args['server-node-options'] },
       generation, reads, addKey, crypto, pages, memory,
     };
     printTable(report);
