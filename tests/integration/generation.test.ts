@@ -187,6 +187,22 @@ await describeEachDb('generation', (getDb) => {
     expect(call.clientAborted).toBe(true);
   });
 
+  it('a consumer that leaves right after the run started cancels it: provider request stopped, credits returned', async () => {
+    await setFakeLatency({ firstByteMs: 300, chunkIntervalMs: 150, chunks: 40 });
+    const u = await createUser(t.db, 'Studio leaves early');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const gen = await startGeneration(t.db, u, ws, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 });
+    const started = await gen.next();
+    expect(started.value).toMatchObject({ type: 'started' });
+    await gen.return(undefined); // the tab closed before any token (no request signal: only the generator ends)
+    const run = await t.db.generationRun.findFirstOrThrow({ where: { workspaceId: ws.id } });
+    expect(run.status).toBe('cancelled');
+    expect(await getBalance(t.db, ws.id)).toBe(250);
+    await new Promise((r) => setTimeout(r, 400));
+    const call = (await fakeRequests()).filter((r) => r.provider === 'mistral' && r.stream).at(-1)!;
+    expect(call.clientAborted).toBe(true);
+  });
+
   it('a run interrupted by a crash is marked failed and its reservation released at the next start', async () => {
     await setFakeLatency({ chunkIntervalMs: 200, chunks: 40 });
     const u = await createUser(t.db, 'Studio crash');

@@ -254,16 +254,16 @@ export async function startGeneration(
       first.stream?.stop();
       throw e;
     }
-    yield {
-      type: 'started',
-      runId,
-      steps: steps.map(stepView),
-      fallbackNotice: plan.fallbackReason ? `Using platform credits: ${plan.fallbackReason}.` : null,
-    };
     let creditsUsed = 0;
     let outcome: { status: 'succeeded' | 'failed' | 'cancelled'; code: string | null; message: string | null } = { status: 'succeeded', code: null, message: null };
     let finished = false;
     try {
+      yield {
+        type: 'started',
+        runId,
+        steps: steps.map(stepView),
+        fallbackNotice: plan.fallbackReason ? `Using platform credits: ${plan.fallbackReason}.` : null,
+      };
       const firstStep = stepView(steps.find((x) => x.id === scriptStepId)!);
       const script = yield* scriptStep(
         db, actor, ws,
@@ -284,6 +284,7 @@ export async function startGeneration(
       }
       finished = true;
     } finally {
+      first.stream?.stop(); // also when the consumer left before the script step began
       if (!finished) {
         // The consumer went away (tab closed): the run is cancelled, its credits returned.
         outcome = { status: 'cancelled', code: 'cancelled', message: runErrorMessage('cancelled', null, false) };
