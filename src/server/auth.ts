@@ -66,7 +66,8 @@ export type SessionUser = { id: string; name: string; email: string };
 // Sessions verified in the last few seconds, by their cookie. Every authenticated request paid for Better
 // Auth's signature check and a database read (about 1.7 ms, most of a small request's cost); within
 // SESSION_CACHE_MS a session seen before is trusted again. Signing out in this process evicts it at once;
-// a session deleted by another process stops working here within SESSION_CACHE_MS. Memory only, bounded.
+// a session ended any other way (another process, revoking all of a user's sessions) stops working here
+// within SESSION_CACHE_MS. Only cookies that verified are cached; memory only, bounded.
 export const SESSION_CACHE_MS = 5_000;
 const SESSION_CACHE_MAX = 10_000;
 type CachedSession = { user: SessionUser; token: string; until: number };
