@@ -1,5 +1,6 @@
 import 'server-only';
 import { betterAuth } from 'better-auth';
+import { LRUCache } from 'lru-cache';
 import { prismaAdapter } from 'better-auth/adapters/prisma';
 import { nextCookies } from 'better-auth/next-js';
 import { readOrCreateLocalSecret } from '~/server/data-dir';
@@ -69,27 +70,27 @@ export type SessionUser = { id: string; name: string; email: string };
 // a session ended any other way (another process, revoking all of a user's sessions) stops working here
 // within SESSION_CACHE_MS. Only cookies that verified are cached; memory only, bounded.
 export const SESSION_CACHE_MS = 5_000;
-const SESSION_CACHE_MAX = 10_000;
-type CachedSession = { user: SessionUser; token: string; until: number };
-const sessionCache = (globalThis as unknown as { __sessionCache?: Map<string, CachedSession> }).__sessionCache ??= new Map();
+type CachedSession = { user: SessionUser; token: string };
+// Wall-clock time, read on every check (no debouncing), as the sessions' own expiry is.
+const sessionCache = ((globalThis as unknown as { __sessionCache?: LRUCache<string, CachedSession> }).__sessionCache ??=
+  new LRUCache<string, CachedSession>({ max: 10_000, ttl: SESSION_CACHE_MS, perf: { now: () => Date.now() }, ttlResolution: 0 }));
 const SESSION_COOKIE = /(?:^|;\s*)(?:__Secure-)?better-auth\.session_token=([^;]+)/;
 
 function forgetSession(token: string): void {
-  for (const [cookie, cached] of sessionCache) if (cached.token === token) sessionCache.delete(cookie);
+  const cookies = [...sessionCache.entries()].filter(([, cached]) => cached.token === token).map(([cookie]) => cookie);
+  for (const cookie of cookies) sessionCache.delete(cookie);
 }
 
 export async function getSessionUser(headers: Headers): Promise<SessionUser | null> {
   const cookie = SESSION_COOKIE.exec(headers.get('cookie') ?? '')?.[1];
   if (!cookie) return null;
   const hit = sessionCache.get(cookie);
-  if (hit && hit.until > Date.now()) return hit.user;
-  sessionCache.delete(cookie);
+  if (hit) return hit.user;
 
   const session = await getAuth().api.getSession({ headers });
   if (!session) return null;
   const user = { id: session.user.id, name: session.user.name, email: session.user.email };
-  if (sessionCache.size >= SESSION_CACHE_MAX) sessionCache.delete(sessionCache.keys().next().value!);
-  const until = Math.min(Date.now() + SESSION_CACHE_MS, new Date(session.session.expiresAt).getTime());
-  sessionCache.set(cookie, { user, token: session.session.token, until });
+  const ttl = Math.min(SESSION_CACHE_MS, new Date(session.session.expiresAt).getTime() - Date.now());
+  if (ttl > 0) sessionCache.set(cookie, { user, token: session.session.token }, { ttl });
   return user;
 }

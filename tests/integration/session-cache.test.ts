@@ -4,7 +4,7 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { Db } from '~/server/db/connect';
 import { describeEachDb } from '../helpers/db';
 
-type Globals = { __db?: Db; __auth?: unknown; __sessionCache?: Map<string, unknown> };
+type Globals = { __db?: Db; __auth?: unknown; __sessionCache?: { clear(): void; size: number } };
 const globals = globalThis as unknown as Globals;
 const { getAuth, getSessionUser, SESSION_CACHE_MS } = await import('~/server/auth');
 

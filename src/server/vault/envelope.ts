@@ -4,6 +4,7 @@ import 'server-only';
 // with AAD naming their row. Callers never see DEK bytes: they get sealed values, or (decrypt.ts and the
 // user-default copy only) a plaintext key.
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { FORMAT_VERSION, providerKeyAad, userDekAad, userKeyAad, workspaceDekAad } from '~/server/vault/aad';
@@ -123,23 +124,19 @@ async function dekAt(store: DekStore, db: Db | Tx, owner: string, dekVersion: nu
 // Unwrapped workspace data keys, kept briefly so that a busy workspace does not read and unwrap its
 // data key on every run. The bytes of a (workspace, version) data key never change — rewrap changes
 // only their wrapping — so an entry goes stale only by age; a rewrap evicts it anyway, and entries belong
-// to the keyring that unwrapped them (a new keyring starts empty). Bounded in count and age: the
+// to the keyring that unwrapped them (a new keyring starts empty). At most 1,000 entries for 60 s: the
 // cache holds data keys, never provider keys.
-const DEK_CACHE_TTL_MS = 60_000;
-const DEK_CACHE_MAX = 1_000;
-const dekCaches = new WeakMap<Keyring, Map<string, { key: Buffer; expires: number }>>();
+const dekCaches = new WeakMap<Keyring, LRUCache<string, Buffer>>();
 
 async function cachedWorkspaceDek(db: Db, workspaceId: string, dekVersion: number, given: Keyring | undefined): Promise<Buffer> {
   const ring = given ?? (await keyring());
   let cache = dekCaches.get(ring);
-  if (!cache) dekCaches.set(ring, (cache = new Map()));
+  if (!cache) dekCaches.set(ring, (cache = new LRUCache<string, Buffer>({ max: 1_000, ttl: 60_000 })));
   const id = `${workspaceId}:${dekVersion}`;
   const hit = cache.get(id);
-  if (hit && hit.expires > Date.now()) return hit.key;
-  cache.delete(id);
+  if (hit) return hit;
   const key = await dekAt(workspaceDeks, db, workspaceId, dekVersion, ring);
-  if (cache.size >= DEK_CACHE_MAX) cache.delete(cache.keys().next().value!); // oldest first
-  cache.set(id, { key, expires: Date.now() + DEK_CACHE_TTL_MS });
+  cache.set(id, key);
   return key;
 }
 
