@@ -228,23 +228,19 @@ async function openConfiguredSecret(env: Record<string, string | undefined>): Pr
   return { cfg, secret: await openMasterKeySecret(cfg) };
 }
 
-/**
- * Adds a new master key version and makes it the primary. Local source: written atomically to the
- * key file. Env source: returns the new value for the operator to add to MASTER_KEYS.
- */
-export function rotateLocalMasterKey(dataDir: string): { version: string } {
-  const current = readLocalFile(dataDir, true);
-  const next = `k${Math.max(...[...current.keys.keys()].map((v) => Number(v.slice(1)))) + 1}`;
-  const file: LocalFile = {
-    primary: next,
-    keys: {
-      ...Object.fromEntries([...current.keys].map(([v, k]) => [v, k.toString('base64')])),
-      [next]: randomBytes(32).toString('base64'),
-    },
-  };
+/** Replaces the local key file atomically (a crash leaves the old file or the new one, never half). */
+function writeLocalFile(dataDir: string, primary: string, keys: Map<string, Buffer>): void {
+  const file: LocalFile = { primary, keys: Object.fromEntries([...keys].map(([v, k]) => [v, k.toString('base64')])) };
   const path = localKeyringPath(dataDir);
   writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
   renameSync(`${path}.tmp`, path);
+}
+
+/** Adds a new version to the local key file and makes it the primary. */
+export function rotateLocalMasterKey(dataDir: string): { version: string } {
+  const current = readLocalFile(dataDir, true);
+  const next = `k${Math.max(...[...current.keys.keys()].map((v) => Number(v.slice(1)))) + 1}`;
+  writeLocalFile(dataDir, next, new Map([...current.keys, [next, randomBytes(32)]]));
   return { version: next };
 }
 
@@ -253,12 +249,6 @@ export function retireLocalMasterKeys(dataDir: string, inUse: Set<string>): stri
   const current = readLocalFile(dataDir, false);
   const removed = [...current.keys.keys()].filter((v) => v !== current.primary && !inUse.has(v));
   if (!removed.length) return [];
-  const file: LocalFile = {
-    primary: current.primary,
-    keys: Object.fromEntries([...current.keys].filter(([v]) => !removed.includes(v)).map(([v, k]) => [v, k.toString('base64')])),
-  };
-  const path = localKeyringPath(dataDir);
-  writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  writeLocalFile(dataDir, current.primary, new Map([...current.keys].filter(([v]) => !removed.includes(v))));
   return removed;
 }
