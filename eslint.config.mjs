@@ -15,7 +15,7 @@ const config = [
     },
   },
   {
-    files: ['scripts/**', 'e2e/**', 'tests/**', 'bench/**', 'fake-providers/cli.ts', '*.config.*'],
+    files: ['scripts/**', 'e2e/**', 'tests/**', 'bench/**', 'fake-providers/cli.ts', '*.config.*', 'src/server/http/main.ts'],
     rules: { 'no-console': 'off' },
   },
   {
@@ -25,6 +25,21 @@ const config = [
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['~/server/*'], allowTypeImports: true, message: 'Server modules stay on the server.' }] },
+      ],
+    },
+  },
+  {
+    // Pages reach the server through the services its process registers: a module imported here would be
+    // bundled into the pages and run as a second copy, with its own database client and caches.
+    files: ['src/app/**', 'src/trpc/server.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['~/server/*', '!~/server/page-services'], allowTypeImports: true, message: 'Pages use pageServices() (src/server/page-services.ts).' },
+          ],
+        },
       ],
     },
   },

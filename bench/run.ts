@@ -99,9 +99,9 @@ function startServer(env: Record<string, string>): ChildProcess {
   // --profile: a V8 CPU profile of the server, written when it exits (open it in Chrome DevTools).
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const v8 = args['server-node-options'].split(/\s+/).filter(Boolean);
-  return spawn(process.execPath, [...v8, ...profile, 'node_modules/next/dist/bin/next', 'start', '--port', String(PORT), '--hostname', '127.0.0.1'], {
+  return spawn(process.execPath, [...v8, ...profile, '.next/byok-server/main.mjs'], {
     env: {
-      ...process.env, ...env, PORT: String(PORT), APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production',
+      ...process.env, ...env, PORT: String(PORT), HOST: '127.0.0.1', APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -345,7 +345,7 @@ async function startFakeProviderProcess() {
 
 async function main() {
   console.log(`Benchmark on ${args.db}${QUICK ? ' (quick)' : ''}: building…`);
-  if (!args['no-build']) execSync('npx next build', { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (!args['no-build']) execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
   const fp = await startFakeProviderProcess();
   const { env: dbEnv, cleanup } = await prepareDatabase();
   const env = {

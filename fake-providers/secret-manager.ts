@@ -5,7 +5,7 @@
 // tests' server runs on it (`FAKE_SECRET_MANAGER_PORT` in `npm run fake-providers`).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import CRC32C from 'crc-32/crc32c';
+import CRC32C from 'crc-32/crc32c.js';
 
 // The checksum is computed when a version is added, as the service stores it; changing `data` later
 // makes it mismatch.

@@ -2,7 +2,6 @@ import 'server-only';
 import { betterAuth } from 'better-auth';
 import { LRUCache } from 'lru-cache';
 import { prismaAdapter } from 'better-auth/adapters/prisma';
-import { nextCookies } from 'better-auth/next-js';
 import { readOrCreateLocalSecret } from '~/server/data-dir';
 import { getDb } from '~/server/db';
 import { serverEnv } from '~/server/env';
@@ -50,7 +49,6 @@ function createAuth() {
       // Route the library's messages through our scrubbing logger, message text only.
       log: (level, message) => log[level]({ component: 'auth' }, message),
     },
-    plugins: [nextCookies()],
   });
 }
 
@@ -81,13 +79,19 @@ function forgetSession(token: string): void {
   for (const cookie of cookies) sessionCache.delete(cookie);
 }
 
-export async function getSessionUser(headers: Headers): Promise<SessionUser | null> {
-  const cookie = SESSION_COOKIE.exec(headers.get('cookie') ?? '')?.[1];
+export function getSessionUser(headers: Headers): Promise<SessionUser | null> {
+  return sessionUserFromCookies(headers.get('cookie'));
+}
+
+/** The signed-in user of a request, from its Cookie header alone (the API reads nothing else for it). */
+export async function sessionUserFromCookies(cookieHeader: string | null | undefined): Promise<SessionUser | null> {
+  const cookies = cookieHeader ?? '';
+  const cookie = SESSION_COOKIE.exec(cookies)?.[1];
   if (!cookie) return null;
   const hit = sessionCache.get(cookie);
   if (hit) return hit.user;
 
-  const session = await getAuth().api.getSession({ headers });
+  const session = await getAuth().api.getSession({ headers: new Headers({ cookie: cookies }) });
   if (!session) return null;
   const user = { id: session.user.id, name: session.user.name, email: session.user.email };
   const ttl = Math.min(SESSION_CACHE_MS, new Date(session.session.expiresAt).getTime() - Date.now());

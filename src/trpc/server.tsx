@@ -3,18 +3,15 @@ import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import { createTRPCOptionsProxy, type TRPCQueryOptions } from '@trpc/tanstack-react-query';
 import { headers } from 'next/headers';
 import { cache } from 'react';
-import { appRouter } from '~/server/api/root';
-import { createTRPCContext } from '~/server/api/trpc';
+import { pageServices } from '~/server/page-services';
 import { makeQueryClient } from '~/trpc/query-client';
 
-const createContext = cache(async () => createTRPCContext({ headers: await headers() }));
+const createContext = cache(async () => pageServices().createContext(await headers()));
 
 export const getQueryClient = cache(makeQueryClient);
 
-export const trpc = createTRPCOptionsProxy({ ctx: createContext, router: appRouter, queryClient: getQueryClient });
-
-/** Server-only calls that are neither cached nor hydrated. */
-export const getCaller = cache(async () => appRouter.createCaller(await createContext()));
+/** The tRPC procedures of this page request, for prefetching into the page's query cache. */
+export const trpc = cache(() => createTRPCOptionsProxy({ ctx: createContext, router: pageServices().router, queryClient: getQueryClient }));
 
 export function HydrateClient({ children }: { children: React.ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;

@@ -140,7 +140,7 @@ await describeEachDb('authorization matrix', (getDb) => {
       const tokens = new Map<TestUser, string>();
       for (const u of [owner, member, outsider]) tokens.set(u, (await callerFor(db, u).account.createToken({ name: 'matrix' })).token);
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each endpoint has its own params type
-      const api = restEndpoints(() => db) as Record<string, (req: Request, route: { params: Promise<any> }) => Promise<Response>>;
+      const api = restEndpoints(() => db) as Record<string, (req: Request, params: any) => Promise<Response>>;
 
       const got: Record<string, number[]> = {};
       const want: Record<string, number[]> = {};
@@ -155,7 +155,7 @@ await describeEachDb('authorization matrix', (getDb) => {
             headers: { ...(user && { authorization: `Bearer ${tokens.get(user)}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
             body: body === undefined ? undefined : JSON.stringify(body),
           });
-          got[name]!.push((await api[name]!(req, { params: Promise.resolve(c.params(world)) })).status);
+          got[name]!.push((await api[name]!(req, c.params(world))).status);
         }
       }
       expect(got).toEqual(want);

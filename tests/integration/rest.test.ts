@@ -21,7 +21,7 @@ await describeEachDb('REST API', (getDb) => {
 
   async function send(
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each endpoint has its own params type
-    handler: (req: Request, route: { params: Promise<any> }) => Promise<Response>,
+    handler: (req: Request, params: any) => Promise<Response>,
     opts: { method: 'GET' | 'PUT'; token?: string; params?: Record<string, string>; body?: unknown; raw?: string; contentType?: string },
   ) {
     const headers: Record<string, string> = {};
@@ -32,7 +32,7 @@ await describeEachDb('REST API', (getDb) => {
       headers,
       body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
     });
-    const res = await handler(req, { params: Promise.resolve(opts.params ?? {}) });
+    const res = await handler(req, opts.params ?? {});
     const text = await res.text();
     seen.push(`${res.status} ${JSON.stringify([...res.headers])} ${text}`);
     return { status: res.status, headers: res.headers, json: JSON.parse(text) as Record<string, unknown> };

@@ -1,19 +1,16 @@
-import { headers } from 'next/headers';
 import Link from 'next/link';
-import { redirect } from 'next/navigation';
 import { Suspense } from 'react';
 import { AiDefaultsForm } from '~/components/ai-defaults-form';
 import { TokensPanel } from '~/components/tokens-panel';
-import { getSessionUser } from '~/server/auth';
+import { requireUser } from '~/app/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
 
 export const dynamic = 'force-dynamic';
 
 export default async function AccountPage() {
-  const user = await getSessionUser(await headers());
-  if (!user) redirect('/sign-in');
-  prefetch(trpc.account.aiDefaults.queryOptions());
-  prefetch(trpc.account.tokens.queryOptions());
+  const user = await requireUser();
+  prefetch(trpc().account.aiDefaults.queryOptions());
+  prefetch(trpc().account.tokens.queryOptions());
   return (
     <HydrateClient>
       <main className="mx-auto flex max-w-3xl flex-col gap-6 px-4 py-8">

@@ -18,12 +18,6 @@ export function createInnerContext(opts: { db: Db; user: SessionUser | null }): 
   return { db: opts.db, user: opts.user, reqId: correlationId() };
 }
 
-export async function createTRPCContext(opts: { headers: Headers }): Promise<Context> {
-  // Loaded on first request: tests build contexts with createInnerContext and never load the auth library.
-  const [{ getDb }, { getSessionUser }] = await Promise.all([import('~/server/db'), import('~/server/auth')]);
-  return createInnerContext({ db: getDb(), user: await getSessionUser(opts.headers) });
-}
-
 const isProduction = process.env.NODE_ENV === 'production';
 
 const t = initTRPC.context<Context>().create({

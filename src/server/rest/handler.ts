@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { Db } from '~/server/db/connect';
 import { AppError, correlationId, toRestError } from '~/server/errors';
-import { NO_STORE } from '~/server/http-guards';
+import { NO_STORE } from '~/server/http/guards';
 import { log } from '~/server/log';
 import { authenticateToken } from '~/server/services/tokens';
 
@@ -48,8 +48,8 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
 export function restHandler<P>(
   getDb: () => Db,
   fn: (req: Request, ctx: Ctx<P>) => Promise<unknown>,
-): (req: Request, route: { params: Promise<P> }) => Promise<Response> {
-  return async (req, route) => {
+): (req: Request, params: P) => Promise<Response> {
+  return async (req, params) => {
     const started = performance.now();
     const ref = correlationId();
     let status = 500;
@@ -61,7 +61,6 @@ export function restHandler<P>(
       const db = getDb();
       const user = match ? await authenticateToken(db, match[1]!) : null;
       if (!user) throw new AppError('UNAUTHORIZED', 'Send a valid personal access token as "Authorization: Bearer <token>".', 'unauthorized');
-      const params = await route.params;
       const reqForBody = req.clone();
       body = await fn(req, { db, user, params, ref });
       logBody = req.method === 'GET' ? undefined : redactedBodySummary(await reqForBody.json().catch(() => undefined));

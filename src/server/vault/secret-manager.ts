@@ -5,7 +5,7 @@ import 'server-only';
 // timeout and never retried here: a failure reaches the caller as a typed error that names the kind
 // and the version, never the payload.
 import { randomBytes } from 'node:crypto';
-import CRC32C from 'crc-32/crc32c';
+import CRC32C from 'crc-32/crc32c.js';
 import { ConfigError } from '~/server/env';
 
 export type SecretManagerConfig = {

@@ -1,6 +1,6 @@
 import { Suspense } from 'react';
 import { AppShell } from '~/components/app-shell';
-import { currentWorkspace } from '~/server/current-workspace';
+import { currentWorkspace } from '~/app/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
 
 export const dynamic = 'force-dynamic';
@@ -14,8 +14,8 @@ export default async function WorkspaceLayout({
 }) {
   const { slug } = await params;
   const ws = await currentWorkspace(slug);
-  prefetch(trpc.workspace.get.queryOptions({ workspaceId: ws.id }));
-  prefetch(trpc.workspace.list.queryOptions());
+  prefetch(trpc().workspace.get.queryOptions({ workspaceId: ws.id }));
+  prefetch(trpc().workspace.list.queryOptions());
   return (
     <HydrateClient>
       <Suspense fallback={<p className="p-6 text-sm text-slate-500">Loading…</p>}>

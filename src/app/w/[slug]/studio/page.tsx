@@ -1,13 +1,13 @@
 import { Suspense } from 'react';
 import { RunHistory } from '~/components/studio/run-history';
 import { StudioPanel } from '~/components/studio/studio-panel';
-import { currentWorkspace } from '~/server/current-workspace';
+import { currentWorkspace } from '~/app/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
 
 export default async function StudioPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const ws = await currentWorkspace(slug);
-  prefetch(trpc.models.catalog.queryOptions({ workspaceId: ws.id }));
+  prefetch(trpc().models.catalog.queryOptions({ workspaceId: ws.id }));
   return (
     <HydrateClient>
       <div className="flex flex-col gap-4">

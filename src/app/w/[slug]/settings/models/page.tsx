@@ -2,7 +2,7 @@ import { Suspense } from 'react';
 import { ApiKeysPanel } from '~/components/api-keys/api-keys-panel';
 import { Tabs } from '~/components/tabs';
 import { TiersPanel } from '~/components/tiers-panel';
-import { currentWorkspace } from '~/server/current-workspace';
+import { currentWorkspace } from '~/app/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
 
 export default async function ModelsSettingsPage({
@@ -14,10 +14,10 @@ export default async function ModelsSettingsPage({
 }) {
   const [{ slug }, { tab }] = await Promise.all([params, searchParams]);
   const ws = await currentWorkspace(slug);
-  prefetch(trpc.keys.list.queryOptions({ workspaceId: ws.id }));
-  prefetch(trpc.models.tiers.queryOptions({ workspaceId: ws.id }));
-  prefetch(trpc.models.catalog.queryOptions({ workspaceId: ws.id }));
-  if (ws.role === 'owner') prefetch(trpc.keys.audit.queryOptions({ workspaceId: ws.id }));
+  prefetch(trpc().keys.list.queryOptions({ workspaceId: ws.id }));
+  prefetch(trpc().models.tiers.queryOptions({ workspaceId: ws.id }));
+  prefetch(trpc().models.catalog.queryOptions({ workspaceId: ws.id }));
+  if (ws.role === 'owner') prefetch(trpc().keys.audit.queryOptions({ workspaceId: ws.id }));
   return (
     <HydrateClient>
       <Tabs

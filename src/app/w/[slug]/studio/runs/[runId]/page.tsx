@@ -4,19 +4,15 @@ import { formatWhen } from '~/lib/format';
 import { Alert, Card } from '~/components/ui';
 import { CREDENTIAL_LABELS } from '~/lib/generation';
 import { PROVIDERS, type ProviderId } from '~/lib/providers';
-import { currentWorkspace } from '~/server/current-workspace';
-import { getDb } from '~/server/db';
-import { AppError } from '~/server/errors';
-import { getRun } from '~/server/services/generation';
+import { currentWorkspace } from '~/app/current-workspace';
+import { pageServices } from '~/server/page-services';
 
 export default async function RunPage({ params }: { params: Promise<{ slug: string; runId: string }> }) {
   const { slug, runId } = await params;
   const ws = await currentWorkspace(slug);
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(runId)) notFound();
-  const run = await getRun(getDb(), ws.id, runId).catch((e: unknown) => {
-    if (e instanceof AppError && e.code === 'NOT_FOUND') notFound();
-    throw e;
-  });
+  const run = await pageServices().run(ws.id, runId);
+  if (!run) notFound();
   const script = run.steps.filter((s) => s.kind === 'script').at(-1);
   const seconds = (a: Date | null, b: Date | null) => (a && b ? `${((b.getTime() - a.getTime()) / 1000).toFixed(1)} s` : '—');
   return (

@@ -1,0 +1,62 @@
+// The server process: `npm start` (built by `npm run build`) and `npm run dev`. It serves /api/* itself
+// (src/server/http/api.ts) and hands every other request to Next.js, which renders the pages with the
+// services this process registers for them (src/server/page-services.ts).
+import { createServer } from 'node:http';
+import next from 'next';
+import { appRouter } from '~/server/api/root';
+import { createInnerContext } from '~/server/api/trpc';
+import { sessionUserFromCookies } from '~/server/auth';
+import { closeDb, getDb } from '~/server/db';
+import { serverEnv } from '~/server/env';
+import { AppError } from '~/server/errors';
+import { serve } from '~/server/http/api';
+import { log } from '~/server/log';
+import { providePageServices } from '~/server/page-services';
+import { getRun } from '~/server/services/generation';
+import { getForMember, listForUser } from '~/server/services/workspaces';
+
+const env = serverEnv();
+const dev = process.env.NODE_ENV !== 'production';
+// Like `next start`: every interface unless HOST names one.
+const host = process.env.HOST || undefined;
+
+const notFoundAsNull = (e: unknown) => {
+  if (e instanceof AppError && e.code === 'NOT_FOUND') return null;
+  throw e;
+};
+
+providePageServices({
+  router: appRouter,
+  createContext: async (headers) => createInnerContext({ db: getDb(), user: await sessionUserFromCookies(headers.get('cookie')) }),
+  sessionUser: (headers) => sessionUserFromCookies(headers.get('cookie')),
+  membership: (userId, slug) => getForMember(getDb(), userId, { slug }).catch(notFoundAsNull),
+  workspaces: (userId) => listForUser(getDb(), userId),
+  run: (workspaceId, runId) => getRun(getDb(), workspaceId, runId).catch(notFoundAsNull),
+});
+
+const server = createServer(serve((req, res) => void handle(req, res)));
+const app = next({ dev, dir: process.cwd(), hostname: host ?? 'localhost', port: env.PORT, httpServer: server });
+const handle = app.getRequestHandler();
+await app.prepare();
+server.listen(env.PORT, host, () => {
+  console.log(`BYOK Studio ${dev ? '(development) ' : ''}on http://${host ?? 'localhost'}:${env.PORT}`);
+});
+
+// Stop taking connections, let requests in flight finish (briefly), close the database cleanly.
+let stopping = false;
+function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  server.close();
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => process.exit(0), 5_000);
+  deadline.unref();
+  void (async () => {
+    await app.close?.();
+    await closeDb();
+    process.exit(0);
+  })().catch(() => process.exit(1));
+}
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));

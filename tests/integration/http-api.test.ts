@@ -1,0 +1,145 @@
+// The server's own HTTP layer (src/server/http/api.ts) over a real socket: which handler answers, the
+// headers every response carries, the guards in front of tRPC, the auth library's routes, images and
+// the REST routes. Pages are a stub here; the browser tests cover them through the built server.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { newId } from '~/server/ids';
+import { describeEachDb } from '../helpers/db';
+import { proWorkspace } from '../helpers/fixtures';
+
+type Globals = { __db?: unknown; __auth?: unknown; __sessionCache?: { clear(): void } };
+const globals = globalThis as unknown as Globals;
+const { serve } = await import('~/server/http/api');
+const { API_HEADERS, SECURITY_HEADERS } = await import('~/server/http/guards');
+
+let server: Server;
+let base = '';
+const pageRequests: string[] = [];
+
+beforeAll(async () => {
+  server = createServer(
+    serve((req, res) => {
+      pageRequests.push(req.url ?? '');
+      res.end('page');
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+const lower = (h: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
+
+await describeEachDb('HTTP API', (getDb) => {
+  beforeEach(() => {
+    globals.__db = getDb().db; // the server process's database is this suite's
+    globals.__auth = undefined;
+    globals.__sessionCache?.clear();
+  });
+
+  let n = 0;
+  async function signUp(): Promise<{ cookie: string; userId: string }> {
+    const r = await fetch(`${base}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `http-${Date.now()}-${n++}@example.test`, password: 'password-1234', name: 'Http' }),
+    });
+    expect(r.status).toBe(200);
+    const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return { cookie, userId: ((await r.json()) as { user: { id: string } }).user.id };
+  }
+  const trpcGet = (path: string, input: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers });
+
+  it('sends pages to Next.js and everything under /api to the API, with the security headers on both', async () => {
+    const page = await fetch(`${base}/w/some/studio`);
+    expect(await page.text()).toBe('page');
+    expect(pageRequests).toContain('/w/some/studio');
+    for (const [k, v] of Object.entries(lower(SECURITY_HEADERS))) expect(page.headers.get(k)).toBe(v);
+
+    const before = pageRequests.length;
+    for (const path of ['/api', '/api/nothing-here', '/api/trpc', '/api/images']) {
+      const r = await fetch(`${base}${path}`, { headers: { 'accept-encoding': 'gzip, br' } });
+      expect(r.status, path).toBe(404);
+      expect(await r.json()).toEqual({ error: { code: 'not_found', message: 'Not found' } });
+      for (const [k, v] of Object.entries(lower({ ...SECURITY_HEADERS, ...API_HEADERS }))) expect(r.headers.get(k), `${path} ${k}`).toBe(v);
+      expect(r.headers.get('content-encoding')).toBeNull();
+    }
+    expect(pageRequests.length).toBe(before);
+  });
+
+  it('answers tRPC through the auth library’s session cookie, and refuses signed-out calls', async () => {
+    expect((await trpcGet('workspace.list', undefined)).status).toBe(401);
+    const { cookie } = await signUp();
+    const r = await trpcGet('workspace.list', undefined, { cookie });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('cache-control')).toBe(API_HEADERS['Cache-Control']);
+    const list = ((await r.json()) as { result: { data: { json: { role: string }[] } } }).result.data.json;
+    expect(list).toEqual([expect.objectContaining({ role: 'owner' })]);
+  });
+
+  it('refuses cross-site, non-JSON, oversized and non-GET/POST tRPC calls before running them', async () => {
+    const { cookie, userId } = await signUp();
+    const count = () => getDb().db.membership.count({ where: { userId } });
+    const created = await count();
+    const create = (headers: Record<string, string>, body = JSON.stringify({ json: { name: 'Evil' } })) =>
+      fetch(`${base}/api/trpc/workspace.create`, { method: 'POST', headers: { cookie, ...headers }, body });
+
+    expect((await create({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(403);
+    expect((await create({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect((await create({ 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await create({ 'content-type': 'application/json' }, JSON.stringify({ json: { name: 'x'.repeat(300_000) } }))).status).toBe(413);
+    const put = await fetch(`${base}/api/trpc/workspace.create`, { method: 'PUT', headers: { cookie } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+    expect(await count()).toBe(created);
+
+    expect((await create({ 'content-type': 'application/json', origin: base })).status).toBe(200);
+    expect(await count()).toBe(created + 1);
+  });
+
+  it('serves generated images to members of their workspace only', async () => {
+    const db = getDb().db;
+    const { workspaceId, owner } = await proWorkspace(db, 'Images');
+    const { cookie: outsider } = await signUp();
+    const runId = newId();
+    await db.generationRun.create({ data: { id: runId, workspaceId, actorId: owner.id, prompt: 'p', imageCount: 1, aspectRatio: '1:1', status: 'succeeded' } });
+    const imageId = newId();
+    await db.generatedImage.create({ data: { id: imageId, runId, workspaceId, mimeType: 'image/png', data: new Uint8Array([137, 80, 78, 71]) } });
+    // The owner's session, made by the auth library for an existing user.
+    const { getAuth } = await import('~/server/auth');
+    await db.account.create({ data: { id: newId(), accountId: owner.id, providerId: 'credential', userId: owner.id, password: await (await import('better-auth/crypto')).hashPassword('password-1234') } });
+    const signIn = await getAuth().api.signInEmail({ body: { email: owner.email, password: 'password-1234' }, returnHeaders: true });
+    const ownerCookie = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+
+    expect((await fetch(`${base}/api/images/${imageId}`)).status).toBe(401);
+    expect((await fetch(`${base}/api/images/${imageId}`, { headers: { cookie: outsider } })).status).toBe(404);
+    expect((await fetch(`${base}/api/images/not%20an%20id`, { headers: { cookie: ownerCookie } })).status).toBe(404);
+    expect((await fetch(`${base}/api/images/${imageId}`, { method: 'POST', headers: { cookie: ownerCookie } })).status).toBe(405);
+    const ok = await fetch(`${base}/api/images/${imageId}`, { headers: { cookie: ownerCookie } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('image/png');
+    expect(ok.headers.get('cache-control')).toBe('private, no-store');
+    expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+    expect([...new Uint8Array(await ok.arrayBuffer())]).toEqual([137, 80, 78, 71]);
+  });
+
+  it('routes the REST API by method and path, with its own errors', async () => {
+    expect((await fetch(`${base}/api/users/me/ai-defaults`)).status).toBe(401);
+    const wrongMethod = await fetch(`${base}/api/users/me/ai-defaults`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, PUT');
+    expect((await fetch(`${base}/api/workspaces/%E0%A4%A/ai-config`)).status).toBe(404); // malformed escape
+    const r = await fetch(`${base}/api/workspaces/any/ai-config`, { headers: { authorization: 'Bearer byok_pat_nope' } });
+    expect(r.status).toBe(401);
+    expect(r.headers.get('cache-control')).toBe(API_HEADERS['Cache-Control']);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    const doc = await fetch(`${base}/api/openapi.json`);
+    expect(doc.status).toBe(200);
+    expect(((await doc.json()) as { openapi: string }).openapi).toMatch(/^3\.1/);
+  });
+});
