@@ -187,6 +187,44 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
     expect(await callerFor(t.db, u).account.aiDefaults()).toBeNull();
   });
 
+  it('lists keys and the catalog in their exact shapes and orders (one query each)', async () => {
+    const { owner, member, workspaceId } = await proWorkspace(t.db, 'Shapes');
+    const caller = callerFor(t.db, owner);
+    const openai = (await caller.keys.create({ workspaceId, provider: 'openai', label: 'zeta', apiKey: canaryKey() })).key;
+    const anthropic = (await caller.keys.create({ workspaceId, provider: 'anthropic', label: 'primary', apiKey: canaryKey('sk-ant-api03-') })).key;
+    const second = (await caller.keys.create({ workspaceId, provider: 'openai', label: 'alpha', apiKey: canaryKey() })).key;
+    const gone = await t.db.discoveredModel.findFirstOrThrow({ where: { keyId: openai.id }, orderBy: { modelId: 'asc' }, select: { modelId: true, displayName: true, available: true } });
+    await t.db.discoveredModel.update({ where: { keyId_modelId: { keyId: openai.id, modelId: gone.modelId } }, data: { available: false } });
+    const models = (keyId: string) => t.db.discoveredModel.findMany({ where: { keyId }, orderBy: { modelId: 'asc' }, select: { modelId: true, displayName: true, available: true } });
+
+    const list = await callerFor(t.db, member).keys.list({ workspaceId });
+    // By provider, then oldest first.
+    expect(list.map((k) => k.id)).toEqual([anthropic.id, openai.id, second.id]);
+    const row = list[1]!;
+    expect(Object.keys(row).sort()).toEqual(Object.keys(openai).sort());
+    expect(row).toEqual({ ...openai, modelCount: (await models(openai.id)).length - 1, createdBy: owner.name, alsoConnectedIn: [] });
+    expect(row.createdAt).toBeInstanceOf(Date);
+    expect(list[0]!.modelCount).toBe((await models(anthropic.id)).length);
+
+    const catalog = await callerFor(t.db, member).models.catalog({ workspaceId });
+    // By provider, then label; each key's models by id, unavailable ones included and marked.
+    expect(catalog.myModels).toEqual([
+      { keyId: anthropic.id, provider: 'anthropic', label: 'primary', maskedHint: anthropic.maskedHint, status: 'active', models: await models(anthropic.id) },
+      { keyId: second.id, provider: 'openai', label: 'alpha', maskedHint: second.maskedHint, status: 'active', models: await models(second.id) },
+      { keyId: openai.id, provider: 'openai', label: 'zeta', maskedHint: openai.maskedHint, status: 'active', models: await models(openai.id) },
+    ]);
+    expect(catalog.myModels[2]!.models.find((m) => m.modelId === gone.modelId)).toEqual({ ...gone, available: false });
+    const platform = await t.db.platformModel.findMany({ where: { enabled: true, kind: 'text' }, orderBy: [{ provider: 'asc' }, { displayName: 'asc' }] });
+    expect(catalog.platformModels).toEqual(
+      platform.map((m) => ({
+        id: m.id, provider: m.provider, modelId: m.modelId, displayName: m.displayName, tiers: m.tiers.split(',').filter(Boolean),
+        creditsPer1kInput: m.creditsPer1kInput, creditsPer1kOutput: m.creditsPer1kOutput,
+      })),
+    );
+    const empty = await createUser(t.db, 'Empty catalog');
+    expect((await callerFor(t.db, empty).models.catalog({ workspaceId: empty.workspace.id })).myModels).toEqual([]);
+  });
+
   it("warns when the same key is connected in another of the user's workspaces", async () => {
     const { owner, workspaceId } = await proWorkspace(t.db, 'Twin');
     const second = await callerFor(t.db, owner).workspace.create({ name: 'Twin second' });

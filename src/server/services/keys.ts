@@ -61,29 +61,32 @@ function toDto(r: KeyRow, alsoConnectedIn: string[] = []): KeyDto {
   };
 }
 
+type KeyListRow = Omit<KeyDto, 'provider' | 'status' | 'lastOutcome'> & { provider: string; status: string; lastOutcome: string | null };
+
+/**
+ * The API Keys table, in one round trip: each key with its creator, its available model count and the
+ * viewer's other workspaces holding the same key (matched by keyed fingerprint, never plaintext).
+ * Selects the DTO columns only, as keyDtoSelect does.
+ */
 export async function listKeys(db: Db, workspaceId: string, viewerId: string): Promise<KeyDto[]> {
-  const rows = await db.providerKey.findMany({
-    where: { workspaceId },
-    select: { ...keyDtoSelect, fingerprint: true },
-    orderBy: [{ provider: 'asc' }, { createdAt: 'asc' }],
-  });
-  // The same key in the viewer's other workspaces, matched by keyed fingerprint (never plaintext).
-  const twins = rows.length
-    ? await db.providerKey.findMany({
-        where: {
-          fingerprint: { in: rows.map((r) => r.fingerprint) },
-          workspaceId: { not: workspaceId },
-          workspace: { memberships: { some: { userId: viewerId } } },
-        },
-        select: { fingerprint: true, workspace: { select: { name: true } } },
-      })
-    : [];
-  return rows.map(({ fingerprint, ...r }) =>
-    toDto(
-      r,
-      twins.filter((t) => Buffer.from(t.fingerprint).equals(Buffer.from(fingerprint))).map((t) => t.workspace.name),
-    ),
-  );
+  const rows = await db.$queryRaw<KeyListRow[]>`
+    SELECT k.id, k.provider, k.label, k."maskedHint", k.status, k."lastOutcome", k."lastValidatedAt", k."lastUsedAt",
+           k."modelsRefreshedAt", k."createdAt", u.name AS "createdBy",
+           (SELECT count(*)::int FROM discovered_model d WHERE d."keyId" = k.id AND d.available) AS "modelCount",
+           ARRAY(SELECT w.name FROM provider_key t
+                   JOIN workspace w ON w.id = t."workspaceId"
+                   JOIN membership m ON m."workspaceId" = t."workspaceId" AND m."userId" = ${viewerId}
+                 WHERE t.fingerprint = k.fingerprint AND t."workspaceId" <> k."workspaceId"
+                 ORDER BY w.name) AS "alsoConnectedIn"
+    FROM provider_key k JOIN "user" u ON u.id = k."createdById"
+    WHERE k."workspaceId" = ${workspaceId}
+    ORDER BY k.provider, k."createdAt"`;
+  return rows.map((r) => ({
+    ...r,
+    provider: r.provider as ProviderId,
+    status: r.status as KeyDto['status'],
+    lastOutcome: (r.lastOutcome as KeyOutcome | null) ?? null,
+  }));
 }
 
 async function getKeyDto(db: Db | Tx, workspaceId: string, keyId: string): Promise<KeyDto> {

@@ -1,6 +1,7 @@
 // Workspaces, memberships and plans. Every read that serves a user is filtered by that user's
 // membership, so another workspace's id yields NOT_FOUND, never data.
 import { randomBytes } from 'node:crypto';
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { AppError, forbidden, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
@@ -21,7 +22,9 @@ export const workspaceDtoSelect = {
 export type WorkspaceDto = { id: string; slug: string; name: string; plan: Plan; creditBalance: number };
 export type MembershipDto = WorkspaceDto & { role: Role };
 
-function toDto(w: { id: string; slug: string; name: string; plan: string; creditBalance: number }): WorkspaceDto {
+type WorkspaceRow = { id: string; slug: string; name: string; plan: string; creditBalance: number };
+
+function toDto(w: WorkspaceRow): WorkspaceDto {
   return { id: w.id, slug: w.slug, name: w.name, plan: parsePlan(w.plan), creditBalance: w.creditBalance };
 }
 
@@ -80,18 +83,22 @@ export async function listForUser(db: Db, userId: string): Promise<MembershipDto
   return rows.map((r) => ({ ...toDto(r.workspace), role: r.role as Role }));
 }
 
-/** The workspace as seen by `userId`, or NOT_FOUND when they are not a member (or it does not exist). */
+/**
+ * The workspace as seen by `userId`, or NOT_FOUND when they are not a member (or it does not exist).
+ * Every workspace-scoped request runs this first, so it is one plain indexed join rather than a
+ * relation query: about a third of the client-side work.
+ */
 export async function getForMember(
   db: Db,
   userId: string,
   ref: { workspaceId: string } | { slug: string },
 ): Promise<MembershipDto> {
-  const row = await db.membership.findFirst({
-    where: { userId, workspace: 'slug' in ref ? { slug: ref.slug } : { id: ref.workspaceId } },
-    select: { role: true, workspace: { select: workspaceDtoSelect } },
-  });
+  const [row] = await db.$queryRaw<(WorkspaceRow & { role: string })[]>`
+    SELECT w.id, w.slug, w.name, w.plan, w."creditBalance", m.role
+    FROM membership m JOIN workspace w ON w.id = m."workspaceId"
+    WHERE m."userId" = ${userId} AND ${'slug' in ref ? Prisma.sql`w.slug = ${ref.slug}` : Prisma.sql`w.id = ${ref.workspaceId}`}`;
   if (!row) throw notFound('Workspace not found');
-  return { ...toDto(row.workspace), role: row.role as Role };
+  return { ...toDto(row), role: row.role as Role };
 }
 
 export type MemberDto = { userId: string; name: string; email: string; role: Role; joinedAt: Date };
