@@ -82,6 +82,21 @@ await describeEachDb('generation', (getDb) => {
     expect(ledger._sum.amount).toBe(250 - step.credits);
   });
 
+  it('streams and meters a script step on every provider’s wire protocol', async () => {
+    for (const provider of ['anthropic', 'openai', 'google', 'xai', 'mistral'] as const) {
+      const m = await t.db.platformModel.findFirstOrThrow({ where: { provider, kind: 'text', enabled: true }, orderBy: { id: 'asc' } });
+      const u = await createUser(t.db, `Wire ${provider}`);
+      const events = await collect(await startGeneration(t.db, u, { id: u.workspace.id, plan: 'free' }, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
+      expect(finished(events).status, provider).toBe('succeeded');
+      const step = (await callerFor(t.db, u).generation.get({ workspaceId: u.workspace.id, runId: finished(events).runId })).steps[0]!;
+      expect(step.text, provider).toBe(script(events));
+      expect(script(events).length, provider).toBeGreaterThan(10);
+      expect(step.inputTokens, provider).toBeGreaterThan(0);
+      expect(step.outputTokens, provider).toBeGreaterThan(0);
+      expect(step.credits, provider).toBe(textCredits({ in: m.creditsPer1kInput, out: m.creditsPer1kOutput }, step.inputTokens!, step.outputTokens!));
+    }
+  });
+
   it('refuses a run the balance cannot cover before any provider call, with the balance and the need', async () => {
     const u = await createUser(t.db, 'Studio poor');
     await t.db.workspace.update({ where: { id: u.workspace.id }, data: { creditBalance: 3 } });

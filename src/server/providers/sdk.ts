@@ -6,7 +6,8 @@ import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createMistral } from '@ai-sdk/mistral';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createXai } from '@ai-sdk/xai';
-import type { ImageModel, LanguageModel } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { ImageModel } from 'ai';
 import type { ProviderId } from '~/lib/providers';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
@@ -23,7 +24,7 @@ function requireKey(apiKey: string | undefined): string {
   return apiKey;
 }
 
-export function textModelFor(provider: ProviderId, apiKey: string, modelId: string): LanguageModel {
+export function textModelFor(provider: ProviderId, apiKey: string, modelId: string): LanguageModelV3 {
   const key = requireKey(apiKey);
   const baseURL = providerBaseUrl(provider);
   switch (provider) {

@@ -2,11 +2,13 @@
 // step before any provider call, stream the script step through the AI SDK (the decrypted key lives
 // only for that call), then the image step through the platform's image provider, settling credits
 // from actual usage and releasing them on failure or cancel. No automatic retry that could bill twice.
-import { APICallError, generateImage, streamText } from 'ai';
+import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import { APICallError, generateImage } from 'ai';
 import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/models';
 import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/generation';
 import { PLANS, parsePlan } from '~/lib/plans';
 import { type ProviderId, outcomeMessage, PROVIDERS } from '~/lib/providers';
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
@@ -19,7 +21,7 @@ import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import { getBalance, release, reserve, settle } from '~/server/services/credits';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/server/services/workspaces';
-import { decryptProviderKey } from '~/server/vault/decrypt';
+import { decryptStoredKey, findStoredKey, type StoredKey } from '~/server/vault/decrypt';
 import { MasterKeyUnavailable } from '~/server/vault/keyring';
 
 export const MAX_OUTPUT_TOKENS = 1024;
@@ -33,6 +35,8 @@ type ScriptPlan = {
   modelId: string;
   source: Exclude<CredentialSource, 'platform'>;
   keyId: string | null;
+  /** The workspace's key, still sealed: read once, for the plan and then the decryption. */
+  stored: StoredKey | null;
   price: { in: number; out: number } | null; // managed only
   fallbackReason: string | null;
 };
@@ -51,6 +55,7 @@ const managedPlan = (m: PlatformModelDto, source: 'managed' | 'managed_fallback'
   modelId: m.modelId,
   source,
   keyId: null,
+  stored: null,
   price: { in: m.creditsPer1kInput, out: m.creditsPer1kOutput },
   fallbackReason: reason,
 });
@@ -84,7 +89,7 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
     if (!byokAllowed) {
       throw new AppError('FORBIDDEN', 'Free workspaces run platform models only. Your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
     }
-    const key = await db.providerKey.findFirst({ where: { id: choice.keyId, workspaceId: ws.id }, select: { id: true, provider: true, status: true } });
+    const key = await findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId });
     if (!key) return fallbackOrRefuse(db, ws, tier, 'the chosen key was removed');
     return byokPlan(db, ws, tier, key, choice.modelId);
   } else {
@@ -95,15 +100,15 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
     if (!byokAllowed) return fallbackOrRefuse(db, ws, tier, 'this workspace is on the Free plan');
     if (setting.broken === 'key_missing' || setting.choice?.source !== 'byok') return fallbackOrRefuse(db, ws, tier, `the ${tier} default has no key`);
     if (setting.broken === 'model_unavailable') return fallbackOrRefuse(db, ws, tier, 'the key no longer offers the default model');
-    const key = await db.providerKey.findFirst({ where: { id: setting.choice.keyId, workspaceId: ws.id }, select: { id: true, provider: true, status: true } });
+    const key = await findStoredKey(db, { workspaceId: ws.id, keyId: setting.choice.keyId });
     if (!key) return fallbackOrRefuse(db, ws, tier, `the ${tier} default has no key`);
     return byokPlan(db, ws, tier, key, setting.modelId);
   }
 }
 
-function byokPlan(db: Db, ws: Ws, tier: Tier, key: { id: string; provider: string; status: string }, modelId: string): Promise<ScriptPlan> | ScriptPlan {
+function byokPlan(db: Db, ws: Ws, tier: Tier, key: StoredKey, modelId: string): Promise<ScriptPlan> | ScriptPlan {
   if (key.status === 'needs_reentry') return fallbackOrRefuse(db, ws, tier, 'the key can no longer be read');
-  return { provider: key.provider as ProviderId, modelId, source: 'byok', keyId: key.id, price: null, fallbackReason: null };
+  return { provider: key.provider as ProviderId, modelId, source: 'byok', keyId: key.id, stored: key, price: null, fallbackReason: null };
 }
 
 async function imageModel(db: Db) {
@@ -181,6 +186,33 @@ const stepSelect = {
   inputTokens: true, outputTokens: true, credits: true, startedAt: true, finishedAt: true,
 } as const;
 
+/** Changes a step and returns how it now looks, in one round trip. */
+async function updateStep(db: Db, id: string, data: Prisma.GenerationStepUpdateInput): Promise<StepView> {
+  return stepView(await db.generationStep.update({ where: { id }, data, select: stepSelect }));
+}
+
+type NewRun = { id: string; workspaceId: string; actorId: string; prompt: string; tier: string | null; imageCount: number; aspectRatio: string; createdAt: Date };
+
+/**
+ * The run, its steps and the BYOK key's last use in one statement (the run's bookkeeping used to be six
+ * round trips while the provider prepared its first token). Foreign keys are checked at the statement's
+ * end, when the run exists.
+ */
+async function insertRun(db: Db, run: NewRun, steps: (StepView & { keyId: string | null; reservationId: string | null })[]): Promise<void> {
+  const keyId = steps.find((x) => x.keyId)?.keyId;
+  await db.$executeRaw`
+    WITH run AS (
+      INSERT INTO generation_run (id, "workspaceId", "actorId", prompt, tier, "imageCount", "aspectRatio", status, "createdAt", "heartbeatAt")
+      VALUES (${run.id}, ${run.workspaceId}, ${run.actorId}, ${run.prompt}, ${run.tier}, ${run.imageCount}, ${run.aspectRatio}, 'running', ${run.createdAt}, ${run.createdAt})
+    ), steps AS (
+      INSERT INTO generation_step (id, "runId", kind, provider, "modelId", "credentialSource", "keyId", "reservationId", status, "startedAt")
+      VALUES ${Prisma.join(steps.map((x) => Prisma.sql`(${x.id}, ${run.id}, ${x.kind}, ${x.provider}, ${x.modelId}, ${x.credentialSource}, ${x.keyId}, ${x.reservationId}, ${x.status}, ${x.startedAt})`))}
+    )
+    ${keyId
+      ? Prisma.sql`UPDATE provider_key SET "lastUsedAt" = ${run.createdAt}, "updatedAt" = ${run.createdAt} WHERE id = ${keyId} AND "workspaceId" = ${run.workspaceId}`
+      : Prisma.sql`SELECT 1`}`;
+}
+
 /**
  * Starts a run and streams its events. Validation, credential resolution and the credit check happen
  * before anything is yielded, so a refused run throws (and nothing was called or charged).
@@ -219,37 +251,31 @@ export async function startGeneration(
     throw e;
   }
 
-  const scriptStepId = newId();
-  const imageStepId = image ? newId() : null;
+  const now = new Date();
+  const newStep = (x: Pick<StepView, 'kind' | 'provider' | 'modelId' | 'credentialSource' | 'status' | 'startedAt'>): StepView => ({
+    id: newId(), ...x, errorCode: null, inputTokens: null, outputTokens: null, credits: 0, finishedAt: null,
+  });
+  const firstStep = newStep({ kind: 'script', provider: plan.provider, modelId: plan.modelId, credentialSource: plan.source, status: 'running', startedAt: now });
+  const imageView = image ? newStep({ kind: 'image', provider: image.provider, modelId: image.modelId, credentialSource: 'platform', status: 'pending', startedAt: null }) : null;
+  const [scriptStepId, imageStepId] = [firstStep.id, imageView?.id ?? null];
   // The run is written while the key is decrypted and the provider prepares its first token; the run's
   // events wait for the write, so nothing the provider sends is shown before the run exists.
-  const created = db.generationRun.create({
-    select: { steps: { select: stepSelect, orderBy: { kind: 'desc' } } },
-    data: {
-      id: runId, workspaceId: ws.id, actorId: actor.id, prompt: input.prompt, tier: input.choice ? null : input.tier,
-      imageCount: input.imageCount, aspectRatio: input.aspectRatio,
-      steps: {
-        create: [
-          {
-            id: scriptStepId, kind: 'script', provider: plan.provider, modelId: plan.modelId, credentialSource: plan.source, keyId: plan.keyId,
-            reservationId: reservations.script ?? null, status: 'running', startedAt: new Date(),
-          },
-          ...(image && imageStepId
-            ? [{ id: imageStepId, kind: 'image', provider: image.provider, modelId: image.modelId, credentialSource: 'platform', reservationId: reservations.image ?? null }]
-            : []),
-        ],
-      },
-    },
-  });
+  const created = insertRun(
+    db,
+    { id: runId, workspaceId: ws.id, actorId: actor.id, prompt: input.prompt, tier: input.choice ? null : input.tier, imageCount: input.imageCount, aspectRatio: input.aspectRatio, createdAt: now },
+    [
+      { ...firstStep, keyId: plan.keyId, reservationId: reservations.script ?? null },
+      ...(imageView ? [{ ...imageView, keyId: null, reservationId: reservations.image ?? null }] : []),
+    ],
+  );
   created.catch(() => {}); // awaited in the run; this only keeps an early failure from being reported as unhandled
-  let credential: Promise<Credential> | null = credentialFor(db, actor, ws, plan);
+  let credential: Promise<Credential> | null = credentialFor(db, actor, plan);
 
   return (async function* run(): AsyncGenerator<RunEvent> {
     const first = openAttempt(plan, await credential!, input.prompt, signal);
     credential = null; // from here on the key lives only inside the provider request
-    let steps: Awaited<typeof created>['steps'];
     try {
-      ({ steps } = await created);
+      await created;
     } catch (e) {
       first.stream?.stop();
       throw e;
@@ -261,10 +287,9 @@ export async function startGeneration(
       yield {
         type: 'started',
         runId,
-        steps: steps.map(stepView),
+        steps: imageView ? [firstStep, imageView] : [firstStep],
         fallbackNotice: plan.fallbackReason ? `Using platform credits: ${plan.fallbackReason}.` : null,
       };
-      const firstStep = stepView(steps.find((x) => x.id === scriptStepId)!);
       const script = yield* scriptStep(
         db, actor, ws,
         { runId, stepId: scriptStepId, plan, prompt: input.prompt, reservationId: reservations.script, tier: input.tier, first: { ...first, step: firstStep } },
@@ -306,10 +331,10 @@ type StepResult = { credits: number; failure: { status: 'failed' | 'cancelled'; 
 type Credential = { apiKey: string; failure: null } | { apiKey: null; failure: Classified };
 
 /** The key a script step calls its provider with: the workspace's (decrypted here) or the platform's. */
-async function credentialFor(db: Db, actor: Actor, ws: Ws, plan: ScriptPlan): Promise<Credential> {
-  if (plan.source !== 'byok' || !plan.keyId) return { apiKey: platformKey(plan.provider) ?? '', failure: null };
+async function credentialFor(db: Db, actor: Actor, plan: ScriptPlan): Promise<Credential> {
+  if (plan.source !== 'byok' || !plan.stored) return { apiKey: platformKey(plan.provider) ?? '', failure: null };
   try {
-    return { apiKey: await decryptProviderKey(db, { workspaceId: ws.id, keyId: plan.keyId, actorId: actor.id }), failure: null };
+    return { apiKey: await decryptStoredKey(db, plan.stored, actor.id), failure: null };
   } catch (e) {
     // Our key service being down is not the key's fault: no fallback to credits, nothing flagged.
     return { apiKey: null, failure: { code: e instanceof MasterKeyUnavailable ? 'master_key_unavailable' : 'key_unreadable', retryAfterSeconds: null } };
@@ -317,7 +342,7 @@ async function credentialFor(db: Db, actor: Actor, ws: Ws, plan: ScriptPlan): Pr
 }
 
 /** A provider stream, aborted when it stays silent for STREAM_IDLE_TIMEOUT_MS or when stopped. */
-type OpenStream = { result: ReturnType<typeof streamText>; touch(): void; stop(): void };
+type OpenStream = { parts: Promise<ReadableStream<LanguageModelV3StreamPart>>; touch(): void; stop(): void };
 type Attempt = { failure: Classified | null; stream: OpenStream | null };
 
 /** Starts the provider request at once (the key is not kept beyond this call). */
@@ -326,20 +351,21 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
   const idle = new AbortController();
   const idleMs = serverEnv().STREAM_IDLE_TIMEOUT_MS;
   let timer = setTimeout(() => idle.abort(), idleMs);
-  const result = streamText({
-    model: textModelFor(plan.provider, credential.apiKey, plan.modelId),
-    system: SYSTEM,
-    prompt,
-    maxOutputTokens: MAX_OUTPUT_TOKENS,
-    maxRetries: 0, // a retry could bill twice
-    abortSignal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal,
-    // The default prints the whole error (response body, prompt); we classify it below instead.
-    onError: () => {},
-  });
+  // The provider model's own stream, not streamText's: a script step uses none of its layers (steps,
+  // tools, retries, telemetry), and they cost a few stream stages on every chunk. No retry either way:
+  // a retry could bill twice.
+  const parts = Promise.resolve(
+    textModelFor(plan.provider, credential.apiKey, plan.modelId).doStream({
+      prompt: [{ role: 'system', content: SYSTEM }, { role: 'user', content: [{ type: 'text', text: prompt }] }],
+      maxOutputTokens: MAX_OUTPUT_TOKENS,
+      abortSignal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal,
+    }),
+  ).then((r) => r.stream);
+  parts.catch(() => {}); // read, and a failure classified, by the step
   return {
     failure: null,
     stream: {
-      result,
+      parts,
       touch: () => {
         clearTimeout(timer);
         timer = setTimeout(() => idle.abort(), idleMs);
@@ -373,21 +399,16 @@ async function* scriptStep(
       ({ step, ...opened } = s.first);
     } else {
       // A fallback step: its bookkeeping runs while the provider prepares its first token.
-      const running = db.generationStep.update({ where: { id: stepId }, data: { status: 'running', startedAt: new Date() }, select: stepSelect });
+      const running = updateStep(db, stepId, { status: 'running', startedAt: new Date() });
       running.catch(() => {}); // awaited below; this only keeps an early failure from being reported as unhandled
-      opened = openAttempt(plan, await credentialFor(db, actor, ws, plan), s.prompt, signal);
+      opened = openAttempt(plan, await credentialFor(db, actor, plan), s.prompt, signal);
       try {
-        step = stepView(await running);
+        step = await running;
       } catch (e) {
         opened.stream?.stop();
         throw e;
       }
     }
-    const keyUsed = plan.source === 'byok' && plan.keyId
-      ? db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { lastUsedAt: new Date() } })
-      : null;
-    keyUsed?.catch(() => {});
-
     let failure = opened.failure;
     let text = '';
     let usage: { inputTokens: number; outputTokens: number } | null = null;
@@ -398,11 +419,15 @@ async function* scriptStep(
       if (stream) {
         let lastBeat = Date.now();
         try {
-          for await (const part of stream.result.fullStream) {
+          // A refused request rejects here; an aborted one (cancel, idle timeout) rejects a read.
+          const reader = (await stream.parts).getReader();
+          for (;;) {
+            const { done, value: part } = await reader.read();
+            if (done) break;
             stream.touch();
-            if (part.type === 'text-delta') {
-              text += part.text;
-              yield { type: 'delta', text: part.text };
+            if (part.type === 'text-delta' && part.delta) {
+              text += part.delta;
+              yield { type: 'delta', text: part.delta };
               if (Date.now() - lastBeat > 5_000) {
                 lastBeat = Date.now();
                 await db.generationRun.update({ where: { id: s.runId }, data: { heartbeatAt: new Date() } });
@@ -410,12 +435,8 @@ async function* scriptStep(
             } else if (part.type === 'error') {
               failure = classifyRunError(plan.provider, part.error, text.length > 0);
               break;
-            } else if (part.type === 'abort') {
-              if (signal?.aborted) cancelled = true;
-              else failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
-              break;
             } else if (part.type === 'finish') {
-              usage = { inputTokens: part.totalUsage.inputTokens ?? 0, outputTokens: part.totalUsage.outputTokens ?? 0 };
+              usage = { inputTokens: part.usage.inputTokens.total ?? 0, outputTokens: part.usage.outputTokens.total ?? 0 };
             }
           }
         } catch (e) {
@@ -427,30 +448,23 @@ async function* scriptStep(
     } finally {
       stream?.stop(); // however the step ended, no provider request outlives it
     }
-    await keyUsed;
-
     const byok = plan.source === 'byok';
     if (cancelled) {
       if (reservationId) await release(db, { workspaceId: ws.id, reservationId });
-      await db.generationStep.update({ where: { id: stepId }, data: { status: 'cancelled', text, errorCode: 'cancelled', finishedAt: new Date() } });
-      yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: stepId }, select: stepSelect })) };
+      yield { type: 'step', step: await updateStep(db, stepId, { status: 'cancelled', text, errorCode: 'cancelled', finishedAt: new Date() }) };
       return { credits: 0, failure: { status: 'cancelled', code: 'cancelled', message: runErrorMessage('cancelled', null, false) } };
     }
     if (!failure && usage) {
       const credits = plan.price && reservationId ? (await settle(db, { workspaceId: ws.id, reservationId, actual: textCredits(plan.price, usage.inputTokens, usage.outputTokens) })).charged : 0;
-      await db.generationStep.update({
-        where: { id: stepId },
-        data: { status: 'succeeded', text, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, credits, finishedAt: new Date() },
-      });
-      yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: stepId }, select: stepSelect })) };
+      const done = { status: 'succeeded', text, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, credits, finishedAt: new Date() };
+      yield { type: 'step', step: await updateStep(db, stepId, done) };
       return { credits, failure: null };
     }
 
     // Failed: nothing is charged for it.
     const f = failure!;
     if (reservationId) await release(db, { workspaceId: ws.id, reservationId });
-    await db.generationStep.update({ where: { id: stepId }, data: { status: 'failed', text: text || null, errorCode: f.code, finishedAt: new Date() } });
-    yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: stepId }, select: stepSelect })) };
+    yield { type: 'step', step: await updateStep(db, stepId, { status: 'failed', text: text || null, errorCode: f.code, finishedAt: new Date() }) };
     log.warn({ runId: s.runId, provider: plan.provider, source: plan.source, code: f.code }, 'script step failed');
     if (byok && plan.keyId && f.code === 'invalid_key') {
       await db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { status: 'failing', lastOutcome: 'invalid_key' } });
@@ -494,8 +508,7 @@ async function* imageStep(
   s: { runId: string; stepId: string; image: { provider: 'openai' | 'google'; modelId: string; perImage: number }; count: number; aspectRatio: string; prompt: string; reservationId: string },
   signal?: AbortSignal,
 ): AsyncGenerator<RunEvent, StepResult> {
-  await db.generationStep.update({ where: { id: s.stepId }, data: { status: 'running', startedAt: new Date() } });
-  yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: s.stepId }, select: stepSelect })) };
+  yield { type: 'step', step: await updateStep(db, s.stepId, { status: 'running', startedAt: new Date() }) };
   let made = 0;
   let failure: StepResult['failure'] = null;
   try {
@@ -525,11 +538,8 @@ async function* imageStep(
     log.warn({ runId: s.runId, provider: s.image.provider, code: classifyRunError(s.image.provider, e, false).code }, 'image step failed');
   }
   const { charged } = await settle(db, { workspaceId: ws.id, reservationId: s.reservationId, actual: made * s.image.perImage });
-  await db.generationStep.update({
-    where: { id: s.stepId },
-    data: { status: failure ? failure.status : 'succeeded', errorCode: failure?.code ?? null, credits: charged, finishedAt: new Date() },
-  });
-  yield { type: 'step', step: stepView(await db.generationStep.findUniqueOrThrow({ where: { id: s.stepId }, select: stepSelect })) };
+  const done = { status: failure ? failure.status : 'succeeded', errorCode: failure?.code ?? null, credits: charged, finishedAt: new Date() };
+  yield { type: 'step', step: await updateStep(db, s.stepId, done) };
   return { credits: charged, failure };
 }
 

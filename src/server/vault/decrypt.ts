@@ -2,6 +2,7 @@ import 'server-only';
 // The one place a stored provider key becomes plaintext, called only on the path that sends a request
 // to that key's provider. A key that cannot be decrypted fails closed: no provider call, the row is
 // flagged for re-entry and the event is audited.
+import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
@@ -9,18 +10,29 @@ import { log } from '~/server/log';
 import { CryptoError } from '~/server/vault/aead';
 import { openSealedKey } from '~/server/vault/envelope';
 
+const storedKeySelect = {
+  id: true, workspaceId: true, provider: true, label: true, status: true, dekVersion: true,
+  formatVersion: true, alg: true, nonce: true, ciphertext: true, tag: true,
+} satisfies Prisma.ProviderKeySelect;
+
+/** A workspace's key as stored: still sealed, with what a caller needs to decide whether to use it. */
+export type StoredKey = Prisma.ProviderKeyGetPayload<{ select: typeof storedKeySelect }>;
+
+/** One read for both the decision and the decryption (a run reads its key once before the provider call). */
+export function findStoredKey(db: Db, ref: { workspaceId: string; keyId: string }): Promise<StoredKey | null> {
+  return db.providerKey.findFirst({ where: { id: ref.keyId, workspaceId: ref.workspaceId }, select: storedKeySelect });
+}
+
 export async function decryptProviderKey(
   db: Db,
   ref: { workspaceId: string; keyId: string; actorId: string },
 ): Promise<string> {
-  const row = await db.providerKey.findFirst({
-    where: { id: ref.keyId, workspaceId: ref.workspaceId },
-    select: {
-      id: true, workspaceId: true, provider: true, label: true, dekVersion: true,
-      formatVersion: true, alg: true, nonce: true, ciphertext: true, tag: true,
-    },
-  });
+  const row = await findStoredKey(db, ref);
   if (!row) throw notFound('Key not found');
+  return decryptStoredKey(db, row, ref.actorId);
+}
+
+export async function decryptStoredKey(db: Db, row: StoredKey, actorId: string): Promise<string> {
   try {
     return await openSealedKey(db, row);
   } catch (e) {
@@ -30,7 +42,7 @@ export async function decryptProviderKey(
       db.providerKey.updateMany({ where: { id: row.id, workspaceId: row.workspaceId }, data: { status: 'needs_reentry' } }),
       db.auditEvent.create({
         data: {
-          id: newId(), workspaceId: row.workspaceId, actorId: ref.actorId, keyId: row.id,
+          id: newId(), workspaceId: row.workspaceId, actorId, keyId: row.id,
           provider: row.provider, label: row.label, operation: 'key.decrypt_failed', outcome: e.kind,
         },
       }),
