@@ -29,6 +29,8 @@ function createAuth() {
     advanced: {
       // Session and user in one query (the Prisma adapter's join), on every authenticated request.
       database: { generateId: () => newId(), joins: true },
+      // The client address for the rate limits, as the API layer passes it (clientAddress in http/api.ts).
+      ...(env.TRUSTED_PROXIES ? { ipAddress: { trustedProxies: env.TRUSTED_PROXIES } } : {}),
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
     },
     databaseHooks: {

@@ -1,5 +1,6 @@
 // The server's configuration: one zod schema over process.env, validated once with clear errors.
 // Provider keys under the SDKs' standard names (OPENAI_API_KEY …) are deliberately never read.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const postgresUrl = z
@@ -35,6 +36,13 @@ const ServerEnv = z.object({
   // A stream that sends nothing for this long is treated as stalled.
   STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Reverse proxies in front of the app (IPs or CIDRs, comma-separated). Unset: the connecting address is
+  // the client, and a client's own X-Forwarded-For is ignored (it could dodge the sign-in rate limit).
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every((x) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x) && isIP(x.split('/')[0]!) !== 0), 'must be IP addresses or CIDR ranges, comma-separated')
+    .optional(),
 });
 
 export type ServerEnv = z.infer<typeof ServerEnv> & { APP_URL: string };

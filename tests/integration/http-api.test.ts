@@ -1,7 +1,7 @@
 // The server's own HTTP layer (src/server/http/api.ts) over a real socket: which handler answers, the
 // headers every response carries, the guards in front of tRPC, the auth library's routes, images and
 // the REST routes. Pages are a stub here; the browser tests cover them through the built server.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { newId } from '~/server/ids';
@@ -10,11 +10,13 @@ import { proWorkspace } from '../helpers/fixtures';
 
 type Globals = { __db?: unknown; __auth?: unknown; __sessionCache?: { clear(): void } };
 const globals = globalThis as unknown as Globals;
-const { serve } = await import('~/server/http/api');
+const { clientAddressChain, serve } = await import('~/server/http/api');
 const { API_HEADERS, SECURITY_HEADERS } = await import('~/server/http/guards');
 
 let server: Server;
 let base = '';
+let port = 0;
+let limited = 0;
 const pageRequests: string[] = [];
 
 beforeAll(async () => {
@@ -25,7 +27,8 @@ beforeAll(async () => {
     }),
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  base = `http://127.0.0.1:${port}`;
 });
 afterAll(async () => {
   server.closeAllConnections();
@@ -126,6 +129,41 @@ await describeEachDb('HTTP API', (getDb) => {
     expect(ok.headers.get('cache-control')).toBe('private, no-store');
     expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
     expect([...new Uint8Array(await ok.arrayBuffer())]).toEqual([137, 80, 78, 71]);
+  });
+
+  it('rate-limits sign-in per client address, whatever X-Forwarded-For the client sends', async () => {
+    process.env.AUTH_SIGN_IN_RATE_LIMIT = '2';
+    globals.__auth = undefined; // the limit is read when the auth library is set up
+    try {
+      // A client at `from` (a loopback address of its own).
+      const attempt = (from: string, forwardedFor?: string) =>
+        new Promise<{ status: number }>((resolve, reject) => {
+          const body = JSON.stringify({ email: 'nobody@example.test', password: 'wrong-password' });
+          const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) };
+          request({ host: '127.0.0.1', port, localAddress: from, method: 'POST', path: '/api/auth/sign-in/email', headers }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+          }).on('error', reject).end(body);
+        });
+      // Two loopback addresses this run has not used (the limiter's memory outlives the auth instance).
+      const [one, other] = [`127.0.0.${10 + 2 * limited}`, `127.0.0.${11 + 2 * limited++}`];
+      expect((await attempt(one)).status).toBe(401);
+      expect((await attempt(one, '203.0.113.9')).status).toBe(401);
+      // A forged header does not open a fresh bucket…
+      expect((await attempt(one, '198.51.100.1')).status).toBe(429);
+      // …and one client's attempts do not lock out another.
+      expect((await attempt(other)).status).toBe(401);
+    } finally {
+      delete process.env.AUTH_SIGN_IN_RATE_LIMIT;
+      globals.__auth = undefined;
+    }
+  });
+
+  it('passes the connecting address on, after the chain of trusted proxies only when there are some', () => {
+    const req = (forwardedFor?: string) => ({ headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}, socket: { remoteAddress: '10.0.0.5' } }) as never;
+    expect(clientAddressChain(req('203.0.113.9'), false)).toBe('10.0.0.5');
+    expect(clientAddressChain(req(), true)).toBe('10.0.0.5');
+    expect(clientAddressChain(req('203.0.113.9, 10.0.0.4'), true)).toBe('203.0.113.9, 10.0.0.4, 10.0.0.5');
   });
 
   it('routes the REST API by method and path, with its own errors', async () => {

@@ -37,6 +37,14 @@ describe('configuration', () => {
       loadServerEnv({ APP_ENV: 'production', BETTER_AUTH_SECRET: 'x'.repeat(32), APP_URL: 'https://x.test' }).APP_URL,
     ).toBe('https://x.test');
   });
+
+  it('reads trusted reverse proxies as a list of addresses and ranges, and refuses anything else', () => {
+    expect(loadServerEnv({}).TRUSTED_PROXIES).toBeUndefined();
+    expect(loadServerEnv({ TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7,fd00::/8' }).TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+    for (const bad of ['proxy.internal', '10.0.0.0/8,*', '300.1.1.1', '10.0.0.1/abc']) {
+      expect(() => loadServerEnv({ TRUSTED_PROXIES: bad }), bad).toThrow(/TRUSTED_PROXIES/);
+    }
+  });
 });
 
 describe('error mapping', () => {

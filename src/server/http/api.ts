@@ -120,13 +120,28 @@ async function image(req: IncomingMessage, res: ServerResponse, imageId: string)
   res.end(Buffer.from(found.data));
 }
 
+/**
+ * The X-Forwarded-For the auth library's rate limits read: the connecting address, appended to the
+ * chain only when reverse proxies are trusted (the library then skips those from the right); without
+ * them a client's own header is dropped, so it cannot pick its rate-limit bucket.
+ */
+export function clientAddressChain(req: Pick<IncomingMessage, 'headers' | 'socket'>, proxiesTrusted: boolean): string {
+  const remote = req.socket.remoteAddress ?? '';
+  const sent = req.headers['x-forwarded-for'];
+  const chain = Array.isArray(sent) ? sent.join(', ') : sent;
+  return proxiesTrusted && chain ? `${chain}, ${remote}` : remote;
+}
+
 /** Serves one /api/* request. */
 async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
   for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
   try {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname.startsWith('/api/trpc/')) return await trpc(req, res, pathname.slice('/api/trpc/'.length));
-    if (pathname.startsWith('/api/auth/')) return await toNodeHandler(getAuth())(req, res);
+    if (pathname.startsWith('/api/auth/')) {
+      req.headers['x-forwarded-for'] = clientAddressChain(req, !!serverEnv().TRUSTED_PROXIES);
+      return await toNodeHandler(getAuth())(req, res);
+    }
     if (pathname.startsWith('/api/images/')) return await image(req, res, pathname.slice('/api/images/'.length));
     if (await fetchRoute(req, res, pathname)) return;
     sendError(res, 404, 'not_found', 'Not found');
