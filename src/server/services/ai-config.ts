@@ -53,7 +53,7 @@ async function pointStandard(
   });
 }
 
-export async function setAiConfig(db: Db, actor: Actor, ws: Ws, input: AiConfigInput): Promise<AiConfig> {
+export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: Ws, input: AiConfigInput): Promise<AiConfig> {
   assertOwner(ws);
   const provider = input.provider;
   const model = normaliseModelId(provider, input.model);

@@ -167,7 +167,7 @@ export function assertOffersModel(modelIds: string[], model: string | undefined)
 
 export async function addKey(
   db: Db,
-  actor: Actor,
+  actor: Actor & { name: string },
   ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
   input: AddKeyInput & { requireModel?: string },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
@@ -192,19 +192,22 @@ export async function addKey(
 
   const id = newId();
   const now = new Date();
+  const maskedHint = maskKey(key);
   const created = await db.$transaction(async (tx) => {
     // The plan may have changed while the probe ran: check it again where it counts.
     const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
     assertByokPlan(current.plan);
     const sealed = await sealProviderKey(tx, { workspaceId: ws.id, provider: input.provider, keyId: id }, key);
+    // The DTO is built from what was written: reading it back (creator, model count) was two more
+    // round trips inside the transaction.
     const row = await tx.providerKey.create({
-      select: keyDtoSelect,
+      select: { createdAt: true },
       data: {
         id,
         workspaceId: ws.id,
         provider: input.provider,
         label,
-        maskedHint: maskKey(key),
+        maskedHint,
         fingerprint: keyFingerprint(key),
         fpVersion: FINGERPRINT_VERSION,
         ...sealed,
@@ -220,13 +223,16 @@ export async function addKey(
       skipDuplicates: true,
     });
     await writeAudit(tx, { ...audit, operation: 'key.create', keyId: id, outcome: 'valid' });
-    // The row was read back before its models existed: count the ones just stored.
-    return { ...row, _count: { models: models.count } };
+    return { createdAt: row.createdAt, modelCount: models.count };
   }).catch((e: unknown) => {
     if ((e as { code?: string }).code === 'P2002') throw labelTaken(label);
     throw e;
   });
-  return { key: toDto(created), warnings };
+  const dto: KeyDto = {
+    id, provider: input.provider, label, maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: now, lastUsedAt: null,
+    modelsRefreshedAt: now, modelCount: created.modelCount, createdAt: created.createdAt, createdBy: actor.name, alsoConnectedIn: [],
+  };
+  return { key: dto, warnings };
 }
 
 function labelTaken(label: string) {
