@@ -29,7 +29,7 @@ function createAuth() {
     advanced: {
       // Session and user in one query (the Prisma adapter's join), on every authenticated request.
       database: { generateId: () => newId(), joins: true },
-      // The client address for the rate limits, as the API layer passes it (clientAddress in http/api.ts).
+      // The client address for the rate limits, as the API layer passes it (clientAddressChain in http/api.ts).
       ...(env.TRUSTED_PROXIES ? { ipAddress: { trustedProxies: env.TRUSTED_PROXIES } } : {}),
       defaultCookieAttributes: { httpOnly: true, sameSite: 'lax' },
     },
@@ -81,12 +81,8 @@ function forgetSession(token: string): void {
   for (const cookie of cookies) sessionCache.delete(cookie);
 }
 
-export function getSessionUser(headers: Headers): Promise<SessionUser | null> {
-  return sessionUserFromCookies(headers.get('cookie'));
-}
-
-/** The signed-in user of a request, from its Cookie header alone (the API reads nothing else for it). */
-export async function sessionUserFromCookies(cookieHeader: string | null | undefined): Promise<SessionUser | null> {
+/** The signed-in user of a request, from its Cookie header alone (nothing else of the request is read). */
+export async function getSessionUser(cookieHeader: string | null | undefined): Promise<SessionUser | null> {
   const cookies = cookieHeader ?? '';
   const cookie = SESSION_COOKIE.exec(cookies)?.[1];
   if (!cookie) return null;

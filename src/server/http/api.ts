@@ -6,7 +6,8 @@ import { incomingMessageToRequest, nodeHTTPRequestHandler } from '@trpc/server/a
 import { toNodeHandler } from 'better-auth/node';
 import { appRouter } from '~/server/api/root';
 import { createInnerContext } from '~/server/api/trpc';
-import { getAuth, sessionUserFromCookies } from '~/server/auth';
+import type { Context } from '~/server/api/trpc';
+import { getAuth, getSessionUser } from '~/server/auth';
 import { getDb } from '~/server/db';
 import { serverEnv } from '~/server/env';
 import { API_HEADERS, isCrossSiteRequest, isJsonContentType, SECURITY_HEADERS } from '~/server/http/guards';
@@ -26,6 +27,11 @@ export function serve(pages: RequestListener): RequestListener {
     if (isApiPath(req.url)) void handleApi(req, res);
     else pages(req, res);
   };
+}
+
+/** The tRPC context of a request (API and page renders alike): the signed-in user and the database. */
+export async function requestContext(cookieHeader: string | null | undefined): Promise<Context> {
+  return createInnerContext({ db: getDb(), user: await getSessionUser(cookieHeader) });
 }
 
 function isApiPath(url: string | undefined): boolean {
@@ -63,7 +69,7 @@ async function trpc(req: IncomingMessage, res: ServerResponse, path: string): Pr
     path,
     router: appRouter,
     maxBodySize: MAX_BODY_BYTES,
-    createContext: async () => createInnerContext({ db: getDb(), user: await sessionUserFromCookies(req.headers.cookie) }),
+    createContext: () => requestContext(req.headers.cookie),
     onError: ({ error, path: procedure }) => {
       // Unexpected failures are logged where they are mapped (convertErrors); here only the failure of
       // the request itself (context, parsing), by code: never the input.
@@ -108,7 +114,7 @@ async function fetchRoute(req: IncomingMessage, res: ServerResponse, pathname: s
 /** Generated images, to members of their workspace only. */
 async function image(req: IncomingMessage, res: ServerResponse, imageId: string): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'method_not_allowed', 'Method not allowed', { allow: 'GET' });
-  const user = await sessionUserFromCookies(req.headers.cookie);
+  const user = await getSessionUser(req.headers.cookie);
   if (!user) return sendError(res, 401, 'unauthorized', 'Sign in first');
   if (!ID.test(imageId)) return sendError(res, 404, 'not_found', 'Not found');
   const found = await getDb().generatedImage.findFirst({

@@ -4,12 +4,11 @@
 import { createServer } from 'node:http';
 import next from 'next';
 import { appRouter } from '~/server/api/root';
-import { createInnerContext } from '~/server/api/trpc';
-import { sessionUserFromCookies } from '~/server/auth';
+import { getSessionUser } from '~/server/auth';
 import { closeDb, getDb } from '~/server/db';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
-import { serve } from '~/server/http/api';
+import { requestContext, serve } from '~/server/http/api';
 import { log } from '~/server/log';
 import { providePageServices } from '~/server/page-services';
 import { getRun } from '~/server/services/generation';
@@ -27,8 +26,8 @@ const notFoundAsNull = (e: unknown) => {
 
 providePageServices({
   router: appRouter,
-  createContext: async (headers) => createInnerContext({ db: getDb(), user: await sessionUserFromCookies(headers.get('cookie')) }),
-  sessionUser: (headers) => sessionUserFromCookies(headers.get('cookie')),
+  createContext: (headers) => requestContext(headers.get('cookie')),
+  sessionUser: (headers) => getSessionUser(headers.get('cookie')),
   membership: (userId, slug) => getForMember(getDb(), userId, { slug }).catch(notFoundAsNull),
   workspaces: (userId) => listForUser(getDb(), userId),
   run: (workspaceId, runId) => getRun(getDb(), workspaceId, runId).catch(notFoundAsNull),
