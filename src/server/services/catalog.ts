@@ -25,15 +25,6 @@ function toPlatformDto(m: PlatformRow): PlatformModelDto {
   };
 }
 
-export async function listPlatformTextModels(db: Db | Tx): Promise<PlatformModelDto[]> {
-  const rows = await db.platformModel.findMany({
-    where: { enabled: true, kind: 'text' },
-    select: platformSelect,
-    orderBy: [{ provider: 'asc' }, { displayName: 'asc' }],
-  });
-  return rows.map(toPlatformDto);
-}
-
 export async function platformDefault(db: Db | Tx, tier: Tier): Promise<PlatformModelDto> {
   const row = await db.platformModel.findFirst({ where: { defaultForTier: tier, enabled: true, kind: 'text' }, select: platformSelect });
   if (!row) throw new AppError('SERVICE_UNAVAILABLE', `No platform model is configured for the ${tier} tier.`, 'catalog_incomplete');

@@ -43,7 +43,7 @@ export const keyDtoSelect = {
 
 type KeyRow = Prisma.ProviderKeyGetPayload<{ select: typeof keyDtoSelect }>;
 
-function toDto(r: KeyRow, alsoConnectedIn: string[] = []): KeyDto {
+function toDto(r: KeyRow): KeyDto {
   return {
     id: r.id,
     provider: r.provider as ProviderId,
@@ -57,7 +57,7 @@ function toDto(r: KeyRow, alsoConnectedIn: string[] = []): KeyDto {
     modelCount: r._count.models,
     createdAt: r.createdAt,
     createdBy: r.createdBy.name,
-    alsoConnectedIn,
+    alsoConnectedIn: [],
   };
 }
 
