@@ -18,7 +18,7 @@ const wrongTypeForString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null
 const weirdText = fc.oneof(
   fc.constantFrom('\u0000', '\u001b[31m', '\r\n', '\u202e', '\ud800', '\u200b', '../../', '%00', '<script>', '${x}', '"; DROP TABLE "workspace"; --'),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }).filter((s) => /[^A-Za-z0-9 ._-]/.test(s)),
-).map((s) => `${MARK}${s}`);
+).map((s) => `${MARK}${s}end`); // inside the value: fields that trim surrounding whitespace do so by design
 const wrongTypeForNumber = fc.oneof(fc.string().map((s) => `${MARK}${s}`), fc.constant(1.5), fc.constant(-1), fc.constant(1e309), fc.constant(null), fc.boolean());
 const wrongTypeForBoolean = fc.oneof(fc.string().map((s) => `${MARK}${s}`), fc.integer(), fc.constant(null));
 const wrongTypeForObject = fc.oneof(fc.string().map((s) => `${MARK}${s}`), fc.integer(), fc.constant([]), fc.constant({ source: MARK }));
