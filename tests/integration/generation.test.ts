@@ -246,11 +246,14 @@ await describeEachDb('generation', (getDb) => {
     await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: 5 * need } });
     await t.db.creditLedger.create({ data: { id: `race-${u.id}`, workspaceId: ws.id, amount: 5 * need - balance, kind: 'grant', reason: 'test', idempotencyKey: `race-${u.id}` } });
 
-    const results = await Promise.allSettled(Array.from({ length: 20 }, async () => collect(await startGeneration(t.db, u, ws, input))));
+    // All 20 reserve before any of them runs: a run that finished early would return its unused credits
+    // and let a later start through, which is right but not what this test counts.
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => startGeneration(t.db, u, ws, input)));
     const ok = results.filter((r) => r.status === 'fulfilled');
     expect(ok).toHaveLength(5);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'insufficient_credits' });
-    const charged = ok.reduce((sum, r) => sum + finished((r as PromiseFulfilledResult<RunEvent[]>).value).creditsUsed, 0);
+    const runs = await Promise.all(ok.map((r) => collect((r as PromiseFulfilledResult<AsyncGenerator<RunEvent>>).value)));
+    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
     const after = await getBalance(t.db, ws.id);
     expect(after).toBe(5 * need - charged);
     expect(after).toBeGreaterThanOrEqual(0);
