@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
 import { PROVIDER_IDS, type ProviderId } from '~/lib/providers';
 import { PROBES_PER_MINUTE } from '~/server/services/probe-limit';
+import { setPlan } from '~/server/services/workspaces';
+import { decryptProviderKey } from '~/server/vault/decrypt';
 import { describeEachDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
 import { callsWithKey, revokeAtProvider } from '../helpers/fake-providers';
@@ -198,21 +200,86 @@ await describeEachDb('keys', (getDb) => {
     expect((await errorOf(callerFor(t.db, member).keys.audit({ workspaceId }))).code).toBe('FORBIDDEN');
   });
 
-  it.each([
-    ['the data key', 'workspaceDataKey', 'createManyAndReturn'],
-    ['the key row', 'providerKey', 'create'],
-    ['the discovered models', 'discoveredModel', 'createMany'],
-    ['the audit row', 'auditEvent', 'create'],
-  ] as const)('leaves no partial rows when writing %s fails after a successful probe', async (_what, model, op) => {
-    const { owner, workspaceId } = await proWorkspace(t.db, `Crash ${model}`);
-    const throwing = { [model]: { [op]: () => { throw new Error('disk full'); } } };
-    const failing = t.db.$extends({ query: throwing as never }) as unknown as typeof t.db;
-    const k = keyFor('openai');
-    const err = await errorOf(callerFor(failing, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: k }));
-    expect(err.code).toBe('INTERNAL_SERVER_ERROR');
-    expect(findCanary(JSON.stringify(err), k)).toBeNull();
-    expect((await callsWithKey(k)).length).toBeGreaterThan(0); // the probe ran
+  // Between the gates and the write the probe takes seconds; the write checks again. The hook runs
+  // while the probe slot is taken, after the first checks passed.
+  const duringProbe = (run: () => Promise<unknown>) =>
+    t.db.$extends({ query: { probeAttempt: { create: async ({ args, query }) => { await run(); return query(args); } } } }) as unknown as typeof t.db;
+
+  it('writes nothing when the workspace leaves its BYOK plan while the probe runs', async () => {
+    const { owner, workspaceId } = await proWorkspace(t.db, 'Downgraded mid-probe');
+    const slug = (await t.db.workspace.findUniqueOrThrow({ where: { id: workspaceId } })).slug;
+    const db = duringProbe(() => setPlan(t.db, { slug, plan: 'free' }));
+    const err = await errorOf(callerFor(db, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: keyFor('openai') }));
+    expect([err.code, err.cause?.reason]).toEqual(['FORBIDDEN', 'plan_required']);
     expect(await counts(workspaceId)).toMatchObject({ keys: 0, deks: 0, audit: 0 });
-    expect(await t.db.discoveredModel.count({ where: { key: { workspaceId } } })).toBe(0);
+  });
+
+  it('refuses a label another add took while the probe ran, keeping the first key', async () => {
+    const { owner, workspaceId } = await proWorkspace(t.db, 'Label race');
+    const first = keyFor('openai');
+    const db = duringProbe(() => callerFor(t.db, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: first }));
+    const err = await errorOf(callerFor(db, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: keyFor('openai') }));
+    expect([err.code, err.cause?.reason]).toEqual(['CONFLICT', 'label_taken']);
+    const keys = await t.db.providerKey.findMany({ where: { workspaceId }, select: { id: true } });
+    expect(keys).toHaveLength(1);
+    expect(await decryptProviderKey(t.db, { workspaceId, keyId: keys[0]!.id, actorId: owner.id })).toBe(first);
+    expect(await t.db.workspaceDataKey.findMany({ where: { workspaceId }, select: { encryptCount: true } })).toEqual([{ encryptCount: 1 }]);
+  });
+
+  it('seals again under the data key a concurrent first key created', async () => {
+    const { owner, workspaceId } = await proWorkspace(t.db, 'First keys at once');
+    const [first, second] = [keyFor('openai'), keyFor('anthropic')];
+    // Right after this add finds no data key, another add creates one (and its key) first.
+    let raced = false;
+    const db = t.db.$extends({
+      query: {
+        workspaceDataKey: {
+          findFirst: async ({ args, query }) => {
+            const found = await query(args);
+            if (!raced) {
+              raced = true;
+              await callerFor(t.db, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: first });
+            }
+            return found;
+          },
+        },
+      },
+    }) as unknown as typeof t.db;
+    const { key } = await callerFor(db, owner).keys.create({ workspaceId, provider: 'anthropic', label: 'primary', apiKey: second });
+    expect(raced).toBe(true);
+    const keys = await t.db.providerKey.findMany({ where: { workspaceId }, orderBy: { provider: 'asc' }, select: { id: true } });
+    expect(keys.map((k) => k.id)).toContain(key.id);
+    expect(await Promise.all(keys.map((k) => decryptProviderKey(t.db, { workspaceId, keyId: k.id, actorId: owner.id })))).toEqual([second, first]);
+    expect(await t.db.workspaceDataKey.findMany({ where: { workspaceId }, select: { dekVersion: true, encryptCount: true } })).toEqual([{ dekVersion: 1, encryptCount: 2 }]);
+  });
+
+  // The key, its data key, models and audit row are written by one statement: a failure of any part,
+  // raised by the database itself, leaves none of them.
+  it.each([
+    ['the data key', 'workspace_data_key', false],
+    ['the data key\'s use count', 'workspace_data_key', true],
+    ['the key row', 'provider_key', false],
+    ['the discovered models', 'discovered_model', false],
+    ['the audit row', 'audit_event', false],
+  ] as const)('leaves no partial rows when writing %s fails after a successful probe', async (_what, table, secondKey) => {
+    const { owner, workspaceId } = await proWorkspace(t.db, `Crash ${table} ${secondKey}`);
+    if (secondKey) await callerFor(t.db, owner).keys.create({ workspaceId, provider: 'openai', label: 'first', apiKey: keyFor('openai') });
+    const before = await counts(workspaceId);
+    const models = await t.db.discoveredModel.count({ where: { key: { workspaceId } } });
+    await t.db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION test_disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql`);
+    await t.db.$executeRawUnsafe(`CREATE TRIGGER test_disk_full BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION test_disk_full()`);
+    const k = keyFor('openai');
+    try {
+      const err = await errorOf(callerFor(t.db, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: k }));
+      expect(err.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(findCanary(JSON.stringify(err), k)).toBeNull();
+    } finally {
+      await t.db.$executeRawUnsafe(`DROP TRIGGER test_disk_full ON ${table}`);
+    }
+    expect((await callsWithKey(k)).length).toBeGreaterThan(0); // the probe ran
+    expect(await counts(workspaceId)).toEqual({ ...before, probes: before.probes + 1 });
+    expect(await t.db.discoveredModel.count({ where: { key: { workspaceId } } })).toBe(models);
+    const deks = await t.db.workspaceDataKey.findMany({ where: { workspaceId }, select: { encryptCount: true } });
+    expect(deks.map((d) => d.encryptCount)).toEqual(secondKey ? [1] : []);
   });
 });

@@ -1,6 +1,6 @@
 // Audit records hold provider, label, operation, actor, outcome and time: never key material.
 // The row type is fixed here, so no caller can add a field.
-import type { Prisma } from '~/generated/prisma/client';
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
@@ -18,9 +18,13 @@ export type AuditRecord = {
   outcome: string | null;
 };
 
-export async function writeAudit(tx: Db | Prisma.TransactionClient, r: AuditRecord): Promise<void> {
-  // Mirrored to the application log with ids only (labels are user text and stay out of logs).
+// Mirrored to the application log with ids only (labels are user text and stay out of logs).
+export function logAudit(r: AuditRecord): void {
   log.info({ workspaceId: r.workspaceId, actorId: r.actorId, keyId: r.keyId, provider: r.provider, operation: r.operation, outcome: r.outcome }, 'audit');
+}
+
+export async function writeAudit(tx: Db | Prisma.TransactionClient, r: AuditRecord): Promise<void> {
+  logAudit(r);
   await tx.auditEvent.create({
     data: {
       id: newId(),
@@ -33,6 +37,16 @@ export async function writeAudit(tx: Db | Prisma.TransactionClient, r: AuditReco
       outcome: r.outcome,
     },
   });
+}
+
+/**
+ * The audit row as an INSERT inside a statement that writes more than it, made only if `from` yields a
+ * row; the caller logs it (logAudit) once the statement has written it.
+ */
+export function auditInsertSql(r: AuditRecord, from: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO audit_event (id, "workspaceId", "actorId", operation, "keyId", provider, label, outcome)
+    SELECT ${newId()}, ${r.workspaceId}, ${r.actorId}, ${r.operation}, ${r.keyId}, ${r.provider}, ${r.label}, ${r.outcome} FROM ${from}`;
 }
 
 export async function listAudit(db: Db, workspaceId: string, limit = 50): Promise<AuditEventDto[]> {

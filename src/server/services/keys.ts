@@ -1,10 +1,10 @@
 // Provider key management (PRODUCT.md K1–K9). Adding a key runs, in this order: plan gate → owner
-// check → input and shape check → probe rate limit → probe → one transaction that seals the key and
-// stores it with its discovered models and an audit row. Nothing is written before the probe passes,
+// check → input and shape check → probe rate limit → probe → one statement that stores the sealed key
+// with its discovered models and an audit row. Nothing is written before the probe passes,
 // and no response, error or audit row ever carries the key.
-import type { Prisma } from '~/generated/prisma/client';
+import { Prisma } from '~/generated/prisma/client';
 import { type KeyDto, ZKeyLabel } from '~/lib/keys';
-import { BYOK_PLAN_NAMES, PLANS, parsePlan } from '~/lib/plans';
+import { BYOK_PLAN_NAMES, PLAN_IDS, PLANS, parsePlan } from '~/lib/plans';
 import { type KeyOutcome, type ProviderId, outcomeMessage } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
@@ -12,13 +12,13 @@ import { newId } from '~/server/ids';
 import type { DiscoveredModel } from '~/server/providers/adapters';
 import { checkKeyFormat } from '~/server/providers/format-check';
 import { type ProbeResult, probeKey } from '~/server/providers/probe';
-import { writeAudit } from '~/server/services/audit';
+import { type AuditRecord, auditInsertSql, logAudit, writeAudit } from '~/server/services/audit';
 import { revertTiersForKey } from '~/server/services/tiers';
 import type { Tier } from '~/lib/models';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import type { MembershipDto } from '~/server/services/workspaces';
 import { decryptProviderKey } from '~/server/vault/decrypt';
-import { sealProviderKey } from '~/server/vault/envelope';
+import { sealForStatement, sealProviderKey } from '~/server/vault/envelope';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
 
@@ -190,49 +190,69 @@ export async function addKey(
   }
   assertOffersModel(probe.models.map((m) => m.id), input.requireModel);
 
+  return { key: await writeNewKey(db, { actor, workspaceId: ws.id, provider: input.provider, label, key, models: probe.models }), warnings };
+}
+
+const BYOK_PLANS = PLAN_IDS.filter((p) => PLANS[p].byok);
+
+/**
+ * Writes a probed key with its models and its audit row in one statement, so it is atomic without a
+ * transaction's extra round trips. The statement writes nothing unless the workspace is still on a BYOK
+ * plan (it may have changed while the probe ran), the label is still free, and the data key the key
+ * was sealed under is still current; the last is retried with a fresh seal (two first keys at once).
+ */
+async function writeNewKey(
+  db: Db,
+  n: { actor: Actor & { name: string }; workspaceId: string; provider: ProviderId; label: string; key: string; models: DiscoveredModel[] },
+): Promise<KeyDto> {
   const id = newId();
   const now = new Date();
-  const maskedHint = maskKey(key);
-  const created = await db.$transaction(async (tx) => {
-    // The plan may have changed while the probe ran: check it again where it counts.
-    const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
-    assertByokPlan(current.plan);
-    const sealed = await sealProviderKey(tx, { workspaceId: ws.id, provider: input.provider, keyId: id }, key);
-    // The DTO is built from what was written: reading it back (creator, model count) was two more
-    // round trips inside the transaction.
-    const row = await tx.providerKey.create({
-      select: { createdAt: true },
-      data: {
-        id,
-        workspaceId: ws.id,
-        provider: input.provider,
-        label,
-        maskedHint,
-        fingerprint: keyFingerprint(key),
-        fpVersion: FINGERPRINT_VERSION,
-        ...sealed,
-        status: 'active',
-        lastOutcome: 'valid',
-        lastValidatedAt: now,
-        modelsRefreshedAt: now,
-        createdById: actor.id,
-      },
-    });
-    const models = await tx.discoveredModel.createMany({
-      data: probe.models.map((m) => ({ keyId: id, modelId: m.id, displayName: m.displayName, contextWindow: m.contextWindow, refreshedAt: now })),
-      skipDuplicates: true,
-    });
-    await writeAudit(tx, { ...audit, operation: 'key.create', keyId: id, outcome: 'valid' });
-    return { createdAt: row.createdAt, modelCount: models.count };
-  }).catch((e: unknown) => {
-    if ((e as { code?: string }).code === 'P2002') throw labelTaken(label);
-    throw e;
-  });
-  const dto: KeyDto = {
-    id, provider: input.provider, label, maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: now, lastUsedAt: null,
-    modelsRefreshedAt: now, modelCount: created.modelCount, createdAt: created.createdAt, createdBy: actor.name, alsoConnectedIn: [],
-  };
-  return { key: dto, warnings };
+  const maskedHint = maskKey(n.key);
+  const audit: AuditRecord = { workspaceId: n.workspaceId, actorId: n.actor.id, provider: n.provider, label: n.label, operation: 'key.create', keyId: id, outcome: 'valid' };
+  for (let attempt = 0; ; attempt++) {
+    const { sealed, claim } = await sealForStatement(db, { workspaceId: n.workspaceId, provider: n.provider, keyId: id }, n.key);
+    const [row] = await db.$queryRaw<{ plan: string | null; labelFree: boolean; dekCurrent: boolean; written: boolean; modelCount: number }[]>`
+      WITH ws AS (
+        SELECT plan FROM workspace WHERE id = ${n.workspaceId}
+      ), free AS (
+        SELECT 1 FROM ws WHERE plan = ANY(${BYOK_PLANS}::text[]) AND NOT EXISTS (
+          SELECT 1 FROM provider_key WHERE "workspaceId" = ${n.workspaceId} AND provider = ${n.provider} AND label = ${n.label})
+      ), dek AS (${claim(Prisma.sql`EXISTS (SELECT 1 FROM free)`)}
+      ), k AS (
+        INSERT INTO provider_key (id, "workspaceId", provider, label, "maskedHint", fingerprint, "fpVersion", "formatVersion", alg,
+                                  "dekVersion", nonce, ciphertext, tag, status, "lastOutcome", "lastValidatedAt", "modelsRefreshedAt",
+                                  "createdById", "createdAt", "updatedAt")
+        SELECT ${id}, ${n.workspaceId}, ${n.provider}, ${n.label}, ${maskedHint}, ${keyFingerprint(n.key)}, ${FINGERPRINT_VERSION},
+               ${sealed.formatVersion}, ${sealed.alg}, ${sealed.dekVersion}, ${sealed.nonce}, ${sealed.ciphertext}, ${sealed.tag},
+               'active', 'valid', ${now}, ${now}, ${n.actor.id}, ${now}, ${now}
+        FROM dek
+        ON CONFLICT ("workspaceId", provider, label) DO NOTHING
+        RETURNING id
+      ), m AS (
+        INSERT INTO discovered_model ("keyId", "modelId", "displayName", "contextWindow", "refreshedAt")
+        SELECT k.id, x."modelId", x."displayName", x."contextWindow", ${now}
+        FROM k CROSS JOIN unnest(${n.models.map((m) => m.id)}::text[], ${n.models.map((m) => m.displayName)}::text[],
+                                 ${n.models.map((m) => m.contextWindow ?? null)}::int[]) AS x("modelId", "displayName", "contextWindow")
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+      ), a AS (${auditInsertSql(audit, Prisma.raw('k'))})
+      SELECT (SELECT plan FROM ws) AS plan, EXISTS (SELECT 1 FROM free) AS "labelFree", EXISTS (SELECT 1 FROM dek) AS "dekCurrent",
+             EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`;
+    const r = row!;
+    if (r.plan === null) throw notFound('Workspace not found');
+    assertByokPlan(r.plan);
+    if (!r.labelFree) throw labelTaken(n.label);
+    if (r.written) {
+      logAudit(audit);
+      return {
+        id, provider: n.provider, label: n.label, maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: now, lastUsedAt: null,
+        modelsRefreshedAt: now, modelCount: r.modelCount, createdAt: now, createdBy: n.actor.name, alsoConnectedIn: [],
+      };
+    }
+    // A free label and a current data key, yet nothing written: a concurrent add took the label first.
+    if (r.dekCurrent) throw labelTaken(n.label);
+    if (attempt === 2) throw new Error('the workspace data key kept changing while a key was written');
+  }
 }
 
 function labelTaken(label: string) {

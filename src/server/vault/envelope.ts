@@ -5,7 +5,7 @@ import 'server-only';
 // user-default copy only) a plaintext key.
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Prisma } from '~/generated/prisma/client';
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { FORMAT_VERSION, providerKeyAad, userDekAad, userKeyAad, workspaceDekAad } from '~/server/vault/aad';
 import { CryptoError, open, seal } from '~/server/vault/aead';
@@ -169,6 +169,52 @@ export async function sealProviderKey(
     data: { encryptCount: { increment: 1 } },
   });
   return sealed(dek.version, s);
+}
+
+export type ClaimedSeal = {
+  sealed: SealedKey;
+  /**
+   * A statement for a CTE of the one statement that writes the key: it yields a row only if `guard`
+   * holds and the data key used is still the workspace's current one, and counts the encryption on
+   * it — or, for the workspace's first key, inserts the new data key unless another writer's was first.
+   * No row: nothing may be written; seal again.
+   */
+  claim(guard: Prisma.Sql): Prisma.Sql;
+};
+
+/**
+ * Seals a provider key for a row that a single statement writes, without a transaction around it: the
+ * current data key is read (or created) here, and its use is made conditional inside that statement.
+ */
+export async function sealForStatement(
+  db: Db,
+  target: { workspaceId: string; provider: string; keyId: string },
+  plaintext: string,
+  given?: Keyring,
+): Promise<ClaimedSeal> {
+  const ring = given ?? (await keyring());
+  const ws = target.workspaceId;
+  const version = (await workspaceDeks.current(db, ws))?.dekVersion;
+  if (version === undefined) {
+    const dek = randomBytes(32);
+    const w = await wrap(workspaceDeks, ws, 1, dek, ring);
+    return {
+      sealed: sealed(1, seal(dek, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion: 1 }))),
+      claim: (guard) => Prisma.sql`
+        INSERT INTO workspace_data_key ("workspaceId", "dekVersion", "kekVersion", nonce, "wrappedKey", tag, "encryptCount")
+        SELECT ${ws}, 1, ${w.kekVersion}, ${w.nonce}, ${w.wrappedKey}, ${w.tag}, 1 WHERE ${guard}
+        ON CONFLICT DO NOTHING RETURNING "dekVersion"`,
+    };
+  }
+  const dek = await cachedWorkspaceDek(db, ws, version, ring);
+  return {
+    sealed: sealed(version, seal(dek, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion: version }))),
+    claim: (guard) => Prisma.sql`
+      UPDATE workspace_data_key d SET "encryptCount" = d."encryptCount" + 1
+      WHERE d."workspaceId" = ${ws} AND d."dekVersion" = ${version} AND d."retiredAt" IS NULL AND ${guard}
+        AND NOT EXISTS (SELECT 1 FROM workspace_data_key n WHERE n."workspaceId" = ${ws} AND n."dekVersion" > ${version} AND n."retiredAt" IS NULL)
+      RETURNING d."dekVersion"`,
+  };
 }
 
 /** Opens a sealed provider key. Only src/server/vault/decrypt.ts calls this. */
