@@ -5,6 +5,7 @@
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,15 +27,27 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     // While working on one figure: `--only reads` (generation, reads, addkey, pages), `--no-build`.
     only: { type: 'string' },
-    // V8 flags for the server, to compare settings (e.g. "--max-old-space-size=256"); recorded in the report.
+    // V8 flags for the server, to compare settings (e.g. "--max-semi-space-size=32"); they come after
+    // the heap limit `npm start` sets, so they can override it. Recorded in the report.
     'server-node-options': { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
+    // The server's stdout on the console (e.g. with --server-node-options=--trace-gc).
+    'server-stdout': { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '15' },
   },
 });
 const SECTIONS = ['generation', 'reads', 'addkey', 'pages'] as const;
 const only = new Set(args.only ? args.only.split(',') : SECTIONS);
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')}`);
 const PROFILE_DIR = 'bench-results/profile';
+// The server runs as `npm start` runs it: with the same heap limit, read from that script.
+const START_HEAP_FLAG = (() => {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const mb = /--max-old-space-size=\$\{MAX_HEAP_MB:-(\d+)\}/.exec(start)?.[1];
+  if (!mb) throw new Error('npm start no longer sets --max-old-space-size=${MAX_HEAP_MB:-…}; update the benchmark with it');
+  return `--max-old-space-size=${process.env.MAX_HEAP_MB ?? mb}`;
+})();
+const IDLE_SECONDS = Number(args['idle-seconds']);
 const QUICK = args.quick;
 const PORT = 3290;
 const FAKE_PORT = 4390;
@@ -98,12 +111,12 @@ async function seed(db: Db): Promise<{ benchWorkspaceId: string }> {
 function startServer(env: Record<string, string>): ChildProcess {
   // --profile: a V8 CPU profile of the server, written when it exits (open it in Chrome DevTools).
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const v8 = args['server-node-options'].split(/\s+/).filter(Boolean);
+  const v8 = [START_HEAP_FLAG, ...args['server-node-options'].split(/\s+/).filter(Boolean)];
   return spawn(process.execPath, [...v8, ...profile, '.next/byok-server/main.mjs'], {
     env: {
       ...process.env, ...env, PORT: String(PORT), HOST: '127.0.0.1', APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', args['server-stdout'] ? 'inherit' : 'ignore', 'inherit'],
   });
 }
 
@@ -304,9 +317,23 @@ async function fixedRate(rps: number, seconds: number, fire: (i: number) => Prom
   return { ...stats(latencies, errors), failures };
 }
 
+// The read load goes through node:http with keep-alive, the lightest client Node has, rather than fetch:
+// the load generator shares the machine's two cores with the server and the database.
+const readAgent = new http.Agent({ keepAlive: true });
+function readStatus(cookie: string, path: string, input: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+    http
+      .get({ host: '127.0.0.1', port: PORT, path: url, agent: readAgent, headers: { cookie, origin: BASE } }, (res) => {
+        res.on('data', () => {}).on('end', () => resolve(res.statusCode ?? 0)).on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
 async function keyAndCatalogReads(cookie: string, ids: string[]) {
   const seconds = QUICK ? 5 : 15;
-  const fire = (path: string) => async (i: number) => (await trpc(cookie, path, { workspaceId: ids[(i * 7919) % ids.length]! })).status;
+  const fire = (path: string) => (i: number) => readStatus(cookie, path, { workspaceId: ids[(i * 7919) % ids.length]! });
   // Steady state: each endpoint first runs 2 s at the same rate, unmeasured (JIT, connection pool).
   const measured = async (path: string) => {
     await fixedRate(200, 2, fire(path));
@@ -436,13 +463,16 @@ async function main() {
       contentStudio: await pageWeight(cookie, `/w/${slug}/studio`),
       apiKeys: await pageWeight(cookie, `/w/${slug}/settings/models`),
     }));
-    const memory = { rssMB: rssMB(server.pid!) };
+    // Right after the load, and once the server has been idle for a while (V8 returns memory to the
+    // system only when the allocation rate drops); the target applies to the first.
+    console.log('Memory…');
+    const memory = { rssMB: rssMB(server.pid!), rssAfterIdleMB: (await sleep(IDLE_SECONDS * 1000), rssMB(server.pid!)), idleSeconds: IDLE_SECONDS };
 
     report = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
       versions: { node: process.version, next: pkg('next'), prisma: pkg('@prisma/client'), ai: pkg('ai'), trpc: pkg('@trpc/server') },
-      settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerPacing: { short: SHORT_STREAMS, steady: MODEL_LIKE_STREAMS }, seedSeconds, serverNodeOptions: args['server-node-options'] },
+      settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerPacing: { short: SHORT_STREAMS, steady: MODEL_LIKE_STREAMS }, seedSeconds, serverNodeOptions: `${START_HEAP_FLAG} ${args['server-node-options']}`.trim() },
       generation, reads, addKey, crypto, pages, memory,
     };
     printTable(report);
@@ -475,7 +505,7 @@ function printTable(r: Record<string, unknown>) {
   const reads = r.reads as { keysList: ReadStats; catalog: ReadStats } | null;
   const addKey = r.addKey as Stats | null;
   const pages = r.pages as Record<string, { gzipKB: number }> | null;
-  const mem = (r.memory as { rssMB: number }).rssMB;
+  const { rssMB: mem, rssAfterIdleMB } = r.memory as { rssMB: number; rssAfterIdleMB: number };
   const c = r.crypto as { encryptMicros: number; decryptMicros: number };
   const rows: [string, string, string, boolean | null][] = [
     ...(g ? generationRows(g) : []),
@@ -484,6 +514,7 @@ function printTable(r: Record<string, unknown>) {
     ['Encrypt / decrypt per op (µs)', `${c.encryptMicros} / ${c.decryptMicros}`, '—', null],
     ...(pages ? pageRows(pages) : []),
     ['Server RSS after load (MB)', String(mem), '≤ 300', mem <= 300],
+    [`… and after ${IDLE_SECONDS} s idle (MB)`, String(rssAfterIdleMB), '—', null],
   ];
   console.log('');
   for (const [name, value, target, ok] of rows) {
