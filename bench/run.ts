@@ -445,6 +445,7 @@ async function main() {
     const cookie = await signIn();
     const byokKey = `sk-ant-api03-bench${randomBytes(20).toString('hex')}`;
     const created = await trpc(cookie, 'keys.create', { workspaceId: benchWorkspaceId, provider: 'anthropic', label: 'primary', apiKey: byokKey }, 'POST');
+    if (!created.body.includes('"result"')) throw new Error(`adding the bench key failed: ${created.status} ${created.body.slice(0, 300)}`);
     const keyId = (JSON.parse(created.body) as { result: { data: { json: { key: { id: string } } } } }).result.data.json.key.id;
 
     const ids = await seededWorkspaceIds(cookie);
