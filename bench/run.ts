@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     // While working on one figure: `--only reads` (generation, reads, addkey, pages), `--no-build`.
     only: { type: 'string' },
     // V8 flags for the server, to compare settings (e.g. "--max-semi-space-size=32"); they come after
-    // the heap limit `npm start` sets, so they can override it. Recorded in the report.
+    // those `npm start` sets, so they can override them. Recorded in the report.
     'server-node-options': { type: 'string', default: '' },
     'no-build': { type: 'boolean', default: false },
     // The server's stdout on the console (e.g. with --server-node-options=--trace-gc).
@@ -40,12 +40,12 @@ const SECTIONS = ['generation', 'reads', 'addkey', 'pages'] as const;
 const only = new Set(args.only ? args.only.split(',') : SECTIONS);
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')}`);
 const PROFILE_DIR = 'bench-results/profile';
-// The server runs as `npm start` runs it: with the same heap limit, read from that script.
-const START_HEAP_FLAG = (() => {
+// The server runs as `npm start` runs it, with the same V8 flags, read from that script.
+const START_FLAGS = (() => {
   const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
-  const mb = /--max-old-space-size=\$\{MAX_HEAP_MB:-(\d+)\}/.exec(start)?.[1];
-  if (!mb) throw new Error('npm start no longer sets --max-old-space-size=${MAX_HEAP_MB:-…}; update the benchmark with it');
-  return `--max-old-space-size=${process.env.MAX_HEAP_MB ?? mb}`;
+  const flags = /\bnode((?: --[\w-]+(?:=\S+)?)*) \.next\/byok-server\/main\.mjs/.exec(start)?.[1];
+  if (flags === undefined) throw new Error('npm start no longer runs `node … .next/byok-server/main.mjs`; update the benchmark');
+  return flags.trim().split(' ').filter(Boolean);
 })();
 const IDLE_SECONDS = Number(args['idle-seconds']);
 const QUICK = args.quick;
@@ -111,7 +111,7 @@ async function seed(db: Db): Promise<{ benchWorkspaceId: string }> {
 function startServer(env: Record<string, string>): ChildProcess {
   // --profile: a V8 CPU profile of the server, written when it exits (open it in Chrome DevTools).
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  const v8 = [START_HEAP_FLAG, ...args['server-node-options'].split(/\s+/).filter(Boolean)];
+  const v8 = [...START_FLAGS, ...args['server-node-options'].split(/\s+/).filter(Boolean)];
   return spawn(process.execPath, [...v8, ...profile, '.next/byok-server/main.mjs'], {
     env: {
       ...process.env, ...env, PORT: String(PORT), HOST: '127.0.0.1', APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production',
@@ -473,7 +473,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
       versions: { node: process.version, next: pkg('next'), prisma: pkg('@prisma/client'), ai: pkg('ai'), trpc: pkg('@trpc/server') },
-      settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerPacing: { short: SHORT_STREAMS, steady: MODEL_LIKE_STREAMS }, seedSeconds, serverNodeOptions: `${START_HEAP_FLAG} ${args['server-node-options']}`.trim() },
+      settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerPacing: { short: SHORT_STREAMS, steady: MODEL_LIKE_STREAMS }, seedSeconds, serverNodeOptions: [...START_FLAGS, args['server-node-options']].join(' ').trim() },
       generation, reads, addKey, crypto, pages, memory,
     };
     printTable(report);
