@@ -11,7 +11,7 @@ export const SCENARIOS = [
   'redirect', // 302 to an attacker host (clients must not follow)
   'echo', // 401 whose body contains the full key (leak test for logs and responses)
   'midstream', // 200, two text deltas, then the provider's in-stream error
-  'cut', // 200, two text deltas, then the connection is destroyed
+  'cut', // 200, two text deltas, then (50 ms later) the connection is destroyed
   'stall', // 200, one delta, then silence until the client gives up
   'modelgone', // listing works; inference on the first probe candidate answers 404
   'listonly', // listing works; every inference call is refused as a permission problem
