@@ -467,7 +467,9 @@ async function main() {
     // Right after the load, and once the server has been idle for a while (V8 returns memory to the
     // system only when the allocation rate drops); the target applies to the first.
     console.log('Memory…');
-    const memory = { rssMB: rssMB(server.pid!), rssAfterIdleMB: (await sleep(IDLE_SECONDS * 1000), rssMB(server.pid!)), idleSeconds: IDLE_SECONDS };
+    const rssAfterLoad = rssMB(server.pid!);
+    await sleep(IDLE_SECONDS * 1000);
+    const memory = { rssMB: rssAfterLoad, rssAfterIdleMB: rssMB(server.pid!), idleSeconds: IDLE_SECONDS };
 
     report = {
       date: new Date().toISOString(),
