@@ -292,7 +292,7 @@ async function generationOverhead(cookie: string, workspaceId: string, keyId: st
  * Fires at a fixed rate and times each request from when it was due, so a load generator that falls
  * behind cannot hide the delay (coordinated omission). Failures are counted by HTTP status.
  */
-async function fixedRate(rps: number, seconds: number, fire: (i: number) => Promise<number>) {
+async function fixedRate(rps: number, seconds: number, fire: (i: number) => Promise<number>, expected = 200) {
   const latencies: number[] = [];
   const failures: Record<string, number> = {};
   const inflight: Promise<void>[] = [];
@@ -307,7 +307,7 @@ async function fixedRate(rps: number, seconds: number, fire: (i: number) => Prom
     if (wait > 0) await sleep(wait);
     inflight.push(
       fire(i).then(
-        (status) => (status === 200 ? void latencies.push(performance.now() - due) : fail(String(status))),
+        (status) => (status === expected ? void latencies.push(performance.now() - due) : fail(String(status))),
         () => fail('network'),
       ),
     );
@@ -320,9 +320,8 @@ async function fixedRate(rps: number, seconds: number, fire: (i: number) => Prom
 // The read load goes through node:http with keep-alive, the lightest client Node has, rather than fetch:
 // the load generator shares the machine's two cores with the server and the database.
 const readAgent = new http.Agent({ keepAlive: true });
-function readStatus(cookie: string, path: string, input: unknown): Promise<number> {
+function readStatus(cookie: string, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const url = `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
     http
       .get({ host: '127.0.0.1', port: PORT, path: url, agent: readAgent, headers: { cookie, origin: BASE } }, (res) => {
         res.on('data', () => {}).on('end', () => resolve(res.statusCode ?? 0)).on('error', reject);
@@ -331,15 +330,26 @@ function readStatus(cookie: string, path: string, input: unknown): Promise<numbe
   });
 }
 
+const trpcQuery = (path: string, input: unknown) => `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+
 async function keyAndCatalogReads(cookie: string, ids: string[]) {
   const seconds = QUICK ? 5 : 15;
-  const fire = (path: string) => (i: number) => readStatus(cookie, path, { workspaceId: ids[(i * 7919) % ids.length]! });
+  const input = (i: number) => ({ workspaceId: ids[(i * 7919) % ids.length]! });
   // Steady state: each endpoint first runs 2 s at the same rate, unmeasured (JIT, connection pool).
-  const measured = async (path: string) => {
-    await fixedRate(200, 2, fire(path));
-    return fixedRate(200, seconds, fire(path));
+  const measured = async (fire: (i: number) => Promise<number>, expected = 200) => {
+    await fixedRate(200, 2, fire, expected);
+    return fixedRate(200, seconds, fire, expected);
   };
-  return { keysList: await measured('keys.list'), catalog: await measured('models.catalog') };
+  return {
+    keysList: await measured((i) => readStatus(cookie, trpcQuery('keys.list', input(i)))),
+    catalog: await measured((i) => readStatus(cookie, trpcQuery('models.catalog', input(i)))),
+    // What this machine allows at the same rate, as a reference for the two above: an /api route that
+    // only answers 404, and the keys list without a session, refused by tRPC before any database work.
+    floor: {
+      notFound: await measured(() => readStatus('', '/api/bench-floor'), 404),
+      trpcUnauthorized: await measured((i) => readStatus('', trpcQuery('keys.list', input(i))), 401),
+    },
+  };
 }
 
 async function addKeyOverhead(cookie: string, fakeUrl: string, ids: string[]) {
@@ -505,7 +515,7 @@ function pkg(name: string): string {
 
 function printTable(r: Record<string, unknown>) {
   const g = r.generation as Awaited<ReturnType<typeof generationOverhead>> | null;
-  const reads = r.reads as { keysList: ReadStats; catalog: ReadStats } | null;
+  const reads = r.reads as Awaited<ReturnType<typeof keyAndCatalogReads>> | null;
   const addKey = r.addKey as Stats | null;
   const pages = r.pages as Record<string, { gzipKB: number }> | null;
   const { rssMB: mem, rssAfterIdleMB } = r.memory as { rssMB: number; rssAfterIdleMB: number };
@@ -543,11 +553,13 @@ function generationRows(g: Awaited<ReturnType<typeof generationOverhead>>): Row[
   ];
 }
 
-function readRows(reads: { keysList: ReadStats; catalog: ReadStats }): Row[] {
-  const failed = (r: ReadStats) => (r.errors ? ` (${Object.entries(r.failures).map(([k, v]) => `${v}×${k}`).join(', ')})` : '');
+function readRows(reads: Awaited<ReturnType<typeof keyAndCatalogReads>>): Row[] {
+  const value = (r: ReadStats) => `${fmt(r)} · ${r.errors}${r.errors ? ` (${Object.entries(r.failures).map(([k, v]) => `${v}×${k}`).join(', ')})` : ''}`;
   return [
-    ['keys.list at 200 req/s (p50/p99/max ms, errors)', `${fmt(reads.keysList)} · ${reads.keysList.errors}${failed(reads.keysList)}`, 'p99 ≤ 10', reads.keysList.p99 <= 10 && reads.keysList.errors === 0],
-    ['models.catalog at 200 req/s (p50/p99/max ms, errors)', `${fmt(reads.catalog)} · ${reads.catalog.errors}${failed(reads.catalog)}`, 'p99 ≤ 10', reads.catalog.p99 <= 10 && reads.catalog.errors === 0],
+    ['keys.list at 200 req/s (p50/p99/max ms, errors)', value(reads.keysList), 'p99 ≤ 10', reads.keysList.p99 <= 10 && reads.keysList.errors === 0],
+    ['models.catalog at 200 req/s (p50/p99/max ms, errors)', value(reads.catalog), 'p99 ≤ 10', reads.catalog.p99 <= 10 && reads.catalog.errors === 0],
+    ['  floor: /api 404 at 200 req/s (p50/p99/max ms, errors)', value(reads.floor.notFound), '—', null],
+    ['  floor: tRPC 401, no database (p50/p99/max ms, errors)', value(reads.floor.trpcUnauthorized), '—', null],
   ];
 }
 
