@@ -223,20 +223,22 @@ type StreamResult = { ttft: number; total: number; ok: boolean };
  */
 async function steadyStreams(concurrency: number, seconds: number, staggerMs: number, stream: () => Promise<StreamResult>) {
   const side: Pair['app'] = { ttft: [], total: [], errors: 0 };
+  let runs = 0;
   const warmEnd = performance.now() + staggerMs + 2000;
   const end = warmEnd + seconds * 1000;
   const client = async () => {
     while (performance.now() < end) {
       const begun = performance.now();
       const r = await stream().catch(() => ({ ttft: NaN, total: NaN, ok: false }));
+      runs++;
       if (begun >= warmEnd && begun < end) add(side, r);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, i) => sleep((i * staggerMs) / concurrency).then(client)));
-  return { ...side, runsPerSecond: round((side.ttft.length + side.errors) / seconds) };
+  return { ...side, runs, runsPerSecond: round((side.ttft.length + side.errors) / seconds) };
 }
 
-async function generationOverhead(cookie: string, workspaceId: string, keyId: string, key: string, anthropicBase: string, fakeUrl: string) {
+async function generationOverhead(cookie: string, workspaceId: string, keyId: string, key: string, anthropicBase: string, fakeUrl: string, serverPid: number) {
   await setPacing(fakeUrl, SHORT_STREAMS);
   const serial = newPair();
   // Concurrency 1: each round sends the request directly and then through the app; the added time is
@@ -278,13 +280,16 @@ async function generationOverhead(cookie: string, workspaceId: string, keyId: st
   const streamMs = MODEL_LIKE_STREAMS.firstByteMs + MODEL_LIKE_STREAMS.chunks * MODEL_LIKE_STREAMS.chunkIntervalMs;
   const seconds = QUICK ? 6 : 20;
   const steadyDirect = await steadyStreams(50, seconds, streamMs, () => streamDirect(anthropicBase, key));
+  // The server's CPU per run under that load: steadier from one machine to another than the latencies.
+  const cpuBefore = cpuMs(serverPid);
   const steadyApp = await steadyStreams(50, seconds, streamMs, () => streamThroughApp(cookie, workspaceId, keyId));
+  const cpuPerRunMs = round((cpuMs(serverPid) - cpuBefore) / steadyApp.runs);
   await setPacing(fakeUrl, SHORT_STREAMS);
   const steady: Pair = { app: steadyApp, direct: steadyDirect };
   return {
     concurrency1: { ttft: paired('ttft'), total: paired('total') },
     concurrency50: { ttft: diff(loaded, 'ttft'), total: diff(loaded, 'total') },
-    steady50: { pacing: MODEL_LIKE_STREAMS, runsPerSecond: { app: steadyApp.runsPerSecond, direct: steadyDirect.runsPerSecond }, ttft: diff(steady, 'ttft'), total: diff(steady, 'total') },
+    steady50: { pacing: MODEL_LIKE_STREAMS, cpuPerRunMs, runsPerSecond: { app: steadyApp.runsPerSecond, direct: steadyDirect.runsPerSecond }, ttft: diff(steady, 'ttft'), total: diff(steady, 'total') },
   };
 }
 
@@ -332,13 +337,15 @@ function readStatus(cookie: string, url: string): Promise<number> {
 
 const trpcQuery = (path: string, input: unknown) => `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
 
-async function keyAndCatalogReads(cookie: string, ids: string[]) {
+async function keyAndCatalogReads(cookie: string, ids: string[], serverPid: number) {
   const seconds = QUICK ? 5 : 15;
   const input = (i: number) => ({ workspaceId: ids[(i * 7919) % ids.length]! });
   // Steady state: each endpoint first runs 2 s at the same rate, unmeasured (JIT, connection pool).
   const measured = async (fire: (i: number) => Promise<number>, expected = 200) => {
     await fixedRate(200, 2, fire, expected);
-    return fixedRate(200, seconds, fire, expected);
+    const cpuBefore = cpuMs(serverPid);
+    const r = await fixedRate(200, seconds, fire, expected);
+    return { ...r, cpuPerRequestMs: round((cpuMs(serverPid) - cpuBefore) / (200 * seconds)) };
   };
   return {
     keysList: await measured((i) => readStatus(cookie, trpcQuery('keys.list', input(i)))),
@@ -396,6 +403,12 @@ async function pageWeight(cookie: string, path: string) {
   let gzip = 0;
   for (const src of scripts) gzip += gzipSync(Buffer.from(await (await fetch(`${BASE}${src}`)).arrayBuffer())).length;
   return { scripts: scripts.length, gzipKB: round(gzip / 1024) };
+}
+
+/** The server's CPU time so far (user and system), in ms; /proc counts it in clock ticks of 10 ms. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function rssMB(pid: number): number {
@@ -465,8 +478,8 @@ async function main() {
       console.log(label);
       return run();
     };
-    const generation = await section('generation', 'Generation overhead…', () => generationOverhead(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic, fp.url));
-    const reads = await section('reads', 'Key and catalog reads at 200 req/s…', () => keyAndCatalogReads(cookie, ids));
+    const generation = await section('generation', 'Generation overhead…', () => generationOverhead(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic, fp.url, server.pid!));
+    const reads = await section('reads', 'Key and catalog reads at 200 req/s…', () => keyAndCatalogReads(cookie, ids, server.pid!));
     const addKey = await section('addkey', 'Add-key overhead…', () => addKeyOverhead(cookie, fp.url, ids.slice(0, 40)));
     const crypto = cryptoOps();
     const slug = 'bench-live';
@@ -547,6 +560,7 @@ function generationRows(g: Awaited<ReturnType<typeof generationOverhead>>): Row[
     ['Generation TTFT added, 50 steady (p50/p99/max ms)', fmt(s.ttft.added), 'p50 ≤ 2, p99 ≤ 10, 0 errors', within(s.ttft.added) && s.ttft.app.errors === 0],
     ['Generation total added, 50 steady (p50/p99/max ms)', fmt(s.total.added), 'p50 ≤ 2, p99 ≤ 10', within(s.total.added)],
     ['  runs/s app/direct, errors app/direct, 50 steady', `${s.runsPerSecond.app}/${s.runsPerSecond.direct}, ${s.ttft.app.errors}/${s.ttft.direct.errors}`, '0 errors', s.ttft.app.errors === 0],
+    ['  server CPU per run, 50 steady (ms)', String(s.cpuPerRunMs), '—', null],
     ['Generation TTFT added, burst of 50 (p50/p99/max ms)', fmt(burst.ttft.added), 'p50 ≤ 2, p99 ≤ 10, 0 errors', within(burst.ttft.added) && burst.ttft.app.errors === 0],
     ['Generation total added, burst of 50 (p50/p99/max ms)', fmt(burst.total.added), 'p50 ≤ 2, p99 ≤ 10', within(burst.total.added)],
     ['  errors app/direct, burst of 50', `${burst.total.app.errors}/${burst.total.direct.errors}`, '0', burst.total.app.errors === 0],
@@ -554,12 +568,13 @@ function generationRows(g: Awaited<ReturnType<typeof generationOverhead>>): Row[
 }
 
 function readRows(reads: Awaited<ReturnType<typeof keyAndCatalogReads>>): Row[] {
-  const value = (r: ReadStats) => `${fmt(r)} · ${r.errors}${r.errors ? ` (${Object.entries(r.failures).map(([k, v]) => `${v}×${k}`).join(', ')})` : ''}`;
+  const value = (r: ReadStats & { cpuPerRequestMs: number }) =>
+    `${fmt(r)} · ${r.errors}${r.errors ? ` (${Object.entries(r.failures).map(([k, v]) => `${v}×${k}`).join(', ')})` : ''} · ${r.cpuPerRequestMs} ms CPU`;
   return [
-    ['keys.list at 200 req/s (p50/p99/max ms, errors)', value(reads.keysList), 'p99 ≤ 10', reads.keysList.p99 <= 10 && reads.keysList.errors === 0],
-    ['models.catalog at 200 req/s (p50/p99/max ms, errors)', value(reads.catalog), 'p99 ≤ 10', reads.catalog.p99 <= 10 && reads.catalog.errors === 0],
-    ['  floor: /api 404 at 200 req/s (p50/p99/max ms, errors)', value(reads.floor.notFound), '—', null],
-    ['  floor: tRPC 401, no database (p50/p99/max ms, errors)', value(reads.floor.trpcUnauthorized), '—', null],
+    ['keys.list at 200 req/s (p50/p99/max ms, errors, CPU)', value(reads.keysList), 'p99 ≤ 10', reads.keysList.p99 <= 10 && reads.keysList.errors === 0],
+    ['models.catalog at 200 req/s (p50/p99/max ms, errors, CPU)', value(reads.catalog), 'p99 ≤ 10', reads.catalog.p99 <= 10 && reads.catalog.errors === 0],
+    ['  floor: /api 404 at 200 req/s (same)', value(reads.floor.notFound), '—', null],
+    ['  floor: tRPC 401, no database (same)', value(reads.floor.trpcUnauthorized), '—', null],
   ];
 }
 
