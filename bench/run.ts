@@ -549,7 +549,7 @@ function printTable(r: Record<string, unknown>) {
 }
 
 type Row = [string, string, string, boolean | null];
-type ReadStats = Stats & { failures: Record<string, number> };
+type ReadStats = Stats & { failures: Record<string, number>; cpuPerRequestMs: number };
 
 function generationRows(g: Awaited<ReturnType<typeof generationOverhead>>): Row[] {
   const within = (a: { p50: number; p99: number }) => a.p50 <= 2 && a.p99 <= 10;
@@ -568,7 +568,7 @@ function generationRows(g: Awaited<ReturnType<typeof generationOverhead>>): Row[
 }
 
 function readRows(reads: Awaited<ReturnType<typeof keyAndCatalogReads>>): Row[] {
-  const value = (r: ReadStats & { cpuPerRequestMs: number }) =>
+  const value = (r: ReadStats) =>
     `${fmt(r)} · ${r.errors}${r.errors ? ` (${Object.entries(r.failures).map(([k, v]) => `${v}×${k}`).join(', ')})` : ''} · ${r.cpuPerRequestMs} ms CPU`;
   return [
     ['keys.list at 200 req/s (p50/p99/max ms, errors, CPU)', value(reads.keysList), 'p99 ≤ 10', reads.keysList.p99 <= 10 && reads.keysList.errors === 0],
