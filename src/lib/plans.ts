@@ -10,7 +10,8 @@ export const PLANS: Record<Plan, { name: string; byok: boolean; monthlyCredits: 
   enterprise: { name: 'Enterprise', byok: true, monthlyCredits: 50_000 },
 };
 
-export const BYOK_PLAN_NAMES = PLAN_IDS.filter((p) => PLANS[p].byok).map((p) => PLANS[p].name);
+export const BYOK_PLANS = PLAN_IDS.filter((p) => PLANS[p].byok);
+export const BYOK_PLAN_NAMES = BYOK_PLANS.map((p) => PLANS[p].name);
 
 export function parsePlan(value: string): Plan {
   if (!(PLAN_IDS as readonly string[]).includes(value)) throw new Error('Unknown plan');

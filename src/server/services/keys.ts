@@ -4,7 +4,7 @@
 // and no response, error or audit row ever carries the key.
 import { Prisma } from '~/generated/prisma/client';
 import { type KeyDto, ZKeyLabel } from '~/lib/keys';
-import { BYOK_PLAN_NAMES, PLAN_IDS, PLANS, parsePlan } from '~/lib/plans';
+import { BYOK_PLAN_NAMES, BYOK_PLANS, PLANS, parsePlan } from '~/lib/plans';
 import { type KeyOutcome, type ProviderId, outcomeMessage } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
@@ -192,8 +192,6 @@ export async function addKey(
 
   return { key: await writeNewKey(db, { actor, workspaceId: ws.id, provider: input.provider, label, key, models: probe.models }), warnings };
 }
-
-const BYOK_PLANS = PLAN_IDS.filter((p) => PLANS[p].byok);
 
 /**
  * Writes a probed key with its models and its audit row in one statement, so it is atomic without a
