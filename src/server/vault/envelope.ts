@@ -148,6 +148,11 @@ function sealed(dekVersion: number, s: { nonce: Buffer; ciphertext: Buffer; tag:
   return { dekVersion, formatVersion: FORMAT_VERSION, alg: ALG, nonce: bytes(s.nonce), ciphertext: bytes(s.ciphertext), tag: bytes(s.tag) };
 }
 
+/** A provider key sealed under its workspace's data key `dekVersion`, bound to its row by the AAD. */
+function sealUnder(dek: Buffer, dekVersion: number, target: { workspaceId: string; provider: string; keyId: string }, plaintext: string): SealedKey {
+  return sealed(dekVersion, seal(dek, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion })));
+}
+
 function openSealed(dek: Buffer, row: SealedKey, aad: Buffer): string {
   if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
   return open(dek, { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext), tag: Buffer.from(row.tag) }, aad).toString('utf8');
@@ -163,12 +168,12 @@ export async function sealProviderKey(
   ring?: Keyring,
 ): Promise<SealedKey> {
   const dek = await currentDek(workspaceDeks, tx, target.workspaceId, ring);
-  const s = seal(dek.key, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion: dek.version }));
+  const s = sealUnder(dek.key, dek.version, target, plaintext);
   await tx.workspaceDataKey.update({
     where: { workspaceId_dekVersion: { workspaceId: target.workspaceId, dekVersion: dek.version } },
     data: { encryptCount: { increment: 1 } },
   });
-  return sealed(dek.version, s);
+  return s;
 }
 
 export type ClaimedSeal = {
@@ -199,7 +204,7 @@ export async function sealForStatement(
     const dek = randomBytes(32);
     const w = await wrap(workspaceDeks, ws, 1, dek, ring);
     return {
-      sealed: sealed(1, seal(dek, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion: 1 }))),
+      sealed: sealUnder(dek, 1, target, plaintext),
       claim: (guard) => Prisma.sql`
         INSERT INTO workspace_data_key ("workspaceId", "dekVersion", "kekVersion", nonce, "wrappedKey", tag, "encryptCount")
         SELECT ${ws}, 1, ${w.kekVersion}, ${w.nonce}, ${w.wrappedKey}, ${w.tag}, 1 WHERE ${guard}
@@ -208,7 +213,7 @@ export async function sealForStatement(
   }
   const dek = await cachedWorkspaceDek(db, ws, version, ring);
   return {
-    sealed: sealed(version, seal(dek, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion: version }))),
+    sealed: sealUnder(dek, version, target, plaintext),
     claim: (guard) => Prisma.sql`
       UPDATE workspace_data_key d SET "encryptCount" = d."encryptCount" + 1
       WHERE d."workspaceId" = ${ws} AND d."dekVersion" = ${version} AND d."retiredAt" IS NULL AND ${guard}
