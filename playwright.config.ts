@@ -1,14 +1,22 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
+import { freePortsSync } from './scripts/lib/free-port';
 
 // Debian's Chromium where present (browser downloads are impossible offline); Playwright's own otherwise.
 const executablePath =
   process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
-export const E2E_PORT = Number(process.env.E2E_PORT ?? 3210);
+// Free ports, chosen once by the main process: the workers inherit them through the environment.
+if (!process.env.E2E_PORT || !process.env.E2E_FAKE_PORT || !process.env.E2E_FAKE_SM_PORT) {
+  const [app, fakes, secretManager] = freePortsSync(3);
+  process.env.E2E_PORT ??= String(app);
+  process.env.E2E_FAKE_PORT ??= String(fakes);
+  process.env.E2E_FAKE_SM_PORT ??= String(secretManager);
+}
+export const E2E_PORT = Number(process.env.E2E_PORT);
 export const E2E_DATA_DIR = '.data-e2e';
-export const FAKE_PORT = Number(process.env.E2E_FAKE_PORT ?? 4310);
-const FAKE_SECRET_MANAGER_PORT = FAKE_PORT + 1;
+export const FAKE_PORT = Number(process.env.E2E_FAKE_PORT);
+const FAKE_SECRET_MANAGER_PORT = Number(process.env.E2E_FAKE_SM_PORT);
 const baseURL = `http://localhost:${E2E_PORT}`;
 const fake = `http://127.0.0.1:${FAKE_PORT}`;
 
