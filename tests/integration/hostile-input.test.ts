@@ -39,7 +39,7 @@ function hostileFor(field: string, valid: unknown): fc.Arbitrary<unknown> {
 async function snapshot(db: Db) {
   const [keys, audit, workspaces, members, tiers, tokens, runs, defaults, ledger, probes] = await Promise.all([
     db.providerKey.count(), db.auditEvent.count(), db.workspace.count(), db.membership.count(), db.tierDefault.count(),
-    db.personalAccessToken.count(), db.generationRun.count(), db.userAiDefaults.count(), db.creditLedger.count(), db.probeAttempt.count(),
+    db.personalAccessToken.count(), db.generationRun.count(), db.userAiDefaults.count(), db.creditLedger.count(), db.rateLimiterFlexible.count(),
   ]);
   return { keys, audit, workspaces, members, tiers, tokens, runs, defaults, ledger, probes };
 }

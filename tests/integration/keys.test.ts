@@ -26,7 +26,7 @@ await describeEachDb('keys', (getDb) => {
     keys: await t.db.providerKey.count({ where: { workspaceId } }),
     deks: await t.db.workspaceDataKey.count({ where: { workspaceId } }),
     audit: await t.db.auditEvent.count({ where: { workspaceId } }),
-    probes: await t.db.probeAttempt.count({ where: { workspaceId } }),
+    probes: (await t.db.rateLimiterFlexible.findUnique({ where: { key: `probe:ws:${workspaceId}` } }))?.points ?? 0,
   });
 
   it('refuses a Free workspace with 403 before any probe, crypto or database write', async () => {
@@ -203,7 +203,7 @@ await describeEachDb('keys', (getDb) => {
   // Between the gates and the write the probe takes seconds; the write checks again. The hook runs
   // while the probe slot is taken, after the first checks passed.
   const duringProbe = (run: () => Promise<unknown>) =>
-    t.db.$extends({ query: { probeAttempt: { create: async ({ args, query }) => { await run(); return query(args); } } } }) as unknown as typeof t.db;
+    t.db.$extends({ query: { rateLimiterFlexible: { upsert: async ({ args, query }) => { await run(); return query(args); } } } }) as unknown as typeof t.db;
 
   it('writes nothing when the workspace leaves its BYOK plan while the probe runs', async () => {
     const { owner, workspaceId } = await proWorkspace(t.db, 'Downgraded mid-probe');

@@ -98,7 +98,7 @@ await describeEachDb('no key in HTTP responses or logs', (getDb) => {
     // A database error that quotes the submitted value (as ORM errors do) reaches the log scrubbed
     // and the client only as a reference.
     const quoting = getDb().db.$extends({
-      query: { probeAttempt: { create: () => { throw new Error(`insert failed for value "${canaries.anthropic}"`); } } },
+      query: { rateLimiterFlexible: { upsert: () => { throw new Error(`insert failed for value "${canaries.anthropic}"`); } } },
     }) as unknown as ReturnType<typeof getDb>['db'];
     const internal = await call(owner, 'POST', 'keys.create', j({ workspaceId, provider: 'anthropic', label: 'boom', apiKey: canaries.anthropic }), quoting);
     expect(internal.status).toBe(500);

@@ -23,7 +23,8 @@ import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint'
 import { maskKey } from '~/server/vault/mask';
 
 type Tx = Prisma.TransactionClient;
-export type Actor = { id: string };
+/** Who acts: the user, and the client address the request came from when known (rate limits). */
+export type Actor = { id: string; clientIp?: string | null };
 
 /** The only columns of a key row that ever leave this module: no nonce, ciphertext, tag or fingerprint. */
 export const keyDtoSelect = {
@@ -180,7 +181,7 @@ export async function addKey(
     select: { id: true },
   });
   if (taken) throw labelTaken(label);
-  await takeProbeSlot(db, ws.id, actor.id);
+  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
 
   const probe = await probeKey(input.provider, key);
   const audit = { workspaceId: ws.id, actorId: actor.id, provider: input.provider, label } as const;
@@ -277,7 +278,7 @@ export async function replaceKey(
   assertOwner(ws);
   const row = await ownedKey(db, ws.id, input.keyId);
   const { key, warnings } = checkedKey(row.provider, input.apiKey);
-  await takeProbeSlot(db, ws.id, actor.id);
+  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
   const probe = await probeKey(row.provider, key);
   const audit = { workspaceId: ws.id, actorId: actor.id, provider: row.provider, label: row.label, keyId: row.id } as const;
   if (probe.outcome !== 'valid') {
@@ -319,7 +320,7 @@ export async function verifyKey(
 ): Promise<{ key: KeyDto; outcome: KeyOutcome; message: string }> {
   assertOwner(ws);
   const row = await ownedKey(db, ws.id, input.keyId);
-  await takeProbeSlot(db, ws.id, actor.id);
+  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
   const plaintext = await decryptProviderKey(db, { workspaceId: ws.id, keyId: row.id, actorId: actor.id });
   const probe = await probeKey(row.provider, plaintext);
   const now = new Date();

@@ -1,29 +1,30 @@
-// Probes are a free oracle for stolen keys, so each workspace gets at most PROBES_PER_MINUTE of them.
-// Counted in the database so the limit holds across app instances.
+// Probes are a free oracle for stolen keys, so every path that probes a key (add, replace, verify, the AI
+// config and the user AI defaults) takes one slot from the same counters: per user, per workspace (when
+// there is one), per client address, and a ceiling for the whole platform. The counters live in the
+// database, so the limits hold across app instances and across a user's accounts on one address.
 import type { Db } from '~/server/db/connect';
-import { AppError } from '~/server/errors';
-import { newId } from '~/server/ids';
-import { log } from '~/server/log';
+import { consumeLimits, type LimitCheck, type LimitRule } from '~/server/services/rate-limit';
 
 export const PROBES_PER_MINUTE = 10;
-const WINDOW_MS = 60_000;
 
-export async function takeProbeSlot(db: Db, workspaceId: string, userId: string, now = new Date()): Promise<void> {
-  const since = new Date(now.getTime() - WINDOW_MS);
-  const id = newId();
-  await db.probeAttempt.create({ data: { id, workspaceId, userId, createdAt: now } });
-  const used = await db.probeAttempt.count({ where: { workspaceId, createdAt: { gt: since } } });
-  if (used > PROBES_PER_MINUTE) {
-    // A refused attempt does not count against the next window.
-    await db.probeAttempt.delete({ where: { id } });
-    throw new AppError(
-      'TOO_MANY_REQUESTS',
-      `Too many key checks in this workspace: at most ${PROBES_PER_MINUTE} a minute. Wait a minute and try again.`,
-      'probe_rate_limited',
-    );
-  }
-  // Old attempts are only needed for the window; keep the table small (off the request's path).
-  db.probeAttempt
-    .deleteMany({ where: { workspaceId, createdAt: { lt: new Date(now.getTime() - 10 * WINDOW_MS) } } })
-    .catch((e: unknown) => log.warn({ err: e }, 'probe attempt cleanup failed'));
+export const PROBE_LIMITS = {
+  user: { name: 'probe:user', points: PROBES_PER_MINUTE, duration: 60 },
+  workspace: { name: 'probe:ws', points: PROBES_PER_MINUTE, duration: 60 },
+  address: { name: 'probe:ip', points: 2 * PROBES_PER_MINUTE, duration: 60 },
+  platform: { name: 'probe:all', points: 600, duration: 60 },
+} satisfies Record<string, LimitRule>;
+
+export type ProbeRequester = { userId: string; workspaceId: string | null; clientIp: string | null };
+
+export async function takeProbeSlot(db: Db, who: ProbeRequester): Promise<void> {
+  const checks: LimitCheck[] = [
+    { rule: PROBE_LIMITS.user, key: who.userId },
+    { rule: PROBE_LIMITS.platform, key: 'all' },
+  ];
+  if (who.workspaceId) checks.push({ rule: PROBE_LIMITS.workspace, key: who.workspaceId });
+  if (who.clientIp) checks.push({ rule: PROBE_LIMITS.address, key: who.clientIp });
+  await consumeLimits(db, checks, {
+    message: `Too many key checks: at most ${PROBES_PER_MINUTE} a minute. Wait a minute and try again.`,
+    reason: 'probe_rate_limited',
+  });
 }

@@ -51,7 +51,7 @@ export async function setUserAiDefaults(db: Db, userId: string, input: AiConfigI
 
   if (typeof input.apiKey === 'string') {
     const f = checkedKey(input.provider, input.apiKey);
-    await takeProbeSlot(db, `user:${userId}`, userId);
+    await takeProbeSlot(db, { userId, workspaceId: null, clientIp: null });
     const probe = await probeKey(input.provider, f.key);
     if (probe.outcome !== 'valid') throw probeFailure(input.provider, probe);
     assertOffersModel(probe.models.map((m) => m.id), model);
