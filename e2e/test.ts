@@ -1,6 +1,7 @@
-// The browser tests' `test`: every response the pages receive from the app (bodies and headers) and
-// the browser's storage at the end of each test are recorded under the e2e data directory, so the
-// leak sweep (scripts/leak-sweep.ts) can search them for the canary keys afterwards.
+// The browser tests' `test`: every response the pages receive from the app (bodies and headers), every
+// browser console message and page error, and the browser's storage at the end of each test are recorded
+// under the e2e data directory, so the leak sweep (scripts/leak-sweep.ts) can search them for the canary
+// keys afterwards.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { test as base, expect } from '@playwright/test';
 
@@ -11,7 +12,21 @@ export const test = base.extend<{ recorder: void }>({
     async ({ context, baseURL }, use, testInfo) => {
       mkdirSync(RECORD_DIR, { recursive: true });
       const responses = `${RECORD_DIR}/responses.log`;
+      const consoleLog = `${RECORD_DIR}/console.log`;
       const pending: Promise<void>[] = [];
+      appendFileSync(consoleLog, `\n=== ${testInfo.title}\n`);
+      // Console messages with their arguments as the page logged them (objects included, serialized).
+      context.on('console', (msg) => {
+        pending.push(
+          (async () => {
+            const args = await Promise.all(msg.args().map((a) => a.jsonValue().catch(() => a.toString())));
+            appendFileSync(consoleLog, `[${msg.type()}] ${msg.text()} ${JSON.stringify(args)}\n`);
+          })(),
+        );
+      });
+      context.on('weberror', (err) => {
+        appendFileSync(consoleLog, `[pageerror] ${err.error().stack ?? err.error().message}\n`);
+      });
       context.on('response', (res) => {
         if (!baseURL || !res.url().startsWith(baseURL)) return;
         pending.push(

@@ -1,8 +1,8 @@
-// After the browser tests: search everything the app emitted for the canary keys they used — the
-// server log, every recorded HTTP response (bodies and headers, pages and RSC payloads included),
-// browser storage, Playwright traces and reports, and a dump of the e2e database outside the
-// ciphertext columns — in raw, base64, base64url, hex and URL-encoded form and as any 12-character
-// piece. Any hit fails and says where it was found.
+// After the browser tests: search everything the app and the browser emitted for the canary keys they
+// used — the server log, every recorded HTTP response (bodies and headers, pages and RSC payloads
+// included), every browser console message and page error, browser storage, Playwright traces and
+// reports, and a dump of the e2e database outside the ciphertext columns — in raw, base64, base64url,
+// hex and URL-encoded form and as any 12-character piece. Any hit fails and says where it was found.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,6 +97,11 @@ async function main() {
     process.exit(1);
   }
   const secrets = [...new Set(readFileSync(canaryFile, 'utf8').split('\n').filter(Boolean))];
+  // The browser's console and page errors are a source too; a run that recorded none is not swept.
+  if (!existsSync(join(root, 'record', 'console.log'))) {
+    console.error('Leak sweep: no browser console was recorded (e2e/test.ts records it).');
+    process.exit(1);
+  }
   const sources = [
     join(root, 'server.log'),
     join(root, 'server.out'),
