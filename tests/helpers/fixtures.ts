@@ -16,8 +16,8 @@ export async function createUser(db: Db, name = 'User'): Promise<TestUser & { wo
   return { id, name, email, workspace: workspace! };
 }
 
-export function callerFor(db: Db, user: TestUser | null) {
-  return createCaller(createInnerContext({ db, user: user && { id: user.id, name: user.name, email: user.email } }));
+export function callerFor(db: Db, user: TestUser | null, opts: { clientIp?: string } = {}) {
+  return createCaller(createInnerContext({ db, user: user && { id: user.id, name: user.name, email: user.email }, clientIp: opts.clientIp }));
 }
 
 export async function setWorkspacePlan(db: Db, workspaceId: string, plan: 'free' | 'pro' | 'ultra' | 'enterprise') {

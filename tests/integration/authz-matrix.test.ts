@@ -41,7 +41,7 @@ const EXPECTED: Record<string, Expectation> = {
   'keys.removalImpact': WS_OWNER,
   'keys.create': BYOK_OWNER,
   'keys.replace': BYOK_OWNER,
-  'keys.verify': WS_OWNER,
+  'keys.verify': BYOK_OWNER,
   'keys.remove': WS_OWNER,
   'models.catalog': WS_READ,
   'models.tiers': WS_READ,

@@ -148,6 +148,7 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
 
   it('applies user AI defaults to workspaces created afterwards, re-encrypting the key, unless overridden', async () => {
     const u = await createUser(t.db, 'Defaults');
+    await setWorkspacePlan(t.db, u.workspace.id, 'pro'); // a default key needs a BYOK workspace of one's own
     const c = callerFor(t.db, u);
     expect(await c.account.aiDefaults()).toBeNull();
     const k = canaryKey('sk-ant-api03-');
@@ -182,6 +183,7 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
 
   it('rejects a default key the provider refuses, storing nothing', async () => {
     const u = await createUser(t.db, 'Bad defaults');
+    await setWorkspacePlan(t.db, u.workspace.id, 'pro');
     const err = await errorOf(callerFor(t.db, u).account.setAiDefaults({ mode: 'byok', provider: 'xai', apiKey: canaryKey('xai-') + '-nocredit' }));
     expect(err.cause?.reason).toBe('no_credit');
     expect(await callerFor(t.db, u).account.aiDefaults()).toBeNull();

@@ -3,7 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect, it, vi } from 'vitest';
 import { describeEachDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
-import { callerFor, createUser, proWorkspace } from '../helpers/fixtures';
+import { callerFor, createUser, proWorkspace, setWorkspacePlan } from '../helpers/fixtures';
 
 const logFile = vi.hoisted(() => {
   const file = `${process.env.DATA_DIR ?? '/tmp'}/rest-test-${process.pid}.log`;
@@ -67,6 +67,7 @@ await describeEachDb('REST API', (getDb) => {
 
   it('sets user defaults that a new workspace inherits', async () => {
     const u = await createUser(getDb().db, 'REST defaults');
+    await setWorkspacePlan(getDb().db, u.workspace.id, 'pro'); // a default key needs a BYOK workspace of one's own
     const token = await tokenFor(u);
     expect((await send(api.getAiDefaults, { method: 'GET', token })).json).toMatchObject({ mode: 'managed', has_api_key: false });
     const k = canaryKey('sk-ant-api03-');
@@ -110,6 +111,10 @@ await describeEachDb('REST API', (getDb) => {
     for (let i = 0; i < 10; i++) await put(ownerToken, { ...byok, api_key: `${k}-invalid${i}` });
     expect((await put(ownerToken, byok)).status).toBe(429);
 
+    // A key sent under a name the API does not know is not logged either (the log holds known fields only).
+    const stray = canaryKey('sk-proj-');
+    expect((await put(ownerToken, { mode: 'managed', provider: 'openai', credential: stray, notes: { nested: stray } })).status).not.toBe(500);
+
     // Revoked and expired tokens stop working.
     const c = callerFor(getDb().db, owner);
     const [info] = await c.account.tokens();
@@ -122,6 +127,8 @@ await describeEachDb('REST API', (getDb) => {
     const log = readFileSync(logFile, 'utf8');
     expect(log).toContain('"msg":"rest request"');
     expect(log).toContain('"api_key":"[REDACTED]"');
+    expect(log).toContain('"unknownFields":2');
+    expect(findCanary(log, stray)).toBeNull();
     for (const text of [seen.join('\n'), log]) {
       expect(findCanary(text, k)).toBeNull();
       expect(text).not.toContain(ownerToken!.slice(12));

@@ -5,17 +5,18 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
 import type { SessionUser } from '~/server/auth';
+import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
 import { AppError, correlationId, toTRPCError } from '~/server/errors';
 import { log } from '~/server/log';
 import { assertByokPlan } from '~/server/services/keys';
 import { getForMember } from '~/server/services/workspaces';
 
-export type Context = { db: Db; user: SessionUser | null; reqId: string };
+export type Context = { db: Db; user: SessionUser | null; clientIp: string | null; reqId: string };
 
 /** The request-free part of the context; tests build it directly and call procedures through createCaller. */
-export function createInnerContext(opts: { db: Db; user: SessionUser | null }): Context {
-  return { db: opts.db, user: opts.user, reqId: correlationId() };
+export function createInnerContext(opts: { db: Db; user: SessionUser | null; clientIp?: string | null }): Context {
+  return { db: opts.db, user: opts.user, clientIp: opts.clientIp ?? null, reqId: correlationId() };
 }
 
 const isProduction = process.env.NODE_ENV === 'production';
@@ -66,7 +67,9 @@ export const publicProcedure = t.procedure.use(convertErrors);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
-  return next({ ctx: { user: ctx.user } });
+  // Who acts, as services see it: the user and where the request came from (rate limits, audit).
+  const actor: Actor = { ...ctx.user, clientIp: ctx.clientIp, tokenPrefix: null };
+  return next({ ctx: { user: ctx.user, actor } });
 });
 
 /** Ids are opaque and short; anything else is rejected without echoing it. */

@@ -10,9 +10,11 @@ import type { Context } from '~/server/api/trpc';
 import { getAuth, getSessionUser } from '~/server/auth';
 import { getDb } from '~/server/db';
 import { serverEnv } from '~/server/env';
+import { clientIp } from '~/server/http/client-ip';
 import { API_HEADERS, isCrossSiteRequest, isJsonContentType, SECURITY_HEADERS } from '~/server/http/guards';
 import { log } from '~/server/log';
 import { rest } from '~/server/rest';
+import type { RequestMeta } from '~/server/rest/handler';
 import { openApiDocument } from '~/server/rest/openapi';
 
 // Generous for any form in the app (the longest input is a prompt), small enough that a client cannot
@@ -30,8 +32,8 @@ export function serve(pages: RequestListener): RequestListener {
 }
 
 /** The tRPC context of a request (API and page renders alike): the signed-in user and the database. */
-export async function requestContext(cookieHeader: string | null | undefined): Promise<Context> {
-  return createInnerContext({ db: getDb(), user: await getSessionUser(cookieHeader) });
+export async function requestContext(cookieHeader: string | null | undefined, ip: string | null = null): Promise<Context> {
+  return createInnerContext({ db: getDb(), user: await getSessionUser(cookieHeader), clientIp: ip });
 }
 
 function isApiPath(url: string | undefined): boolean {
@@ -69,7 +71,7 @@ async function trpc(req: IncomingMessage, res: ServerResponse, path: string): Pr
     path,
     router: appRouter,
     maxBodySize: MAX_BODY_BYTES,
-    createContext: () => requestContext(req.headers.cookie),
+    createContext: () => requestContext(req.headers.cookie, clientIp(req)),
     onError: ({ error, path: procedure }) => {
       // Unexpected failures are logged where they are mapped (convertErrors); here only the failure of
       // the request itself (context, parsing), by code: never the input.
@@ -79,7 +81,7 @@ async function trpc(req: IncomingMessage, res: ServerResponse, path: string): Pr
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler takes its own route's params
-type Route = { pattern: RegExp; methods: Record<string, (req: Request, params: any) => Promise<Response>> };
+type Route = { pattern: RegExp; methods: Record<string, (req: Request, params: any, meta: RequestMeta) => Promise<Response>> };
 
 // The REST API (src/server/rest/endpoints.ts) and the few other endpoints written as Fetch handlers.
 const routes: Route[] = [
@@ -105,7 +107,7 @@ async function fetchRoute(req: IncomingMessage, res: ServerResponse, pathname: s
       sendError(res, 404, 'not_found', 'Not found');
       return true;
     }
-    await sendResponse(res, await handler(incomingMessageToRequest(req, res, { maxBodySize: MAX_BODY_BYTES }), params));
+    await sendResponse(res, await handler(incomingMessageToRequest(req, res, { maxBodySize: MAX_BODY_BYTES }), params, { clientIp: clientIp(req) }));
     return true;
   }
   return false;

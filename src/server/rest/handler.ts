@@ -1,26 +1,35 @@
 // Thin REST route handlers over the same services as the tRPC routers: bearer-token auth, JSON in and
-// out, one error mapping (src/server/errors.ts), `no-store`, and one request log line per call with the
-// Authorization header and any api_key field redacted (they are never even read into the log).
+// out, one error mapping (src/server/errors.ts), `no-store`, and one request log line per call. The log
+// line holds an allow-list of each route's known fields: secret fields only as set/cleared, unknown fields
+// not at all (a key sent under an unexpected name must not reach the log), and never the Authorization
+// header.
 import type { z } from 'zod';
+import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
 import { AppError, correlationId, toRestError } from '~/server/errors';
 import { NO_STORE } from '~/server/http/guards';
 import { log } from '~/server/log';
 import { authenticateToken } from '~/server/services/tokens';
 
-export type RestUser = { id: string; name: string; email: string };
+type Ctx<P> = { db: Db; actor: Actor; params: P; ref: string };
 
-type Ctx<P> = { db: Db; user: RestUser; params: P; ref: string };
+/** What of a request body may be logged: plain fields (shortened), and secret fields as set or cleared. */
+export type LoggedFields = { plain: readonly string[]; secret: readonly string[] };
 
 const MAX_BODY_BYTES = 16 * 1024;
 
-function redactedBodySummary(body: unknown): Record<string, unknown> | undefined {
+export function loggedBody(body: unknown, fields: LoggedFields): Record<string, unknown> | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const source = body as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body).slice(0, 10)) {
-    if (/key|token|secret|password|authorization/i.test(k)) out[k] = v === null ? null : '[REDACTED]';
-    else out[k] = typeof v === 'string' ? v.slice(0, 80) : typeof v;
+  for (const k of fields.plain) {
+    if (!(k in source)) continue;
+    const v = source[k];
+    out[k] = typeof v === 'string' ? v.slice(0, 80) : v === null || typeof v === 'number' || typeof v === 'boolean' ? v : typeof v;
   }
+  for (const k of fields.secret) if (k in source) out[k] = source[k] === null ? null : '[REDACTED]';
+  const unknown = Object.keys(source).filter((k) => !fields.plain.includes(k) && !fields.secret.includes(k)).length;
+  if (unknown) out.unknownFields = unknown;
   return out;
 }
 
@@ -45,11 +54,15 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   return parsed.data;
 }
 
+/** Where the request came from, as the HTTP layer saw it. */
+export type RequestMeta = { clientIp?: string | null };
+
 export function restHandler<P>(
   getDb: () => Db,
   fn: (req: Request, ctx: Ctx<P>) => Promise<unknown>,
-): (req: Request, params: P) => Promise<Response> {
-  return async (req, params) => {
+  logFields: LoggedFields = { plain: [], secret: [] },
+): (req: Request, params: P, meta?: RequestMeta) => Promise<Response> {
+  return async (req, params, meta = {}) => {
     const started = performance.now();
     const ref = correlationId();
     let status = 500;
@@ -59,11 +72,15 @@ export function restHandler<P>(
       const auth = req.headers.get('authorization') ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(auth);
       const db = getDb();
-      const user = match ? await authenticateToken(db, match[1]!) : null;
-      if (!user) throw new AppError('UNAUTHORIZED', 'Send a valid personal access token as "Authorization: Bearer <token>".', 'unauthorized');
-      const reqForBody = req.clone();
-      body = await fn(req, { db, user, params, ref });
-      logBody = req.method === 'GET' ? undefined : redactedBodySummary(await reqForBody.json().catch(() => undefined));
+      const token = match ? await authenticateToken(db, match[1]!) : null;
+      if (!token) throw new AppError('UNAUTHORIZED', 'Send a valid personal access token as "Authorization: Bearer <token>".', 'unauthorized');
+      const actor: Actor = { ...token.user, clientIp: meta.clientIp ?? null, tokenPrefix: token.prefix };
+      const reqForBody = req.method === 'GET' ? null : req.clone();
+      try {
+        body = await fn(req, { db, actor, params, ref });
+      } finally {
+        logBody = reqForBody ? loggedBody(await reqForBody.json().catch(() => undefined), logFields) : undefined;
+      }
       status = 200;
     } catch (e) {
       const mapped = toRestError(e, ref);

@@ -73,16 +73,22 @@ export async function revokeToken(db: Db, userId: string, tokenId: string): Prom
   if (r.count !== 1) throw notFound('Token not found');
 }
 
-/** The user a bearer token belongs to, or null for a missing, unknown, revoked or expired token. */
-export async function authenticateToken(db: Db, token: string): Promise<{ id: string; name: string; email: string } | null> {
+/**
+ * The user a bearer token belongs to and the token's prefix (audit rows name it), or null for a missing,
+ * unknown, revoked or expired token.
+ */
+export async function authenticateToken(
+  db: Db,
+  token: string,
+): Promise<{ user: { id: string; name: string; email: string }; prefix: string } | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 100) return null;
   const hash = hashToken(token);
   const row = await db.personalAccessToken.findUnique({
     where: { hash },
-    select: { id: true, hash: true, revokedAt: true, expiresAt: true, user: { select: { id: true, name: true, email: true } } },
+    select: { id: true, hash: true, prefix: true, revokedAt: true, expiresAt: true, user: { select: { id: true, name: true, email: true } } },
   });
   if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return null;
   if (row.revokedAt || (row.expiresAt && row.expiresAt <= new Date())) return null;
   await db.personalAccessToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
-  return row.user;
+  return { user: row.user, prefix: row.prefix };
 }

@@ -16,6 +16,24 @@ import { takeProbeSlot } from '~/server/services/probe-limit';
 import { openUserKey, sealProviderKey, sealUserKey } from '~/server/vault/envelope';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
+import type { Actor } from '~/server/actor';
+import { BYOK_PLAN_NAMES, BYOK_PLANS } from '~/lib/plans';
+
+/**
+ * A default key is probed like any key, and probes are for plans that allow keys: storing one needs a
+ * workspace of your own on such a plan (a Free account cannot use it anywhere, and must not get probes).
+ */
+async function assertOwnsByokWorkspace(db: Db, userId: string): Promise<void> {
+  const owned = await db.membership.count({ where: { userId, role: 'owner', workspace: { plan: { in: [...BYOK_PLANS] } } } });
+  if (owned === 0) {
+    throw new AppError(
+      'FORBIDDEN',
+      `A default key needs a workspace of yours on the ${BYOK_PLAN_NAMES.join(', ')} plans. Without one, choose platform models (managed).`,
+      'plan_required',
+      { plans: BYOK_PLAN_NAMES },
+    );
+  }
+}
 
 const KEY_COLUMNS_CLEARED = {
   keyId: null, maskedHint: null, fingerprint: null, fpVersion: null, formatVersion: null, alg: null,
@@ -37,7 +55,8 @@ export async function getUserAiDefaults(db: Db, userId: string): Promise<AiConfi
   };
 }
 
-export async function setUserAiDefaults(db: Db, userId: string, input: AiConfigInput): Promise<AiConfig> {
+export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clientIp'>, input: AiConfigInput): Promise<AiConfig> {
+  const userId = actor.id;
   const model = normaliseModelId(input.provider, input.model);
   const base = { mode: input.mode, provider: input.provider, model: model ?? null };
 
@@ -51,7 +70,8 @@ export async function setUserAiDefaults(db: Db, userId: string, input: AiConfigI
 
   if (typeof input.apiKey === 'string') {
     const f = checkedKey(input.provider, input.apiKey);
-    await takeProbeSlot(db, { userId, workspaceId: null, clientIp: null });
+    await assertOwnsByokWorkspace(db, userId);
+    await takeProbeSlot(db, { userId, workspaceId: null, clientIp: actor.clientIp });
     const probe = await probeKey(input.provider, f.key);
     if (probe.outcome !== 'valid') throw probeFailure(input.provider, probe);
     assertOffersModel(probe.models.map((m) => m.id), model);

@@ -17,7 +17,7 @@ export const accountRouter = createTRPCRouter({
   setAiDefaults: authedProcedure
     .input(ZAiConfigInput)
     .output(ZAiConfig)
-    .mutation(({ ctx, input }) => setUserAiDefaults(ctx.db, ctx.user.id, input)),
+    .mutation(({ ctx, input }) => setUserAiDefaults(ctx.db, ctx.actor, input)),
 
   tokens: authedProcedure.output(z.array(ZTokenDto)).query(({ ctx }) => listTokens(ctx.db, ctx.user.id)),
 

@@ -23,23 +23,23 @@ export const keysRouter = createTRPCRouter({
     .input(z.object({ provider: ZProviderId, label: ZKeyLabel, apiKey: ZApiKeyInput }))
     .output(ZKeyWrite)
     .mutation(({ ctx, input }) =>
-      keys.addKey(ctx.db, ctx.user, ctx.workspace, { provider: input.provider, label: input.label, apiKey: input.apiKey }),
+      keys.addKey(ctx.db, ctx.actor, ctx.workspace, { provider: input.provider, label: input.label, apiKey: input.apiKey }),
     ),
 
   replace: byokOwnerProcedure
     .input(z.object({ keyId: ZId, apiKey: ZApiKeyInput }))
     .output(ZKeyWrite)
-    .mutation(({ ctx, input }) => keys.replaceKey(ctx.db, ctx.user, ctx.workspace, { keyId: input.keyId, apiKey: input.apiKey })),
+    .mutation(({ ctx, input }) => keys.replaceKey(ctx.db, ctx.actor, ctx.workspace, { keyId: input.keyId, apiKey: input.apiKey })),
 
-  verify: ownerProcedure
+  verify: byokOwnerProcedure
     .input(z.object({ keyId: ZId }))
     .output(z.object({ key: ZKeyDto, outcome: ZKeyOutcome, message: z.string() }))
-    .mutation(({ ctx, input }) => keys.verifyKey(ctx.db, ctx.user, ctx.workspace, { keyId: input.keyId })),
+    .mutation(({ ctx, input }) => keys.verifyKey(ctx.db, ctx.actor, ctx.workspace, { keyId: input.keyId })),
 
   remove: ownerProcedure
     .input(z.object({ keyId: ZId }))
     .output(z.object({ ok: z.literal(true), revertedTiers: z.array(ZTier) }))
-    .mutation(({ ctx, input }) => keys.removeKey(ctx.db, ctx.user, ctx.workspace, { keyId: input.keyId })),
+    .mutation(({ ctx, input }) => keys.removeKey(ctx.db, ctx.actor, ctx.workspace, { keyId: input.keyId })),
 
   audit: ownerProcedure.output(z.array(ZAuditEventDto)).query(({ ctx }) => listAudit(ctx.db, ctx.workspace.id)),
 });

@@ -34,5 +34,5 @@ export const modelsRouter = createTRPCRouter({
   setAiConfig: ownerProcedure
     .input(ZAiConfigInput)
     .output(ZAiConfig)
-    .mutation(({ ctx, input }) => setAiConfig(ctx.db, ctx.user, ctx.workspace, input)),
+    .mutation(({ ctx, input }) => setAiConfig(ctx.db, ctx.actor, ctx.workspace, input)),
 });
