@@ -78,20 +78,41 @@ export class SecretAccessError extends Error {
 }
 
 // gRPC status codes, as Google's client reports them on both transports.
-function kindOf(e: unknown): SecretAccessErrorKind {
-  switch ((e as { code?: unknown })?.code) {
-    case 4:
-      return 'timeout';
-    case 5:
-      return 'not_found';
-    case 7:
-    case 16:
-      return 'permission_denied';
-    case 9:
-      return 'disabled';
-    default:
-      return 'unavailable';
+// The library reports a refusal as a gRPC status code (google-gax errors) or, over its REST transport,
+// as an HTTP error whose JSON body names the same status: read either.
+const KIND_BY_STATUS: Record<string, SecretAccessErrorKind> = {
+  DEADLINE_EXCEEDED: 'timeout',
+  NOT_FOUND: 'not_found',
+  PERMISSION_DENIED: 'permission_denied',
+  UNAUTHENTICATED: 'permission_denied',
+  FAILED_PRECONDITION: 'disabled',
+};
+const KIND_BY_GRPC_CODE: Record<number, SecretAccessErrorKind> = { 4: 'timeout', 5: 'not_found', 7: 'permission_denied', 16: 'permission_denied', 9: 'disabled' };
+const KIND_BY_HTTP_STATUS: Record<number, SecretAccessErrorKind> = { 401: 'permission_denied', 403: 'permission_denied', 404: 'not_found', 504: 'timeout' };
+
+function restStatus(data: unknown): unknown {
+  let body = data;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
   }
+  return (body as { error?: { status?: unknown } } | null)?.error?.status;
+}
+
+function kindOf(e: unknown): SecretAccessErrorKind {
+  const err = e as { code?: unknown; status?: unknown; message?: unknown; response?: { data?: unknown } };
+  // The REST error's body, parsed by the library, or only in its message (it holds the service's JSON,
+  // never key material: a refused request returns none).
+  const status = restStatus(err?.response?.data) ?? restStatus(err?.message);
+  const byStatus = typeof status === 'string' ? KIND_BY_STATUS[status] : undefined;
+  if (byStatus) return byStatus;
+  const byHttp = typeof err?.status === 'number' ? KIND_BY_HTTP_STATUS[err.status] : undefined;
+  if (byHttp) return byHttp;
+  if (typeof err?.code === 'number') return KIND_BY_GRPC_CODE[err.code] ?? KIND_BY_HTTP_STATUS[err.code] ?? 'unavailable';
+  return 'unavailable';
 }
 
 export type MasterKeySecret = {
