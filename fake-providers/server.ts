@@ -70,6 +70,8 @@ type Ctx = {
   key: string;
   scenario: Scenario;
   latency: Latency;
+  /** Where a `-redirect` key is sent (set per key through /__fake/redirect; a dead host by default). */
+  redirectTo?: string;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -405,7 +407,7 @@ async function handleProvider(ctx: Ctx): Promise<void> {
 
   if (scenario === 'hang') return; // never answer
   if (scenario === 'redirect') {
-    ctx.res.writeHead(302, { location: 'http://evil.invalid/steal' });
+    ctx.res.writeHead(302, { location: ctx.redirectTo ?? 'http://evil.invalid/steal' });
     ctx.res.end();
     return;
   }
@@ -534,6 +536,8 @@ export async function startFakeProviders(opts: FakeOptions = {}): Promise<FakePr
   const requests: RecordedRequest[] = [];
   // Keys revoked at run time (by fingerprint): they answer as invalid from then on.
   const revoked = new Set<string>();
+  // Redirect targets per key fingerprint, so a test can point a `-redirect` key at a server it watches.
+  const redirects = new Map<string, string>();
   const latency: Latency = { firstByteMs: 0, chunkIntervalMs: 5, chunks: 12, ...opts.latency };
   const sockets = new Set<Socket>();
 
@@ -553,6 +557,11 @@ export async function startFakeProviders(opts: FakeOptions = {}): Promise<FakePr
         const { fingerprint } = (await readBody(req)) as { fingerprint?: unknown };
         if (typeof fingerprint === 'string') revoked.add(fingerprint);
         return send(res, 200, { revoked: revoked.size });
+      }
+      if (url.pathname === '/__fake/redirect' && req.method === 'POST') {
+        const { fingerprint, location } = (await readBody(req)) as { fingerprint?: unknown; location?: unknown };
+        if (typeof fingerprint === 'string' && typeof location === 'string') redirects.set(fingerprint, location);
+        return send(res, 200, { redirects: redirects.size });
       }
       const provider = (Object.keys(PREFIXES) as ProviderId[]).find((p) => url.pathname.startsWith(`${PREFIXES[p]}/`));
       if (!provider) return send(res, 404, { error: 'unknown provider path' });
@@ -579,7 +588,10 @@ export async function startFakeProviders(opts: FakeOptions = {}): Promise<FakePr
         if (!res.writableEnded) record.clientAborted = true;
         record.durationMs = performance.now() - arrived;
       });
-      const ctx: Ctx = { provider, req, res, route, query: url.searchParams, body, key: key ?? '', scenario: 'valid', latency };
+      const ctx: Ctx = {
+        provider, req, res, route, query: url.searchParams, body, key: key ?? '', scenario: 'valid', latency,
+        redirectTo: key ? redirects.get(keyFingerprint(key)) : undefined,
+      };
       // Keys in URLs end up in logs and exception texts: refuse them loudly so a regression fails tests.
       if (keyInUrl) return send(res, 400, { error: { code: 400, message: 'Keys in the URL are refused by the fake provider.', status: 'INVALID_ARGUMENT' } });
       if (!key) return providerError(ctx, 'missing');

@@ -26,3 +26,8 @@ export async function callsWithKey(key: string): Promise<RecordedRequest[]> {
 export async function setFakeLatency(l: { firstByteMs?: number; chunkIntervalMs?: number; chunks?: number }): Promise<void> {
   await fetch(`${url()}/__fake/latency`, { method: 'POST', body: JSON.stringify(l) });
 }
+
+/** From now on a `-redirect` key answers with a redirect to this location. */
+export async function redirectKeyTo(key: string, location: string): Promise<void> {
+  await fetch(`${url()}/__fake/redirect`, { method: 'POST', body: JSON.stringify({ fingerprint: keyFingerprint(key), location }) });
+}

@@ -1,8 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_IDS, type ProviderId } from '~/lib/providers';
 import { probeKey } from '~/server/providers/probe';
 import { canaryKey } from '../helpers/canary';
-import { fakeRequests, keyFingerprint } from '../helpers/fake-providers';
+import { fakeRequests, keyFingerprint, redirectKeyTo } from '../helpers/fake-providers';
 
 const PREFIX: Record<ProviderId, string> = {
   anthropic: 'sk-ant-api03-',
@@ -52,17 +54,45 @@ describe.each(PROVIDER_IDS)('probe against the %s wire protocol', (provider) => 
     expect(r.outcome).toBe('valid');
   });
 
-  it('does not follow a redirect', async () => {
-    const r = await probeKey(provider, key(provider, 'redirect'));
-    expect(r.outcome).toBe('provider_unavailable');
+  it('does not follow a redirect: the server it points at never hears from us', async () => {
+    // A live server that records every request, where a followed redirect would land (with the key).
+    const hits: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      res.end('{}');
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, '127.0.0.1', r));
+    try {
+      const k = key(provider, 'redirect');
+      await redirectKeyTo(k, `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/steal`);
+      const r = await probeKey(provider, k);
+      expect(r.outcome).toBe('provider_unavailable');
+      expect(hits).toEqual([]);
+    } finally {
+      await new Promise((r) => elsewhere.close(r));
+    }
   });
 });
 
-describe('probe limits', () => {
-  it('gives up on a provider that never answers', async () => {
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    const r = await probeKey('openai', key('openai', 'hang'), controller.signal);
+describe('probe deadline', () => {
+  it('gives up on a provider that never answers, by its own timeout, with no caller signal', async () => {
+    const k = key('openai', 'hang');
+    const started = performance.now();
+    const r = await probeKey('openai', k, { timeoutMs: 300 });
+    const took = performance.now() - started;
     expect(r.outcome).toBe('provider_unavailable');
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(5_000);
+    // The hanging request was closed by us, not left open.
+    await expect.poll(async () => (await fakeRequests()).filter((q) => q.keyFingerprint === keyFingerprint(k)).map((q) => q.clientAborted)).toEqual([true]);
+  });
+
+  it("also stops when the caller's signal aborts first", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = performance.now();
+    const r = await probeKey('openai', key('openai', 'hang'), { signal: controller.signal, timeoutMs: 10_000 });
+    expect(r.outcome).toBe('provider_unavailable');
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

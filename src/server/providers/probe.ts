@@ -5,7 +5,7 @@ import 'server-only';
 import type { KeyOutcome, ProviderId } from '~/lib/providers';
 import { ADAPTERS, type DiscoveredModel } from '~/server/providers/adapters';
 import { type Classified, classifyHttpFailure } from '~/server/providers/classify';
-import { NetworkFailure } from '~/server/providers/http';
+import { NetworkFailure, PROBE_TIMEOUT_MS } from '~/server/providers/http';
 
 export type ProbeResult =
   | { outcome: 'valid'; models: DiscoveredModel[]; probeModel: string }
@@ -23,8 +23,19 @@ function failed(c: Classified): ProbeResult {
   return { outcome, retryAfterSeconds: c.retryAfterSeconds, requestId: c.requestId };
 }
 
-export async function probeKey(provider: ProviderId, key: string, signal?: AbortSignal): Promise<ProbeResult> {
+export type ProbeOptions = {
+  /** The caller's own cancellation (a closed request). */
+  signal?: AbortSignal;
+  /** The whole probe's deadline — listing and every one-token attempt together. */
+  timeoutMs?: number;
+};
+
+export async function probeKey(provider: ProviderId, key: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const adapter = ADAPTERS[provider];
+  // The probe's own deadline is the only bound when adding a key: without it a provider that accepts the
+  // connection and never answers would hold the request (and its probe slot) for as long as it likes.
+  const deadline = AbortSignal.timeout(opts.timeoutMs ?? PROBE_TIMEOUT_MS);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
   try {
     const listed = await adapter.listModels(key, signal);
     if (!listed.ok) return failed(classifyHttpFailure(provider, listed.response));
