@@ -69,7 +69,7 @@ test('a member cannot reach owner-only procedures, and outsiders get 404', async
   const member = newAccount('Mona');
   const outsider = newAccount('Otto');
 
-  // The member and outsider need accounts before they can be added.
+  // The member and outsider have accounts; the member joins by accepting an invitation.
   for (const acc of [member, outsider]) {
     const ctx = await browser.newContext();
     await signUp(await ctx.newPage(), acc);
@@ -79,9 +79,10 @@ test('a member cannot reach owner-only procedures, and outsiders get 404', async
   await signUp(page, owner);
   const slug = workspaceSlug(page);
   await page.goto(`/w/${slug}/settings/members`);
-  await page.getByLabel('Member email').fill(member.email);
-  await page.getByRole('button', { name: 'Add member' }).click();
-  await expect(page.getByRole('list', { name: 'Workspace members' })).toContainText(member.email);
+  await page.getByLabel('Invite by email').fill(member.email);
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await expect(page.getByRole('list', { name: 'Pending invitations' })).toContainText(member.email);
+  await expect(page.getByRole('list', { name: 'Workspace members' })).not.toContainText(member.email);
   const workspaceId = await page.evaluate(async () => {
     const r = await fetch('/api/trpc/workspace.list');
     const body = (await r.json()) as { result: { data: { json: { id: string; role: string }[] } } };
@@ -92,16 +93,27 @@ test('a member cannot reach owner-only procedures, and outsiders get 404', async
   const mp = await memberCtx.newPage();
   await signIn(mp, member);
   await expect(mp).toHaveURL(/\/studio$/);
+  await mp.getByRole('button', { name: `Accept invitation to ${owner.name}'s workspace` }).click();
+  await expect(mp).toHaveURL(new RegExp(`/w/${slug}/studio$`));
   await mp.goto(`/w/${slug}/settings/members`);
   await expect(mp.getByRole('list', { name: 'Workspace members' })).toContainText(owner.email);
-  await expect(mp.getByRole('button', { name: 'Add member' })).toHaveCount(0);
+  await expect(mp.getByRole('list', { name: 'Workspace members' })).toContainText(member.email);
+  await expect(mp.getByRole('button', { name: 'Invite', exact: true })).toHaveCount(0);
+  await expect(mp.getByRole('list', { name: 'Pending invitations' })).toHaveCount(0);
   await expect(mp.getByRole('button', { name: /^Remove/ })).toHaveCount(0);
-  const res = await mp.request.post('/api/trpc/workspace.addMember', {
-    headers: { 'content-type': 'application/json', origin: new URL(mp.url()).origin },
-    data: { json: { workspaceId, email: outsider.email } },
-  });
-  expect(res.status()).toBe(403);
-  expect((await res.json()).error.json.data.code).toBe('FORBIDDEN');
+  for (const [path, json] of [
+    ['workspace.invite', { workspaceId, email: outsider.email }],
+    ['workspace.revokeInvitation', { workspaceId, invitationId: 'anything' }],
+  ] as const) {
+    const res = await mp.request.post(`/api/trpc/${path}`, {
+      headers: { 'content-type': 'application/json', origin: new URL(mp.url()).origin },
+      data: { json },
+    });
+    expect(res.status()).toBe(403);
+    expect((await res.json()).error.json.data.code).toBe('FORBIDDEN');
+  }
+  const list = await mp.request.get(`/api/trpc/workspace.invitations?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId } }))}`);
+  expect(list.status()).toBe(403);
   await memberCtx.close();
 
   const outCtx = await browser.newContext();

@@ -3,7 +3,8 @@
 import { useSuspenseQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
+import { InvitationsBanner } from '~/components/invitations-banner';
 import { Button, cn } from '~/components/ui';
 import { WorkspaceProvider } from '~/components/workspace-context';
 import { PLANS } from '~/lib/plans';
@@ -98,6 +99,9 @@ export function AppShell({
             </Link>
           ))}
         </nav>
+        <Suspense fallback={null}>
+          <InvitationsBanner />
+        </Suspense>
       </header>
       <main id="main" className="mx-auto max-w-6xl px-4 py-6">
         {children}

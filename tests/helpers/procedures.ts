@@ -24,6 +24,20 @@ export async function insertKey(w: World): Promise<string> {
 
 const ws = (w: World) => ({ workspaceId: w.workspaceId });
 
+/** A pending invitation inserted directly, into `workspaceId` for `email`. */
+export async function insertInvitation(db: Db, workspaceId: string, invitedById: string, email: string): Promise<string> {
+  const id = newId();
+  await db.invitation.create({ data: { id, workspaceId, email, invitedById, expiresAt: new Date(Date.now() + 86_400_000) } });
+  return id;
+}
+
+/** An invitation addressed to the caller, from someone else's workspace. */
+async function invitationFor(w: World, caller: TestUser | null): Promise<{ invitationId: string }> {
+  if (!caller) return { invitationId: 'nope' };
+  const inviter = await createUser(w.db, 'Inviter');
+  return { invitationId: await insertInvitation(w.db, inviter.workspace.id, inviter.id, caller.email) };
+}
+
 export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'account.me': async () => undefined,
   'account.aiDefaults': async () => undefined,
@@ -32,11 +46,16 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'account.tokens': async () => undefined,
   'account.createToken': async () => ({ name: 'matrix' }),
   'account.revokeToken': async (w, caller) => ({ tokenId: caller ? (await createToken(w.db, caller.id, { name: 'to revoke' })).info.id : 'nope' }),
+  'account.invitations': async () => undefined,
+  'account.acceptInvitation': invitationFor,
+  'account.declineInvitation': invitationFor,
   'workspace.list': async () => undefined,
   'workspace.create': async () => ({ name: 'Matrix made' }),
   'workspace.get': async (w) => ws(w),
   'workspace.members': async (w) => ws(w),
-  'workspace.addMember': async (w) => ({ ...ws(w), email: (await createUser(w.db, 'Joiner')).email }),
+  'workspace.invite': async (w) => ({ ...ws(w), email: `invitee-${newId().slice(0, 8).toLowerCase()}@example.test` }),
+  'workspace.invitations': async (w) => ws(w),
+  'workspace.revokeInvitation': async (w) => ({ ...ws(w), invitationId: await insertInvitation(w.db, w.workspaceId, w.owner.id, `revoked-${newId().slice(0, 8).toLowerCase()}@example.test`) }),
   'workspace.removeMember': async (w) => {
     const leaver = await createUser(w.db, 'Leaver');
     await w.db.membership.create({ data: { workspaceId: w.workspaceId, userId: leaver.id, role: 'member' } });

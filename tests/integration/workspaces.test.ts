@@ -28,8 +28,9 @@ await describeEachDb('workspaces', (getDb) => {
     await expect(asAlice.workspace.get({ workspaceId: b.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(asAlice.workspace.members({ workspaceId: b.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(
-      asAlice.workspace.addMember({ workspaceId: b.workspace.id, email: a.email }),
+      asAlice.workspace.invite({ workspaceId: b.workspace.id, email: a.email }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await t.db.invitation.count({ where: { workspaceId: b.workspace.id } })).toBe(0);
     await expect(asAlice.workspace.get({ workspaceId: 'does-not-exist' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await t.db.membership.count({ where: { workspaceId: b.workspace.id } })).toBe(1);
   });
@@ -42,18 +43,20 @@ await describeEachDb('workspaces', (getDb) => {
     expect(JSON.stringify(err)).not.toContain('DROP TABLE');
   });
 
-  it('lets the owner add an existing user as a member and remove them', async () => {
+  it('makes an invited user a member once they accept, and lets the owner remove them', async () => {
     const owner = await createUser(t.db, 'Olivia');
     const other = await createUser(t.db, 'Max');
     const asOwner = callerFor(t.db, owner);
-    const added = await asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: other.email.toUpperCase() });
-    expect(added).toMatchObject({ userId: other.id, role: 'member' });
+    const asMember = callerFor(t.db, other);
+    const invitation = await asOwner.workspace.invite({ workspaceId: owner.workspace.id, email: other.email.toUpperCase() });
+    expect(invitation).toMatchObject({ email: other.email, status: 'pending' });
+    await expect(asMember.workspace.get({ workspaceId: owner.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await asMember.account.acceptInvitation({ invitationId: invitation.id });
     await expect(
-      asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: other.email }),
+      asOwner.workspace.invite({ workspaceId: owner.workspace.id, email: other.email }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
 
     // The member now belongs to two workspaces and can read the shared one.
-    const asMember = callerFor(t.db, other);
     expect((await asMember.workspace.list()).map((w) => w.role).sort()).toEqual(['member', 'owner']);
     expect(await asMember.workspace.get({ workspaceId: owner.workspace.id })).toMatchObject({ role: 'member' });
 
@@ -65,26 +68,29 @@ await describeEachDb('workspaces', (getDb) => {
     const owner = await createUser(t.db, 'Olga');
     const member = await createUser(t.db, 'Mia');
     const third = await createUser(t.db, 'Tom');
-    await callerFor(t.db, owner).workspace.addMember({ workspaceId: owner.workspace.id, email: member.email });
+    const invitation = await callerFor(t.db, owner).workspace.invite({ workspaceId: owner.workspace.id, email: member.email });
     const asMember = callerFor(t.db, member);
+    await asMember.account.acceptInvitation({ invitationId: invitation.id });
     await expect(
-      asMember.workspace.addMember({ workspaceId: owner.workspace.id, email: third.email }),
+      asMember.workspace.invite({ workspaceId: owner.workspace.id, email: third.email }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(asMember.workspace.invitations({ workspaceId: owner.workspace.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(
       asMember.workspace.removeMember({ workspaceId: owner.workspace.id, userId: owner.id }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect(await t.db.membership.count({ where: { workspaceId: owner.workspace.id } })).toBe(2);
   });
 
-  it('never removes the owner and reports unknown people clearly', async () => {
+  it('never removes the owner, and invites an unknown address without saying it is unknown', async () => {
     const owner = await createUser(t.db, 'Oscar');
     const asOwner = callerFor(t.db, owner);
     await expect(
       asOwner.workspace.removeMember({ workspaceId: owner.workspace.id, userId: owner.id }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(
-      asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: 'nobody@example.test' }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('sign up') });
+      asOwner.workspace.invite({ workspaceId: owner.workspace.id, email: 'nobody@example.test' }),
+    ).resolves.toMatchObject({ email: 'nobody@example.test', status: 'pending' });
+    expect(await t.db.membership.count({ where: { workspaceId: owner.workspace.id } })).toBe(1);
   });
 
   it('creates further workspaces owned by the caller', async () => {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
-import { AppError, forbidden, notFound } from '~/server/errors';
+import { forbidden, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { PLANS, type Plan, parsePlan } from '~/lib/plans';
 import { grantInTx } from '~/server/services/credits';
@@ -116,23 +116,6 @@ export async function listMembers(db: Db, workspaceId: string): Promise<MemberDt
     role: r.role as Role,
     joinedAt: r.createdAt,
   }));
-}
-
-/** Adds an existing user as a member. Owners only (checked by the caller's procedure). */
-export async function addMember(db: Db, input: { workspaceId: string; email: string }): Promise<MemberDto> {
-  const user = await db.user.findUnique({
-    where: { email: input.email.trim().toLowerCase() },
-    select: { id: true, name: true, email: true },
-  });
-  if (!user) throw new AppError('NOT_FOUND', 'No account uses that email address. Ask them to sign up first.', 'user_not_found');
-  const existing = await db.membership.findUnique({
-    where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: user.id } },
-  });
-  if (existing) throw new AppError('CONFLICT', 'That person is already in this workspace.', 'already_member');
-  const m = await db.membership.create({
-    data: { workspaceId: input.workspaceId, userId: user.id, role: 'member' },
-  });
-  return { userId: user.id, name: user.name, email: user.email, role: 'member', joinedAt: m.createdAt };
 }
 
 export async function removeMember(db: Db, input: { workspaceId: string; userId: string }): Promise<void> {

@@ -16,6 +16,7 @@ export default async function WorkspaceLayout({
   const ws = await currentWorkspace(slug);
   prefetch(trpc().workspace.get.queryOptions({ workspaceId: ws.id }));
   prefetch(trpc().workspace.list.queryOptions());
+  prefetch(trpc().account.invitations.queryOptions());
   return (
     <HydrateClient>
       <Suspense fallback={<p className="p-6 text-sm text-slate-500">Loading…</p>}>

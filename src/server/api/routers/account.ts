@@ -5,6 +5,7 @@ import { clearUserAiDefaults, getUserAiDefaults, setUserAiDefaults } from '~/ser
 import { createToken, listTokens, revokeToken, ZTokenDto } from '~/server/services/tokens';
 import { ZId } from '~/server/api/trpc';
 import { ZWorkspaceName } from '~/server/api/routers/workspace';
+import * as invitations from '~/server/services/invitations';
 
 export const accountRouter = createTRPCRouter({
   me: authedProcedure
@@ -39,4 +40,24 @@ export const accountRouter = createTRPCRouter({
     await clearUserAiDefaults(ctx.db, ctx.user.id);
     return { ok: true as const };
   }),
+
+  // Invitations addressed to this user's email, decided by them alone (services/invitations.ts).
+  invitations: authedProcedure
+    .output(z.array(invitations.ZMyInvitation))
+    .query(({ ctx }) => invitations.listMine(ctx.db, ctx.user.id)),
+
+  acceptInvitation: authedProcedure
+    .input(z.object({ invitationId: ZId }))
+    .output(z.object({ workspace: invitations.ZJoinedWorkspace }))
+    .mutation(async ({ ctx, input }) => ({
+      workspace: await invitations.accept(ctx.db, { userId: ctx.user.id, invitationId: input.invitationId }),
+    })),
+
+  declineInvitation: authedProcedure
+    .input(z.object({ invitationId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await invitations.decline(ctx.db, { userId: ctx.user.id, invitationId: input.invitationId });
+      return { ok: true as const };
+    }),
 });

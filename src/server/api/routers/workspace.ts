@@ -7,6 +7,7 @@ import {
   ZId,
 } from '~/server/api/trpc';
 import { ZPlan } from '~/lib/enum-schemas';
+import * as invitations from '~/server/services/invitations';
 import * as workspaces from '~/server/services/workspaces';
 
 const ZRole = z.enum(['owner', 'member']);
@@ -48,10 +49,25 @@ export const workspaceRouter = createTRPCRouter({
     .output(z.array(ZMember))
     .query(({ ctx }) => workspaces.listMembers(ctx.db, ctx.workspace.id)),
 
-  addMember: ownerProcedure
-    .input(z.object({ email: z.email().max(254) }))
-    .output(ZMember)
-    .mutation(({ ctx, input }) => workspaces.addMember(ctx.db, { workspaceId: ctx.workspace.id, email: input.email })),
+  /** The same answer whether or not an account uses the address (services/invitations.ts). */
+  invite: ownerProcedure
+    .input(z.object({ email: z.string().trim().max(254).pipe(z.email()) }))
+    .output(invitations.ZWorkspaceInvitation)
+    .mutation(({ ctx, input }) =>
+      invitations.invite(ctx.db, { workspaceId: ctx.workspace.id, ownerId: ctx.user.id, email: input.email }),
+    ),
+
+  invitations: ownerProcedure
+    .output(z.array(invitations.ZWorkspaceInvitation))
+    .query(({ ctx }) => invitations.listForWorkspace(ctx.db, ctx.workspace.id)),
+
+  revokeInvitation: ownerProcedure
+    .input(z.object({ invitationId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await invitations.revoke(ctx.db, { workspaceId: ctx.workspace.id, invitationId: input.invitationId });
+      return { ok: true as const };
+    }),
 
   removeMember: ownerProcedure
     .input(z.object({ userId: ZId }))
