@@ -89,8 +89,15 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
     if (!byokAllowed) {
       throw new AppError('FORBIDDEN', 'Free workspaces run platform models only. Your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
     }
-    const key = await findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId });
+    // Only a model the key itself reported (and still offers) is ever sent to the provider with it.
+    const [key, offered] = await Promise.all([
+      findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId }),
+      db.discoveredModel.count({ where: { keyId: choice.keyId, modelId: choice.modelId, available: true, key: { workspaceId: ws.id } } }),
+    ]);
     if (!key) return fallbackOrRefuse(db, ws, tier, 'the chosen key was removed');
+    if (offered !== 1) {
+      throw new AppError('BAD_REQUEST', 'That key does not offer this model. Pick one of the models listed under the key.', 'model_unavailable');
+    }
     return byokPlan(db, ws, tier, key, choice.modelId);
   } else {
     const setting = await getTierSetting(db, ws.id, tier);
