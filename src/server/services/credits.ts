@@ -24,32 +24,29 @@ export async function getBalance(db: Db | Tx, workspaceId: string): Promise<numb
   return ws.creditBalance;
 }
 
-/** Adds credits (plan grants, operator top-ups). Idempotent on `idempotencyKey`. */
+/**
+ * Adds credits (plan grants, operator top-ups) once per `idempotencyKey`, whatever the concurrency: the
+ * ledger row is inserted first and the unique key decides (a concurrent transaction with the same key
+ * waits for this one and then inserts nothing), and only an inserted row moves the balance. The key may
+ * name something other than the workspace: the Free credits are keyed by user, so they go to one
+ * workspace of that user. Returns whether this call granted.
+ */
 export async function grantInTx(
   tx: Tx,
   input: { workspaceId: string; amount: number; reason: string; idempotencyKey: string },
-): Promise<void> {
+): Promise<boolean> {
   assertAmount(input.amount);
-  const existing = await tx.creditLedger.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
-  if (existing) return;
-  await tx.workspace.update({
-    where: { id: input.workspaceId },
-    data: { creditBalance: { increment: input.amount } },
+  const inserted = await tx.creditLedger.createMany({
+    data: [{ id: newId(), workspaceId: input.workspaceId, amount: input.amount, kind: 'grant', reason: input.reason, idempotencyKey: input.idempotencyKey }],
+    skipDuplicates: true,
   });
-  await tx.creditLedger.create({
-    data: {
-      id: newId(),
-      workspaceId: input.workspaceId,
-      amount: input.amount,
-      kind: 'grant',
-      reason: input.reason,
-      idempotencyKey: input.idempotencyKey,
-    },
-  });
+  if (inserted.count !== 1) return false;
+  await tx.workspace.update({ where: { id: input.workspaceId }, data: { creditBalance: { increment: input.amount } } });
+  return true;
 }
 
-export async function grant(db: Db, input: Parameters<typeof grantInTx>[1]): Promise<void> {
-  await db.$transaction((tx) => grantInTx(tx, input));
+export async function grant(db: Db, input: Parameters<typeof grantInTx>[1]): Promise<boolean> {
+  return db.$transaction((tx) => grantInTx(tx, input));
 }
 
 export type Reservation = { id: string; amount: number; balanceAfter: number };
