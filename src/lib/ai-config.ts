@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ZApiKeyInput } from '~/lib/keys';
 import { ZProviderId } from '~/lib/enum-schemas';
+import { ZProviderModelId } from '~/lib/schemas/ids';
 
 export const ZAiMode = z.enum(['managed', 'byok']);
 
@@ -9,7 +10,7 @@ export const ZAiMode = z.enum(['managed', 'byok']);
 export const ZAiConfigInput = z.object({
   mode: ZAiMode,
   provider: ZProviderId,
-  model: z.string().trim().min(1).max(160).regex(/^[A-Za-z0-9._:/@-]+$/, 'Invalid model id').optional(),
+  model: ZProviderModelId.optional(),
   apiKey: ZApiKeyInput.nullable().optional(),
 });
 export type AiConfigInput = z.infer<typeof ZAiConfigInput>;

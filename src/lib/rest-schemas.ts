@@ -2,12 +2,13 @@
 import { z } from 'zod';
 import { ZAiMode } from '~/lib/ai-config';
 import { ZProviderId } from '~/lib/enum-schemas';
+import { ZProviderModelId } from '~/lib/schemas/ids';
 
 export const ZRestAiConfigInput = z
   .object({
     mode: ZAiMode,
     provider: ZProviderId,
-    model: z.string().trim().min(1).max(160).regex(/^[A-Za-z0-9._:/@-]+$/, 'Invalid model id').optional(),
+    model: ZProviderModelId.optional(),
     api_key: z.string().min(1).max(512).nullable().optional().describe('Write-only. A string sets the key (probed first), null clears it, absent keeps it.'),
   })
   .meta({ id: 'AiConfigInput' });

@@ -274,4 +274,13 @@ await describeEachDb('platform catalog edits', (getDb) => {
     await editCatalogModel(db, 'google:gemini-2.5-flash-lite', { enabled: false });
     expect((await platformDefault(db, 'fast')).id).toBe('openai:gpt-5-mini');
   });
+
+  it('adds only models whose id follows the model id pattern', async () => {
+    const { addCatalogModel } = await import('~/server/services/catalog');
+    const db = getDb().db;
+    for (const modelId of ['../../anthropic/v1/x', 'models/gemini-2.5-pro', 'gemini 2']) {
+      await expect(addCatalogModel(db, { provider: 'google', modelId, kind: 'text' }), modelId).rejects.toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_model' });
+    }
+    expect(await db.platformModel.count({ where: { provider: 'google', modelId: { contains: '/' } } })).toBe(0);
+  });
 });

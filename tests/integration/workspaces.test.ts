@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
+import { newId } from '~/server/ids';
 import { setPlan } from '~/server/services/workspaces';
 import { describeEachDb } from '../helpers/db';
 import { callerFor, createUser } from '../helpers/fixtures';
@@ -93,12 +95,52 @@ await describeEachDb('workspaces', (getDb) => {
     expect(await t.db.membership.count({ where: { workspaceId: owner.workspace.id } })).toBe(1);
   });
 
-  it('creates further workspaces owned by the caller', async () => {
+  it('creates further workspaces owned by the caller, without free credits: those went to the first one', async () => {
     const u = await createUser(t.db, 'Multi');
     const ws = await callerFor(t.db, u).workspace.create({ name: 'Second' });
-    expect(ws).toMatchObject({ name: 'Second', plan: 'free', creditBalance: 250 });
+    expect(ws).toMatchObject({ name: 'Second', plan: 'free', creditBalance: 0 });
+    expect(await t.db.creditLedger.count({ where: { workspaceId: ws.id } })).toBe(0);
     expect(await callerFor(t.db, u).workspace.list()).toHaveLength(2);
+    expect((await callerFor(t.db, u).workspace.get({ workspaceId: u.workspace.id })).creditBalance).toBe(250);
     await expect(callerFor(t.db, u).workspace.create({ name: '   ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('grants the free credits exactly once when first workspaces are created concurrently', async () => {
+    // A user without a workspace yet (sign-up's own creation racing the user's): every creation at once.
+    const id = newId();
+    await t.db.user.create({ data: { id, name: 'Racer', email: `racer-${id}@example.test` } });
+    const user = { id, name: 'Racer', email: `racer-${id}@example.test` };
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => callerFor(t.db, user).workspace.create({ name: `Race ${i}` })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
+    const owned = await callerFor(t.db, user).workspace.list();
+    expect(owned).toHaveLength(8);
+    expect(owned.reduce((sum, w) => sum + w.creditBalance, 0)).toBe(250);
+    const grants = await t.db.creditLedger.findMany({ where: { workspaceId: { in: owned.map((w) => w.id) } } });
+    expect(grants.map((g) => [g.kind, g.amount])).toEqual([['grant', 250]]);
+  });
+
+  it('does not grant free credits again to users who got them before the grant was per user', async () => {
+    const u = await createUser(t.db, 'Early adopter');
+    // How the first grant was keyed before: per workspace.
+    await t.db.creditLedger.updateMany({ where: { workspaceId: u.workspace.id, kind: 'grant' }, data: { idempotencyKey: `plan-grant:${u.workspace.id}:initial` } });
+    const migration = await readFile(new URL('../../prisma/migrations/20261201142709_free_credits_per_user/migration.sql', import.meta.url), 'utf8');
+    await t.db.$executeRawUnsafe(migration);
+    const ws = await callerFor(t.db, u).workspace.create({ name: 'Later' });
+    expect(ws.creditBalance).toBe(0);
+    expect((await callerFor(t.db, u).workspace.get({ workspaceId: u.workspace.id })).creditBalance).toBe(250);
+  });
+
+  it('limits workspace creation to 10 an hour per user, creating nothing beyond', async () => {
+    const u = await createUser(t.db, 'Prolific');
+    const other = await createUser(t.db, 'Bystander');
+    const asU = callerFor(t.db, u);
+    for (let i = 0; i < 10; i++) await asU.workspace.create({ name: `Mine ${i}` });
+    const err = await asU.workspace.create({ name: 'One too many' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/10 workspaces an hour/) });
+    expect((err as { cause?: { details?: { retryAfterSeconds?: number } } }).cause?.details?.retryAfterSeconds).toBeGreaterThan(0);
+    expect(await asU.workspace.list()).toHaveLength(11);
+    // Another user is not affected.
+    await expect(callerFor(t.db, other).workspace.create({ name: 'Theirs' })).resolves.toMatchObject({ name: 'Theirs' });
   });
 
   it('changes plans and grants the monthly credits once per plan and month', async () => {

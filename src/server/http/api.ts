@@ -4,6 +4,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { incomingMessageToRequest, nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import { toNodeHandler } from 'better-auth/node';
+import { TRPC_MAX_BATCH } from '~/lib/limits';
 import { appRouter } from '~/server/api/root';
 import { createInnerContext } from '~/server/api/trpc';
 import type { Context } from '~/server/api/trpc';
@@ -71,6 +72,9 @@ async function trpc(req: IncomingMessage, res: ServerResponse, path: string): Pr
     path,
     router: appRouter,
     maxBodySize: MAX_BODY_BYTES,
+    // One request must not multiply work that is limited per request (a batch of 40 creations was one
+    // request); a larger batch is refused with 400 before anything runs.
+    maxBatchSize: TRPC_MAX_BATCH,
     createContext: () => requestContext(req.headers.cookie, clientIp(req)),
     onError: ({ error, path: procedure }) => {
       // Unexpected failures are logged where they are mapped (convertErrors); here only the failure of

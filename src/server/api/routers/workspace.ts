@@ -8,6 +8,7 @@ import {
 } from '~/server/api/trpc';
 import { ZPlan } from '~/lib/enum-schemas';
 import * as invitations from '~/server/services/invitations';
+import { lineText } from '~/lib/schemas/text';
 import * as workspaces from '~/server/services/workspaces';
 
 const ZRole = z.enum(['owner', 'member']);
@@ -26,12 +27,8 @@ const ZMember = z.object({
   role: ZRole,
   joinedAt: z.date(),
 });
-export const ZWorkspaceName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(60)
-  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'Use letters, digits, spaces and punctuation only');
+/** Workspace names, and names of other things people see in lists (API tokens). */
+export const ZWorkspaceName = lineText({ max: 60 });
 
 export const workspaceRouter = createTRPCRouter({
   list: authedProcedure.output(z.array(ZMembership)).query(({ ctx }) => workspaces.listForUser(ctx.db, ctx.user.id)),
