@@ -13,11 +13,9 @@ export type InputBuilder = (w: World, caller: TestUser | null) => Promise<unknow
 /** A key inserted directly (whatever the plan), for procedures that need one to act on. */
 export async function insertKey(w: World): Promise<string> {
   const id = newId();
-  await w.db.$transaction(async (tx) => {
-    const sealed = await sealProviderKey(tx, { workspaceId: w.workspaceId, provider: 'openai', keyId: id }, canaryKey());
-    await tx.providerKey.create({
-      data: { id, workspaceId: w.workspaceId, provider: 'openai', label: `k-${id.slice(0, 6)}`, maskedHint: 'sk-p…test', fingerprint: new Uint8Array(32), fpVersion: 1, ...sealed, createdById: w.owner.id },
-    });
+  const sealed = await sealProviderKey({ workspaceId: w.workspaceId, provider: 'openai', keyId: id }, canaryKey());
+  await w.db.providerKey.create({
+    data: { id, workspaceId: w.workspaceId, provider: 'openai', label: `k-${id.slice(0, 6)}`, maskedHint: 'sk-p…test', fingerprint: new Uint8Array(32), fpVersion: 1, ...sealed, createdById: w.owner.id },
   });
   return id;
 }

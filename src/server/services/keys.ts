@@ -18,7 +18,8 @@ import type { Tier } from '~/lib/models';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import type { MembershipDto } from '~/server/services/workspaces';
 import { decryptProviderKey } from '~/server/vault/decrypt';
-import { sealForStatement, sealProviderKey } from '~/server/vault/envelope';
+import { sealProviderKey } from '~/server/vault/envelope';
+import { reclaimKeySpace } from '~/server/vault/reclaim';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
 
@@ -197,8 +198,7 @@ export async function addKey(
 /**
  * Writes a probed key with its models and its audit row in one statement, so it is atomic without a
  * transaction's extra round trips. The statement writes nothing unless the workspace is still on a BYOK
- * plan (it may have changed while the probe ran), the label is still free, and the data key the key
- * was sealed under is still current; the last is retried with a fresh seal (two first keys at once).
+ * plan (it may have changed while the probe ran) and the label is still free.
  */
 async function writeNewKey(
   db: Db,
@@ -208,50 +208,43 @@ async function writeNewKey(
   const now = new Date();
   const maskedHint = maskKey(n.key);
   const audit: AuditRecord = { workspaceId: n.workspaceId, actorId: n.actor.id, provider: n.provider, label: n.label, operation: 'key.create', keyId: id, outcome: 'valid' };
-  for (let attempt = 0; ; attempt++) {
-    const { sealed, claim } = await sealForStatement(db, { workspaceId: n.workspaceId, provider: n.provider, keyId: id }, n.key);
-    const [row] = await db.$queryRaw<{ plan: string | null; labelFree: boolean; dekCurrent: boolean; written: boolean; modelCount: number }[]>`
-      WITH ws AS (
-        SELECT plan FROM workspace WHERE id = ${n.workspaceId}
-      ), free AS (
-        SELECT 1 FROM ws WHERE plan = ANY(${BYOK_PLANS}::text[]) AND NOT EXISTS (
-          SELECT 1 FROM provider_key WHERE "workspaceId" = ${n.workspaceId} AND provider = ${n.provider} AND label = ${n.label})
-      ), dek AS (${claim(Prisma.sql`EXISTS (SELECT 1 FROM free)`)}
-      ), k AS (
-        INSERT INTO provider_key (id, "workspaceId", provider, label, "maskedHint", fingerprint, "fpVersion", "formatVersion", alg,
-                                  "dekVersion", nonce, ciphertext, tag, status, "lastOutcome", "lastValidatedAt", "modelsRefreshedAt",
-                                  "createdById", "createdAt", "updatedAt")
-        SELECT ${id}, ${n.workspaceId}, ${n.provider}, ${n.label}, ${maskedHint}, ${keyFingerprint(n.key)}, ${FINGERPRINT_VERSION},
-               ${sealed.formatVersion}, ${sealed.alg}, ${sealed.dekVersion}, ${sealed.nonce}, ${sealed.ciphertext}, ${sealed.tag},
-               'active', 'valid', ${now}, ${now}, ${n.actor.id}, ${now}, ${now}
-        FROM dek
-        ON CONFLICT ("workspaceId", provider, label) DO NOTHING
-        RETURNING id
-      ), m AS (
-        INSERT INTO discovered_model ("keyId", "modelId", "displayName", "contextWindow", "refreshedAt")
-        SELECT k.id, x."modelId", x."displayName", x."contextWindow", ${now}
-        FROM k CROSS JOIN unnest(${n.models.map((m) => m.id)}::text[], ${n.models.map((m) => m.displayName)}::text[],
-                                 ${n.models.map((m) => m.contextWindow ?? null)}::int[]) AS x("modelId", "displayName", "contextWindow")
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-      ), a AS (${auditInsertSql(audit, Prisma.raw('k'))})
-      SELECT (SELECT plan FROM ws) AS plan, EXISTS (SELECT 1 FROM free) AS "labelFree", EXISTS (SELECT 1 FROM dek) AS "dekCurrent",
-             EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`;
-    const r = row!;
-    if (r.plan === null) throw notFound('Workspace not found');
-    assertByokPlan(r.plan);
-    if (!r.labelFree) throw labelTaken(n.label);
-    if (r.written) {
-      logAudit(audit);
-      return {
-        id, provider: n.provider, label: n.label, maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: now, lastUsedAt: null,
-        modelsRefreshedAt: now, modelCount: r.modelCount, createdAt: now, createdBy: n.actor.name, alsoConnectedIn: [],
-      };
-    }
-    // A free label and a current data key, yet nothing written: a concurrent add took the label first.
-    if (r.dekCurrent) throw labelTaken(n.label);
-    if (attempt === 2) throw new Error('the workspace data key kept changing while a key was written');
-  }
+  const sealed = await sealProviderKey({ workspaceId: n.workspaceId, provider: n.provider, keyId: id }, n.key);
+  const [row] = await db.$queryRaw<{ plan: string | null; labelFree: boolean; written: boolean; modelCount: number }[]>`
+    WITH ws AS (
+      SELECT plan FROM workspace WHERE id = ${n.workspaceId}
+    ), free AS (
+      SELECT 1 FROM ws WHERE plan = ANY(${BYOK_PLANS}::text[]) AND NOT EXISTS (
+        SELECT 1 FROM provider_key WHERE "workspaceId" = ${n.workspaceId} AND provider = ${n.provider} AND label = ${n.label})
+    ), k AS (
+      INSERT INTO provider_key (id, "workspaceId", provider, label, "maskedHint", fingerprint, "fpVersion", "formatVersion", alg,
+                                "kekVersion", "dekNonce", "wrappedDek", "dekTag", nonce, ciphertext, tag, status, "lastOutcome",
+                                "lastValidatedAt", "modelsRefreshedAt", "createdById", "createdAt", "updatedAt")
+      SELECT ${id}, ${n.workspaceId}, ${n.provider}, ${n.label}, ${maskedHint}, ${keyFingerprint(n.key)}, ${FINGERPRINT_VERSION},
+             ${sealed.formatVersion}, ${sealed.alg}, ${sealed.kekVersion}, ${sealed.dekNonce}, ${sealed.wrappedDek}, ${sealed.dekTag},
+             ${sealed.nonce}, ${sealed.ciphertext}, ${sealed.tag}, 'active', 'valid', ${now}, ${now}, ${n.actor.id}, ${now}, ${now}
+      FROM free
+      ON CONFLICT ("workspaceId", provider, label) DO NOTHING
+      RETURNING id
+    ), m AS (
+      INSERT INTO discovered_model ("keyId", "modelId", "displayName", "contextWindow", "refreshedAt")
+      SELECT k.id, x."modelId", x."displayName", x."contextWindow", ${now}
+      FROM k CROSS JOIN unnest(${n.models.map((m) => m.id)}::text[], ${n.models.map((m) => m.displayName)}::text[],
+                               ${n.models.map((m) => m.contextWindow ?? null)}::int[]) AS x("modelId", "displayName", "contextWindow")
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    ), a AS (${auditInsertSql(audit, Prisma.raw('k'))})
+    SELECT (SELECT plan FROM ws) AS plan, EXISTS (SELECT 1 FROM free) AS "labelFree",
+           EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`;
+  const r = row!;
+  if (r.plan === null) throw notFound('Workspace not found');
+  assertByokPlan(r.plan);
+  // A free label, yet nothing written: a concurrent add took the label first.
+  if (!r.labelFree || !r.written) throw labelTaken(n.label);
+  logAudit(audit);
+  return {
+    id, provider: n.provider, label: n.label, maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: now, lastUsedAt: null,
+    modelsRefreshedAt: now, modelCount: r.modelCount, createdAt: now, createdBy: n.actor.name, alsoConnectedIn: [],
+  };
 }
 
 function labelTaken(label: string) {
@@ -287,10 +280,10 @@ export async function replaceKey(
   }
   assertOffersModel(probe.models.map((m) => m.id), input.requireModel);
   const now = new Date();
+  const sealed = await sealProviderKey({ workspaceId: ws.id, provider: row.provider, keyId: row.id }, key);
   await db.$transaction(async (tx) => {
     const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
     assertByokPlan(current.plan);
-    const sealed = await sealProviderKey(tx, { workspaceId: ws.id, provider: row.provider, keyId: row.id }, key);
     const updated = await tx.providerKey.updateMany({
       where: { id: row.id, workspaceId: ws.id },
       data: {
@@ -308,6 +301,7 @@ export async function replaceKey(
     await storeModels(tx, row.id, probe.models, now);
     await writeAudit(tx, { ...audit, operation: 'key.replace', outcome: 'valid' });
   });
+  await reclaimKeySpace(db); // the replaced ciphertext leaves the files too
   return { key: await getKeyDto(db, ws.id, row.id), warnings };
 }
 
@@ -348,9 +342,10 @@ export async function verifyKey(
 }
 
 /**
- * Deletes the key (ciphertext included) at once, with its audit row, in one transaction. Tier defaults
- * that used it revert to their platform defaults in the same transaction (PRODUCT.md M4), unless
- * `keepTierModes` (the AI config's `api_key: null`, which keeps the mode and leaves the tier keyless).
+ * Deletes the key (ciphertext and its own data key included) at once, with its audit row, in one
+ * transaction. Tier defaults that used it revert to their platform defaults in the same transaction
+ * (PRODUCT.md M4), unless `keepTierModes` (the AI config's `api_key: null`, which keeps the mode and
+ * leaves the tier keyless). Then the deleted row's bytes are reclaimed from the database's files.
  */
 export async function removeKey(
   db: Db,
@@ -370,5 +365,6 @@ export async function removeKey(
     });
     return reverted;
   });
+  await reclaimKeySpace(db);
   return { ok: true, revertedTiers };
 }
