@@ -1,7 +1,7 @@
 // The AI config facade shapes (seed 001, PRODUCT.md M5/M6), shared by tRPC, REST and the UI.
 import { z } from 'zod';
 import { ZApiKeyInput } from '~/lib/keys';
-import { ZProviderId } from '~/lib/enum-schemas';
+import { ZProviderId, ZTier } from '~/lib/enum-schemas';
 import { ZProviderModelId } from '~/lib/schemas/ids';
 
 export const ZAiMode = z.enum(['managed', 'byok']);
@@ -23,6 +23,12 @@ export const ZAiConfig = z.object({
   apiKeyHint: z.string().nullable(),
 });
 export type AiConfig = z.infer<typeof ZAiConfig>;
+
+/** What a change answers: the new config, the tiers that reverted to platform defaults and the key removed. */
+export const ZAiConfigChange = ZAiConfig.extend({
+  revertedTiers: z.array(ZTier),
+  removedKey: z.object({ provider: ZProviderId, label: z.string(), apiKeyHint: z.string() }).nullable(),
+});
 
 /** Accepts the seed's `google/gemini-2.5-pro` form as well as the bare model id. */
 export function normaliseModelId(provider: string, model: string | undefined): string | undefined {

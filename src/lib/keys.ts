@@ -36,6 +36,8 @@ export const ZAuditEventDto = z.object({
   label: z.string().nullable(),
   outcome: z.string().nullable(),
   actor: z.string(),
+  /** The prefix of the personal access token the actor used, when the change came through the REST API. */
+  actorToken: z.string().nullable(),
   createdAt: z.date(),
 });
 export type AuditEventDto = z.infer<typeof ZAuditEventDto>;
