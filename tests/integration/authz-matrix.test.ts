@@ -30,6 +30,8 @@ const EXPECTED: Record<string, Expectation> = {
   'account.tokens': AUTHED_ANY,
   'account.createToken': AUTHED_ANY,
   'account.revokeToken': AUTHED_ANY,
+  'account.sessions': AUTHED_ANY,
+  'account.revokeSession': AUTHED_ANY,
   'workspace.list': AUTHED_ANY,
   'workspace.create': AUTHED_ANY,
   'workspace.get': WS_READ,

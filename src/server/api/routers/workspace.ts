@@ -7,6 +7,7 @@ import {
   ZId,
 } from '~/server/api/trpc';
 import { ZPlan } from '~/lib/enum-schemas';
+import { ZDisplayName } from '~/lib/schemas/names';
 import * as workspaces from '~/server/services/workspaces';
 
 const ZRole = z.enum(['owner', 'member']);
@@ -25,12 +26,7 @@ const ZMember = z.object({
   role: ZRole,
   joinedAt: z.date(),
 });
-export const ZWorkspaceName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(60)
-  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'Use letters, digits, spaces and punctuation only');
+const ZWorkspaceName = ZDisplayName;
 
 export const workspaceRouter = createTRPCRouter({
   list: authedProcedure.output(z.array(ZMembership)).query(({ ctx }) => workspaces.listForUser(ctx.db, ctx.user.id)),
