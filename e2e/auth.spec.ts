@@ -142,3 +142,77 @@ test('cookie-authenticated mutations from another site are refused', async ({ pa
   await page.reload();
   await expect(page.getByLabel('Workspace').locator('option', { hasText: 'Pwned' })).toHaveCount(0);
 });
+
+test('changing the password on the Account page signs out the other session', async ({ page, browser }) => {
+  const account = newAccount('Pat');
+  await signUp(page, account);
+  const phoneCtx = await browser.newContext();
+  const phone = await phoneCtx.newPage();
+  await signIn(phone, account);
+  await expect(phone).toHaveURL(/\/studio$/);
+
+  await page.goto('/account');
+  const newPassword = `${account.password}-new`;
+  await page.getByLabel('Current password').fill(account.password);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Confirm new password').fill(newPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Password changed' })).toHaveText('Password changed. Your other sessions were signed out.');
+  await expect(page.getByRole('list', { name: 'Sessions' }).getByRole('listitem')).toHaveCount(1);
+
+  // The other browser is signed out at once; this one stays signed in.
+  expect((await phone.request.get('/api/trpc/account.me')).status()).toBe(401);
+  await phone.reload();
+  await expect(phone).toHaveURL(/\/sign-in$/);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Account settings' })).toBeVisible();
+
+  await signIn(phone, account);
+  await expect(phone.getByRole('alert').filter({ hasText: 'Wrong' })).toHaveText('Wrong email or password.');
+  await signIn(phone, { email: account.email, password: newPassword });
+  await expect(phone).toHaveURL(/\/studio$/);
+  await phoneCtx.close();
+});
+
+test('the Account page lists the sessions and signs another one out at once', async ({ page, browser }) => {
+  const account = newAccount('Sam');
+  await signUp(page, account);
+  const otherCtx = await browser.newContext();
+  const other = await otherCtx.newPage();
+  await signIn(other, account);
+  await expect(other).toHaveURL(/\/studio$/);
+
+  await page.goto('/account');
+  const sessions = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
+  await expect(sessions).toHaveCount(2);
+  await expect(sessions.filter({ hasText: 'This session' })).toHaveCount(1);
+  await expect(sessions.first()).toContainText(/Chrome on \w+/);
+  await expect(sessions.first()).toContainText('last active');
+  await sessions.filter({ hasNotText: 'This session' }).getByRole('button', { name: /^Sign out/ }).click();
+  await expect(sessions).toHaveCount(1);
+  await expect(sessions).toContainText('This session');
+
+  expect((await other.request.get('/api/trpc/account.me')).status()).toBe(401);
+  await other.reload();
+  await expect(other).toHaveURL(/\/sign-in$/);
+  await otherCtx.close();
+});
+
+test('repeated wrong passwords for one account are slowed down with a clear message', async ({ page }) => {
+  const account = newAccount('Tess');
+  await signUp(page, account);
+  await signOut(page);
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, { email: account.email, password: `wrong-password-${i}` });
+    await expect(page.getByRole('alert').filter({ hasText: 'Wrong' })).toHaveText('Wrong email or password.');
+  }
+  // From now on each attempt waits for the one before (2 s, then 4 s, …): one of the next few is refused.
+  let refusal = '';
+  for (let i = 0; i < 3 && !refusal; i++) {
+    await signIn(page, { email: account.email, password: 'wrong-password-again' });
+    const alert = page.getByRole('alert').filter({ hasText: /Wrong|Too many/ });
+    await expect(alert).toHaveText(/Wrong email or password\.|Too many failed sign-ins/);
+    if ((await alert.innerText()).startsWith('Too many')) refusal = await alert.innerText();
+  }
+  expect(refusal).toMatch(/^Too many failed sign-ins for this account\. Try again in \d+ seconds?\.$/);
+});

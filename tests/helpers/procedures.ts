@@ -47,6 +47,13 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'account.invitations': async () => undefined,
   'account.acceptInvitation': invitationFor,
   'account.declineInvitation': invitationFor,
+  'account.sessions': async () => undefined,
+  'account.revokeSession': async (w, caller) => {
+    if (!caller) return { sessionId: 'nope' };
+    const id = newId();
+    await w.db.session.create({ data: { id, token: newId(), userId: caller.id, expiresAt: new Date(Date.now() + 3600_000) } });
+    return { sessionId: id };
+  },
   'workspace.list': async () => undefined,
   'workspace.create': async () => ({ name: 'Matrix made' }),
   'workspace.get': async (w) => ws(w),

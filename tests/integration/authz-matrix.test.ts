@@ -33,6 +33,8 @@ const EXPECTED: Record<string, Expectation> = {
   'account.invitations': AUTHED_ANY,
   'account.acceptInvitation': AUTHED_ANY,
   'account.declineInvitation': AUTHED_ANY,
+  'account.sessions': AUTHED_ANY,
+  'account.revokeSession': AUTHED_ANY,
   'workspace.list': AUTHED_ANY,
   'workspace.create': AUTHED_ANY,
   'workspace.get': WS_READ,

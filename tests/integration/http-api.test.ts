@@ -98,6 +98,8 @@ await describeEachDb('HTTP API', (getDb) => {
       fetch(`${base}/api/trpc/workspace.create`, { method: 'POST', headers: { cookie, ...headers }, body });
 
     expect((await create({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(403);
+    // A forwarded host is only believed from a trusted proxy (there is none here).
+    expect((await create({ 'content-type': 'application/json', origin: 'https://evil.example', 'x-forwarded-host': 'evil.example' })).status).toBe(403);
     expect((await create({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await create({ 'content-type': 'text/plain' })).status).toBe(415);
     expect((await create({ 'content-type': 'application/json' }, JSON.stringify({ json: { name: 'x'.repeat(300_000) } }))).status).toBe(413);

@@ -1,5 +1,7 @@
 import Link from 'next/link';
 import { Suspense } from 'react';
+import { PasswordPanel } from '~/components/account/password-panel';
+import { SessionsPanel } from '~/components/account/sessions-panel';
 import { AiDefaultsForm } from '~/components/ai-defaults-form';
 import { TokensPanel } from '~/components/tokens-panel';
 import { requireUser } from '~/app/current-workspace';
@@ -11,6 +13,7 @@ export default async function AccountPage() {
   const user = await requireUser();
   prefetch(trpc().account.aiDefaults.queryOptions());
   prefetch(trpc().account.tokens.queryOptions());
+  prefetch(trpc().account.sessions.queryOptions());
   return (
     <HydrateClient>
       <main className="mx-auto flex max-w-3xl flex-col gap-6 px-4 py-8">
@@ -22,6 +25,8 @@ export default async function AccountPage() {
         <Suspense fallback={<p className="text-sm text-slate-500">Loading…</p>}>
           <AiDefaultsForm />
           <TokensPanel />
+          <PasswordPanel />
+          <SessionsPanel />
         </Suspense>
       </main>
     </HydrateClient>

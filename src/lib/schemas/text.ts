@@ -6,8 +6,9 @@ import { z } from 'zod';
 // Controls (C0, DEL, C1) except tab, line feed and carriage return; and lone surrogate halves, which
 // are not text at all.
 const MULTILINE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\p{Cs}]/u;
-// Every control and format character (bidirectional overrides, zero-width characters) for one-line fields.
-const LINE_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+// Every control and format character (bidirectional overrides, zero-width characters), lone surrogates,
+// and line or paragraph separators, for one-line fields.
+const LINE_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /** Text with line breaks and tabs (a prompt). */
 export function multilineText(opts: { max: number; empty: string; tooLong: string }) {

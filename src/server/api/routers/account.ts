@@ -4,8 +4,9 @@ import { authedProcedure, createTRPCRouter } from '~/server/api/trpc';
 import { clearUserAiDefaults, getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import { createToken, listTokens, revokeToken, ZTokenDto } from '~/server/services/tokens';
 import { ZId } from '~/server/api/trpc';
-import { ZWorkspaceName } from '~/server/api/routers/workspace';
 import * as invitations from '~/server/services/invitations';
+import { ZDisplayName } from '~/lib/schemas/names';
+import { listSessions, revokeSession, ZSessionDto } from '~/server/services/sessions';
 
 export const accountRouter = createTRPCRouter({
   me: authedProcedure
@@ -24,7 +25,7 @@ export const accountRouter = createTRPCRouter({
 
   /** The token is in this response only; it is stored as a keyed hash. */
   createToken: authedProcedure
-    .input(z.object({ name: ZWorkspaceName, expiresInDays: z.number().int().min(1).max(365).nullable().optional() }))
+    .input(z.object({ name: ZDisplayName, expiresInDays: z.number().int().min(1).max(365).nullable().optional() }))
     .output(z.object({ token: z.string(), info: ZTokenDto }))
     .mutation(({ ctx, input }) => createToken(ctx.db, ctx.user.id, input)),
 
@@ -33,6 +34,20 @@ export const accountRouter = createTRPCRouter({
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await revokeToken(ctx.db, ctx.user.id, input.tokenId);
+      return { ok: true as const };
+    }),
+
+  /** The user's signed-in sessions (never their tokens), the caller's own marked `current`. */
+  sessions: authedProcedure
+    .output(z.array(ZSessionDto))
+    .query(({ ctx }) => listSessions(ctx.db, ctx.user.id, ctx.user.sessionId)),
+
+  /** Ends another of the user's sessions at once. */
+  revokeSession: authedProcedure
+    .input(z.object({ sessionId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await revokeSession(ctx.db, ctx.user.id, input.sessionId, ctx.user.sessionId);
       return { ok: true as const };
     }),
 

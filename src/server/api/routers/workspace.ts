@@ -8,7 +8,7 @@ import {
 } from '~/server/api/trpc';
 import { ZPlan } from '~/lib/enum-schemas';
 import * as invitations from '~/server/services/invitations';
-import { lineText } from '~/lib/schemas/text';
+import { ZDisplayName } from '~/lib/schemas/names';
 import * as workspaces from '~/server/services/workspaces';
 
 const ZRole = z.enum(['owner', 'member']);
@@ -27,8 +27,7 @@ const ZMember = z.object({
   role: ZRole,
   joinedAt: z.date(),
 });
-/** Workspace names, and names of other things people see in lists (API tokens). */
-export const ZWorkspaceName = lineText({ max: 60 });
+const ZWorkspaceName = ZDisplayName;
 
 export const workspaceRouter = createTRPCRouter({
   list: authedProcedure.output(z.array(ZMembership)).query(({ ctx }) => workspaces.listForUser(ctx.db, ctx.user.id)),
