@@ -5,7 +5,7 @@ import 'server-only';
 // the routes that carry a session cookie (CSRF and content type); one error handler answers every failure
 // in the `{"error": {"code", "message"}}` shape. Each feature is a plugin with its own routes and body limit.
 import { createServer, type RequestListener } from 'node:http';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { serverEnv } from '~/server/env';
 import { handleError, handleNotFound, sendError } from '~/server/http/errors';
@@ -40,7 +40,7 @@ export async function createApp(opts: { pages?: RequestListener } = {}) {
   const app = Fastify({
     loggerInstance: log,
     // One line per request is the REST plugin's (with its allow-listed body); the rest log failures only.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // The client address from X-Forwarded-For only through the proxies named in TRUSTED_PROXIES.
     trustProxy: trusted.length ? trusted : false,
     // The default for routes that name none: small; each plugin sets what its requests need.
