@@ -11,7 +11,7 @@ export const ZRestAiConfigInput = z
     model: ZProviderModelId.optional(),
     api_key: z.string().min(1).max(512).nullable().optional().describe('Write-only. A string sets the key (probed first), null clears it, absent keeps it.'),
   })
-  .meta({ id: 'AiConfigInput' });
+  .meta({ id: 'AiConfigUpdate' });
 
 export const ZRestAiConfig = z
   .object({

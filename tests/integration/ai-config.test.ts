@@ -1,10 +1,10 @@
 // The workspace AI config (seed 001, PRODUCT.md M5) against the security review (issue 15, item 15) and
 // the seed read to the letter (issue 21, items 1–3): a key it removes is removed as Remove does, every PUT
 // is one write, and GET reads what is stored.
-import { afterEach, expect, it } from 'vitest';
-import { restEndpoints } from '~/server/rest/endpoints';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { decryptProviderKey } from '~/server/vault/decrypt';
 import { canaryKey } from '../helpers/canary';
+import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
 import { callerFor, proWorkspace } from '../helpers/fixtures';
 
@@ -19,16 +19,21 @@ async function errorOf(p: Promise<unknown>) {
   );
 }
 
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(() => app.close());
+
 await describeEachDb('workspace AI config', (getDb) => {
   const db = () => getDb().db;
-  const api = restEndpoints(() => getDb().db);
+  beforeEach(() => {
+    (globalThis as { __db?: unknown }).__db = getDb().db; // the server's database is this suite's
+  });
 
   async function rest(token: string, workspaceId: string, body: unknown) {
-    const res = await api.putAiConfig(
-      new Request('http://app.test/api/x', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-      { workspaceId },
-    );
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    const r = await callRest(app, { method: 'PUT', url: `/api/workspaces/${workspaceId}/ai-config`, token, body });
+    return { status: r.status, json: r.json };
   }
 
   afterEach(async () => {

@@ -1,32 +1,27 @@
 // The auth library's routes (/api/auth/*) as the server serves them, over a real socket: the body cap,
 // names, the library's error output, session tokens kept out of bodies, requests with more than one
 // session cookie, and the session-cache attack end to end.
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { startApiServer } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
 
 type Globals = { __db?: unknown; __auth?: unknown; __sessionCache?: { clear(): void } };
 const globals = globalThis as unknown as Globals;
 // Every request here comes from one address: the auth library's per-address limit is not what is tested.
 process.env.AUTH_SIGN_IN_RATE_LIMIT = '100000';
-const { serve } = await import('~/server/http/api');
-const { MAX_AUTH_BODY_BYTES } = await import('~/server/http/auth-route');
+const { MAX_AUTH_BODY_BYTES } = await import('~/server/http/routes/auth');
 const { log } = await import('~/server/log');
 
-let server: Server;
+let server: Awaited<ReturnType<typeof startApiServer>>;
 let base = '';
 let port = 0;
 beforeAll(async () => {
-  server = createServer(serve((_req, res) => res.end('page')));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as AddressInfo).port;
-  base = `http://127.0.0.1:${port}`;
+  server = await startApiServer((_req, res) => res.end('page'));
+  port = server.port;
+  base = server.base;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 
 /** Everything written to stderr (and console.error/warn) while `fn` runs. */
 async function stderrDuring<T>(fn: () => Promise<T>): Promise<{ result: T; stderr: string }> {
@@ -172,7 +167,7 @@ await describeEachDb('auth routes over HTTP', (getDb) => {
         return { status: r.status, body: await r.text() };
       });
       expect(result.status).toBe(500);
-      expect(JSON.parse(result.body)).toEqual({ error: { code: 'internal_server_error', message: 'Something went wrong' } });
+      expect(JSON.parse(result.body)).toEqual({ error: { code: 'internal_server_error', message: expect.stringMatching(/^Something went wrong \(ref [0-9a-f]+\)$/) } });
       expect(stderr).toBe('');
       expect(logged).toHaveBeenCalled();
     } finally {

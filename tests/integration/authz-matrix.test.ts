@@ -1,11 +1,11 @@
 // Every tRPC procedure and REST endpoint × {signed out, member of another workspace, member, owner} ×
 // {Free, Pro}, with the exact outcome of each cell. The lists come from the router and the REST endpoint
 // table themselves: a new procedure or endpoint without an entry here fails this test.
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appRouter } from '~/server/api/root';
-import { restEndpoints } from '~/server/rest/endpoints';
-import { openApiDocument } from '~/server/rest/openapi';
+import { REST_OPERATIONS } from '~/server/rest/routes';
 import { canaryKey } from '../helpers/canary';
+import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
 import { callerFor, createUser, setWorkspacePlan, type TestUser } from '../helpers/fixtures';
 import { callProcedure, PROCEDURE_INPUTS, type World } from '../helpers/procedures';
@@ -61,31 +61,25 @@ const EXPECTED: Record<string, Expectation> = {
   'generation.get': WS_READ,
 };
 
-// REST: HTTP statuses. Each endpoint's request is the one a script would send for that cell.
+// REST: HTTP statuses, by operationId. Each request is the one a script would send for that cell.
 type Status = 200 | 401 | 403 | 404;
-type RestCase = {
-  expected: Record<Plan, [Status, Status, Status, Status]>;
-  method: 'GET' | 'PUT';
-  params: (w: World) => Record<string, string>;
-  body?: () => unknown;
-};
+type RestCase = { expected: Record<Plan, [Status, Status, Status, Status]>; body?: () => unknown };
 const byokConfig = () => ({ mode: 'byok', provider: 'openai', api_key: canaryKey('sk-proj-'), model: 'gpt-4.1-mini' });
-const REST: Record<string, RestCase> = {
-  getAiConfig: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] }, method: 'GET', params: (w) => ({ workspaceId: w.workspaceId }) },
-  putAiConfig: {
-    expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] },
-    method: 'PUT',
-    params: (w) => ({ workspaceId: w.workspaceId }),
-    body: byokConfig,
-  },
-  getAiDefaults: { expected: { free: [401, 200, 200, 200], pro: [401, 200, 200, 200] }, method: 'GET', params: () => ({}) },
-  putAiDefaults: {
+const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
+  getWorkspaceAiConfig: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] } },
+  putWorkspaceAiConfig: { expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] }, body: byokConfig },
+  getUserAiDefaults: { expected: { free: [401, 200, 200, 200], pro: [401, 200, 200, 200] } },
+  putUserAiDefaults: {
     expected: { free: [401, 200, 200, 200], pro: [401, 200, 200, 200] },
-    method: 'PUT',
-    params: () => ({}),
     body: () => ({ mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514' }),
   },
 };
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(() => app.close());
 
 function outcomeOf(e: unknown): Outcome | string {
   const code = (e as { code?: string }).code;
@@ -98,11 +92,12 @@ it('has an entry for every procedure of the router', () => {
   expect(procedures).toEqual(Object.keys(PROCEDURE_INPUTS).sort());
 });
 
-it('has an entry for every REST endpoint, and the OpenAPI document describes exactly those', () => {
-  const endpoints = Object.keys(restEndpoints(() => { throw new Error('not called'); })).sort();
+it('has an entry for every REST endpoint, and the OpenAPI document describes exactly those', async () => {
+  const endpoints = Object.keys(REST_OPERATIONS).sort();
   expect(endpoints).toEqual(Object.keys(REST).sort());
-  const operations = Object.values(openApiDocument('http://app.test').paths).flatMap((p) => Object.keys(p as object).filter((m) => m !== 'parameters'));
-  expect(operations).toHaveLength(endpoints.length);
+  const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, { operationId: string }>> };
+  const operations = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => o.operationId));
+  expect(operations.sort()).toEqual(endpoints);
 });
 
 await describeEachDb('authorization matrix', (getDb) => {
@@ -146,8 +141,7 @@ await describeEachDb('authorization matrix', (getDb) => {
       const users: Record<Role, TestUser | null> = { signedOut: null, outsider, member, owner };
       const tokens = new Map<TestUser, string>();
       for (const u of [owner, member, outsider]) tokens.set(u, (await callerFor(db, u).account.createToken({ name: 'matrix' })).token);
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each endpoint has its own params type
-      const api = restEndpoints(() => db) as Record<string, (req: Request, params: any) => Promise<Response>>;
+      (globalThis as { __db?: unknown }).__db = db; // the server's database is this suite's
 
       const got: Record<string, number[]> = {};
       const want: Record<string, number[]> = {};
@@ -156,13 +150,9 @@ await describeEachDb('authorization matrix', (getDb) => {
         got[name] = [];
         for (const role of ROLES) {
           const user = users[role];
-          const body = c.body?.();
-          const req = new Request('http://app.test/api/x', {
-            method: c.method,
-            headers: { ...(user && { authorization: `Bearer ${tokens.get(user)}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          got[name]!.push((await api[name]!(req, c.params(world))).status);
+          const op = REST_OPERATIONS[name as keyof typeof REST_OPERATIONS];
+          const url = op.url.replace(':workspace_id', world.workspaceId);
+          got[name]!.push((await callRest(app, { method: op.method, url, token: user ? tokens.get(user) : undefined, body: c.body?.() })).status);
         }
       }
       expect(got).toEqual(want);

@@ -1,8 +1,7 @@
-// The server's own HTTP layer (src/server/http/api.ts) over a real socket: which handler answers, the
+// The server's own HTTP layer (src/server/http/app.ts, Fastify) over a real socket: which handler answers, the
 // headers every response carries, the guards in front of tRPC, the auth library's routes, images and
 // the REST routes. Pages are a stub here; the browser tests cover them through the built server.
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { createTRPCClient, httpBatchStreamLink, TRPCClientError } from '@trpc/client';
 import superjson from 'superjson';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
@@ -10,35 +9,28 @@ import { TRPC_MAX_BATCH } from '~/lib/limits';
 import type { AppRouter } from '~/server/api/root';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
+import { startApiServer } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
 import { proWorkspace } from '../helpers/fixtures';
 
 type Globals = { __db?: unknown; __auth?: unknown; __sessionCache?: { clear(): void } };
 const globals = globalThis as unknown as Globals;
-const { clientAddressChain, serve } = await import('~/server/http/api');
 const { API_HEADERS, SECURITY_HEADERS } = await import('~/server/http/guards');
 
-let server: Server;
+let server: Awaited<ReturnType<typeof startApiServer>>;
 let base = '';
 let port = 0;
 let limited = 0;
 const pageRequests: string[] = [];
-
 beforeAll(async () => {
-  server = createServer(
-    serve((req, res) => {
-      pageRequests.push(req.url ?? '');
-      res.end('page');
-    }),
-  );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as AddressInfo).port;
-  base = `http://127.0.0.1:${port}`;
+  server = await startApiServer((req, res) => {
+    pageRequests.push(req.url ?? '');
+    res.end('page');
+  });
+  port = server.port;
+  base = server.base;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 
 const lower = (h: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 
@@ -166,11 +158,13 @@ await describeEachDb('HTTP API', (getDb) => {
     }
   });
 
-  it('passes the connecting address on, after the chain of trusted proxies only when there are some', () => {
+  it('passes the connecting address on, after the chain of trusted proxies only when it is one', async () => {
+    const { clientAddressChain } = await import('~/server/http/routes/auth');
     const req = (forwardedFor?: string) => ({ headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}, socket: { remoteAddress: '10.0.0.5' } }) as never;
-    expect(clientAddressChain(req('203.0.113.9'), false)).toBe('10.0.0.5');
-    expect(clientAddressChain(req(), true)).toBe('10.0.0.5');
-    expect(clientAddressChain(req('203.0.113.9, 10.0.0.4'), true)).toBe('203.0.113.9, 10.0.0.4, 10.0.0.5');
+    expect(clientAddressChain(req('203.0.113.9'), [])).toBe('10.0.0.5');
+    expect(clientAddressChain(req(), ['10.0.0.0/8'])).toBe('10.0.0.5');
+    expect(clientAddressChain(req('203.0.113.9, 10.0.0.4'), ['10.0.0.0/8'])).toBe('203.0.113.9, 10.0.0.4, 10.0.0.5');
+    expect(clientAddressChain(req('203.0.113.9'), ['192.168.0.0/16'])).toBe('10.0.0.5');
   });
 
   it('routes the REST API by method and path, with its own errors', async () => {

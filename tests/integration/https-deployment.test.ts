@@ -1,9 +1,8 @@
 // A deployment whose APP_URL is https: the auth library then names its session cookie
 // `__Secure-better-auth.session_token`, and every response carries Strict-Transport-Security. The
 // session-cache attack in this orientation: a cookie planted under the plain name, sent first.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { startApiServer } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
 
 process.env.APP_URL = 'https://app.example.test';
@@ -11,20 +10,15 @@ process.env.APP_URL = 'https://app.example.test';
 type Globals = { __db?: unknown; __auth?: unknown; __sessionCache?: { clear(): void; size: number } };
 const globals = globalThis as unknown as Globals;
 const { getAuth, getSessionUser } = await import('~/server/auth');
-const { serve } = await import('~/server/http/api');
 const { HSTS } = await import('~/server/http/guards');
 
-let server: Server;
+let server: Awaited<ReturnType<typeof startApiServer>>;
 let base = '';
 beforeAll(async () => {
-  server = createServer(serve((_req, res) => res.end('page')));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startApiServer((_req, res) => res.end('page'));
+  base = server.base;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 
 await describeEachDb('https deployment', (getDb) => {
   beforeEach(() => {

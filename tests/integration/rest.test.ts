@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
 import { callerFor, createUser, proWorkspace, setWorkspacePlan } from '../helpers/fixtures';
@@ -12,30 +13,35 @@ const logFile = vi.hoisted(() => {
   return file;
 });
 
-const { restEndpoints } = await import('~/server/rest/endpoints');
-const { openApiDocument } = await import('~/server/rest/openapi');
+type Globals = { __db?: unknown };
+const globals = globalThis as unknown as Globals;
+const { REST_OPERATIONS } = await import('~/server/rest/routes');
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(() => app.close());
+
+// Each REST route as a script addresses it.
+type Route = (params: Record<string, string>) => string;
+const aiConfigUrl: Route = (p) => `/api/workspaces/${encodeURIComponent(p.workspaceId ?? '')}/ai-config`;
+const defaultsUrl: Route = () => '/api/users/me/ai-defaults';
+const api = { getAiConfig: aiConfigUrl, putAiConfig: aiConfigUrl, getAiDefaults: defaultsUrl, putAiDefaults: defaultsUrl };
 
 await describeEachDb('REST API', (getDb) => {
-  const api = restEndpoints(() => getDb().db);
+  beforeEach(() => {
+    globals.__db = getDb().db; // the server's database is this suite's
+  });
   const seen: string[] = [];
 
   async function send(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each endpoint has its own params type
-    handler: (req: Request, params: any) => Promise<Response>,
+    route: Route,
     opts: { method: 'GET' | 'PUT'; token?: string; params?: Record<string, string>; body?: unknown; raw?: string; contentType?: string },
   ) {
-    const headers: Record<string, string> = {};
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
-    const req = new Request('http://app.test/api/x', {
-      method: opts.method,
-      headers,
-      body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-    });
-    const res = await handler(req, opts.params ?? {});
-    const text = await res.text();
-    seen.push(`${res.status} ${JSON.stringify([...res.headers])} ${text}`);
-    return { status: res.status, headers: res.headers, json: JSON.parse(text) as Record<string, unknown> };
+    const r = await callRest(app, { ...opts, url: route(opts.params ?? {}) });
+    seen.push(`${r.status} ${JSON.stringify(r.headers)} ${r.text}`);
+    const headers = new Headers(Object.entries(r.headers).map(([k, v]): [string, string] => [k, String(v)]));
+    return { status: r.status, headers, json: r.json };
   }
 
   async function tokenFor(user: { id: string; name: string; email: string }) {
@@ -155,11 +161,19 @@ await describeEachDb('REST API', (getDb) => {
 });
 
 it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () => {
-  const doc = openApiDocument('http://localhost:3000');
+  const res = await app.inject({ method: 'GET', url: '/api/openapi.json' });
+  expect(res.statusCode).toBe(200);
+  const doc = res.json() as {
+    openapi: string; paths: Record<string, Record<string, { responses: object }>>; components: { schemas: Record<string, unknown> };
+  };
+  expect(doc.openapi).toBe('3.1.0');
   const result = await new Validator().validate(doc as never);
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);
   expect(Object.keys(doc.paths)).toEqual(['/api/workspaces/{workspace_id}/ai-config', '/api/users/me/ai-defaults']);
-  expect(doc.paths['/api/workspaces/{workspace_id}/ai-config'].put.responses).toHaveProperty('422');
-  expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AiConfig', 'AiConfigInput', 'Error']));
+  expect(doc.paths['/api/workspaces/{workspace_id}/ai-config']!.put!.responses).toHaveProperty('422');
+  expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AiConfig', 'AiConfigUpdateInput', 'AiConfigChange', 'Error']));
+  // Every operation of the REST API, and nothing else (tRPC, the auth library and images are not in it).
+  const operations = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => (o as { operationId?: string }).operationId));
+  expect(operations.sort()).toEqual(Object.keys(REST_OPERATIONS).sort());
 });

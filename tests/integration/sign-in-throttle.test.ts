@@ -1,29 +1,24 @@
 // Sign-in throttling per account (src/server/services/sign-in-throttle.ts through the auth library's
 // hooks), over real HTTP from several client addresses. Time is frozen and moved by hand, so the waiting
 // windows are exact.
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { SIGN_IN_FIRST_WAIT_SECONDS, SIGN_IN_FREE_ATTEMPTS, SIGN_IN_MAX_WAIT_SECONDS } from '~/server/services/sign-in-throttle';
+import { startApiServer } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
 
 type Globals = { __db?: unknown; __auth?: unknown; __sessionCache?: { clear(): void } };
 const globals = globalThis as unknown as Globals;
 // The per-address limit of the auth library is not what is tested here.
 process.env.AUTH_SIGN_IN_RATE_LIMIT = '100000';
-const { serve } = await import('~/server/http/api');
 
-let server: Server;
+let server: Awaited<ReturnType<typeof startApiServer>>;
 let port = 0;
 beforeAll(async () => {
-  server = createServer(serve((_req, res) => res.end('page')));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as AddressInfo).port;
+  server = await startApiServer((_req, res) => res.end('page'));
+  port = server.port;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 
 type Answer = { status: number; retryAfter: string | undefined; body: { message?: string; code?: string } };
 

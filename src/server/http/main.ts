@@ -1,14 +1,15 @@
-// The server process: `npm start` (built by `npm run build`) and `npm run dev`. It serves /api/* itself
-// (src/server/http/api.ts) and hands every other request to Next.js, which renders the pages with the
+// The server process: `npm start` (built by `npm run build`) and `npm run dev`. Fastify serves /api/*
+// (src/server/http/app.ts) and hands every other request to Next.js, which renders the pages with the
 // services this process registers for them (src/server/page-services.ts).
-import { createServer } from 'node:http';
+import type { RequestListener } from 'node:http';
 import next from 'next';
 import { appRouter } from '~/server/api/root';
 import { getSessionUser } from '~/server/auth';
 import { closeDb, getDb } from '~/server/db';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
-import { requestContext, serve } from '~/server/http/api';
+import { createApp } from '~/server/http/app';
+import { requestContext } from '~/server/http/context';
 import { log } from '~/server/log';
 import { startMaintenance } from '~/server/maintenance';
 import { providePageServices } from '~/server/page-services';
@@ -34,13 +35,18 @@ providePageServices({
   run: (workspaceId, runId) => getRun(getDb(), workspaceId, runId).catch(notFoundAsNull),
 });
 
-const server = createServer(serve((req, res) => void handle(req, res)));
-const app = next({ dev, dir: process.cwd(), hostname: host ?? 'localhost', port: env.PORT, httpServer: server });
+// Pages are Next.js's, from the Node server Fastify owns (Next also takes its development upgrades there).
+let pages: RequestListener = (_req, res) => {
+  res.statusCode = 503;
+  res.end();
+};
+const api = await createApp({ pages: (req, res) => pages(req, res) });
+const app = next({ dev, dir: process.cwd(), hostname: host ?? 'localhost', port: env.PORT, httpServer: api.server });
 const handle = app.getRequestHandler();
 await app.prepare();
-server.listen(env.PORT, host, () => {
-  console.log(`BYOK Studio ${dev ? '(development) ' : ''}on http://${host ?? 'localhost'}:${env.PORT}`);
-});
+pages = (req, res) => void handle(req, res);
+await api.listen({ port: env.PORT, host: host ?? '::' });
+console.log(`BYOK Studio ${dev ? '(development) ' : ''}on http://${host ?? 'localhost'}:${env.PORT}`);
 // Start-up released what a previous process left (scripts/prestart.ts); this keeps doing it every minute.
 const maintenance = startMaintenance(getDb);
 
@@ -50,12 +56,12 @@ function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'shutting down');
-  server.close();
-  server.closeIdleConnections();
+  api.server.closeIdleConnections();
   const deadline = setTimeout(() => process.exit(0), 5_000);
   deadline.unref();
   void (async () => {
     await maintenance.stop();
+    await api.close(); // stops taking connections and waits for requests in flight
     await app.close?.();
     await closeDb();
     process.exit(0);

@@ -1,0 +1,26 @@
+import 'server-only';
+// Generated images, to members of their workspace only (the session cookie authenticates).
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { getSessionUser } from '~/server/auth';
+import { getDb } from '~/server/db';
+import { sendError } from '~/server/http/errors';
+import { methodNotAllowed } from '~/server/http/routes/methods';
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export async function imageRoutes(app: FastifyInstance) {
+  app.get('/api/images/:imageId', { schema: { params: z.object({ imageId: z.string() }) } }, async (request, reply) => {
+    const user = await getSessionUser(request.headers.cookie);
+    if (!user) return sendError(reply, 401, 'unauthorized', 'Sign in first');
+    const { imageId } = request.params as { imageId: string };
+    if (!ID.test(imageId)) return sendError(reply, 404, 'not_found', 'Not found');
+    const found = await getDb().generatedImage.findFirst({
+      where: { id: imageId, run: { workspace: { memberships: { some: { userId: user.id } } } } },
+      select: { data: true, mimeType: true },
+    });
+    if (!found) return sendError(reply, 404, 'not_found', 'Not found');
+    return reply.header('content-type', found.mimeType).header('cache-control', 'private, no-store').send(Buffer.from(found.data));
+  });
+  methodNotAllowed(app, '/api/images/:imageId', ['GET']);
+}

@@ -1,0 +1,166 @@
+import 'server-only';
+// The REST API (PRODUCT.md A, seed 001): routes over the same services as the tRPC routers. Each route's
+// zod schemas validate its input, shape its output (a response schema is an allow-list of fields) and
+// feed the OpenAPI document (src/server/http/routes/openapi.ts).
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AiConfig } from '~/lib/ai-config';
+import { ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError } from '~/lib/rest-schemas';
+import type { Actor } from '~/server/actor';
+import { getDb } from '~/server/db';
+import { AppError, notFound } from '~/server/errors';
+import { methodNotAllowed } from '~/server/http/routes/methods';
+import { tokenActor } from '~/server/rest/auth';
+import { type LoggedFields, loggedBody } from '~/server/rest/log';
+import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
+import { platformDefault } from '~/server/services/catalog';
+import { getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
+import { getForMember } from '~/server/services/workspaces';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A REST operation: authenticated by a personal access token, and logged one line per request. */
+    rest?: boolean;
+    /** The REST request log's allow-list for this route's body. */
+    logFields?: LoggedFields;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+    /** The body as sent, before validation dropped unknown fields: the log counts those. */
+    sentBody: unknown;
+  }
+}
+
+export const REST_BODY_LIMIT = 16 * 1024;
+
+function toWire(c: AiConfig) {
+  return { mode: c.mode, provider: c.provider, model: c.model, has_api_key: c.hasApiKey, api_key_hint: c.apiKeyHint };
+}
+
+function changeToWire(c: AiConfigChange) {
+  const removed = c.removedKey && { provider: c.removedKey.provider, label: c.removedKey.label, api_key_hint: c.removedKey.apiKeyHint };
+  return { ...toWire(c), reverted_tiers: c.revertedTiers, removed_key: removed };
+}
+
+async function memberWorkspace(actor: Actor, workspaceId: string) {
+  // Anything that is not an id of a workspace this user belongs to is simply not found.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(workspaceId)) throw notFound('Workspace not found');
+  return getForMember(getDb(), actor.id, { workspaceId });
+}
+
+const errors = (...statuses: (400 | 401 | 403 | 404 | 422 | 429 | 503)[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ZRestError.describe(ERROR_DESCRIPTIONS[s])]));
+
+const ERROR_DESCRIPTIONS = {
+  400: 'Bad input (the message says which field)',
+  401: 'Missing, unknown, revoked or expired token',
+  403: 'Not the owner, or BYOK on the Free plan',
+  404: 'No such workspace, or not yours',
+  422: 'The provider rejected the key; `code` says why (invalid_key, permission_denied, no_credit, model_unavailable)',
+  429: 'Too many key checks; try again in a minute',
+  503: 'The provider or the key store is unavailable (a `Retry-After` header is set when known)',
+} as const;
+
+// The AI config bodies: mode, provider and model are logged, the key only as set or cleared.
+const AI_CONFIG_LOG: LoggedFields = { plain: ['mode', 'provider', 'model'], secret: ['api_key'] };
+const WorkspaceParams = z.object({ workspace_id: z.string().describe('The workspace id (Settings → Developers in the app)') });
+
+/** The REST operations, by operationId: the authorization matrix and the OpenAPI test enumerate these. */
+export const REST_OPERATIONS = {
+  getWorkspaceAiConfig: { method: 'GET', url: '/api/workspaces/:workspace_id/ai-config' },
+  putWorkspaceAiConfig: { method: 'PUT', url: '/api/workspaces/:workspace_id/ai-config' },
+  getUserAiDefaults: { method: 'GET', url: '/api/users/me/ai-defaults' },
+  putUserAiDefaults: { method: 'PUT', url: '/api/users/me/ai-defaults' },
+} as const;
+
+export async function restRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  // JSON only: any other body is refused with a clear 400, before the route runs.
+  app.addContentTypeParser('*', (_request, _payload, done) => {
+    done(new AppError('BAD_REQUEST', 'Send a JSON body with Content-Type: application/json.', 'invalid_content_type'), undefined);
+  });
+  app.decorateRequest('actor', null);
+  app.decorateRequest('sentBody', undefined);
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit = REST_BODY_LIMIT;
+    if (route.schema?.operationId) route.config = { ...route.config, rest: true };
+  });
+  // Before the body is read: a request without a valid token costs no parsing.
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.rest) request.actor = await tokenActor(request);
+  });
+  app.addHook('preValidation', (request, _reply, done) => {
+    request.sentBody = request.body;
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (!request.routeOptions.config.rest) return done();
+    const fields = request.routeOptions.config.logFields;
+    request.log.info(
+      {
+        method: request.method,
+        path: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+        body: fields && request.method !== 'GET' ? loggedBody(request.sentBody, fields) : undefined,
+      },
+      'rest request',
+    );
+    done();
+  });
+
+  const actor = (request: { actor: Actor | null }) => request.actor!;
+
+  app.get('/api/workspaces/:workspace_id/ai-config', {
+    schema: {
+      operationId: 'getWorkspaceAiConfig', tags: ['AI config'], summary: 'Read the workspace AI config',
+      params: WorkspaceParams, response: { 200: ZRestAiConfig, ...errors(401, 404) },
+    },
+  }, async (request) => {
+    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
+    return toWire(await getAiConfig(getDb(), ws.id));
+  });
+
+  app.put('/api/workspaces/:workspace_id/ai-config', {
+    config: { logFields: AI_CONFIG_LOG },
+    schema: {
+      operationId: 'putWorkspaceAiConfig', tags: ['AI config'], summary: 'Set the workspace AI config (owner only)',
+      description:
+        'One write. byok with api_key probes the key, stores it as the provider’s primary key and points the Standard tier at (provider, model) through it; api_key null removes that key without changing the mode; managed removes the key the config was using (whatever its provider) and uses platform credits. A removed key is removed as in the app: every tier that used it reverts to its platform default (reverted_tiers), and removed_key names it.',
+      params: WorkspaceParams, body: ZRestAiConfigInput, response: { 200: ZRestAiConfigChange, ...errors(400, 401, 403, 404, 422, 429, 503) },
+    },
+  }, async (request) => {
+    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
+    if (ws.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the workspace owner can change its AI config.', 'owner_required');
+    const body = request.body;
+    return changeToWire(await setAiConfig(getDb(), actor(request), ws, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+  });
+
+  app.get('/api/users/me/ai-defaults', {
+    schema: {
+      operationId: 'getUserAiDefaults', tags: ['AI defaults'], summary: 'Read your defaults for new workspaces',
+      response: { 200: ZRestAiConfig, ...errors(401) },
+    },
+  }, async (request) => {
+    const d = await getUserAiDefaults(getDb(), actor(request).id);
+    if (d) return toWire(d);
+    // No defaults yet: new workspaces start on the platform's Standard model.
+    const std = await platformDefault(getDb(), 'standard');
+    return toWire({ mode: 'managed', provider: std.provider, model: std.modelId, hasApiKey: false, apiKeyHint: null });
+  });
+
+  app.put('/api/users/me/ai-defaults', {
+    config: { logFields: AI_CONFIG_LOG },
+    schema: {
+      operationId: 'putUserAiDefaults', tags: ['AI defaults'], summary: 'Set your defaults for workspaces you create from now on',
+      body: ZRestAiConfigInput, response: { 200: ZRestAiConfig, ...errors(400, 401, 403, 422, 429, 503) },
+    },
+  }, async (request) => {
+    const body = request.body;
+    return toWire(await setUserAiDefaults(getDb(), actor(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+  });
+
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/ai-config', ['GET', 'PUT']);
+  methodNotAllowed(fastify, '/api/users/me/ai-defaults', ['GET', 'PUT']);
+}
