@@ -2,6 +2,7 @@
 // when TEST_DATABASE_URL is set (so locking and concurrency are proven on the real server).
 import { createPostgresDatabase } from '../../scripts/lib/pg-database';
 import { type Db, openDatabase } from '~/server/db/connect';
+import { closeListener } from '~/server/db/notifications';
 import { applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
 
 export type TestDb = { db: Db; kind: 'pglite' | 'postgres'; url?: string; close(): Promise<void> };
@@ -19,6 +20,7 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
       kind,
       url: created.url,
       async close() {
+        await closeListener(opened.db);
         await opened.close();
         await created.drop();
       },
@@ -26,7 +28,14 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
   }
   const opened = openDatabase({ kind: 'pglite', dataDir: 'memory://' });
   await applyMigrations(await openSchemaEngine(opened.adapterFactory), await readMigrations());
-  return { db: opened.db, kind, close: opened.close };
+  return {
+    db: opened.db,
+    kind,
+    async close() {
+      await closeListener(opened.db);
+      await opened.close();
+    },
+  };
 }
 
 export const DB_KINDS: ('pglite' | 'postgres')[] = ['pglite', 'postgres'];

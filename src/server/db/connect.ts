@@ -30,17 +30,28 @@ export type Opened = {
   close(): Promise<void>;
 };
 
+/** Where a client's database is: a PostgreSQL URL, or the embedded database's own instance. */
+export type DbConnection = { kind: 'postgres'; url: string } | { kind: 'pglite'; pglite: PGlite };
+const connections = new WeakMap<Db, DbConnection>();
+
+/** How to reach the database behind a client directly (LISTEN/NOTIFY need a connection of their own). */
+export function connectionOf(db: Db): DbConnection | undefined {
+  return connections.get(db);
+}
+
 export function openDatabase(target: DbTarget): Opened {
   if (target.kind === 'postgres') {
     // A bounded pool: the app is one process per instance; several instances share the server.
     const adapterFactory = new PrismaPg({ connectionString: target.url, max: 10 });
     const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
+    connections.set(db, { kind: 'postgres', url: target.url });
     return { db, adapterFactory, close: () => db.$disconnect() };
   }
   if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
   const pglite = new PGlite(target.dataDir);
   const adapterFactory = new PrismaPGlite(pglite);
   const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
+  connections.set(db, { kind: 'pglite', pglite });
   return {
     db,
     adapterFactory,

@@ -10,6 +10,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { serverEnv } from '~/server/env';
 import { handleError, handleNotFound, sendError } from '~/server/http/errors';
 import { API_HEADERS, isCrossSiteRequest, isJsonContentType, isTrustedProxy, responseHeaders } from '~/server/http/guards';
+import { gatewayRoutes } from '~/server/gateway/routes';
 import { authRoutes } from '~/server/http/routes/auth';
 import { imageRoutes } from '~/server/http/routes/images';
 import { openApiRoutes } from '~/server/http/routes/openapi';
@@ -79,6 +80,7 @@ export async function createApp(opts: { pages?: RequestListener } = {}) {
   await app.register(trpcRoutes);
   await app.register(restRoutes);
   await app.register(imageRoutes);
+  await app.register(gatewayRoutes);
   return app;
 }
 
