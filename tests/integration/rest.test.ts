@@ -170,7 +170,10 @@ it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () 
   const result = await new Validator().validate(doc as never);
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);
-  expect(Object.keys(doc.paths)).toEqual(['/api/workspaces/{workspace_id}/ai-config', '/api/users/me/ai-defaults']);
+  expect(Object.keys(doc.paths).sort()).toEqual([
+    '/api/users/me/ai-defaults', '/api/workspaces/{workspace_id}/ai-config', '/api/workspaces/{workspace_id}/runtime-tokens',
+    '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}',
+  ]);
   expect(doc.paths['/api/workspaces/{workspace_id}/ai-config']!.put!.responses).toHaveProperty('422');
   expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AiConfig', 'AiConfigUpdateInput', 'AiConfigChange', 'Error']));
   // Every operation of the REST API, and nothing else (tRPC, the auth library and images are not in it).

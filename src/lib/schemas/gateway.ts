@@ -1,17 +1,18 @@
 // Runtime tokens and gateway calls as the API and the Developers page exchange them.
 import { z } from 'zod';
 import { GATEWAY_PROVIDERS } from '~/lib/gateway';
-import { lineText } from '~/lib/schemas/text';
+import { ZKeyLabel } from '~/lib/keys';
 
 export const ZGatewayProvider = z.enum(GATEWAY_PROVIDERS);
 
 export const ZRuntimeTokenInput = z.object({
-  label: lineText({ max: 60, empty: 'Enter a label', tooLong: 'Use at most 60 characters' }),
+  // Labels follow the key labels' rule: a short name that shows in lists and logs.
+  label: ZKeyLabel,
   expiresInDays: z.number().int().min(1).max(365).nullable().optional(),
   /** The providers it may call; none given = all of them. */
   providers: z.array(ZGatewayProvider).max(GATEWAY_PROVIDERS.length).optional(),
   /** byok: the label of the workspace key it uses for each provider (default: the primary key). */
-  keyLabel: lineText({ max: 40 }).nullable().optional(),
+  keyLabel: ZKeyLabel.nullable().optional(),
 });
 export type RuntimeTokenInput = z.infer<typeof ZRuntimeTokenInput>;
 
