@@ -61,9 +61,15 @@ export function pathModel(id: string): string | null {
   return ZModelId.safeParse(id).success && !id.includes(':') ? encodeURIComponent(id) : null;
 }
 
+/** The configured base URL, read once: the configuration does not change while the process runs. */
+function once(read: () => string): () => string {
+  let value: string | undefined;
+  return () => (value ??= read());
+}
+
 const openAiLike = (id: 'openai' | 'xai', extra: Route[] = []): Descriptor => ({
   id,
-  baseUrl: () => providerBaseUrl(id),
+  baseUrl: once(() => providerBaseUrl(id)),
   tokenFrom: bearer,
   keyHeaders: (key) => ({ authorization: `Bearer ${key}` }),
   routes: [
@@ -82,7 +88,7 @@ export const DESCRIPTORS: Record<GatewayProvider, Descriptor> = {
   xai: openAiLike('xai'),
   anthropic: {
     id: 'anthropic',
-    baseUrl: () => providerBaseUrl('anthropic'),
+    baseUrl: once(() => providerBaseUrl('anthropic')),
     // The SDK sends x-api-key; an Authorization bearer (its authToken option) works too.
     tokenFrom: (h) => header(h, 'x-api-key') ?? bearer(h),
     keyHeaders: (key) => ({ 'x-api-key': key }),
@@ -95,7 +101,7 @@ export const DESCRIPTORS: Record<GatewayProvider, Descriptor> = {
   },
   google: {
     id: 'google',
-    baseUrl: () => providerBaseUrl('google'),
+    baseUrl: once(() => providerBaseUrl('google')),
     tokenFrom: (h) => header(h, 'x-goog-api-key') ?? null,
     keyHeaders: (key) => ({ 'x-goog-api-key': key }),
     routes: [
@@ -124,7 +130,7 @@ export const DESCRIPTORS: Record<GatewayProvider, Descriptor> = {
   },
   mistral: {
     id: 'mistral',
-    baseUrl: () => providerBaseUrl('mistral'),
+    baseUrl: once(() => providerBaseUrl('mistral')),
     tokenFrom: bearer,
     keyHeaders: (key) => ({ authorization: `Bearer ${key}` }),
     routes: [
@@ -136,7 +142,7 @@ export const DESCRIPTORS: Record<GatewayProvider, Descriptor> = {
   },
   brave: {
     id: 'brave',
-    baseUrl: () => (serverEnv().BRAVE_BASE_URL ?? 'https://api.search.brave.com').replace(/\/+$/, ''),
+    baseUrl: once(() => (serverEnv().BRAVE_BASE_URL ?? 'https://api.search.brave.com').replace(/\/+$/, '')),
     tokenFrom: (h) => header(h, 'x-subscription-token') ?? null,
     keyHeaders: (key) => ({ 'x-subscription-token': key }),
     routes: [{ method: 'GET', pattern: /^res\/v1\/web\/search$/, operation: 'search', upstream: () => '/res/v1/web/search', price: 'search', usage: 'none' }],

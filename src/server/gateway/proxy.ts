@@ -3,9 +3,7 @@ import 'server-only';
 // redirects, no retries — a retry can bill twice), its answer passed back byte for byte while the first and
 // last bytes are kept to read usage from, and the upstream request aborted the moment the caller goes away.
 // Error answers are small: they are read whole and any echo of a key is taken out before they go back.
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { StringDecoder } from 'node:string_decoder';
 import { Agent } from 'undici';
 import { isForwardedResponseHeader } from '~/server/gateway/providers';
 import { scrubSecrets } from '~/server/log';
@@ -41,8 +39,8 @@ export type ForwardOptions = {
   transform: StreamTransform | null;
 };
 
-/** Event-by-event rewriting of an SSE stream; `end` returns what was held back. */
-export type StreamTransform = { push(text: string): string; end(): string };
+/** Event-by-event rewriting of an SSE stream's bytes; `end` returns what was held back. */
+export type StreamTransform = { push(chunk: Buffer): Buffer; end(): Buffer };
 
 function upstreamHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -111,31 +109,34 @@ export async function forward(o: ForwardOptions): Promise<Forwarded> {
     let headSize = 0;
     const tail: Buffer[] = [];
     let tailSize = 0;
-    const decoder = o.transform ? new StringDecoder('utf8') : null;
-    const write = async (chunk: Buffer) => {
-      if (result.firstByteMs === null) result.firstByteMs = Math.round(performance.now() - o.started);
-      result.bytesOut += chunk.length;
-      if (!o.res.write(chunk)) await once(o.res, 'drain');
-    };
-    for await (const received of body as AsyncIterable<Buffer>) {
-      if (headSize < HEAD_BYTES) {
-        head.push(received);
-        headSize += received.length;
-      }
-      tail.push(received);
-      tailSize += received.length;
-      while (tailSize - tail[0]!.length >= TAIL_BYTES) tailSize -= tail.shift()!.length;
-      if (decoder && o.transform) {
-        const text = o.transform.push(decoder.write(received));
-        if (text) await write(Buffer.from(text));
-      } else {
-        await write(received);
-      }
-    }
-    if (decoder && o.transform) {
-      const rest = o.transform.push(decoder.end()) + o.transform.end();
-      if (rest) await write(Buffer.from(rest));
-    }
+    // Chunks are handled as they arrive, without an async iterator's promise per chunk; the upstream
+    // body pauses while the caller's socket is full.
+    await new Promise<void>((resolve, reject) => {
+      const write = (chunk: Buffer) => {
+        if (!chunk.length) return;
+        if (result.firstByteMs === null) result.firstByteMs = Math.round(performance.now() - o.started);
+        result.bytesOut += chunk.length;
+        if (!o.res.write(chunk)) {
+          body.pause();
+          o.res.once('drain', () => body.resume());
+        }
+      };
+      body.on('data', (received: Buffer) => {
+        if (headSize < HEAD_BYTES) {
+          head.push(received);
+          headSize += received.length;
+        }
+        tail.push(received);
+        tailSize += received.length;
+        while (tailSize - tail[0]!.length >= TAIL_BYTES) tailSize -= tail.shift()!.length;
+        write(o.transform ? o.transform.push(received) : received);
+      });
+      body.once('end', () => {
+        if (o.transform) write(o.transform.end());
+        resolve();
+      });
+      body.once('error', reject);
+    });
     o.res.end();
     finished = true;
     result.outcome = 'ok';
@@ -155,38 +156,54 @@ export async function forward(o: ForwardOptions): Promise<Forwarded> {
   }
 }
 
+const EVENT_END = Buffer.from('\n\n');
+const NULL_USAGE = Buffer.from(',"usage":null');
+const EMPTY_CHOICES = Buffer.from('"choices":[]');
+
 /**
  * For OpenAI streams the gateway asked to report usage (`stream_options.include_usage`) when the caller did
  * not: the extra final usage event and the `"usage":null` each chunk then carries are taken out again, so
- * the caller gets the stream it asked for. The usage event is kept in `captured` for metering.
+ * the caller gets the stream it asked for. Works on the bytes (events are cut at their blank lines; an
+ * incomplete one waits for the rest), so nothing is decoded or re-encoded.
  */
-export function stripInjectedUsage(): StreamTransform & { captured: string } {
-  let pending = '';
-  const self = {
-    captured: '',
-    push(text: string): string {
-      pending += text;
-      const cut = pending.lastIndexOf('\n\n');
-      if (cut < 0) return '';
-      const complete = pending.slice(0, cut + 2);
-      pending = pending.slice(cut + 2);
-      return complete
-        .split('\n\n')
-        .filter((event) => {
-          if (event.includes('"choices":[]') && event.includes('"usage":{')) {
-            self.captured = event;
-            return false;
-          }
-          return true;
-        })
-        .map((event) => event.replace(/,"usage":null/g, ''))
-        .join('\n\n');
+export function stripInjectedUsage(): StreamTransform {
+  let carry: Buffer = Buffer.alloc(0);
+  return {
+    push(chunk) {
+      const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const cut = data.lastIndexOf(EVENT_END);
+      if (cut < 0) {
+        carry = data;
+        return Buffer.alloc(0);
+      }
+      carry = data.subarray(cut + EVENT_END.length);
+      const complete = data.subarray(0, cut + EVENT_END.length);
+      const parts: Buffer[] = [];
+      let from = 0;
+      for (;;) {
+        const nulled = complete.indexOf(NULL_USAGE, from);
+        const usage = complete.indexOf(EMPTY_CHOICES, from);
+        if (nulled < 0 && usage < 0) break;
+        if (usage >= 0 && (nulled < 0 || usage < nulled)) {
+          // The usage event: dropped whole, from the start of its event to the end of it.
+          const start = complete.lastIndexOf(EVENT_END, usage);
+          const eventStart = start < 0 ? 0 : start + EVENT_END.length;
+          const end = complete.indexOf(EVENT_END, usage) + EVENT_END.length;
+          parts.push(complete.subarray(from, eventStart));
+          from = end;
+        } else {
+          parts.push(complete.subarray(from, nulled));
+          from = nulled + NULL_USAGE.length;
+        }
+      }
+      if (from === 0) return complete;
+      parts.push(complete.subarray(from));
+      return Buffer.concat(parts);
     },
-    end(): string {
-      const rest = pending;
-      pending = '';
+    end() {
+      const rest = carry;
+      carry = Buffer.alloc(0);
       return rest;
     },
   };
-  return self;
 }

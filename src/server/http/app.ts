@@ -42,6 +42,8 @@ export async function createApp(opts: { pages?: RequestListener } = {}) {
     loggerInstance: log,
     // One line per request is the REST plugin's (with its allow-listed body); the rest log failures only.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: building one (with the redaction setup) cost ~0.1 ms of every call.
+    childLoggerFactory: (logger) => logger,
     // The client address from X-Forwarded-For only through the proxies named in TRUSTED_PROXIES.
     trustProxy: trusted.length ? trusted : false,
     // The default for routes that name none: small; each plugin sets what its requests need.
