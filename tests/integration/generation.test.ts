@@ -5,7 +5,8 @@ import { getBalance } from '~/server/services/credits';
 import { modelPathFetch, textModelFor } from '~/server/providers/sdk';
 import { recoverInterruptedRuns, startGeneration, textCredits } from '~/server/services/generation';
 import { keyring, MasterKeyUnavailable, setKeyring } from '~/server/vault/keyring';
-import { describeEachDb } from '../helpers/db';
+import { seeded, watchCredits } from '../helpers/credit-watch';
+import { describeEachDb, describePostgres } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
 import { callsWithKey, fakeRequests, keyFingerprint, revokeAtProvider, setFakeLatency } from '../helpers/fake-providers';
 import { callerFor, createUser, dumpDatabaseText, proWorkspace } from '../helpers/fixtures';
@@ -204,6 +205,36 @@ await describeEachDb('generation', (getDb) => {
     expect(call.clientAborted).toBe(true);
   });
 
+  it('a cancel that comes after the provider has sent its whole answer still ends the run and returns the credits', async () => {
+    // Node's fetch leaves a body read pending forever when the abort comes after the response has fully
+    // arrived (nodejs/undici#4089): a Cancel pressed as the provider finishes must not hang the run.
+    const o = await ownerWithKey('Studio late cancel', 'openai');
+    const before = await getBalance(t.db, o.workspaceId);
+    const controller = new AbortController();
+    const gen = await startGeneration(t.db, o.owner, o.ws, { prompt: 'late', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }, controller.signal);
+    const events: RunEvent[] = [];
+    const ended = (async () => {
+      for await (const e of gen) {
+        events.push(e);
+        if (e.type === 'delta' && !controller.signal.aborted) {
+          // Wait until the provider's response has ended, unread, then cancel.
+          for (;;) {
+            const call = (await callsWithKey(o.k)).find((r) => r.stream);
+            if (call?.durationMs != null) break;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          await new Promise((r) => setTimeout(r, 100)); // and this process has received it
+          controller.abort();
+        }
+      }
+      return 'ended';
+    })();
+    expect(await Promise.race([ended, new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5_000))])).toBe('ended');
+    expect(finished(events)).toMatchObject({ status: 'cancelled', creditsUsed: 0 });
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: o.workspaceId, status: 'held' } })).toBe(0);
+  });
+
   it('a consumer that leaves right after the run started cancels it: provider request stopped, credits returned', async () => {
     await setFakeLatency({ firstByteMs: 300, chunkIntervalMs: 150, chunks: 40 });
     const u = await createUser(t.db, 'Studio leaves early');
@@ -233,34 +264,6 @@ await describeEachDb('generation', (getDb) => {
     expect(await getBalance(t.db, ws.id)).toBe(250);
     const [run] = (await callerFor(t.db, u).generation.history({ workspaceId: ws.id })).items;
     expect(run).toMatchObject({ status: 'failed', errorCode: 'interrupted' });
-  });
-
-  it('keeps the balance exact when 20 managed runs start at once against a balance that covers 5', async () => {
-    const u = await createUser(t.db, 'Studio race');
-    const ws = { id: u.workspace.id, plan: 'free' as const };
-    const input = { prompt: 'race', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
-    // Find one run's reservation, then make the balance cover exactly five of them.
-    const probe = await startGeneration(t.db, u, ws, input);
-    await probe.next();
-    const need = (await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id }, orderBy: { createdAt: 'desc' } })).amount;
-    await probe.return(undefined as never);
-    const balance = await getBalance(t.db, ws.id);
-    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: 5 * need } });
-    await t.db.creditLedger.create({ data: { id: `race-${u.id}`, workspaceId: ws.id, amount: 5 * need - balance, kind: 'grant', reason: 'test', idempotencyKey: `race-${u.id}` } });
-
-    // All 20 reserve before any of them runs: a run that finished early would return its unused credits
-    // and let a later start through, which is right but not what this test counts.
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => startGeneration(t.db, u, ws, input)));
-    const ok = results.filter((r) => r.status === 'fulfilled');
-    expect(ok).toHaveLength(5);
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'insufficient_credits' });
-    const runs = await Promise.all(ok.map((r) => collect((r as PromiseFulfilledResult<AsyncGenerator<RunEvent>>).value)));
-    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
-    const after = await getBalance(t.db, ws.id);
-    expect(after).toBe(5 * need - charged);
-    expect(after).toBeGreaterThanOrEqual(0);
-    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
-    expect(ledger._sum.amount).toBe(after);
   });
 
   it('lists runs newest first, paginated, and hides other workspaces', async () => {
@@ -371,5 +374,112 @@ await describeEachDb('generation', (getDb) => {
     const reservation = await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id, purpose: { endsWith: 'script' } } });
     expect(reservation.amount).toBeGreaterThanOrEqual(price);
     expect(reservation.charged).toBe(price);
+  });
+});
+
+// Runs racing for one balance: meaningful only with a pool of connections (PostgreSQL; PGlite has one).
+await describePostgres('generation under concurrency', (getDb) => {
+  const t = { get db() { return getDb().db; } };
+
+  /** A Free workspace whose balance is exactly `credits`, recorded in the ledger as a grant. */
+  async function workspaceWith(name: string, credits: number) {
+    const u = await createUser(t.db, name);
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const balance = await getBalance(t.db, ws.id);
+    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: credits } });
+    await t.db.creditLedger.create({ data: { id: `adj-${u.id}`, workspaceId: ws.id, amount: credits - balance, kind: 'grant', reason: 'test', idempotencyKey: `adj-${u.id}` } });
+    return { u, ws };
+  }
+
+  it('keeps the balance exact when 20 managed runs start at once against a balance that covers 5', async () => {
+    const u = await createUser(t.db, 'Studio race');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const input = { prompt: 'race', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
+    // Find one run's reservation, then make the balance cover exactly five of them.
+    const probe = await startGeneration(t.db, u, ws, input);
+    await probe.next();
+    const need = (await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id }, orderBy: { createdAt: 'desc' } })).amount;
+    await probe.return(undefined as never);
+    const balance = await getBalance(t.db, ws.id);
+    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: 5 * need } });
+    await t.db.creditLedger.create({ data: { id: `race-${u.id}`, workspaceId: ws.id, amount: 5 * need - balance, kind: 'grant', reason: 'test', idempotencyKey: `race-${u.id}` } });
+
+    // All 20 reserve before any of them runs: a run that finished early would return its unused credits
+    // and let a later start through, which is right but not what this test counts.
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => startGeneration(t.db, u, ws, input)));
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    expect(ok).toHaveLength(5);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'insufficient_credits' });
+    const runs = await Promise.all(ok.map((r) => collect((r as PromiseFulfilledResult<AsyncGenerator<RunEvent>>).value)));
+    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
+    const after = await getBalance(t.db, ws.id);
+    expect(after).toBe(5 * need - charged);
+    expect(after).toBeGreaterThanOrEqual(0);
+    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
+    expect(ledger._sum.amount).toBe(after);
+  });
+
+  it('keeps the balance exact while runs settle and cancel in between new runs reserving', async () => {
+    const input = { prompt: 'interleave', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
+    // Find one run's reservation, then make the balance cover three at once (and a bit): a run reserves
+    // its worst case and is charged far less, so later runs get through as earlier ones settle.
+    const sizing = await workspaceWith('Studio sizing', 250);
+    const probe = await startGeneration(t.db, sizing.u, sizing.ws, input);
+    await probe.next();
+    const need = (await t.db.creditReservation.aggregate({ where: { workspaceId: sizing.ws.id, status: 'held' }, _sum: { amount: true } }))._sum.amount!;
+    await probe.return(undefined as never);
+
+    const { u, ws } = await workspaceWith('Studio interleave', 3 * need + 2);
+    const random = seeded(7);
+    const watch = watchCredits(t.db, ws.id);
+    const order: string[] = [];
+    let refused = 0;
+    const runs: RunEvent[][] = [];
+    // 24 runs started over 600 ms, each read to its end as soon as it starts, so
+    // earlier runs settle (or release, when cancelled) while later ones reserve.
+    const one = async (i: number) => {
+      await new Promise((r) => setTimeout(r, i * 25 + Math.floor(random() * 25)));
+      const controller = new AbortController();
+      let gen: AsyncGenerator<RunEvent>;
+      try {
+        gen = await startGeneration(t.db, u, ws, input, controller.signal);
+      } catch (e) {
+        expect(e).toMatchObject({ reason: 'insufficient_credits' });
+        refused++;
+        order.push('refused');
+        return;
+      }
+      order.push('reserved');
+      const events: RunEvent[] = [];
+      for await (const e of gen) {
+        events.push(e);
+        if (i % 4 === 0 && e.type === 'delta') controller.abort(); // every fourth run is cancelled mid-stream
+      }
+      order.push('closed');
+      runs.push(events);
+    };
+    let watched;
+    try {
+      await Promise.all(Array.from({ length: 24 }, (_, i) => one(i)));
+    } finally {
+      watched = await watch.stop();
+    }
+
+    // It interleaved: runs finished before later runs reserved, some were refused, some were cancelled.
+    expect(order.indexOf('closed')).toBeLessThan(order.lastIndexOf('reserved'));
+    expect(refused).toBeGreaterThan(0);
+    expect(runs.length + refused).toBe(24);
+    expect(runs.some((events) => finished(events).status === 'cancelled')).toBe(true);
+    expect(runs.filter((events) => finished(events).status === 'succeeded').length).toBeGreaterThan(3);
+    expect(watched.count).toBeGreaterThan(10);
+    expect(watched.broken).toEqual([]);
+
+    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
+    expect(await getBalance(t.db, ws.id)).toBe(3 * need + 2 - charged);
+    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
+    expect(ledger._sum.amount).toBe(3 * need + 2 - charged);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: ws.id, status: 'held' } })).toBe(0);
+    const recorded = await t.db.generationRun.aggregate({ where: { workspaceId: ws.id }, _sum: { creditsUsed: true }, _count: true });
+    expect(recorded).toMatchObject({ _count: runs.length, _sum: { creditsUsed: charged } });
   });
 });
