@@ -111,6 +111,32 @@ await describeEachDb('credits', (getDb) => {
     expect(await getBalance(t.db, u.workspace.id)).toBe(255);
   });
 
+  it('answers a replayed reservation (same idempotency key) with the first one, debiting once', async () => {
+    const u = await createUser(t.db, 'Replay');
+    const ws = u.workspace.id;
+    const key = `reserve-replay-${u.id}`;
+    const first = await reserve(t.db, { workspaceId: ws, amount: 40, purpose: 'p', idempotencyKey: key });
+    expect(first).toMatchObject({ amount: 40, balanceAfter: 210 });
+    const replay = await reserve(t.db, { workspaceId: ws, amount: 40, purpose: 'p', idempotencyKey: key });
+    expect(replay).toEqual({ id: first.id, amount: 40, balanceAfter: 210 });
+    expect(await getBalance(t.db, ws)).toBe(210);
+    expect(await ledgerSum(t.db, ws)).toBe(210);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: ws } })).toBe(1);
+
+    // The same key for another amount or another workspace is a different request: refused, nothing changes.
+    await expect(reserve(t.db, { workspaceId: ws, amount: 41, purpose: 'p', idempotencyKey: key })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'idempotency_key_reused' });
+    const other = await createUser(t.db, 'Replay other');
+    await expect(reserve(t.db, { workspaceId: other.workspace.id, amount: 40, purpose: 'p', idempotencyKey: key })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'idempotency_key_reused' });
+    expect(await getBalance(t.db, other.workspace.id)).toBe(250);
+    expect(await getBalance(t.db, ws)).toBe(210);
+
+    // Settled, the replay still names the same reservation and changes nothing.
+    await settle(t.db, { workspaceId: ws, reservationId: first.id, actual: 10 });
+    expect(await reserve(t.db, { workspaceId: ws, amount: 40, purpose: 'p', idempotencyKey: key })).toEqual({ id: first.id, amount: 40, balanceAfter: 240 });
+    expect(await getBalance(t.db, ws)).toBe(240);
+    expect(await ledgerSum(t.db, ws)).toBe(240);
+  });
+
   it('releases reservations left behind by a crashed holder', async () => {
     const u = await createUser(t.db, 'Crash');
     await reserve(t.db, { workspaceId: u.workspace.id, amount: 30, purpose: 'p', ttlMs: -1 });
@@ -159,6 +185,23 @@ await describePostgres('credits under concurrency', (getDb) => {
     expect(await getBalance(t.db, u.workspace.id)).toBe(0);
     expect(await ledgerSum(t.db, u.workspace.id)).toBe(0);
     expect(await t.db.creditReservation.count({ where: { workspaceId: u.workspace.id, purpose: 'race' } })).toBe(10);
+  });
+
+  it('debits once when the same reservation is replayed concurrently, also when the balance covers it only once', async () => {
+    for (const [name, balance] of [['Replay race', 250], ['Replay race tight', 30]] as const) {
+      const u = await createUser(t.db, name);
+      const ws = u.workspace.id;
+      if (balance < 250) {
+        const r = await reserve(t.db, { workspaceId: ws, amount: 250 - balance, purpose: 'p' });
+        await settle(t.db, { workspaceId: ws, reservationId: r.id, actual: 250 - balance });
+      }
+      const key = `reserve-replay-race-${u.id}`;
+      const results = await Promise.all(Array.from({ length: 10 }, () => reserve(t.db, { workspaceId: ws, amount: 30, purpose: 'race', idempotencyKey: key })));
+      expect(new Set(results.map((r) => r.id)).size, name).toBe(1);
+      expect(await getBalance(t.db, ws), name).toBe(balance - 30);
+      expect(await ledgerSum(t.db, ws), name).toBe(balance - 30);
+      expect(await t.db.creditReservation.count({ where: { workspaceId: ws, purpose: 'race' } }), name).toBe(1);
+    }
   });
 
   it('keeps the balance equal to the ledger and never negative while settlements and releases interleave with new reservations', async () => {
