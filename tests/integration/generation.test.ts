@@ -5,7 +5,8 @@ import { getBalance } from '~/server/services/credits';
 import { modelPathFetch, textModelFor } from '~/server/providers/sdk';
 import { recoverInterruptedRuns, startGeneration, textCredits } from '~/server/services/generation';
 import { keyring, MasterKeyUnavailable, setKeyring } from '~/server/vault/keyring';
-import { describeEachDb } from '../helpers/db';
+import { seeded, watchCredits } from '../helpers/credit-watch';
+import { describeEachDb, describePostgres } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
 import { callsWithKey, fakeRequests, keyFingerprint, revokeAtProvider, setFakeLatency } from '../helpers/fake-providers';
 import { callerFor, createUser, dumpDatabaseText, proWorkspace } from '../helpers/fixtures';
@@ -150,6 +151,119 @@ await describeEachDb('generation', (getDb) => {
     expect(run.creditsUsed).toBeGreaterThan(0);
   });
 
+  /** A Pro workspace whose Standard tier is left on OpenAI without a key (the AI config's `api_key: null`), and a removed key's id. */
+  async function keylessStandard(name: string) {
+    const w = await proWorkspace(t.db, name);
+    const c = callerFor(t.db, w.owner);
+    const k = canaryKey('sk-proj-');
+    await c.models.setAiConfig({ workspaceId: w.workspaceId, mode: 'byok', provider: 'openai', apiKey: k, model: 'gpt-4.1-mini' });
+    const [key] = await c.keys.list({ workspaceId: w.workspaceId });
+    await c.models.setAiConfig({ workspaceId: w.workspaceId, mode: 'byok', provider: 'openai', apiKey: null });
+    expect((await c.models.tiers({ workspaceId: w.workspaceId })).tiers[1]).toMatchObject({ provider: 'openai', modelId: 'gpt-4.1-mini', broken: 'key_missing' });
+    expect(await c.models.aiConfig({ workspaceId: w.workspaceId })).toMatchObject({ mode: 'byok', hasApiKey: false });
+    return { ...w, c, k, ws: { id: w.workspaceId, plan: 'pro' as const }, removedKeyId: key!.id };
+  }
+
+  it('with fallback on, a key missing before the run (api_key: null, or a picked key since removed) runs on the platform default and says so', async () => {
+    const o = await keylessStandard('Studio keyless on');
+    const standard = await t.db.platformModel.findFirstOrThrow({ where: { defaultForTier: 'standard' } });
+    const picks = [
+      { choice: null, notice: /^Using platform credits: the standard default has no key\.$/ },
+      { choice: { source: 'byok' as const, keyId: o.removedKeyId, modelId: 'gpt-4.1-mini' }, notice: /^Using platform credits: the chosen key was removed\.$/ },
+    ];
+    for (const { choice, notice } of picks) {
+      const before = await getBalance(t.db, o.workspaceId);
+      const events = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', choice, imageCount: 0 }));
+      const started = events.find((e) => e.type === 'started') as Extract<RunEvent, { type: 'started' }>;
+      expect(started.fallbackNotice).toMatch(notice);
+      expect(started.steps).toEqual([expect.objectContaining({ credentialSource: 'managed_fallback', provider: standard.provider, modelId: standard.modelId })]);
+      expect(finished(events).status).toBe('succeeded');
+      expect(finished(events).creditsUsed).toBeGreaterThan(0);
+      expect(await getBalance(t.db, o.workspaceId)).toBe(before - finished(events).creditsUsed);
+    }
+    expect(await callsWithKey(o.k)).toHaveLength(2); // the probe when it was added, nothing since
+  });
+
+  it('with fallback off, a key missing before the run (api_key: null, or a picked key since removed) refuses the run: nothing called, written or charged', async () => {
+    const o = await keylessStandard('Studio keyless off');
+    await o.c.models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
+    const before = await getBalance(t.db, o.workspaceId);
+    for (const [choice, why] of [[null, /the standard default has no key/], [{ source: 'byok' as const, keyId: o.removedKeyId, modelId: 'gpt-4.1-mini' }, /the chosen key was removed/]] as const) {
+      const err = await startGeneration(t.db, o.member, o.ws, { prompt: 'x', choice, imageCount: 2 }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'UNPROCESSABLE_CONTENT', reason: 'no_usable_key' });
+      expect((err as Error).message).toMatch(why);
+      expect((err as Error).message).toMatch(/Fallback to platform credits is off for this workspace, so nothing was run or charged/);
+    }
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: o.workspaceId } })).toBe(0);
+    expect(await t.db.generationRun.count({ where: { workspaceId: o.workspaceId } })).toBe(0);
+    expect(await callsWithKey(o.k)).toHaveLength(2);
+  });
+
+  /** Flips one bit of a stored key's ciphertext: its seal no longer verifies. */
+  async function corrupt(keyId: string) {
+    const row = await t.db.providerKey.findUniqueOrThrow({ where: { id: keyId }, select: { ciphertext: true } });
+    const bytes = Buffer.from(row.ciphertext);
+    bytes[0]! ^= 1;
+    await t.db.providerKey.update({ where: { id: keyId }, data: { ciphertext: new Uint8Array(bytes) } });
+  }
+
+  it('with fallback on, a key that cannot be decrypted is flagged and audited, and the run continues on platform credits only after saying so', async () => {
+    const o = await ownerWithKey('Studio unreadable on', 'openai');
+    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' } });
+    await corrupt(o.key.id);
+    const calls = (await callsWithKey(o.k)).length;
+    const before = await getBalance(t.db, o.workspaceId);
+
+    const events = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0 }));
+    expect(events.find((e) => e.type === 'started')).toMatchObject({ fallbackNotice: null });
+    expect(events.find((e) => e.type === 'notice')).toMatchObject({ text: expect.stringMatching(/can no longer be read.*This run continues on platform credits with/) });
+    expect(finished(events).status).toBe('succeeded');
+    const run = await callerFor(t.db, o.owner).generation.get({ workspaceId: o.workspaceId, runId: finished(events).runId });
+    expect(run.steps.map((st) => [st.credentialSource, st.status, st.errorCode, st.credits > 0])).toEqual([
+      ['byok', 'failed', 'key_unreadable', false],
+      ['managed_fallback', 'succeeded', null, true],
+    ]);
+    expect(run.creditsUsed).toBe(run.steps[1]!.credits);
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before - run.creditsUsed);
+    expect(await callsWithKey(o.k)).toHaveLength(calls); // nothing was sent with it
+    expect(await t.db.providerKey.findUniqueOrThrow({ where: { id: o.key.id }, select: { status: true } })).toEqual({ status: 'needs_reentry' });
+    expect(await t.db.auditEvent.findMany({ where: { workspaceId: o.workspaceId, operation: 'key.decrypt_failed' }, select: { keyId: true, actorId: true, outcome: true } }))
+      .toEqual([{ keyId: o.key.id, actorId: o.member.id, outcome: 'authentication' }]);
+
+    // The flagged key is not tried again: the next run says up front that it uses platform credits.
+    const next = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0 }));
+    expect(next.find((e) => e.type === 'started')).toMatchObject({
+      fallbackNotice: 'Using platform credits: the key can no longer be read.',
+      steps: [expect.objectContaining({ credentialSource: 'managed_fallback' })],
+    });
+    expect(finished(next).status).toBe('succeeded');
+    expect(await t.db.auditEvent.count({ where: { workspaceId: o.workspaceId, operation: 'key.decrypt_failed' } })).toBe(1);
+  });
+
+  it('with fallback off, a key that cannot be decrypted fails the run, charges nothing and says why', async () => {
+    const o = await ownerWithKey('Studio unreadable off', 'openai');
+    const c = callerFor(t.db, o.owner);
+    await c.models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
+    await c.models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' } });
+    await corrupt(o.key.id);
+    const before = await getBalance(t.db, o.workspaceId);
+    const events = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 1 }));
+    expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'key_unreadable', creditsUsed: 0 });
+    expect(finished(events).message).toMatch(/can no longer be read.*Fallback to platform credits is off for this workspace, so nothing was charged/);
+    expect(events.find((e) => e.type === 'notice')).toBeUndefined();
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before); // the images' reservation went back
+    expect(await t.db.creditReservation.count({ where: { workspaceId: o.workspaceId, status: 'held' } })).toBe(0);
+    expect((await c.keys.list({ workspaceId: o.workspaceId }))[0]).toMatchObject({ status: 'needs_reentry' });
+    expect(await t.db.auditEvent.count({ where: { workspaceId: o.workspaceId, operation: 'key.decrypt_failed' } })).toBe(1);
+
+    // Flagged, the key refuses the next run before anything is reserved or written.
+    const err = await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 1 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'no_usable_key', message: expect.stringMatching(/the key can no longer be read/) });
+    expect(await t.db.generationRun.count({ where: { workspaceId: o.workspaceId } })).toBe(1);
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+  });
+
   it('fails closed without falling back to credits when the master key source is unavailable', async () => {
     const o = await ownerWithKey('Studio key service down');
     await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
@@ -204,6 +318,36 @@ await describeEachDb('generation', (getDb) => {
     expect(call.clientAborted).toBe(true);
   });
 
+  it('a cancel that comes after the provider has sent its whole answer still ends the run and returns the credits', async () => {
+    // Node's fetch leaves a body read pending forever when the abort comes after the response has fully
+    // arrived (nodejs/undici#4089): a Cancel pressed as the provider finishes must not hang the run.
+    const o = await ownerWithKey('Studio late cancel', 'openai');
+    const before = await getBalance(t.db, o.workspaceId);
+    const controller = new AbortController();
+    const gen = await startGeneration(t.db, o.owner, o.ws, { prompt: 'late', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }, controller.signal);
+    const events: RunEvent[] = [];
+    const ended = (async () => {
+      for await (const e of gen) {
+        events.push(e);
+        if (e.type === 'delta' && !controller.signal.aborted) {
+          // Wait until the provider's response has ended, unread, then cancel.
+          for (;;) {
+            const call = (await callsWithKey(o.k)).find((r) => r.stream);
+            if (call?.durationMs != null) break;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          await new Promise((r) => setTimeout(r, 100)); // and this process has received it
+          controller.abort();
+        }
+      }
+      return 'ended';
+    })();
+    expect(await Promise.race([ended, new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5_000))])).toBe('ended');
+    expect(finished(events)).toMatchObject({ status: 'cancelled', creditsUsed: 0 });
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: o.workspaceId, status: 'held' } })).toBe(0);
+  });
+
   it('a consumer that leaves right after the run started cancels it: provider request stopped, credits returned', async () => {
     await setFakeLatency({ firstByteMs: 300, chunkIntervalMs: 150, chunks: 40 });
     const u = await createUser(t.db, 'Studio leaves early');
@@ -233,34 +377,6 @@ await describeEachDb('generation', (getDb) => {
     expect(await getBalance(t.db, ws.id)).toBe(250);
     const [run] = (await callerFor(t.db, u).generation.history({ workspaceId: ws.id })).items;
     expect(run).toMatchObject({ status: 'failed', errorCode: 'interrupted' });
-  });
-
-  it('keeps the balance exact when 20 managed runs start at once against a balance that covers 5', async () => {
-    const u = await createUser(t.db, 'Studio race');
-    const ws = { id: u.workspace.id, plan: 'free' as const };
-    const input = { prompt: 'race', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
-    // Find one run's reservation, then make the balance cover exactly five of them.
-    const probe = await startGeneration(t.db, u, ws, input);
-    await probe.next();
-    const need = (await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id }, orderBy: { createdAt: 'desc' } })).amount;
-    await probe.return(undefined as never);
-    const balance = await getBalance(t.db, ws.id);
-    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: 5 * need } });
-    await t.db.creditLedger.create({ data: { id: `race-${u.id}`, workspaceId: ws.id, amount: 5 * need - balance, kind: 'grant', reason: 'test', idempotencyKey: `race-${u.id}` } });
-
-    // All 20 reserve before any of them runs: a run that finished early would return its unused credits
-    // and let a later start through, which is right but not what this test counts.
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => startGeneration(t.db, u, ws, input)));
-    const ok = results.filter((r) => r.status === 'fulfilled');
-    expect(ok).toHaveLength(5);
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'insufficient_credits' });
-    const runs = await Promise.all(ok.map((r) => collect((r as PromiseFulfilledResult<AsyncGenerator<RunEvent>>).value)));
-    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
-    const after = await getBalance(t.db, ws.id);
-    expect(after).toBe(5 * need - charged);
-    expect(after).toBeGreaterThanOrEqual(0);
-    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
-    expect(ledger._sum.amount).toBe(after);
   });
 
   it('lists runs newest first, paginated, and hides other workspaces', async () => {
@@ -371,5 +487,112 @@ await describeEachDb('generation', (getDb) => {
     const reservation = await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id, purpose: { endsWith: 'script' } } });
     expect(reservation.amount).toBeGreaterThanOrEqual(price);
     expect(reservation.charged).toBe(price);
+  });
+});
+
+// Runs racing for one balance: meaningful only with a pool of connections (PostgreSQL; PGlite has one).
+await describePostgres('generation under concurrency', (getDb) => {
+  const t = { get db() { return getDb().db; } };
+
+  /** A Free workspace whose balance is exactly `credits`, recorded in the ledger as a grant. */
+  async function workspaceWith(name: string, credits: number) {
+    const u = await createUser(t.db, name);
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const balance = await getBalance(t.db, ws.id);
+    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: credits } });
+    await t.db.creditLedger.create({ data: { id: `adj-${u.id}`, workspaceId: ws.id, amount: credits - balance, kind: 'grant', reason: 'test', idempotencyKey: `adj-${u.id}` } });
+    return { u, ws };
+  }
+
+  it('keeps the balance exact when 20 managed runs start at once against a balance that covers 5', async () => {
+    const u = await createUser(t.db, 'Studio race');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const input = { prompt: 'race', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
+    // Find one run's reservation, then make the balance cover exactly five of them.
+    const probe = await startGeneration(t.db, u, ws, input);
+    await probe.next();
+    const need = (await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id }, orderBy: { createdAt: 'desc' } })).amount;
+    await probe.return(undefined as never);
+    const balance = await getBalance(t.db, ws.id);
+    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: 5 * need } });
+    await t.db.creditLedger.create({ data: { id: `race-${u.id}`, workspaceId: ws.id, amount: 5 * need - balance, kind: 'grant', reason: 'test', idempotencyKey: `race-${u.id}` } });
+
+    // All 20 reserve before any of them runs: a run that finished early would return its unused credits
+    // and let a later start through, which is right but not what this test counts.
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => startGeneration(t.db, u, ws, input)));
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    expect(ok).toHaveLength(5);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'insufficient_credits' });
+    const runs = await Promise.all(ok.map((r) => collect((r as PromiseFulfilledResult<AsyncGenerator<RunEvent>>).value)));
+    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
+    const after = await getBalance(t.db, ws.id);
+    expect(after).toBe(5 * need - charged);
+    expect(after).toBeGreaterThanOrEqual(0);
+    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
+    expect(ledger._sum.amount).toBe(after);
+  });
+
+  it('keeps the balance exact while runs settle and cancel in between new runs reserving', async () => {
+    const input = { prompt: 'interleave', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
+    // Find one run's reservation, then make the balance cover three at once (and a bit): a run reserves
+    // its worst case and is charged far less, so later runs get through as earlier ones settle.
+    const sizing = await workspaceWith('Studio sizing', 250);
+    const probe = await startGeneration(t.db, sizing.u, sizing.ws, input);
+    await probe.next();
+    const need = (await t.db.creditReservation.aggregate({ where: { workspaceId: sizing.ws.id, status: 'held' }, _sum: { amount: true } }))._sum.amount!;
+    await probe.return(undefined as never);
+
+    const { u, ws } = await workspaceWith('Studio interleave', 3 * need + 2);
+    const random = seeded(7);
+    const watch = watchCredits(t.db, ws.id);
+    const order: string[] = [];
+    let refused = 0;
+    const runs: RunEvent[][] = [];
+    // 24 runs started over 600 ms, each read to its end as soon as it starts, so
+    // earlier runs settle (or release, when cancelled) while later ones reserve.
+    const one = async (i: number) => {
+      await new Promise((r) => setTimeout(r, i * 25 + Math.floor(random() * 25)));
+      const controller = new AbortController();
+      let gen: AsyncGenerator<RunEvent>;
+      try {
+        gen = await startGeneration(t.db, u, ws, input, controller.signal);
+      } catch (e) {
+        expect(e).toMatchObject({ reason: 'insufficient_credits' });
+        refused++;
+        order.push('refused');
+        return;
+      }
+      order.push('reserved');
+      const events: RunEvent[] = [];
+      for await (const e of gen) {
+        events.push(e);
+        if (i % 4 === 0 && e.type === 'delta') controller.abort(); // every fourth run is cancelled mid-stream
+      }
+      order.push('closed');
+      runs.push(events);
+    };
+    let watched;
+    try {
+      await Promise.all(Array.from({ length: 24 }, (_, i) => one(i)));
+    } finally {
+      watched = await watch.stop();
+    }
+
+    // It interleaved: runs finished before later runs reserved, some were refused, some were cancelled.
+    expect(order.indexOf('closed')).toBeLessThan(order.lastIndexOf('reserved'));
+    expect(refused).toBeGreaterThan(0);
+    expect(runs.length + refused).toBe(24);
+    expect(runs.some((events) => finished(events).status === 'cancelled')).toBe(true);
+    expect(runs.filter((events) => finished(events).status === 'succeeded').length).toBeGreaterThan(3);
+    expect(watched.count).toBeGreaterThan(10);
+    expect(watched.broken).toEqual([]);
+
+    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
+    expect(await getBalance(t.db, ws.id)).toBe(3 * need + 2 - charged);
+    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
+    expect(ledger._sum.amount).toBe(3 * need + 2 - charged);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: ws.id, status: 'held' } })).toBe(0);
+    const recorded = await t.db.generationRun.aggregate({ where: { workspaceId: ws.id }, _sum: { creditsUsed: true }, _count: true });
+    expect(recorded).toMatchObject({ _count: runs.length, _sum: { creditsUsed: charged } });
   });
 });

@@ -384,7 +384,7 @@ async function credentialFor(db: Db, actor: Actor, plan: ScriptPlan): Promise<Cr
 }
 
 /** A provider stream, aborted when it stays silent for STREAM_IDLE_TIMEOUT_MS or when stopped. */
-type OpenStream = { parts: Promise<ReadableStream<LanguageModelV3StreamPart>>; touch(): void; stop(): void };
+type OpenStream = { parts: Promise<ReadableStream<LanguageModelV3StreamPart>>; signal: AbortSignal; touch(): void; stop(): void };
 type Attempt = { failure: Classified | null; stream: OpenStream | null };
 
 /** Starts the provider request at once (the key is not kept beyond this call). */
@@ -393,6 +393,7 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
   const idle = new AbortController();
   const idleMs = serverEnv().STREAM_IDLE_TIMEOUT_MS;
   let timer = setTimeout(() => idle.abort(), idleMs);
+  const aborted = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
   // The provider model's own stream, not streamText's: a script step uses none of its layers (steps,
   // tools, retries, telemetry), and they cost a few stream stages on every chunk. No retry either way:
   // a retry could bill twice.
@@ -400,7 +401,7 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
     textModelFor(plan.provider, credential.apiKey, plan.modelId).doStream({
       prompt: [{ role: 'system', content: SYSTEM }, { role: 'user', content: [{ type: 'text', text: prompt }] }],
       maxOutputTokens: MAX_OUTPUT_TOKENS,
-      abortSignal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal,
+      abortSignal: aborted,
     }),
   ).then((r) => r.stream);
   parts.catch(() => {}); // read, and a failure classified, by the step
@@ -408,6 +409,7 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
     failure: null,
     stream: {
       parts,
+      signal: aborted,
       touch: () => {
         clearTimeout(timer);
         timer = setTimeout(() => idle.abort(), idleMs);
@@ -418,6 +420,23 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
       },
     },
   };
+}
+
+/**
+ * The next part, or a rejection as soon as the request is aborted: Node's fetch leaves a body read
+ * pending forever when the abort comes after the whole response has arrived (nodejs/undici#4089), which
+ * would hang a run cancelled just as its provider finished.
+ */
+function readUnlessAborted<T>(reader: ReadableStreamDefaultReader<T>, signal: AbortSignal): Promise<ReadableStreamReadResult<T>> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      reader.cancel().catch(() => {});
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    reader.read().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function* scriptStep(
@@ -465,7 +484,7 @@ async function* scriptStep(
           // A refused request rejects here; an aborted one (cancel, idle timeout) rejects a read.
           const reader = (await stream.parts).getReader();
           for (;;) {
-            const { done, value: part } = await reader.read();
+            const { done, value: part } = await readUnlessAborted(reader, stream.signal);
             if (done) break;
             stream.touch();
             if (part.type === 'text-delta' && part.delta) {
