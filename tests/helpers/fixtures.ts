@@ -2,7 +2,8 @@ import { createCaller } from '~/server/api/root';
 import { createInnerContext } from '~/server/api/trpc';
 import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
-import { type MembershipDto, ensurePersonalWorkspace, listForUser } from '~/server/services/workspaces';
+import type { MembershipDto } from '~/lib/schemas/workspaces';
+import { ensurePersonalWorkspace, listForUser } from '~/server/services/workspaces';
 
 export type TestUser = { id: string; name: string; email: string };
 

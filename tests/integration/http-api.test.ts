@@ -262,7 +262,7 @@ await describeEachDb('HTTP API', (getDb) => {
 
       const free = await refusal({ workspaceId: ws!.id, prompt: 'A fox', imageCount: 0, choice: { source: 'byok', keyId: 'k1', modelId: 'gpt-4.1-mini' } });
       expect(free).toMatchObject({
-        message: expect.stringMatching(/Pro, Ultra or Enterprise/),
+        message: expect.stringMatching(/Pro, Ultra, Enterprise/),
         data: { code: 'FORBIDDEN', httpStatus: 403, reason: 'plan_required' },
       });
       expect(errors).not.toHaveBeenCalled();

@@ -9,7 +9,7 @@ import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
 import { AppError, correlationId, toTRPCError } from '~/server/errors';
 import { log } from '~/server/log';
-import { assertByokPlan } from '~/server/services/keys';
+import { requireByokPlan, requireOwner } from '~/server/policy';
 import { getForMember } from '~/server/services/workspaces';
 
 export type Context = { db: Db; user: SessionUser | null; clientIp: string | null; reqId: string };
@@ -100,21 +100,17 @@ export const workspaceProcedure = authedProcedure
   });
 
 export const ownerProcedure = workspaceProcedure.use(({ ctx, next }) => {
-  if (ctx.workspace.role !== 'owner') {
-    throw new AppError('FORBIDDEN', 'Only the workspace owner can do this.', 'owner_required');
-  }
+  requireOwner(ctx.workspace);
   return next();
 });
 
 /** Key writes: the plan gate (PRODUCT.md K4) runs first, then the owner check (K3), before any input is read. */
 export const byokOwnerProcedure = workspaceProcedure
   .use(({ ctx, next }) => {
-    assertByokPlan(ctx.workspace.plan);
+    requireByokPlan(ctx.workspace.plan);
     return next();
   })
   .use(({ ctx, next }) => {
-    if (ctx.workspace.role !== 'owner') {
-      throw new AppError('FORBIDDEN', 'Only the workspace owner can manage API keys.', 'owner_required');
-    }
+    requireOwner(ctx.workspace, 'manage API keys');
     return next();
   });

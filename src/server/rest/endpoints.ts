@@ -2,7 +2,8 @@
 import type { AiConfig } from '~/lib/ai-config';
 import { ZRestAiConfigInput } from '~/lib/rest-schemas';
 import type { Db } from '~/server/db/connect';
-import { AppError, notFound } from '~/server/errors';
+import { notFound } from '~/server/errors';
+import { requireOwner } from '~/server/policy';
 import { type LoggedFields, readJson, restHandler } from '~/server/rest/handler';
 import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
@@ -36,7 +37,7 @@ export function restEndpoints(getDb: () => Db) {
 
     putAiConfig: restHandler<{ workspaceId: string }>(getDb, async (req, { db, actor, params }) => {
       const ws = await memberWorkspace(db, actor.id, params.workspaceId);
-      if (ws.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the workspace owner can change its AI config.', 'owner_required');
+      requireOwner(ws, 'change its AI config');
       const body = await readJson(req, ZRestAiConfigInput);
       return changeToWire(await setAiConfig(db, actor, ws, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
     }, AI_CONFIG_LOG),

@@ -13,12 +13,11 @@ import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
+import { requireByokPlan, requireOwner } from '~/server/policy';
 import {
   type Actor,
   addKey,
-  assertByokPlan,
   assertOffersModel,
-  assertOwner,
   ownedKey,
   pointTierAtKey,
   PRIMARY_LABEL,
@@ -26,7 +25,7 @@ import {
   replaceKey,
 } from '~/server/services/keys';
 import { getTierSetting } from '~/server/services/tiers';
-import type { MembershipDto } from '~/server/services/workspaces';
+import type { MembershipDto } from '~/lib/schemas/workspaces';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
 
 type Ws = Pick<MembershipDto, 'id' | 'role' | 'plan'>;
@@ -50,7 +49,7 @@ export async function getAiConfig(db: Db, workspaceId: string): Promise<AiConfig
 }
 
 export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: Ws, input: AiConfigInput): Promise<AiConfigChange> {
-  assertOwner(ws);
+  requireOwner(ws, 'manage API keys');
   const provider = input.provider;
   const model = normaliseModelId(provider, input.model);
   const current = await getTierSetting(db, ws.id, 'standard');
@@ -72,7 +71,7 @@ export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: W
     return { ...(await getAiConfig(db, ws.id)), revertedTiers, removedKey: used && current.maskedHint ? removed(used, current.maskedHint) : null };
   }
 
-  assertByokPlan(ws.plan);
+  requireByokPlan(ws.plan);
   const existing = await primaryKey(db, ws.id, provider);
   const keptModel = current.provider === provider ? current.modelId : undefined;
 

@@ -7,7 +7,6 @@ import { APICallError, generateImage } from 'ai';
 import type { z } from 'zod';
 import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/models';
 import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/generation';
-import { PLANS, parsePlan } from '~/lib/plans';
 import { type ProviderId, outcomeMessage, PROVIDERS } from '~/lib/providers';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
@@ -15,13 +14,14 @@ import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
+import { allowsByok, requireByokPlan } from '~/server/policy';
 import { classifyHttpFailure } from '~/server/providers/classify';
 import { safeJsonParse } from '~/server/providers/http';
 import { imageModelFor, platformKey, textModelFor } from '~/server/providers/sdk';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import { getBalance, release, RunLedger } from '~/server/services/credits';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
-import type { MembershipDto } from '~/server/services/workspaces';
+import type { MembershipDto } from '~/lib/schemas/workspaces';
 import { decryptStoredKey, findStoredKey, type StoredKey } from '~/server/vault/decrypt';
 import { MasterKeyUnavailable } from '~/server/vault/keyring';
 
@@ -86,16 +86,14 @@ async function fallbackOrRefuse(db: Db, ws: Ws, tier: Tier, reason: string): Pro
 }
 
 async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier): Promise<ScriptPlan> {
-  const byokAllowed = PLANS[parsePlan(ws.plan)].byok;
+  const byokAllowed = allowsByok(ws.plan);
   if (choice?.source === 'platform') {
     const m = await findPlatformModel(db, { id: choice.platformModelId });
     if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
     return managedPlan(m, 'managed', null);
   }
   if (choice?.source === 'byok') {
-    if (!byokAllowed) {
-      throw new AppError('FORBIDDEN', 'Free workspaces run platform models only. Your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
-    }
+    requireByokPlan(ws.plan);
     // Only a model the key itself reported (and still offers) is ever sent to the provider with it.
     const [key, offered] = await Promise.all([
       findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId }),

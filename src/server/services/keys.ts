@@ -4,11 +4,11 @@
 // and no response, error or audit row ever carries the key.
 import { Prisma } from '~/generated/prisma/client';
 import { type KeyDto, ZKeyLabel } from '~/lib/keys';
-import { BYOK_PLAN_NAMES, BYOK_PLANS, PLANS, parsePlan } from '~/lib/plans';
 import { type KeyOutcome, type ProviderId, outcomeMessage } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
+import { BYOK_PLAN_IDS, requireByokPlan, requireOwner } from '~/server/policy';
 import type { DiscoveredModel } from '~/server/providers/adapters';
 import { checkKeyFormat } from '~/server/providers/format-check';
 import { type ProbeResult, probeKey } from '~/server/providers/probe';
@@ -16,7 +16,7 @@ import { type AuditRecord, auditInsertSql, logAudit, writeAudit } from '~/server
 import { revertTiersForKey } from '~/server/services/tiers';
 import type { Tier } from '~/lib/models';
 import { takeProbeSlot } from '~/server/services/probe-limit';
-import type { MembershipDto } from '~/server/services/workspaces';
+import type { MembershipDto } from '~/lib/schemas/workspaces';
 import { decryptProviderKey } from '~/server/vault/decrypt';
 import { sealProviderKey } from '~/server/vault/envelope';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
@@ -120,21 +120,7 @@ async function getKeyDto(db: Db | Tx, workspaceId: string, keyId: string): Promi
 
 // ---- gates ----
 
-export function assertByokPlan(plan: string): void {
-  const p = parsePlan(plan);
-  if (!PLANS[p].byok) {
-    throw new AppError(
-      'FORBIDDEN',
-      `Bring-your-own-key is available on the ${BYOK_PLAN_NAMES.join(', ')} plans. This workspace is on ${PLANS[p].name}.`,
-      'plan_required',
-      { plans: BYOK_PLAN_NAMES },
-    );
-  }
-}
-
-export function assertOwner(ws: Pick<MembershipDto, 'role'>): void {
-  if (ws.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the workspace owner can manage API keys.', 'owner_required');
-}
+const KEY_ACTION = 'manage API keys';
 
 function parseLabel(label: string): string {
   const r = ZKeyLabel.safeParse(label);
@@ -194,8 +180,8 @@ export async function addKey(
   ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
   input: AddKeyInput & { requireModel?: string; pointTier?: PointTier },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
-  assertByokPlan(ws.plan);
-  assertOwner(ws);
+  requireByokPlan(ws.plan);
+  requireOwner(ws, KEY_ACTION);
   const label = parseLabel(input.label);
   const { key, warnings } = checkedKey(input.provider, input.apiKey);
   const taken = await db.providerKey.findFirst({
@@ -241,7 +227,7 @@ async function writeNewKey(
     WITH ws AS (
       SELECT plan FROM workspace WHERE id = ${n.workspaceId}
     ), free AS (
-      SELECT 1 FROM ws WHERE plan = ANY(${BYOK_PLANS}::text[]) AND NOT EXISTS (
+      SELECT 1 FROM ws WHERE plan = ANY(${BYOK_PLAN_IDS}::text[]) AND NOT EXISTS (
         SELECT 1 FROM provider_key WHERE "workspaceId" = ${n.workspaceId} AND provider = ${n.provider} AND label = ${n.label})
     ), k AS (
       INSERT INTO provider_key (id, "workspaceId", provider, label, "maskedHint", fingerprint, "fpVersion", "formatVersion", alg,
@@ -278,7 +264,7 @@ async function writeNewKey(
            EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`;
   const r = row!;
   if (r.plan === null) throw notFound('Workspace not found');
-  assertByokPlan(r.plan);
+  requireByokPlan(r.plan);
   // A free label, yet nothing written: a concurrent add took the label first.
   if (!r.labelFree || !r.written) throw labelTaken(n.label);
   logAudit(audit);
@@ -310,8 +296,8 @@ export async function replaceKey(
   ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
   input: { keyId: string; apiKey: string; requireModel?: string; pointTier?: PointTier },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
-  assertByokPlan(ws.plan);
-  assertOwner(ws);
+  requireByokPlan(ws.plan);
+  requireOwner(ws, KEY_ACTION);
   const row = await ownedKey(db, ws.id, input.keyId);
   const { key, warnings } = checkedKey(row.provider, input.apiKey);
   await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
@@ -328,7 +314,7 @@ export async function replaceKey(
   const sealed = await sealProviderKey({ workspaceId: ws.id, provider: row.provider, keyId: row.id }, key);
   await db.$transaction(async (tx) => {
     const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
-    assertByokPlan(current.plan);
+    requireByokPlan(current.plan);
     const updated = await tx.providerKey.updateMany({
       where: { id: row.id, workspaceId: ws.id },
       data: {
@@ -358,7 +344,7 @@ export async function verifyKey(
   ws: Pick<MembershipDto, 'id' | 'role'>,
   input: { keyId: string },
 ): Promise<{ key: KeyDto; outcome: KeyOutcome; message: string }> {
-  assertOwner(ws);
+  requireOwner(ws, KEY_ACTION);
   const row = await ownedKey(db, ws.id, input.keyId);
   await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
   const plaintext = await decryptProviderKey(db, { workspaceId: ws.id, keyId: row.id, actorId: actor.id });
@@ -396,7 +382,7 @@ export async function removeKey(
   ws: Pick<MembershipDto, 'id' | 'role'>,
   input: { keyId: string },
 ): Promise<{ ok: true; revertedTiers: Tier[] }> {
-  assertOwner(ws);
+  requireOwner(ws, KEY_ACTION);
   const row = await ownedKey(db, ws.id, input.keyId);
   const revertedTiers = await db.$transaction((tx) => removeKeyInTx(tx, actor, ws.id, row));
   await reclaimKeySpace(db);

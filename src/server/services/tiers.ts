@@ -2,10 +2,10 @@
 // model through one of the workspace's keys. No row means the tier's platform default.
 import type { Prisma } from '~/generated/prisma/client';
 import { type ModelChoice, type Tier, TIERS, type TierSetting } from '~/lib/models';
-import { PLANS, parsePlan } from '~/lib/plans';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
+import { requireByokPlan } from '~/server/policy';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 
 type Tx = Prisma.TransactionClient;
@@ -63,9 +63,7 @@ export async function validateChoice(db: Db | Tx, ws: { id: string; plan: string
     if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
     return { source: 'platform' as const, platformModelId: m.id, provider: m.provider, modelId: m.modelId, keyId: null };
   }
-  if (!PLANS[parsePlan(ws.plan)].byok) {
-    throw new AppError('FORBIDDEN', 'Models through your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
-  }
+  requireByokPlan(ws.plan);
   const key = await db.providerKey.findFirst({
     where: { id: choice.keyId, workspaceId: ws.id },
     select: { id: true, provider: true, models: { where: { modelId: choice.modelId, available: true }, select: { modelId: true } } },

@@ -9,6 +9,7 @@ import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
+import { BYOK_PLAN_IDS, requireOwnByokWorkspace } from '~/server/policy';
 import { listKeyModels, probeKey } from '~/server/providers/probe';
 import { writeAudit } from '~/server/services/audit';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
@@ -19,22 +20,10 @@ import { reclaimKeySpace } from '~/server/vault/reclaim';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
 import type { Actor } from '~/server/actor';
-import { BYOK_PLAN_NAMES, BYOK_PLANS } from '~/lib/plans';
 
-/**
- * A default key is probed like any key, and probes are for plans that allow keys: storing one needs a
- * workspace of your own on such a plan (a Free account cannot use it anywhere, and must not get probes).
- */
-async function assertOwnsByokWorkspace(db: Db, userId: string): Promise<void> {
-  const owned = await db.membership.count({ where: { userId, role: 'owner', workspace: { plan: { in: [...BYOK_PLANS] } } } });
-  if (owned === 0) {
-    throw new AppError(
-      'FORBIDDEN',
-      `A default key needs a workspace of yours on the ${BYOK_PLAN_NAMES.join(', ')} plans. Without one, choose platform models (managed).`,
-      'plan_required',
-      { plans: BYOK_PLAN_NAMES },
-    );
-  }
+/** The workspaces the user owns on plans that allow keys (a default key needs one: policy.requireOwnByokWorkspace). */
+function ownedByokWorkspaces(db: Db, userId: string): Promise<number> {
+  return db.membership.count({ where: { userId, role: 'owner', workspace: { plan: { in: [...BYOK_PLAN_IDS] } } } });
 }
 
 const KEY_COLUMNS_CLEARED = {
@@ -78,7 +67,7 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
 
   if (typeof input.apiKey === 'string') {
     const f = checkedKey(input.provider, input.apiKey);
-    await assertOwnsByokWorkspace(db, userId);
+    requireOwnByokWorkspace(await ownedByokWorkspaces(db, userId));
     await takeProbeSlot(db, { userId, workspaceId: null, clientIp: actor.clientIp });
     const probe = await probeKey(input.provider, f.key);
     if (probe.outcome !== 'valid') throw probeFailure(input.provider, probe);

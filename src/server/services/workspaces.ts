@@ -3,14 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
-import { forbidden, notFound } from '~/server/errors';
+import { notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { PLANS, type Plan, parsePlan } from '~/lib/plans';
+import type { MemberDto, MembershipDto, Role, WorkspaceDto } from '~/lib/schemas/workspaces';
+import { requireRemovable } from '~/server/policy';
 import { grantInTx } from '~/server/services/credits';
 import { consumeLimits, type LimitRule } from '~/server/services/rate-limit';
 import { applyUserDefaultsToWorkspace } from '~/server/services/user-defaults';
-
-export type Role = 'owner' | 'member';
 
 export const workspaceDtoSelect = {
   id: true,
@@ -19,9 +19,6 @@ export const workspaceDtoSelect = {
   plan: true,
   creditBalance: true,
 } as const;
-
-export type WorkspaceDto = { id: string; slug: string; name: string; plan: Plan; creditBalance: number };
-export type MembershipDto = WorkspaceDto & { role: Role };
 
 type WorkspaceRow = { id: string; slug: string; name: string; plan: string; creditBalance: number };
 
@@ -124,8 +121,6 @@ export async function getForMember(
   return { ...toDto(row), role: row.role as Role };
 }
 
-export type MemberDto = { userId: string; name: string; email: string; role: Role; joinedAt: Date };
-
 export async function listMembers(db: Db, workspaceId: string): Promise<MemberDto[]> {
   const rows = await db.membership.findMany({
     where: { workspaceId },
@@ -147,7 +142,7 @@ export async function removeMember(db: Db, input: { workspaceId: string; userId:
     select: { role: true },
   });
   if (!m) throw notFound('Member not found');
-  if (m.role === 'owner') throw forbidden('The owner cannot be removed from their workspace.', 'owner_not_removable');
+  requireRemovable(m);
   await db.membership.deleteMany({
     where: { workspaceId: input.workspaceId, userId: input.userId, role: 'member' },
   });

@@ -6,27 +6,11 @@ import {
   workspaceProcedure,
   ZId,
 } from '~/server/api/trpc';
-import { ZPlan } from '~/lib/enum-schemas';
 import * as invitations from '~/server/services/invitations';
 import { ZDisplayName } from '~/lib/schemas/names';
+import { ZMember, ZMembership, ZWorkspace } from '~/lib/schemas/workspaces';
 import * as workspaces from '~/server/services/workspaces';
 
-const ZRole = z.enum(['owner', 'member']);
-const ZWorkspace = z.object({
-  id: z.string(),
-  slug: z.string(),
-  name: z.string(),
-  plan: ZPlan,
-  creditBalance: z.number().int(),
-});
-const ZMembership = ZWorkspace.extend({ role: ZRole });
-const ZMember = z.object({
-  userId: z.string(),
-  name: z.string(),
-  email: z.string(),
-  role: ZRole,
-  joinedAt: z.date(),
-});
 const ZWorkspaceName = ZDisplayName;
 
 export const workspaceRouter = createTRPCRouter({
