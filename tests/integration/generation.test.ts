@@ -36,7 +36,7 @@ await describeEachDb('generation', (getDb) => {
     const o = await ownerWithKey('Studio BYOK');
     const before = await getBalance(t.db, o.workspaceId);
     const events = await collect(
-      await startGeneration(t.db, o.owner, o.ws, {
+      await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, {
         prompt: 'A fox learns to code', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 2,
       }),
     );
@@ -72,7 +72,7 @@ await describeEachDb('generation', (getDb) => {
   it('charges a platform model its price from the actual usage', async () => {
     const u = await createUser(t.db, 'Studio managed');
     const ws = { id: u.workspace.id, plan: 'free' as const };
-    const events = await collect(await startGeneration(t.db, u, ws, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 }));
     const done = finished(events);
     expect(done.status).toBe('succeeded');
     const run = await callerFor(t.db, u).generation.get({ workspaceId: ws.id, runId: done.runId });
@@ -88,7 +88,7 @@ await describeEachDb('generation', (getDb) => {
     for (const provider of ['anthropic', 'openai', 'google', 'xai', 'mistral'] as const) {
       const m = await t.db.platformModel.findFirstOrThrow({ where: { provider, kind: 'text', enabled: true }, orderBy: { id: 'asc' } });
       const u = await createUser(t.db, `Wire ${provider}`);
-      const events = await collect(await startGeneration(t.db, u, { id: u.workspace.id, plan: 'free' }, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
+      const events = await collect(await startGeneration({ db: t.db, actor: u, workspace: { id: u.workspace.id, plan: 'free' } }, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
       expect(finished(events).status, provider).toBe('succeeded');
       const step = (await callerFor(t.db, u).generation.get({ workspaceId: u.workspace.id, runId: finished(events).runId })).steps[0]!;
       expect(step.text, provider).toBe(script(events));
@@ -104,7 +104,7 @@ await describeEachDb('generation', (getDb) => {
     await t.db.workspace.update({ where: { id: u.workspace.id }, data: { creditBalance: 3 } });
     await t.db.creditLedger.create({ data: { id: `adj-${u.id}`, workspaceId: u.workspace.id, amount: -247, kind: 'grant', reason: 'test', idempotencyKey: `adj-${u.id}` } });
     const requestsBefore = (await fakeRequests()).length;
-    const err = await startGeneration(t.db, u, { id: u.workspace.id, plan: 'free' }, { prompt: 'x', imageCount: 2 }).catch((e: unknown) => e);
+    const err = await startGeneration({ db: t.db, actor: u, workspace: { id: u.workspace.id, plan: 'free' } }, { prompt: 'x', imageCount: 2 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PAYMENT_REQUIRED', reason: 'insufficient_credits', details: { balance: 3 } });
     expect((err as Error).message).toMatch(/needs up to \d+ and the workspace has 3/);
     expect((await fakeRequests()).length).toBe(requestsBefore);
@@ -115,7 +115,7 @@ await describeEachDb('generation', (getDb) => {
   it('lets Free workspaces run managed models only', async () => {
     const o = await ownerWithKey('Studio downgraded');
     await t.db.workspace.update({ where: { id: o.workspaceId }, data: { plan: 'free' } });
-    const err = await startGeneration(t.db, o.owner, { id: o.workspaceId, plan: 'free' }, {
+    const err = await startGeneration({ db: t.db, actor: o.owner, workspace: { id: o.workspaceId, plan: 'free' } }, {
       prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 0,
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'FORBIDDEN', reason: 'plan_required' });
@@ -127,7 +127,7 @@ await describeEachDb('generation', (getDb) => {
     await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
     await revokeAtProvider(o.k);
     const before = await getBalance(t.db, o.workspaceId);
-    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 1 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, { prompt: 'x', imageCount: 1 }));
     expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'invalid_key', creditsUsed: 0 });
     expect(finished(events).message).toMatch(/rejected your workspace's key.*API Keys/);
     expect(await getBalance(t.db, o.workspaceId)).toBe(before);
@@ -138,7 +138,7 @@ await describeEachDb('generation', (getDb) => {
     const o = await ownerWithKey('Studio failing on');
     await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
     await revokeAtProvider(o.k);
-    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 0 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, { prompt: 'x', imageCount: 0 }));
     expect(finished(events).status).toBe('succeeded');
     expect(events.find((e) => e.type === 'notice')).toMatchObject({ text: expect.stringMatching(/continues on platform credits/) });
     const run = await callerFor(t.db, o.owner).generation.get({ workspaceId: o.workspaceId, runId: finished(events).runId });
@@ -159,7 +159,7 @@ await describeEachDb('generation', (getDb) => {
     try {
       const before = await getBalance(t.db, o.workspaceId);
       const probeCalls = (await callsWithKey(o.k)).length;
-      const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 0 }));
+      const events = await collect(await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, { prompt: 'x', imageCount: 0 }));
       expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'master_key_unavailable', creditsUsed: 0 });
       expect(finished(events).message).toMatch(/encryption key service is unavailable/);
       expect(events.find((e) => e.type === 'notice')).toBeUndefined(); // no fallback announced
@@ -174,7 +174,7 @@ await describeEachDb('generation', (getDb) => {
   it('keeps a stream that is cut mid-way: partial text, a clear error, nothing charged', async () => {
     const o = await ownerWithKey('Studio cut', 'openai', '-cut');
     const before = await getBalance(t.db, o.workspaceId);
-    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }));
     expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'stream_interrupted' });
     expect(script(events).length).toBeGreaterThan(0);
     expect(await getBalance(t.db, o.workspaceId)).toBe(before);
@@ -182,7 +182,7 @@ await describeEachDb('generation', (getDb) => {
 
   it('gives up on a stalled stream', async () => {
     const o = await ownerWithKey('Studio stall', 'openai', '-stall');
-    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 0 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 0 }));
     expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'stream_interrupted' });
   });
 
@@ -191,7 +191,7 @@ await describeEachDb('generation', (getDb) => {
     const u = await createUser(t.db, 'Studio cancel');
     const ws = { id: u.workspace.id, plan: 'free' as const };
     const controller = new AbortController();
-    const gen = await startGeneration(t.db, u, ws, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 }, controller.signal);
+    const gen = await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 }, controller.signal);
     const events: RunEvent[] = [];
     for await (const e of gen) {
       events.push(e);
@@ -208,7 +208,7 @@ await describeEachDb('generation', (getDb) => {
     await setFakeLatency({ firstByteMs: 300, chunkIntervalMs: 150, chunks: 40 });
     const u = await createUser(t.db, 'Studio leaves early');
     const ws = { id: u.workspace.id, plan: 'free' as const };
-    const gen = await startGeneration(t.db, u, ws, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 });
+    const gen = await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 });
     const started = await gen.next();
     expect(started.value).toMatchObject({ type: 'started' });
     await gen.return(undefined); // the tab closed before any token (no request signal: only the generator ends)
@@ -224,7 +224,7 @@ await describeEachDb('generation', (getDb) => {
     await setFakeLatency({ chunkIntervalMs: 200, chunks: 40 });
     const u = await createUser(t.db, 'Studio crash');
     const ws = { id: u.workspace.id, plan: 'free' as const };
-    const gen = await startGeneration(t.db, u, ws, { prompt: 'x', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 });
+    const gen = await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: 'x', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 });
     await gen.next(); // started
     await gen.next(); // step running
     expect(await getBalance(t.db, ws.id)).toBeLessThan(250);
@@ -240,7 +240,7 @@ await describeEachDb('generation', (getDb) => {
     const ws = { id: u.workspace.id, plan: 'free' as const };
     const input = { prompt: 'race', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
     // Find one run's reservation, then make the balance cover exactly five of them.
-    const probe = await startGeneration(t.db, u, ws, input);
+    const probe = await startGeneration({ db: t.db, actor: u, workspace: ws }, input);
     await probe.next();
     const need = (await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id }, orderBy: { createdAt: 'desc' } })).amount;
     await probe.return(undefined as never);
@@ -250,7 +250,7 @@ await describeEachDb('generation', (getDb) => {
 
     // All 20 reserve before any of them runs: a run that finished early would return its unused credits
     // and let a later start through, which is right but not what this test counts.
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => startGeneration(t.db, u, ws, input)));
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => startGeneration({ db: t.db, actor: u, workspace: ws }, input)));
     const ok = results.filter((r) => r.status === 'fulfilled');
     expect(ok).toHaveLength(5);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'insufficient_credits' });
@@ -266,7 +266,7 @@ await describeEachDb('generation', (getDb) => {
   it('lists runs newest first, paginated, and hides other workspaces', async () => {
     const u = await createUser(t.db, 'Studio history');
     const ws = { id: u.workspace.id, plan: 'free' as const };
-    for (const p of ['one', 'two', 'three']) await collect(await startGeneration(t.db, u, ws, { prompt: p, imageCount: 0 }));
+    for (const p of ['one', 'two', 'three']) await collect(await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: p, imageCount: 0 }));
     const c = callerFor(t.db, u);
     const page1 = await c.generation.history({ workspaceId: ws.id, limit: 2 });
     expect(page1.items.map((r) => r.prompt)).toEqual(['three', 'two']);
@@ -322,13 +322,13 @@ await describeEachDb('generation', (getDb) => {
     await t.db.discoveredModel.updateMany({ where: { keyId: o.key.id, modelId: 'gemini-2.5-pro' }, data: { available: false } });
     const calls = (await callsWithKey(o.k)).length;
     for (const modelId of ['gemini-9-ultra', 'gemini-2.5-pro', 'claude-haiku-4-5-20251001']) {
-      const err = await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId } }).catch((e: unknown) => e);
+      const err = await startGeneration({ db: t.db, actor: o.member, workspace: o.ws }, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId } }).catch((e: unknown) => e);
       expect(err, modelId).toMatchObject({ code: 'BAD_REQUEST', reason: 'model_unavailable' });
     }
     expect(await callsWithKey(o.k)).toHaveLength(calls);
     expect(await t.db.generationRun.count({ where: { workspaceId: o.workspaceId } })).toBe(0);
     // The same key with a model it does offer runs.
-    const ok = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId: 'gemini-2.5-flash' } }));
+    const ok = await collect(await startGeneration({ db: t.db, actor: o.member, workspace: o.ws }, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId: 'gemini-2.5-flash' } }));
     expect(finished(ok).status).toBe('succeeded');
   });
 
@@ -344,7 +344,7 @@ await describeEachDb('generation', (getDb) => {
         },
       },
     }) as unknown as typeof t.db;
-    const err = await startGeneration(failing, u, ws, { prompt: 'A fox', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 })
+    const err = await startGeneration({ db: failing, actor: u, workspace: ws }, { prompt: 'A fox', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 })
       .then(collect)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
@@ -360,7 +360,7 @@ await describeEachDb('generation', (getDb) => {
     const prompt = '春眠不覚暁処処聞啼鳥夜来風雨声花落知多少'.repeat(200); // 4,000 characters, ~1 token each
     expect(prompt).toHaveLength(4000);
     const m = await t.db.platformModel.findUniqueOrThrow({ where: { id: 'mistral:mistral-small-latest' } });
-    const events = await collect(await startGeneration(t.db, u, ws, { prompt, choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt, choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
     expect(finished(events).status).toBe('succeeded');
     const step = (await callerFor(t.db, u).generation.get({ workspaceId: ws.id, runId: finished(events).runId })).steps[0]!;
     expect(step.inputTokens).toBeGreaterThanOrEqual(4000);

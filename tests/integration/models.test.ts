@@ -4,7 +4,7 @@ import { getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { decryptProviderKey } from '~/server/vault/decrypt';
 import { describeEachDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
-import { callerFor, createUser, dumpDatabaseText, proWorkspace, setWorkspacePlan } from '../helpers/fixtures';
+import { callerFor, createUser, dumpDatabaseText, proWorkspace, setWorkspacePlan, workspaceCtxFor } from '../helpers/fixtures';
 
 async function errorOf(p: Promise<unknown>) {
   return p.then(
@@ -257,12 +257,12 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
     const { owner, workspaceId } = await proWorkspace(t.db, 'Two instances');
     const other = openDatabase({ kind: 'postgres', url }); // a second instance: its own client and pool
     try {
-      const ws = { id: workspaceId, role: 'owner' as const, plan: 'pro' as const };
-      expect((await getAiConfig(other.db, workspaceId)).mode).toBe('managed');
-      await setAiConfig(t.db, owner, ws, { mode: 'byok', provider: 'openai', apiKey: canaryKey(), model: 'gpt-4.1-mini' });
-      expect(await getAiConfig(other.db, workspaceId)).toMatchObject({ mode: 'byok', provider: 'openai', hasApiKey: true });
-      await setAiConfig(other.db, owner, ws, { mode: 'managed', provider: 'openai', model: 'gpt-4.1' });
-      expect(await getAiConfig(t.db, workspaceId)).toMatchObject({ mode: 'managed', model: 'gpt-4.1', hasApiKey: false });
+      const [here, there] = [await workspaceCtxFor(t.db, owner, workspaceId), await workspaceCtxFor(other.db, owner, workspaceId)];
+      expect((await getAiConfig(there)).mode).toBe('managed');
+      await setAiConfig(here, { mode: 'byok', provider: 'openai', apiKey: canaryKey(), model: 'gpt-4.1-mini' });
+      expect(await getAiConfig(there)).toMatchObject({ mode: 'byok', provider: 'openai', hasApiKey: true });
+      await setAiConfig(there, { mode: 'managed', provider: 'openai', model: 'gpt-4.1' });
+      expect(await getAiConfig(here)).toMatchObject({ mode: 'managed', model: 'gpt-4.1', hasApiKey: false });
     } finally {
       await other.close();
     }

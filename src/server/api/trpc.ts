@@ -85,7 +85,8 @@ export const publicProcedure = t.procedure.use(convertErrors);
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   // Who acts, as services see it: the user and where the request came from (rate limits, audit).
-  const actor: Actor = { ...ctx.user, clientIp: ctx.clientIp, tokenPrefix: null };
+  const { id, name, email, sessionId } = ctx.user;
+  const actor: Actor = { id, name, email, clientIp: ctx.clientIp, tokenPrefix: null, sessionId: sessionId ?? null };
   return next({ ctx: { user: ctx.user, actor } });
 });
 
@@ -95,7 +96,7 @@ export const ZId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 export const workspaceProcedure = authedProcedure
   .input(z.object({ workspaceId: ZId }))
   .use(async ({ ctx, input, next }) => {
-    const workspace = await getForMember(ctx.db, ctx.user.id, { workspaceId: input.workspaceId });
+    const workspace = await getForMember(ctx, { workspaceId: input.workspaceId });
     return next({ ctx: { workspace } });
   });
 

@@ -29,9 +29,9 @@ providePageServices({
   router: appRouter,
   createContext: (headers) => requestContext(headers.get('cookie')),
   sessionUser: (headers) => getSessionUser(headers.get('cookie')),
-  membership: (userId, slug) => getForMember(getDb(), userId, { slug }).catch(notFoundAsNull),
-  workspaces: (userId) => listForUser(getDb(), userId),
-  run: (workspaceId, runId) => getRun(getDb(), workspaceId, runId).catch(notFoundAsNull),
+  membership: (userId, slug) => getForMember({ db: getDb(), actor: { id: userId } }, { slug }).catch(notFoundAsNull),
+  workspaces: (userId) => listForUser({ db: getDb(), actor: { id: userId } }),
+  run: (workspaceId, runId) => getRun({ db: getDb(), workspace: { id: workspaceId } }, { runId }).catch(notFoundAsNull),
 });
 
 const server = createServer(serve((req, res) => void handle(req, res)));

@@ -2,6 +2,7 @@
 import type { AiConfig } from '~/lib/ai-config';
 import { ZRestAiConfigInput } from '~/lib/rest-schemas';
 import type { Db } from '~/server/db/connect';
+import type { Ctx, WorkspaceCtx } from '~/server/services/context';
 import { notFound } from '~/server/errors';
 import { requireOwner } from '~/server/policy';
 import { type LoggedFields, readJson, restHandler } from '~/server/rest/handler';
@@ -19,10 +20,11 @@ function changeToWire(c: AiConfigChange) {
   return { ...toWire(c), reverted_tiers: c.revertedTiers, removed_key: removed };
 }
 
-async function memberWorkspace(db: Db, userId: string, workspaceId: string) {
+/** The same context a workspace procedure has: the token's actor and their membership of the workspace. */
+async function workspaceCtx(ctx: Ctx, workspaceId: string): Promise<WorkspaceCtx> {
   // Anything that is not an id of a workspace this user belongs to is simply not found.
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(workspaceId)) throw notFound('Workspace not found');
-  return getForMember(db, userId, { workspaceId });
+  return { ...ctx, workspace: await getForMember(ctx, { workspaceId }) };
 }
 
 // The AI config bodies: mode, provider and model are logged, the key only as set or cleared.
@@ -31,19 +33,18 @@ const AI_CONFIG_LOG: LoggedFields = { plain: ['mode', 'provider', 'model'], secr
 export function restEndpoints(getDb: () => Db) {
   return {
     getAiConfig: restHandler<{ workspaceId: string }>(getDb, async (_req, { db, actor, params }) => {
-      const ws = await memberWorkspace(db, actor.id, params.workspaceId);
-      return toWire(await getAiConfig(db, ws.id));
+      return toWire(await getAiConfig(await workspaceCtx({ db, actor }, params.workspaceId)));
     }),
 
     putAiConfig: restHandler<{ workspaceId: string }>(getDb, async (req, { db, actor, params }) => {
-      const ws = await memberWorkspace(db, actor.id, params.workspaceId);
-      requireOwner(ws, 'change its AI config');
+      const ctx = await workspaceCtx({ db, actor }, params.workspaceId);
+      requireOwner(ctx.workspace, 'change its AI config');
       const body = await readJson(req, ZRestAiConfigInput);
-      return changeToWire(await setAiConfig(db, actor, ws, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+      return changeToWire(await setAiConfig(ctx, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
     }, AI_CONFIG_LOG),
 
     getAiDefaults: restHandler<Record<string, never>>(getDb, async (_req, { db, actor }) => {
-      const d = await getUserAiDefaults(db, actor.id);
+      const d = await getUserAiDefaults({ db, actor });
       if (d) return toWire(d);
       // No defaults yet: new workspaces start on the platform's Standard model.
       const std = await platformDefault(db, 'standard');
@@ -52,7 +53,7 @@ export function restEndpoints(getDb: () => Db) {
 
     putAiDefaults: restHandler<Record<string, never>>(getDb, async (req, { db, actor }) => {
       const body = await readJson(req, ZRestAiConfigInput);
-      return toWire(await setUserAiDefaults(db, actor, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+      return toWire(await setUserAiDefaults({ db, actor }, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
     }, AI_CONFIG_LOG),
   };
 }

@@ -74,7 +74,7 @@ export function restHandler<P>(
       const db = getDb();
       const token = match ? await authenticateToken(db, match[1]!) : null;
       if (!token) throw new AppError('UNAUTHORIZED', 'Send a valid personal access token as "Authorization: Bearer <token>".', 'unauthorized');
-      const actor: Actor = { ...token.user, clientIp: meta.clientIp ?? null, tokenPrefix: token.prefix };
+      const actor: Actor = { ...token.user, clientIp: meta.clientIp ?? null, tokenPrefix: token.prefix, sessionId: null };
       const reqForBody = req.method === 'GET' ? null : req.clone();
       try {
         body = await fn(req, { db, actor, params, ref });

@@ -14,8 +14,8 @@ import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import { requireByokPlan, requireOwner } from '~/server/policy';
+import type { WorkspaceCtx, WorkspaceScope } from '~/server/services/context';
 import {
-  type Actor,
   addKey,
   assertOffersModel,
   ownedKey,
@@ -25,10 +25,7 @@ import {
   replaceKey,
 } from '~/server/services/keys';
 import { getTierSetting } from '~/server/services/tiers';
-import type { MembershipDto } from '~/lib/schemas/workspaces';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
-
-type Ws = Pick<MembershipDto, 'id' | 'role' | 'plan'>;
 
 export type RemovedKey = { provider: ProviderId; label: string; apiKeyHint: string };
 export type AiConfigChange = AiConfig & { revertedTiers: Tier[]; removedKey: RemovedKey | null };
@@ -40,15 +37,16 @@ function primaryKey(db: Db, workspaceId: string, provider: ProviderId) {
   });
 }
 
-export async function getAiConfig(db: Db, workspaceId: string): Promise<AiConfig> {
-  const standard = await getTierSetting(db, workspaceId, 'standard');
+export async function getAiConfig({ db, workspace }: WorkspaceScope): Promise<AiConfig> {
+  const standard = await getTierSetting(db, workspace.id, 'standard');
   if (standard.choice?.source === 'byok' || (standard.broken === 'key_missing' && !standard.isPlatformDefault)) {
     return { mode: 'byok', provider: standard.provider, model: standard.modelId, hasApiKey: standard.maskedHint !== null, apiKeyHint: standard.maskedHint };
   }
   return { mode: 'managed', provider: standard.provider, model: standard.modelId, hasApiKey: false, apiKeyHint: null };
 }
 
-export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: Ws, input: AiConfigInput): Promise<AiConfigChange> {
+export async function setAiConfig(ctx: WorkspaceCtx, input: AiConfigInput): Promise<AiConfigChange> {
+  const { db, actor, workspace: ws } = ctx;
   requireOwner(ws, 'manage API keys');
   const provider = input.provider;
   const model = normaliseModelId(provider, input.model);
@@ -68,7 +66,7 @@ export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: W
       return reverted;
     });
     if (used) await reclaimKeySpace(db);
-    return { ...(await getAiConfig(db, ws.id)), revertedTiers, removedKey: used && current.maskedHint ? removed(used, current.maskedHint) : null };
+    return { ...(await getAiConfig(ctx)), revertedTiers, removedKey: used && current.maskedHint ? removed(used, current.maskedHint) : null };
   }
 
   requireByokPlan(ws.plan);
@@ -85,9 +83,9 @@ export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: W
         return chosen;
       },
     };
-    if (existing) await replaceKey(db, actor, ws, { keyId: existing.id, apiKey: input.apiKey, pointTier });
-    else await addKey(db, actor, ws, { provider, label: PRIMARY_LABEL, apiKey: input.apiKey, pointTier });
-    return { ...(await getAiConfig(db, ws.id)), ...unchanged };
+    if (existing) await replaceKey(ctx, { keyId: existing.id, apiKey: input.apiKey, pointTier });
+    else await addKey(ctx, { provider, label: PRIMARY_LABEL, apiKey: input.apiKey, pointTier });
+    return { ...(await getAiConfig(ctx)), ...unchanged };
   }
 
   if (input.apiKey === null) {
@@ -95,14 +93,14 @@ export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: W
     const pointStandard = model !== undefined || current.provider === provider;
     const chosen = model ?? keptModel;
     if (pointStandard && !chosen) throw new AppError('BAD_REQUEST', 'Name the model to use with this provider.', 'model_required');
-    if (!existing && !pointStandard) return { ...(await getAiConfig(db, ws.id)), ...unchanged };
+    if (!existing && !pointStandard) return { ...(await getAiConfig(ctx)), ...unchanged };
     const revertedTiers = await db.$transaction(async (tx) => {
       const reverted = existing ? await removeKeyInTx(tx, actor, ws.id, existing, { keepTiers: ['standard'] }) : [];
       if (pointStandard) await pointTierAtKey(tx, ws.id, 'standard', { provider, modelId: chosen!, keyId: null });
       return reverted;
     });
     if (existing) await reclaimKeySpace(db);
-    return { ...(await getAiConfig(db, ws.id)), revertedTiers, removedKey: existing ? removed(existing, existing.maskedHint) : null };
+    return { ...(await getAiConfig(ctx)), revertedTiers, removedKey: existing ? removed(existing, existing.maskedHint) : null };
   }
 
   // No key in the request: Standard uses the provider's primary key if there is one.
@@ -110,7 +108,7 @@ export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: W
   if (!chosen) throw new AppError('BAD_REQUEST', 'Name the model to use with this provider.', 'model_required');
   if (existing) assertOffersModel(existing.models.map((m) => m.modelId), chosen);
   await db.$transaction((tx) => pointTierAtKey(tx, ws.id, 'standard', { provider, modelId: chosen, keyId: existing?.id ?? null }));
-  return { ...(await getAiConfig(db, ws.id)), ...unchanged };
+  return { ...(await getAiConfig(ctx)), ...unchanged };
 }
 
 function removed(key: { provider: string; label: string }, hint: string): RemovedKey {

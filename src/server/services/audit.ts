@@ -4,6 +4,7 @@ import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
+import type { WorkspaceScope } from '~/server/services/context';
 import type { AuditEventDto } from '~/lib/keys';
 
 export type AuditOperation = 'key.create' | 'key.replace' | 'key.verify' | 'key.remove' | 'key.decrypt_failed';
@@ -55,9 +56,9 @@ export function auditInsertSql(r: AuditRecord, from: Prisma.Sql): Prisma.Sql {
     SELECT ${newId()}, ${r.workspaceId}, ${r.actorId}, ${r.actorToken ?? null}, ${r.operation}, ${r.keyId}, ${r.provider}, ${r.label}, ${r.outcome} FROM ${from}`;
 }
 
-export async function listAudit(db: Db, workspaceId: string, limit = 50): Promise<AuditEventDto[]> {
+export async function listAudit({ db, workspace }: WorkspaceScope, limit = 50): Promise<AuditEventDto[]> {
   const rows = await db.auditEvent.findMany({
-    where: { workspaceId },
+    where: { workspaceId: workspace.id },
     orderBy: { createdAt: 'desc' },
     take: limit,
     select: { id: true, operation: true, provider: true, label: true, outcome: true, actorId: true, actorToken: true, createdAt: true },

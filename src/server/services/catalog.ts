@@ -5,6 +5,7 @@ import type { ProviderId } from '~/lib/providers';
 import { isModelId } from '~/lib/schemas/ids';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
+import type { WorkspaceScope } from '~/server/services/context';
 
 type Tx = Prisma.TransactionClient;
 
@@ -45,7 +46,7 @@ export async function findPlatformModel(db: Db | Tx, ref: { id: string } | { pro
  * document assembled by the database: mapping a few hundred model rows through the ORM cost more than
  * the query itself.
  */
-export async function getCatalog(db: Db, workspaceId: string): Promise<Catalog> {
+export async function getCatalog({ db, workspace }: WorkspaceScope): Promise<Catalog> {
   const [row] = await db.$queryRaw<{ doc: string }[]>`
     SELECT json_build_object(
       'myModels', COALESCE((
@@ -55,7 +56,7 @@ export async function getCatalog(db: Db, workspaceId: string): Promise<Catalog> 
             SELECT json_agg(json_build_object('modelId', d."modelId", 'displayName', d."displayName", 'available', d.available) ORDER BY d."modelId")
             FROM discovered_model d WHERE d."keyId" = k.id), '[]')
         ) ORDER BY k.provider, k.label)
-        FROM provider_key k WHERE k."workspaceId" = ${workspaceId}), '[]'),
+        FROM provider_key k WHERE k."workspaceId" = ${workspace.id}), '[]'),
       'platformModels', COALESCE((
         SELECT json_agg(json_build_object(
           'id', p.id, 'provider', p.provider, 'modelId', p."modelId", 'displayName', p."displayName", 'tiers', p.tiers,

@@ -9,6 +9,7 @@ import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/models';
 import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/generation';
 import { type ProviderId, outcomeMessage, PROVIDERS } from '~/lib/providers';
 import { Prisma } from '~/generated/prisma/client';
+import type { Actor as RequestActor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
@@ -19,6 +20,7 @@ import { classifyHttpFailure } from '~/server/providers/classify';
 import { safeJsonParse } from '~/server/providers/http';
 import { imageModelFor, platformKey, textModelFor } from '~/server/providers/sdk';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
+import type { WorkspaceScope } from '~/server/services/context';
 import { getBalance, release, RunLedger } from '~/server/services/credits';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/lib/schemas/workspaces';
@@ -30,7 +32,9 @@ const SYSTEM = 'You write short, vivid video scripts: a title line, then numbere
 const SYSTEM_BYTES = Buffer.byteLength(SYSTEM, 'utf8');
 
 type Ws = Pick<MembershipDto, 'id' | 'plan'>;
-type Actor = { id: string };
+type Actor = Pick<RequestActor, 'id'>;
+/** What a run reads of its request: the database, who runs it and the workspace's id and plan. */
+type RunCtx = { db: Db; actor: Actor; workspace: Ws };
 
 type ScriptPlan = {
   provider: ProviderId;
@@ -75,7 +79,7 @@ async function enabledPlatformModel(db: Db, provider: string, modelId: string): 
 
 /** The tier's platform model, when the policy allows falling back to it; otherwise a clear refusal. */
 async function fallbackOrRefuse(db: Db, ws: Ws, tier: Tier, reason: string): Promise<ScriptPlan> {
-  if (!(await getFallbackPolicy(db, ws.id))) {
+  if (!(await getFallbackPolicy({ db, workspace: ws }))) {
     throw new AppError(
       'UNPROCESSABLE_CONTENT',
       `No usable key: ${reason}. Fallback to platform credits is off for this workspace, so nothing was run or charged. An owner can fix the key in Settings → Models → API Keys, or allow fallback.`,
@@ -237,9 +241,7 @@ async function insertRun(db: Db, run: NewRun, steps: (StepView & { keyId: string
  * holds its reservations until they expire; the periodic sweep returns them then.
  */
 export async function startGeneration(
-  db: Db,
-  actor: Actor,
-  ws: Ws,
+  { db, actor, workspace: ws }: RunCtx,
   rawInput: GenerateInput,
   signal?: AbortSignal,
 ): Promise<AsyncGenerator<RunEvent>> {
@@ -628,7 +630,8 @@ export type RunSummary = {
   errorCode: string | null; model: string | null; credentialSource: CredentialSource | null;
 };
 
-export async function listRuns(db: Db, workspaceId: string, opts: { cursor?: string | null; limit?: number }) {
+export async function listRuns({ db, workspace }: WorkspaceScope, opts: { cursor?: string | null; limit?: number }) {
+  const workspaceId = workspace.id;
   const limit = Math.min(Math.max(opts.limit ?? 20, 1), 50);
   const rows = await db.generationRun.findMany({
     where: { workspaceId },
@@ -649,9 +652,9 @@ export async function listRuns(db: Db, workspaceId: string, opts: { cursor?: str
   return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
 }
 
-export async function getRun(db: Db, workspaceId: string, runId: string) {
+export async function getRun({ db, workspace }: WorkspaceScope, { runId }: { runId: string }) {
   const run = await db.generationRun.findFirst({
-    where: { id: runId, workspaceId },
+    where: { id: runId, workspaceId: workspace.id },
     select: {
       id: true, prompt: true, status: true, tier: true, errorCode: true, errorMessage: true, imageCount: true, aspectRatio: true,
       creditsUsed: true, createdAt: true, finishedAt: true,

@@ -16,7 +16,8 @@ import { type AuditRecord, auditInsertSql, logAudit, writeAudit } from '~/server
 import { revertTiersForKey } from '~/server/services/tiers';
 import type { Tier } from '~/lib/models';
 import { takeProbeSlot } from '~/server/services/probe-limit';
-import type { MembershipDto } from '~/lib/schemas/workspaces';
+import type { Actor } from '~/server/actor';
+import type { WorkspaceCtx, WorkspaceScope, UserScope } from '~/server/services/context';
 import { decryptProviderKey } from '~/server/vault/decrypt';
 import { sealProviderKey } from '~/server/vault/envelope';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
@@ -24,15 +25,10 @@ import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint'
 import { maskKey } from '~/server/vault/mask';
 
 type Tx = Prisma.TransactionClient;
-/**
- * Who acts: the user, the client address the request came from when known (rate limits), and the
- * personal access token used, if any (audit rows name its prefix).
- */
-export type Actor = { id: string; clientIp?: string | null; tokenPrefix?: string | null };
 
 /** The audit fields every key operation shares. */
-function auditBy(actor: Actor, workspaceId: string) {
-  return { workspaceId, actorId: actor.id, actorToken: actor.tokenPrefix ?? null } as const;
+function auditBy(actor: Pick<Actor, 'id' | 'tokenPrefix'>, workspaceId: string) {
+  return { workspaceId, actorId: actor.id, actorToken: actor.tokenPrefix } as const;
 }
 
 /**
@@ -91,7 +87,8 @@ type KeyListRow = Omit<KeyDto, 'provider' | 'status' | 'lastOutcome'> & { provid
  * viewer's other workspaces holding the same key (matched by keyed fingerprint, never plaintext).
  * Selects the DTO columns only, as keyDtoSelect does.
  */
-export async function listKeys(db: Db, workspaceId: string, viewerId: string): Promise<KeyDto[]> {
+export async function listKeys({ db, actor, workspace }: WorkspaceScope & UserScope): Promise<KeyDto[]> {
+  const [workspaceId, viewerId] = [workspace.id, actor.id];
   const rows = await db.$queryRaw<KeyListRow[]>`
     SELECT k.id, k.provider, k.label, k."maskedHint", k.status, k."lastOutcome", k."lastValidatedAt", k."lastUsedAt",
            k."modelsRefreshedAt", k."createdAt", u.name AS "createdBy",
@@ -175,9 +172,7 @@ export function assertOffersModel(modelIds: string[], model: string | undefined)
 }
 
 export async function addKey(
-  db: Db,
-  actor: Actor & { name: string },
-  ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
+  { db, actor, workspace: ws }: WorkspaceCtx,
   input: AddKeyInput & { requireModel?: string; pointTier?: PointTier },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
   requireByokPlan(ws.plan);
@@ -189,7 +184,7 @@ export async function addKey(
     select: { id: true },
   });
   if (taken) throw labelTaken(label);
-  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
+  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp });
 
   const probe = await probeKey(input.provider, key);
   const audit = { ...auditBy(actor, ws.id), provider: input.provider, label } as const;
@@ -214,7 +209,7 @@ export async function addKey(
 async function writeNewKey(
   db: Db,
   n: {
-    actor: Actor & { name: string }; workspaceId: string; provider: ProviderId; label: string; key: string; models: DiscoveredModel[];
+    actor: Pick<Actor, 'id' | 'name' | 'tokenPrefix'>; workspaceId: string; provider: ProviderId; label: string; key: string; models: DiscoveredModel[];
     point: { tier: Tier; modelId: string } | null;
   },
 ): Promise<KeyDto> {
@@ -291,16 +286,14 @@ export async function ownedKey(db: Db | Tx, workspaceId: string, keyId: string) 
 
 /** A new key under an existing label, probed first and swapped atomically. */
 export async function replaceKey(
-  db: Db,
-  actor: Actor,
-  ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
+  { db, actor, workspace: ws }: WorkspaceCtx,
   input: { keyId: string; apiKey: string; requireModel?: string; pointTier?: PointTier },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
   requireByokPlan(ws.plan);
   requireOwner(ws, KEY_ACTION);
   const row = await ownedKey(db, ws.id, input.keyId);
   const { key, warnings } = checkedKey(row.provider, input.apiKey);
-  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
+  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp });
   const probe = await probeKey(row.provider, key);
   const audit = { ...auditBy(actor, ws.id), provider: row.provider, label: row.label, keyId: row.id } as const;
   if (probe.outcome !== 'valid') {
@@ -339,14 +332,12 @@ export async function replaceKey(
 
 /** Re-probes a stored key: a rejected key is marked failing; a working one refreshes its models. */
 export async function verifyKey(
-  db: Db,
-  actor: Actor,
-  ws: Pick<MembershipDto, 'id' | 'role'>,
+  { db, actor, workspace: ws }: WorkspaceCtx,
   input: { keyId: string },
 ): Promise<{ key: KeyDto; outcome: KeyOutcome; message: string }> {
   requireOwner(ws, KEY_ACTION);
   const row = await ownedKey(db, ws.id, input.keyId);
-  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
+  await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp });
   const plaintext = await decryptProviderKey(db, { workspaceId: ws.id, keyId: row.id, actorId: actor.id });
   const probe = await probeKey(row.provider, plaintext);
   const now = new Date();
@@ -377,9 +368,7 @@ export async function verifyKey(
  * keyless). Then the deleted row's bytes are reclaimed from the database's files.
  */
 export async function removeKey(
-  db: Db,
-  actor: Actor,
-  ws: Pick<MembershipDto, 'id' | 'role'>,
+  { db, actor, workspace: ws }: WorkspaceCtx,
   input: { keyId: string },
 ): Promise<{ ok: true; revertedTiers: Tier[] }> {
   requireOwner(ws, KEY_ACTION);
@@ -392,7 +381,7 @@ export async function removeKey(
 /** The removal itself, inside the caller's transaction; the caller reclaims the space after commit. */
 export async function removeKeyInTx(
   tx: Tx,
-  actor: Actor,
+  actor: Pick<Actor, 'id' | 'tokenPrefix'>,
   workspaceId: string,
   row: { id: string; provider: string; label: string },
   opts: { keepTiers?: Tier[] } = {},

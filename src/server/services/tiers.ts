@@ -7,6 +7,7 @@ import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
 import { requireByokPlan } from '~/server/policy';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
+import type { WorkspaceCtx, WorkspaceScope } from '~/server/services/context';
 
 type Tx = Prisma.TransactionClient;
 
@@ -46,8 +47,8 @@ async function describe(db: Db | Tx, tier: Tier, row: TierRow | undefined): Prom
   };
 }
 
-export async function getTierSettings(db: Db | Tx, workspaceId: string): Promise<TierSetting[]> {
-  const rows = await db.tierDefault.findMany({ where: { workspaceId }, select: tierSelect });
+export async function getTierSettings({ db, workspace }: WorkspaceScope): Promise<TierSetting[]> {
+  const rows = await db.tierDefault.findMany({ where: { workspaceId: workspace.id }, select: tierSelect });
   return Promise.all(TIERS.map((t) => describe(db, t, rows.find((r) => r.tier === t))));
 }
 
@@ -73,7 +74,10 @@ export async function validateChoice(db: Db | Tx, ws: { id: string; plan: string
   return { source: 'byok' as const, platformModelId: null, provider: key.provider, modelId: choice.modelId, keyId: key.id };
 }
 
-export async function setTier(db: Db, ws: { id: string; plan: string }, tier: Tier, choice: ModelChoice | null): Promise<TierSetting> {
+export async function setTier(
+  { db, workspace: ws }: Pick<WorkspaceCtx, 'db' | 'workspace'>,
+  { tier, choice }: { tier: Tier; choice: ModelChoice | null },
+): Promise<TierSetting> {
   return db.$transaction(async (tx) => {
     if (choice === null) {
       await tx.tierDefault.deleteMany({ where: { workspaceId: ws.id, tier } });
@@ -90,18 +94,25 @@ export async function setTier(db: Db, ws: { id: string; plan: string }, tier: Ti
   });
 }
 
-export async function setFallbackPolicy(db: Db, workspaceId: string, allow: boolean): Promise<{ allowCreditFallback: boolean }> {
-  await db.workspace.update({ where: { id: workspaceId }, data: { allowCreditFallback: allow } });
-  return { allowCreditFallback: allow };
+export async function setFallbackPolicy(
+  { db, workspace }: WorkspaceScope,
+  { allowCreditFallback }: { allowCreditFallback: boolean },
+): Promise<{ allowCreditFallback: boolean }> {
+  await db.workspace.update({ where: { id: workspace.id }, data: { allowCreditFallback } });
+  return { allowCreditFallback };
 }
 
-export async function getFallbackPolicy(db: Db | Tx, workspaceId: string): Promise<boolean> {
-  const ws = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { allowCreditFallback: true } });
+export async function getFallbackPolicy({ db, workspace }: WorkspaceScope): Promise<boolean> {
+  const ws = await db.workspace.findUniqueOrThrow({ where: { id: workspace.id }, select: { allowCreditFallback: true } });
   return ws.allowCreditFallback;
 }
 
 /** The tiers that removing this key would revert to their platform defaults (shown before confirming). */
-export async function tiersUsingKey(db: Db | Tx, workspaceId: string, keyId: string): Promise<Tier[]> {
+export function tiersUsingKey({ db, workspace }: WorkspaceScope, { keyId }: { keyId: string }): Promise<Tier[]> {
+  return tiersUsing(db, workspace.id, keyId);
+}
+
+async function tiersUsing(db: Db | Tx, workspaceId: string, keyId: string): Promise<Tier[]> {
   const rows = await db.tierDefault.findMany({ where: { workspaceId, keyId }, select: { tier: true } });
   return TIERS.filter((t) => rows.some((r) => r.tier === t));
 }
@@ -111,7 +122,7 @@ export async function tiersUsingKey(db: Db | Tx, workspaceId: string, keyId: str
  * provider and model, keyless once the key is gone); runs in the key deletion's transaction.
  */
 export async function revertTiersForKey(tx: Tx, workspaceId: string, keyId: string, keep: Tier[] = []): Promise<Tier[]> {
-  const tiers = (await tiersUsingKey(tx, workspaceId, keyId)).filter((t) => !keep.includes(t));
+  const tiers = (await tiersUsing(tx, workspaceId, keyId)).filter((t) => !keep.includes(t));
   await tx.tierDefault.deleteMany({ where: { workspaceId, keyId, tier: { in: tiers } } });
   return tiers;
 }

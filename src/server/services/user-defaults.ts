@@ -14,12 +14,12 @@ import { listKeyModels, probeKey } from '~/server/providers/probe';
 import { writeAudit } from '~/server/services/audit';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import { assertOffersModel, checkedKey, probeFailure } from '~/server/services/keys';
+import type { Ctx, UserScope } from '~/server/services/context';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import { openUserKey, sealProviderKey, sealUserKey } from '~/server/vault/envelope';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
-import type { Actor } from '~/server/actor';
 
 /** The workspaces the user owns on plans that allow keys (a default key needs one: policy.requireOwnByokWorkspace). */
 function ownedByokWorkspaces(db: Db, userId: string): Promise<number> {
@@ -35,9 +35,9 @@ async function storedKeyId(db: Db, userId: string): Promise<string | null> {
   return (await db.userAiDefaults.findUnique({ where: { userId }, select: { keyId: true } }))?.keyId ?? null;
 }
 
-export async function getUserAiDefaults(db: Db, userId: string): Promise<AiConfig | null> {
+export async function getUserAiDefaults({ db, actor }: UserScope): Promise<AiConfig | null> {
   const row = await db.userAiDefaults.findUnique({
-    where: { userId },
+    where: { userId: actor.id },
     select: { mode: true, provider: true, model: true, maskedHint: true },
   });
   if (!row) return null;
@@ -50,7 +50,8 @@ export async function getUserAiDefaults(db: Db, userId: string): Promise<AiConfi
   };
 }
 
-export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clientIp'>, input: AiConfigInput): Promise<AiConfig> {
+export async function setUserAiDefaults(ctx: Ctx, input: AiConfigInput): Promise<AiConfig> {
+  const { db, actor } = ctx;
   const userId = actor.id;
   const model = normaliseModelId(input.provider, input.model);
   const base = { mode: input.mode, provider: input.provider, model: model ?? null };
@@ -62,7 +63,7 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     const hadKey = (await storedKeyId(db, userId)) !== null;
     await db.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base }, update: { ...base, ...KEY_COLUMNS_CLEARED } });
     if (hadKey) await reclaimKeySpace(db);
-    return (await getUserAiDefaults(db, userId))!;
+    return (await getUserAiDefaults(ctx))!;
   }
 
   if (typeof input.apiKey === 'string') {
@@ -81,7 +82,7 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     const hadKey = (await storedKeyId(db, userId)) !== null;
     await db.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base, ...keyData }, update: { ...base, ...keyData } });
     if (hadKey) await reclaimKeySpace(db);
-    return (await getUserAiDefaults(db, userId))!;
+    return (await getUserAiDefaults(ctx))!;
   }
 
   const existing = await db.userAiDefaults.findUnique({ where: { userId }, select: { provider: true, keyId: true } });
@@ -93,12 +94,12 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     update: { ...base, ...(clearKey ? KEY_COLUMNS_CLEARED : {}) },
   });
   if (clearKey && existing?.keyId) await reclaimKeySpace(db);
-  return (await getUserAiDefaults(db, userId))!;
+  return (await getUserAiDefaults(ctx))!;
 }
 
-export async function clearUserAiDefaults(db: Db, userId: string): Promise<void> {
-  const hadKey = (await storedKeyId(db, userId)) !== null;
-  await db.userAiDefaults.deleteMany({ where: { userId } });
+export async function clearUserAiDefaults({ db, actor }: UserScope): Promise<void> {
+  const hadKey = (await storedKeyId(db, actor.id)) !== null;
+  await db.userAiDefaults.deleteMany({ where: { userId: actor.id } });
   if (hadKey) await reclaimKeySpace(db);
 }
 
