@@ -10,32 +10,19 @@
 import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/ai-config';
 import type { Tier } from '~/lib/models';
 import type { ProviderId } from '~/lib/providers';
-import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import { requireByokPlan, requireOwner } from '~/server/policy';
 import type { WorkspaceCtx, WorkspaceScope } from '~/server/services/context';
-import {
-  addKey,
-  assertOffersModel,
-  ownedKey,
-  pointTierAtKey,
-  PRIMARY_LABEL,
-  removeKeyInTx,
-  replaceKey,
-} from '~/server/services/keys';
-import { getTierSetting } from '~/server/services/tiers';
+import { assertOffersModel } from '~/server/services/keys/checks';
+import { addKey, replaceKey } from '~/server/services/keys/operations';
+import { ownedKey, primaryKey, PRIMARY_LABEL } from '~/server/services/keys/queries';
+import { deleteKeyInTx } from '~/server/services/keys/writer';
+import { byokTarget, getTierSetting, platformTarget, pointTier } from '~/server/services/tiers';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
 
 export type RemovedKey = { provider: ProviderId; label: string; apiKeyHint: string };
 export type AiConfigChange = AiConfig & { revertedTiers: Tier[]; removedKey: RemovedKey | null };
-
-function primaryKey(db: Db, workspaceId: string, provider: ProviderId) {
-  return db.providerKey.findFirst({
-    where: { workspaceId, provider, label: PRIMARY_LABEL },
-    select: { id: true, provider: true, label: true, maskedHint: true, models: { where: { available: true }, select: { modelId: true } } },
-  });
-}
 
 export async function getAiConfig({ db, workspace }: WorkspaceScope): Promise<AiConfig> {
   const standard = await getTierSetting(db, workspace.id, 'standard');
@@ -60,9 +47,8 @@ export async function setAiConfig(ctx: WorkspaceCtx, input: AiConfigInput): Prom
     const usedKeyId = current.choice?.source === 'byok' ? current.choice.keyId : null;
     const used = usedKeyId ? await ownedKey(db, ws.id, usedKeyId).catch(() => null) : null;
     const revertedTiers = await db.$transaction(async (tx) => {
-      const reverted = used ? await removeKeyInTx(tx, actor, ws.id, used, { keepTiers: ['standard'] }) : [];
-      const row = { source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId, keyId: null };
-      await tx.tierDefault.upsert({ where: { workspaceId_tier: { workspaceId: ws.id, tier: 'standard' } }, create: { workspaceId: ws.id, tier: 'standard', ...row }, update: row });
+      const reverted = used ? await deleteKeyInTx(tx, { ...used, workspaceId: ws.id, actor, keepTiers: ['standard'] }) : [];
+      await pointTier(tx, ws.id, 'standard', platformTarget(target));
       return reverted;
     });
     if (used) await reclaimKeySpace(db);
@@ -95,8 +81,8 @@ export async function setAiConfig(ctx: WorkspaceCtx, input: AiConfigInput): Prom
     if (pointStandard && !chosen) throw new AppError('BAD_REQUEST', 'Name the model to use with this provider.', 'model_required');
     if (!existing && !pointStandard) return { ...(await getAiConfig(ctx)), ...unchanged };
     const revertedTiers = await db.$transaction(async (tx) => {
-      const reverted = existing ? await removeKeyInTx(tx, actor, ws.id, existing, { keepTiers: ['standard'] }) : [];
-      if (pointStandard) await pointTierAtKey(tx, ws.id, 'standard', { provider, modelId: chosen!, keyId: null });
+      const reverted = existing ? await deleteKeyInTx(tx, { ...existing, workspaceId: ws.id, actor, keepTiers: ['standard'] }) : [];
+      if (pointStandard) await pointTier(tx, ws.id, 'standard', byokTarget({ provider, modelId: chosen!, keyId: null }));
       return reverted;
     });
     if (existing) await reclaimKeySpace(db);
@@ -107,7 +93,7 @@ export async function setAiConfig(ctx: WorkspaceCtx, input: AiConfigInput): Prom
   const chosen = model ?? keptModel ?? existing?.models[0]?.modelId;
   if (!chosen) throw new AppError('BAD_REQUEST', 'Name the model to use with this provider.', 'model_required');
   if (existing) assertOffersModel(existing.models.map((m) => m.modelId), chosen);
-  await db.$transaction((tx) => pointTierAtKey(tx, ws.id, 'standard', { provider, modelId: chosen, keyId: existing?.id ?? null }));
+  await pointTier(db, ws.id, 'standard', byokTarget({ provider, modelId: chosen, keyId: existing?.id ?? null }));
   return { ...(await getAiConfig(ctx)), ...unchanged };
 }
 

@@ -21,6 +21,7 @@ import { safeJsonParse } from '~/server/providers/http';
 import { imageModelFor, platformKey, textModelFor } from '~/server/providers/sdk';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import type { WorkspaceScope } from '~/server/services/context';
+import { keyUsedSql, markKeyRejected } from '~/server/services/keys/writer';
 import { getBalance, release, RunLedger } from '~/server/services/credits';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/lib/schemas/workspaces';
@@ -227,7 +228,7 @@ async function insertRun(db: Db, run: NewRun, steps: (StepView & { keyId: string
       VALUES ${Prisma.join(steps.map((x) => Prisma.sql`(${x.id}, ${run.id}, ${x.kind}, ${x.provider}, ${x.modelId}, ${x.credentialSource}, ${x.keyId}, ${x.reservationId}, ${x.status}, ${x.startedAt})`))}
     )
     ${keyId
-      ? Prisma.sql`UPDATE provider_key SET "lastUsedAt" = ${run.createdAt}, "updatedAt" = ${run.createdAt} WHERE id = ${keyId} AND "workspaceId" = ${run.workspaceId}`
+      ? keyUsedSql({ workspaceId: run.workspaceId, keyId }, run.createdAt)
       : Prisma.sql`SELECT 1`}`;
 }
 
@@ -510,7 +511,7 @@ async function* scriptStep(
     yield { type: 'step', step: await updateStep(db, stepId, { status: 'failed', text: text || null, errorCode: f.code, finishedAt: new Date() }) };
     log.warn({ runId: s.runId, provider: plan.provider, source: plan.source, code: f.code }, 'script step failed');
     if (byok && plan.keyId && f.code === 'invalid_key') {
-      await db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { status: 'failing', lastOutcome: 'invalid_key' } });
+      await markKeyRejected(db, { workspaceId: ws.id, keyId: plan.keyId });
     }
 
     // A BYOK key rejected before producing anything falls back to platform credits only if the policy allows it.

@@ -1,7 +1,7 @@
 // Tier defaults (PRODUCT.md M2, M4): Fast, Standard and Premium each point at a platform model or at a
 // model through one of the workspace's keys. No row means the tier's platform default.
 import type { Prisma } from '~/generated/prisma/client';
-import { type ModelChoice, type Tier, TIERS, type TierSetting } from '~/lib/models';
+import { type ModelChoice, type PlatformModelDto, type Tier, TIERS, type TierSetting } from '~/lib/models';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
@@ -83,12 +83,7 @@ export async function setTier(
       await tx.tierDefault.deleteMany({ where: { workspaceId: ws.id, tier } });
     } else {
       const v = await validateChoice(tx, ws, choice);
-      const data = { source: v.source, platformModelId: v.platformModelId, provider: v.provider, modelId: v.modelId, keyId: v.keyId };
-      await tx.tierDefault.upsert({
-        where: { workspaceId_tier: { workspaceId: ws.id, tier } },
-        create: { workspaceId: ws.id, tier, ...data },
-        update: data,
-      });
+      await pointTier(tx, ws.id, tier, { source: v.source, platformModelId: v.platformModelId, provider: v.provider, modelId: v.modelId, keyId: v.keyId });
     }
     return getTierSetting(tx, ws.id, tier);
   });
@@ -125,4 +120,20 @@ export async function revertTiersForKey(tx: Tx, workspaceId: string, keyId: stri
   const tiers = (await tiersUsing(tx, workspaceId, keyId)).filter((t) => !keep.includes(t));
   await tx.tierDefault.deleteMany({ where: { workspaceId, keyId, tier: { in: tiers } } });
   return tiers;
+}
+
+/** A tier's stored choice: a platform model, or a provider's model through a key (keyless after `api_key: null`). */
+export type TierTarget = { source: 'platform' | 'byok'; platformModelId: string | null; provider: string; modelId: string; keyId: string | null };
+
+export const platformTarget = (m: Pick<PlatformModelDto, 'id' | 'provider' | 'modelId'>): TierTarget => ({
+  source: 'platform', platformModelId: m.id, provider: m.provider, modelId: m.modelId, keyId: null,
+});
+
+export const byokTarget = (to: { provider: string; modelId: string; keyId: string | null }): TierTarget => ({
+  source: 'byok', platformModelId: null, ...to,
+});
+
+/** Points a tier at a target (inside the caller's transaction when it writes more). */
+export async function pointTier(db: Db | Tx, workspaceId: string, tier: Tier, target: TierTarget): Promise<void> {
+  await db.tierDefault.upsert({ where: { workspaceId_tier: { workspaceId, tier } }, create: { workspaceId, tier, ...target }, update: target });
 }

@@ -11,12 +11,14 @@ import { newId } from '~/server/ids';
 import { log } from '~/server/log';
 import { BYOK_PLAN_IDS, requireOwnByokWorkspace } from '~/server/policy';
 import { listKeyModels, probeKey } from '~/server/providers/probe';
-import { writeAudit } from '~/server/services/audit';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
-import { assertOffersModel, checkedKey, probeFailure } from '~/server/services/keys';
 import type { Ctx, UserScope } from '~/server/services/context';
+import { assertOffersModel, checkedKey, probeFailure } from '~/server/services/keys/checks';
+import { PRIMARY_LABEL } from '~/server/services/keys/queries';
+import { insertKey } from '~/server/services/keys/writer';
 import { takeProbeSlot } from '~/server/services/probe-limit';
-import { openUserKey, sealProviderKey, sealUserKey } from '~/server/vault/envelope';
+import { byokTarget, platformTarget, pointTier } from '~/server/services/tiers';
+import { openUserKey, sealUserKey } from '~/server/vault/envelope';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
@@ -115,11 +117,7 @@ export async function applyUserDefaultsToWorkspace(db: Db, userId: string, works
 
   if (d.mode === 'managed') {
     const target = (d.model && (await findPlatformModel(db, { provider, modelId: d.model }))) || (await platformDefault(db, 'standard'));
-    await db.tierDefault.upsert({
-      where: { workspaceId_tier: { workspaceId, tier: 'standard' } },
-      create: { workspaceId, tier: 'standard', source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId },
-      update: { source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId, keyId: null },
-    });
+    await pointTier(db, workspaceId, 'standard', platformTarget(target));
     return;
   }
 
@@ -128,34 +126,15 @@ export async function applyUserDefaultsToWorkspace(db: Db, userId: string, works
     const sealedUser = { ...d, userId, provider, keyId: d.keyId, formatVersion: d.formatVersion, alg: d.alg, nonce: d.nonce, ciphertext: d.ciphertext, tag: d.tag };
     const plaintext = await openUserKey(db, sealedUser);
     const listed = await listKeyModels(provider, plaintext);
-    const models = 'ok' in listed ? listed.models : [];
     if (!('ok' in listed)) log.warn({ provider, outcome: listed.outcome }, 'inherited key could not list its models');
-    keyId = newId();
-    const newKeyId = keyId;
-    const now = new Date();
-    const sealed = await sealProviderKey({ workspaceId, provider, keyId: newKeyId }, plaintext);
-    await db.$transaction(async (tx) => {
-      await tx.providerKey.create({
-        data: {
-          id: newKeyId, workspaceId, provider, label: 'primary', maskedHint: d.maskedHint ?? maskKey(plaintext),
-          fingerprint: keyFingerprint(plaintext), fpVersion: FINGERPRINT_VERSION, ...sealed,
-          status: 'ok' in listed ? 'active' : 'failing',
-          lastOutcome: 'ok' in listed ? 'valid' : listed.outcome,
-          lastValidatedAt: now, modelsRefreshedAt: 'ok' in listed ? now : null, createdById: userId,
-        },
-      });
-      await tx.discoveredModel.createMany({
-        data: models.map((m) => ({ keyId: newKeyId, modelId: m.id, displayName: m.displayName, contextWindow: m.contextWindow, refreshedAt: now })),
-        skipDuplicates: true,
-      });
-      await writeAudit(tx, { workspaceId, actorId: userId, keyId: newKeyId, provider, label: 'primary', operation: 'key.create', outcome: 'inherited' });
+    // Not a key the owner adds on a BYOK plan: the new workspace is on Free, and the key was probed when
+    // its user stored it.
+    const stored = await insertKey(db, {
+      actor: { id: userId, tokenPrefix: null }, workspaceId, provider, label: PRIMARY_LABEL, key: plaintext,
+      outcome: 'ok' in listed ? 'valid' : listed.outcome, models: 'ok' in listed ? listed.models : null, point: null,
+      requireByokPlan: false, auditOutcome: 'inherited',
     });
+    keyId = stored.id;
   }
-  if (d.model) {
-    await db.tierDefault.upsert({
-      where: { workspaceId_tier: { workspaceId, tier: 'standard' } },
-      create: { workspaceId, tier: 'standard', source: 'byok', provider, modelId: d.model, keyId },
-      update: { source: 'byok', provider, modelId: d.model, keyId, platformModelId: null },
-    });
-  }
+  if (d.model) await pointTier(db, workspaceId, 'standard', byokTarget({ provider, modelId: d.model, keyId }));
 }

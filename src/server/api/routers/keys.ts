@@ -3,7 +3,8 @@ import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/keys';
 import { ZKeyOutcome, ZProviderId } from '~/lib/enum-schemas';
 import { byokOwnerProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure, ZId } from '~/server/api/trpc';
 import { listAudit } from '~/server/services/audit';
-import * as keys from '~/server/services/keys';
+import * as keys from '~/server/services/keys/operations';
+import { listKeys } from '~/server/services/keys/queries';
 import { tiersUsingKey } from '~/server/services/tiers';
 import { ZTier } from '~/lib/models';
 
@@ -11,7 +12,7 @@ const ZKeyWrite = z.object({ key: ZKeyDto, warnings: z.array(z.string()) });
 
 export const keysRouter = createTRPCRouter({
   // Members see the masked table; listing never decrypts.
-  list: workspaceProcedure.output(z.array(ZKeyDto)).query(({ ctx }) => keys.listKeys(ctx)),
+  list: workspaceProcedure.output(z.array(ZKeyDto)).query(({ ctx }) => listKeys(ctx)),
 
   /** What removing a key changes: the tiers that revert to their platform defaults (M4). */
   removalImpact: ownerProcedure
