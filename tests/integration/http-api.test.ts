@@ -8,6 +8,7 @@ import superjson from 'superjson';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { TRPC_MAX_BATCH } from '~/lib/limits';
 import type { AppRouter } from '~/server/api/root';
+import { resetServerEnv } from '~/server/env';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
 import { describeEachDb } from '../helpers/db';
@@ -140,6 +141,7 @@ await describeEachDb('HTTP API', (getDb) => {
 
   it('rate-limits sign-in per client address, whatever X-Forwarded-For the client sends', async () => {
     process.env.AUTH_SIGN_IN_RATE_LIMIT = '2';
+    resetServerEnv();
     globals.__auth = undefined; // the limit is read when the auth library is set up
     try {
       // A client at `from` (a loopback address of its own).
@@ -162,6 +164,7 @@ await describeEachDb('HTTP API', (getDb) => {
       expect((await attempt(other)).status).toBe(401);
     } finally {
       delete process.env.AUTH_SIGN_IN_RATE_LIMIT;
+      resetServerEnv();
       globals.__auth = undefined;
     }
   });

@@ -7,6 +7,7 @@ import { z, ZodError } from 'zod';
 import type { SessionUser } from '~/server/auth';
 import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
+import { isProductionRuntime } from '~/server/env';
 import { AppError, correlationId, toTRPCError } from '~/server/errors';
 import { log } from '~/server/log';
 import { requireByokPlan, requireOwner } from '~/server/policy';
@@ -19,11 +20,9 @@ export function createInnerContext(opts: { db: Db; user: SessionUser | null; cli
   return { db: opts.db, user: opts.user, clientIp: opts.clientIp ?? null, reqId: correlationId() };
 }
 
-const isProduction = process.env.NODE_ENV === 'production';
-
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  isDev: !isProduction,
+  isDev: !isProductionRuntime(),
   errorFormatter({ shape, error, ctx }) {
     // Deliberately never reads `input`: it may hold a provider key.
     const internal = error.code === 'INTERNAL_SERVER_ERROR';

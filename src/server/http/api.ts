@@ -1,3 +1,4 @@
+import 'server-only';
 // Every /api/* request, served on Node's own request and response. Next.js renders the pages only: its
 // per-request routing cost about 2 ms of CPU on our 2-core machines, most of a small API call, and its
 // response piping added stream stages to every chunk of a streamed run (README, Performance).

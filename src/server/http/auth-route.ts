@@ -1,3 +1,4 @@
+import 'server-only';
 // The auth library's routes, /api/auth/*, on Node's request and response. In front of the library: requests
 // with more than one session cookie are refused, bodies are capped before it reads them, and session tokens
 // are taken out of what it answers. Its unexpected errors are thrown (onAPIError.throw in src/server/auth.ts)

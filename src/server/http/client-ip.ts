@@ -1,3 +1,4 @@
+import 'server-only';
 // The client's address: the connecting socket, or — only when TRUSTED_PROXIES names the proxies in front
 // of the app — the nearest address in X-Forwarded-For that is not one of them. A client's own
 // X-Forwarded-For is never believed otherwise, so it cannot choose its rate-limit bucket.

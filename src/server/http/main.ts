@@ -1,3 +1,4 @@
+import 'server-only';
 // The server process: `npm start` (built by `npm run build`) and `npm run dev`. It serves /api/* itself
 // (src/server/http/api.ts) and hands every other request to Next.js, which renders the pages with the
 // services this process registers for them (src/server/page-services.ts).
@@ -16,9 +17,9 @@ import { getRun } from '~/server/services/generation';
 import { getForMember, listForUser } from '~/server/services/workspaces';
 
 const env = serverEnv();
-const dev = process.env.NODE_ENV !== 'production';
+const dev = env.NODE_ENV !== 'production';
 // Like `next start`: every interface unless HOST names one.
-const host = process.env.HOST || undefined;
+const host = env.HOST;
 
 const notFoundAsNull = (e: unknown) => {
   if (e instanceof AppError && e.code === 'NOT_FOUND') return null;

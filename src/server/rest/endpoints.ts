@@ -1,3 +1,4 @@
+import 'server-only';
 // The REST API (PRODUCT.md A, seed 001), built over the same services as the tRPC routers.
 import type { AiConfig } from '~/lib/ai-config';
 import { ZRestAiConfigInput } from '~/lib/rest-schemas';

@@ -1,3 +1,4 @@
+import 'server-only';
 // Thin REST route handlers over the same services as the tRPC routers: bearer-token auth, JSON in and
 // out, one error mapping (src/server/errors.ts), `no-store`, and one request log line per call. The log
 // line holds an allow-list of each route's known fields: secret fields only as set/cleared, unknown fields

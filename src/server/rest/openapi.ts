@@ -1,3 +1,4 @@
+import 'server-only';
 // The OpenAPI 3.1 document, generated from the same zod schemas the endpoints validate with.
 import { z } from 'zod';
 import { ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError } from '~/lib/rest-schemas';

@@ -1,3 +1,4 @@
+import 'server-only';
 // The workspace AI config (PRODUCT.md M5, seed 001): a facade over the Standard tier default and the keys
 // it uses. It holds no state of its own, so a change applies to the very next call. What GET answers:
 // - Standard on a platform model (chosen, or the tier's default) → `managed`, that model, no key;

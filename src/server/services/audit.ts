@@ -1,3 +1,4 @@
+import 'server-only';
 // Audit records hold provider, label, operation, actor, outcome and time: never key material.
 // The row type is fixed here, so no caller can add a field.
 import { Prisma } from '~/generated/prisma/client';

@@ -1,3 +1,4 @@
+import 'server-only';
 // The platform catalog and "My models" (PRODUCT.md M1, M3): what a workspace can pick from.
 import type { Prisma } from '~/generated/prisma/client';
 import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/models';

@@ -1,3 +1,4 @@
+import 'server-only';
 // A Content Studio run (PRODUCT.md G1–G5): resolve the credential, reserve credits for every managed
 // step before any provider call, stream the script step through the AI SDK (the decrypted key lives
 // only for that call), then the image step through the platform's image provider, settling credits

@@ -1,3 +1,4 @@
+import 'server-only';
 // Invitations into a workspace. An owner invites an email address; whoever signs in (or up) with that
 // address sees the invitation and accepts or declines it; the owner can revoke it while it is pending.
 //

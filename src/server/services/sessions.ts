@@ -1,3 +1,4 @@
+import 'server-only';
 // A user's signed-in sessions, for the Account page: list them and end one. Session tokens never leave
 // this module (the list is built from an explicit selection without them); a session is named by its id.
 import { z } from 'zod';

@@ -1,3 +1,4 @@
+import 'server-only';
 // Tier defaults (PRODUCT.md M2, M4): Fast, Standard and Premium each point at a platform model or at a
 // model through one of the workspace's keys. No row means the tier's platform default.
 import type { Prisma } from '~/generated/prisma/client';

@@ -1,3 +1,4 @@
+import 'server-only';
 // Personal access tokens (PRODUCT.md A): created on the account page, shown once, stored only as an
 // HMAC under a server secret (a database dump does not let anyone confirm or use a token), listed by
 // name and prefix, revocable, optionally expiring. A token acts as its user, with that user's roles.

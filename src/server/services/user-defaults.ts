@@ -1,3 +1,4 @@
+import 'server-only';
 // A user's AI defaults (PRODUCT.md M6, seed 001): mode, provider, model and an optional key, applied to
 // every workspace the user creates afterwards unless the creation says otherwise. The key is probed
 // before it is stored, sealed under its own data key, and re-sealed for the new workspace (with a new

@@ -1,3 +1,4 @@
+import 'server-only';
 // Workspaces, memberships and plans. Every read that serves a user is filtered by that user's
 // membership, so another workspace's id yields NOT_FOUND, never data.
 import { randomBytes } from 'node:crypto';

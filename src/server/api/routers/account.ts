@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import { ZAiConfig, ZAiConfigInput } from '~/lib/ai-config';
 import { authedProcedure, createTRPCRouter } from '~/server/api/trpc';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import { ZGenerateInput } from '~/lib/generation';
 import { createTRPCRouter, workspaceProcedure, ZId } from '~/server/api/trpc';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/keys';
 import { ZKeyOutcome, ZProviderId } from '~/lib/enum-schemas';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import { ZAiConfig, ZAiConfigChange, ZAiConfigInput } from '~/lib/ai-config';
 import { ZCatalog, ZModelChoice, ZTier, ZTierSetting } from '~/lib/models';
