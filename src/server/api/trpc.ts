@@ -4,6 +4,7 @@ import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
+import { ZId } from '~/lib/schemas/ids';
 import type { SessionUser } from '~/server/auth';
 import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
@@ -88,9 +89,6 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   const actor: Actor = { id, name, email, clientIp: ctx.clientIp, tokenPrefix: null, sessionId: sessionId ?? null };
   return next({ ctx: { user: ctx.user, actor } });
 });
-
-/** Ids are opaque and short; anything else is rejected without echoing it. */
-export const ZId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 
 export const workspaceProcedure = authedProcedure
   .input(z.object({ workspaceId: ZId }))

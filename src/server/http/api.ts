@@ -5,6 +5,7 @@ import 'server-only';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { incomingMessageToRequest, nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import { TRPC_MAX_BATCH } from '~/lib/limits';
+import { isId } from '~/lib/schemas/ids';
 import { appRouter } from '~/server/api/root';
 import { createInnerContext } from '~/server/api/trpc';
 import type { Context } from '~/server/api/trpc';
@@ -22,7 +23,6 @@ import { openApiDocument } from '~/server/rest/openapi';
 // Generous for any form in the app (the longest input is a prompt), small enough that a client cannot
 // make the server buffer much.
 const MAX_BODY_BYTES = 256 * 1024;
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The server's request listener: the security headers on everything, /api/* here, the rest to `pages`. */
 export function serve(pages: RequestListener): RequestListener {
@@ -125,7 +125,7 @@ async function image(req: IncomingMessage, res: ServerResponse, imageId: string)
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'method_not_allowed', 'Method not allowed', { allow: 'GET' });
   const user = await getSessionUser(req.headers.cookie);
   if (!user) return sendError(res, 401, 'unauthorized', 'Sign in first');
-  if (!ID.test(imageId)) return sendError(res, 404, 'not_found', 'Not found');
+  if (!isId(imageId)) return sendError(res, 404, 'not_found', 'Not found');
   const found = await getDb().generatedImage.findFirst({
     where: { id: imageId, run: { workspace: { memberships: { some: { userId: user.id } } } } },
     select: { data: true, mimeType: true },

@@ -2,6 +2,7 @@ import 'server-only';
 // The REST API (PRODUCT.md A, seed 001), built over the same services as the tRPC routers.
 import type { AiConfig } from '~/lib/ai-config';
 import { ZRestAiConfigInput } from '~/lib/rest-schemas';
+import { isId } from '~/lib/schemas/ids';
 import type { Db } from '~/server/db/connect';
 import type { Ctx, WorkspaceCtx } from '~/server/services/context';
 import { notFound } from '~/server/errors';
@@ -24,7 +25,7 @@ function changeToWire(c: AiConfigChange) {
 /** The same context a workspace procedure has: the token's actor and their membership of the workspace. */
 async function workspaceCtx(ctx: Ctx, workspaceId: string): Promise<WorkspaceCtx> {
   // Anything that is not an id of a workspace this user belongs to is simply not found.
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(workspaceId)) throw notFound('Workspace not found');
+  if (!isId(workspaceId)) throw notFound('Workspace not found');
   return { ...ctx, workspace: await getForMember(ctx, { workspaceId }) };
 }
 

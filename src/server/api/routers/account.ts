@@ -4,7 +4,7 @@ import { ZAiConfig, ZAiConfigInput } from '~/lib/ai-config';
 import { authedProcedure, createTRPCRouter } from '~/server/api/trpc';
 import { clearUserAiDefaults, getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import { createToken, listTokens, revokeToken, ZTokenDto } from '~/server/services/tokens';
-import { ZId } from '~/server/api/trpc';
+import { ZId } from '~/lib/schemas/ids';
 import * as invitations from '~/server/services/invitations';
 import { ZDisplayName } from '~/lib/schemas/names';
 import { listSessions, revokeSession, ZSessionDto } from '~/server/services/sessions';

@@ -1,7 +1,8 @@
 import 'server-only';
 import { z } from 'zod';
 import { ZGenerateInput } from '~/lib/generation';
-import { createTRPCRouter, workspaceProcedure, ZId } from '~/server/api/trpc';
+import { ZId } from '~/lib/schemas/ids';
+import { createTRPCRouter, workspaceProcedure } from '~/server/api/trpc';
 import { getRun, listRuns, startGeneration } from '~/server/services/generation';
 
 export const generationRouter = createTRPCRouter({

@@ -1,12 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
-import {
-  authedProcedure,
-  createTRPCRouter,
-  ownerProcedure,
-  workspaceProcedure,
-  ZId,
-} from '~/server/api/trpc';
+import { ZId } from '~/lib/schemas/ids';
+import { authedProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import * as invitations from '~/server/services/invitations';
 import { ZDisplayName } from '~/lib/schemas/names';
 import { ZMember, ZMembership, ZWorkspace } from '~/lib/schemas/workspaces';
