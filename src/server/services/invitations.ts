@@ -6,7 +6,7 @@ import 'server-only';
 // it, are the same whether or not an account uses the address, so the form tells the owner nothing about
 // who has an account. The one thing it does say, "already a member", is what the member list shows anyway.
 // Emails are not verified in this product: an invitation is for whoever holds an account with that address.
-import { z } from 'zod';
+import type { JoinedWorkspace, MyInvitationDto, WorkspaceInvitationDto } from '~/lib/schemas/invitations';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
@@ -26,29 +26,6 @@ export const INVITE_LIMITS = {
 
 /** The auth library stores user emails lowercased; invitations are matched against that form. */
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
-
-/** What the owner sees: a pending invitation, or one that expired undecided (to invite again). */
-export const ZWorkspaceInvitation = z.object({
-  id: z.string(),
-  email: z.string(),
-  status: z.enum(['pending', 'expired']),
-  createdAt: z.date(),
-  expiresAt: z.date(),
-});
-export type WorkspaceInvitationDto = z.infer<typeof ZWorkspaceInvitation>;
-
-/** What the invitee sees before deciding: who invites them where, nothing else of the workspace. */
-export const ZMyInvitation = z.object({
-  id: z.string(),
-  workspaceName: z.string(),
-  invitedBy: z.object({ name: z.string(), email: z.string() }),
-  createdAt: z.date(),
-  expiresAt: z.date(),
-});
-export type MyInvitationDto = z.infer<typeof ZMyInvitation>;
-
-export const ZJoinedWorkspace = z.object({ id: z.string(), slug: z.string(), name: z.string() });
-export type JoinedWorkspace = z.infer<typeof ZJoinedWorkspace>;
 
 // One answer for every invitation a user may not act on (another person's, revoked, declined, expired,
 // unknown): it says nothing about which one it was.

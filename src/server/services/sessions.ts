@@ -1,22 +1,11 @@
 import 'server-only';
 // A user's signed-in sessions, for the Account page: list them and end one. Session tokens never leave
 // this module (the list is built from an explicit selection without them); a session is named by its id.
-import { z } from 'zod';
+import type { SessionDto } from '~/lib/schemas/account';
 import { forgetSession } from '~/server/auth';
 import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
-
-export const ZSessionDto = z.object({
-  id: z.string(),
-  userAgent: z.string().nullable(),
-  ipAddress: z.string().nullable(),
-  createdAt: z.date(),
-  lastActiveAt: z.date(),
-  expiresAt: z.date(),
-  current: z.boolean(),
-});
-export type SessionDto = z.infer<typeof ZSessionDto>;
 
 // Long enough for any real browser's user agent; a longer one is cut for display.
 const USER_AGENT_MAX = 512;

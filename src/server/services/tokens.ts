@@ -3,7 +3,7 @@ import 'server-only';
 // HMAC under a server secret (a database dump does not let anyone confirm or use a token), listed by
 // name and prefix, revocable, optionally expiring. A token acts as its user, with that user's roles.
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import type { TokenDto } from '~/lib/schemas/account';
 import type { Db } from '~/server/db/connect';
 import { readOrCreateLocalSecret } from '~/server/data-dir';
 import { serverEnv } from '~/server/env';
@@ -13,17 +13,6 @@ import type { UserScope } from '~/server/services/context';
 
 export const TOKEN_PREFIX = 'byok_pat_';
 const MAX_TOKENS_PER_USER = 50;
-
-export const ZTokenDto = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable(),
-  expiresAt: z.date().nullable(),
-  revoked: z.boolean(),
-});
-export type TokenDto = z.infer<typeof ZTokenDto>;
 
 let hashKey: Buffer | undefined;
 function tokenHashKey(): Buffer {

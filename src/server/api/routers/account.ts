@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { ZAiConfig, ZAiConfigInput } from '~/lib/ai-config';
 import { authedProcedure, createTRPCRouter } from '~/server/api/trpc';
 import { clearUserAiDefaults, getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
-import { createToken, listTokens, revokeToken, ZTokenDto } from '~/server/services/tokens';
+import { ZSessionDto, ZTokenDto } from '~/lib/schemas/account';
+import { ZJoinedWorkspace, ZMyInvitation } from '~/lib/schemas/invitations';
+import { createToken, listTokens, revokeToken } from '~/server/services/tokens';
 import { ZId } from '~/lib/schemas/ids';
 import * as invitations from '~/server/services/invitations';
 import { ZDisplayName } from '~/lib/schemas/names';
-import { listSessions, revokeSession, ZSessionDto } from '~/server/services/sessions';
+import { listSessions, revokeSession } from '~/server/services/sessions';
 
 export const accountRouter = createTRPCRouter({
   me: authedProcedure
@@ -59,12 +61,12 @@ export const accountRouter = createTRPCRouter({
 
   // Invitations addressed to this user's email, decided by them alone (services/invitations.ts).
   invitations: authedProcedure
-    .output(z.array(invitations.ZMyInvitation))
+    .output(z.array(ZMyInvitation))
     .query(({ ctx }) => invitations.listMine(ctx)),
 
   acceptInvitation: authedProcedure
     .input(z.object({ invitationId: ZId }))
-    .output(z.object({ workspace: invitations.ZJoinedWorkspace }))
+    .output(z.object({ workspace: ZJoinedWorkspace }))
     .mutation(async ({ ctx, input }) => ({
       workspace: await invitations.accept(ctx, input),
     })),

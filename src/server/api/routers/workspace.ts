@@ -4,6 +4,7 @@ import { ZId } from '~/lib/schemas/ids';
 import { authedProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import * as invitations from '~/server/services/invitations';
 import { ZDisplayName } from '~/lib/schemas/names';
+import { ZWorkspaceInvitation } from '~/lib/schemas/invitations';
 import { ZMember, ZMembership, ZWorkspace } from '~/lib/schemas/workspaces';
 import * as workspaces from '~/server/services/workspaces';
 
@@ -26,11 +27,11 @@ export const workspaceRouter = createTRPCRouter({
   /** The same answer whether or not an account uses the address (services/invitations.ts). */
   invite: ownerProcedure
     .input(z.object({ email: z.string().trim().max(254).pipe(z.email()) }))
-    .output(invitations.ZWorkspaceInvitation)
+    .output(ZWorkspaceInvitation)
     .mutation(({ ctx, input }) => invitations.invite(ctx, { email: input.email })),
 
   invitations: ownerProcedure
-    .output(z.array(invitations.ZWorkspaceInvitation))
+    .output(z.array(ZWorkspaceInvitation))
     .query(({ ctx }) => invitations.listForWorkspace(ctx)),
 
   revokeInvitation: ownerProcedure
