@@ -166,6 +166,14 @@ describe('architecture', () => {
     expect(gates).toEqual(['src/server/policy.ts']);
   });
 
+  it('keeps the audit module a leaf that any layer (the vault included) may import', () => {
+    const known = new Set(SERVER);
+    const deps = importsOf('src/server/services/audit.ts')
+      .map((spec) => resolveServer('src/server/services/audit.ts', spec, known))
+      .filter((f): f is string => f !== null && f.startsWith('src/server/services/') && f !== 'src/server/services/context.ts');
+    expect(deps).toEqual([]);
+  });
+
   it('writes key rows, their models and audit rows from one module each', () => {
     const writes = (table: string, model: string) => (n: ts.Node) =>
       (ts.isPropertyAccessExpression(n) &&
