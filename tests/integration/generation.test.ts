@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import type { RunEvent } from '~/lib/generation';
+import type { RunEvent } from '~/lib/schemas/generation';
 import { getBalance } from '~/server/services/credits';
 import { modelPathFetch, textModelFor } from '~/server/providers/sdk';
 import { recoverInterruptedRuns, startGeneration, textCredits } from '~/server/services/generation';

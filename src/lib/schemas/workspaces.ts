@@ -1,7 +1,7 @@
 // Workspaces, memberships and members as the API answers them; the types are inferred from these
 // schemas, so a shape and its type cannot drift apart. Browser-safe.
 import { z } from 'zod';
-import { ZPlan } from '~/lib/enum-schemas';
+import { ZPlan } from '~/lib/schemas/enums';
 
 export const ZRole = z.enum(['owner', 'member']);
 export type Role = z.infer<typeof ZRole>;

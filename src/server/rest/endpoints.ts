@@ -1,7 +1,7 @@
 import 'server-only';
 // The REST API (PRODUCT.md A, seed 001), built over the same services as the tRPC routers.
-import type { AiConfig } from '~/lib/ai-config';
-import { ZRestAiConfigInput } from '~/lib/rest-schemas';
+import type { AiConfig } from '~/lib/schemas/ai-config';
+import { ZRestAiConfigInput } from '~/lib/schemas/rest';
 import { isId } from '~/lib/schemas/ids';
 import type { Db } from '~/server/db/connect';
 import type { Ctx, WorkspaceCtx } from '~/server/services/context';

@@ -1,7 +1,7 @@
 import 'server-only';
 // The OpenAPI 3.1 document, generated from the same zod schemas the endpoints validate with.
 import { z } from 'zod';
-import { ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError } from '~/lib/rest-schemas';
+import { ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError } from '~/lib/schemas/rest';
 
 const errors = {
   '400': 'Bad input (the message says which field)',

@@ -8,8 +8,8 @@ import 'server-only';
 // Every PUT is one write: the key, the tiers and the audit rows change together or not at all. Removing
 // a key here does what Remove does in the app — every tier that used it reverts, and the response says
 // which (`revertedTiers`) and which key went (`removedKey`).
-import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/ai-config';
-import type { Tier } from '~/lib/models';
+import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/schemas/ai-config';
+import type { Tier } from '~/lib/schemas/models';
 import type { ProviderId } from '~/lib/providers';
 import { AppError } from '~/server/errors';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';

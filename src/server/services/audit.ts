@@ -6,7 +6,7 @@ import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
 import type { WorkspaceScope } from '~/server/services/context';
-import type { AuditEventDto } from '~/lib/keys';
+import type { AuditEventDto } from '~/lib/schemas/keys';
 
 export type AuditOperation = 'key.create' | 'key.replace' | 'key.verify' | 'key.remove' | 'key.decrypt_failed';
 

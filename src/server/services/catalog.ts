@@ -1,7 +1,7 @@
 import 'server-only';
 // The platform catalog and "My models" (PRODUCT.md M1, M3): what a workspace can pick from.
 import type { Prisma } from '~/generated/prisma/client';
-import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/models';
+import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/schemas/models';
 import type { ProviderId } from '~/lib/providers';
 import { isModelId } from '~/lib/schemas/ids';
 import type { Db } from '~/server/db/connect';

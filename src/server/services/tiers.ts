@@ -2,7 +2,7 @@ import 'server-only';
 // Tier defaults (PRODUCT.md M2, M4): Fast, Standard and Premium each point at a platform model or at a
 // model through one of the workspace's keys. No row means the tier's platform default.
 import type { Prisma } from '~/generated/prisma/client';
-import { type ModelChoice, type PlatformModelDto, type Tier, TIERS, type TierSetting } from '~/lib/models';
+import { type ModelChoice, type PlatformModelDto, type Tier, TIERS, type TierSetting } from '~/lib/schemas/models';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';

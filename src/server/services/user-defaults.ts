@@ -4,7 +4,7 @@ import 'server-only';
 // before it is stored, sealed under its own data key, and re-sealed for the new workspace (with a new
 // key id, data key and associated data) when copied. A replaced or cleared key leaves the database's
 // files as a removed workspace key does.
-import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/ai-config';
+import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/schemas/ai-config';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';

@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { ZAiConfig, ZAiConfigInput } from '~/lib/ai-config';
+import { ZAiConfig, ZAiConfigInput } from '~/lib/schemas/ai-config';
 import { authedProcedure, createTRPCRouter } from '~/server/api/trpc';
 import { clearUserAiDefaults, getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import { ZSessionDto, ZTokenDto } from '~/lib/schemas/account';

@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { ZGenerateInput } from '~/lib/generation';
+import { ZGenerateInput } from '~/lib/schemas/generation';
 import { ZId } from '~/lib/schemas/ids';
 import { createTRPCRouter, workspaceProcedure } from '~/server/api/trpc';
 import { getRun, listRuns, startGeneration } from '~/server/services/generation';

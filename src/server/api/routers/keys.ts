@@ -1,14 +1,14 @@
 import 'server-only';
 import { z } from 'zod';
-import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/keys';
-import { ZKeyOutcome, ZProviderId } from '~/lib/enum-schemas';
+import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/schemas/keys';
+import { ZKeyOutcome, ZProviderId } from '~/lib/schemas/enums';
 import { ZId } from '~/lib/schemas/ids';
 import { byokOwnerProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import { listAudit } from '~/server/services/audit';
 import * as keys from '~/server/services/keys/operations';
 import { listKeys } from '~/server/services/keys/queries';
 import { tiersUsingKey } from '~/server/services/tiers';
-import { ZTier } from '~/lib/models';
+import { ZTier } from '~/lib/schemas/models';
 
 const ZKeyWrite = z.object({ key: ZKeyDto, warnings: z.array(z.string()) });
 

@@ -1,7 +1,7 @@
 import 'server-only';
 import { z } from 'zod';
-import { ZAiConfig, ZAiConfigChange, ZAiConfigInput } from '~/lib/ai-config';
-import { ZCatalog, ZModelChoice, ZTier, ZTierSetting } from '~/lib/models';
+import { ZAiConfig, ZAiConfigChange, ZAiConfigInput } from '~/lib/schemas/ai-config';
+import { ZCatalog, ZModelChoice, ZTier, ZTierSetting } from '~/lib/schemas/models';
 import { createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import { getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { getCatalog } from '~/server/services/catalog';

@@ -2,8 +2,8 @@ import 'server-only';
 // What a key must pass before anything is stored: its label, its shape, the probe's verdict and, when a
 // caller names a model, that the key offers it. Each check throws a clear AppError and never repeats the
 // key.
-import { ZKeyLabel } from '~/lib/keys';
-import type { Tier } from '~/lib/models';
+import { ZKeyLabel } from '~/lib/schemas/keys';
+import type { Tier } from '~/lib/schemas/models';
 import { type ProviderId, outcomeMessage } from '~/lib/providers';
 import { AppError } from '~/server/errors';
 import { checkKeyFormat } from '~/server/providers/format-check';

@@ -3,8 +3,8 @@ import 'server-only';
 // check → input and shape check → probe rate limit → probe → one statement that stores the sealed key
 // with its discovered models and an audit row (keys/writer.ts). Nothing is written before the probe
 // passes, and no response, error or audit row ever carries the key.
-import type { KeyDto } from '~/lib/keys';
-import type { Tier } from '~/lib/models';
+import type { KeyDto } from '~/lib/schemas/keys';
+import type { Tier } from '~/lib/schemas/models';
 import { type KeyOutcome, type ProviderId, outcomeMessage } from '~/lib/providers';
 import { requireByokPlan, requireOwner } from '~/server/policy';
 import { probeKey } from '~/server/providers/probe';

@@ -2,7 +2,7 @@ import 'server-only';
 // Reads of provider keys. Only the masked columns leave here (keyDtoSelect); the sealed ones are read by
 // the vault alone (src/server/vault/decrypt.ts).
 import type { Prisma } from '~/generated/prisma/client';
-import type { KeyDto } from '~/lib/keys';
+import type { KeyDto } from '~/lib/schemas/keys';
 import type { KeyOutcome, ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { notFound } from '~/server/errors';

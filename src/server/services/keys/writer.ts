@@ -4,7 +4,7 @@ import 'server-only';
 // and id, and writes its audit row (through the audit module) in the same statement or transaction.
 // The key material is sealed here, just before it is stored; the plaintext is never kept.
 import { Prisma } from '~/generated/prisma/client';
-import type { Tier } from '~/lib/models';
+import type { Tier } from '~/lib/schemas/models';
 import type { KeyOutcome, ProviderId } from '~/lib/providers';
 import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';

@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { formatWhen } from '~/lib/format';
 import { Alert, Card } from '~/components/ui';
-import { CREDENTIAL_LABELS } from '~/lib/generation';
+import { CREDENTIAL_LABELS } from '~/lib/schemas/generation';
 import { PROVIDERS, type ProviderId } from '~/lib/providers';
 import { isId } from '~/lib/schemas/ids';
 import { currentWorkspace } from '~/app/current-workspace';

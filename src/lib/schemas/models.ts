@@ -1,9 +1,9 @@
 // Tiers, catalog and tier-setting shapes (PRODUCT.md M1–M5). Browser-safe.
 import { z } from 'zod';
-import { ZProviderId, ZTier } from '~/lib/enum-schemas';
+import { ZProviderId, ZTier } from '~/lib/schemas/enums';
 import { ZId, ZModelId, ZPlatformModelId } from '~/lib/schemas/ids';
 
-export { TIERS, TIER_NAMES, type Tier } from '~/lib/tiers';
+export { TIERS, TIER_NAMES, type Tier } from '~/lib/schemas/tiers';
 export { ZTier };
 
 export const ZPlatformModelDto = z.object({

@@ -1,7 +1,7 @@
 // The REST API's wire shapes (seed 001: snake_case), built from the AI config's fields (ai-config.ts), so
 // REST and tRPC accept and answer by the same rules. The OpenAPI document is generated from these.
 import { z } from 'zod';
-import { AI_CONFIG_FIELDS as F } from '~/lib/ai-config';
+import { AI_CONFIG_FIELDS as F } from '~/lib/schemas/ai-config';
 
 export const ZRestAiConfigInput = z
   .object({

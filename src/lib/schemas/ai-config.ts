@@ -1,9 +1,9 @@
 // The AI config facade shapes (seed 001, PRODUCT.md M5/M6), shared by tRPC, REST and the UI. Each field's
 // rule is written once (AI_CONFIG_FIELDS); the app's camelCase shapes are below, the REST API's
-// snake_case ones (rest-schemas.ts) are built from the same fields.
+// snake_case ones (rest.ts) are built from the same fields.
 import { z } from 'zod';
-import { ZApiKeyInput } from '~/lib/keys';
-import { ZProviderId, ZTier } from '~/lib/enum-schemas';
+import { ZApiKeyInput } from '~/lib/schemas/keys';
+import { ZProviderId, ZTier } from '~/lib/schemas/enums';
 import { ZProviderModelId } from '~/lib/schemas/ids';
 
 export const ZAiMode = z.enum(['managed', 'byok']);
