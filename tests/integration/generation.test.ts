@@ -1,48 +1,32 @@
-import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import type { RunEvent } from '~/lib/generation';
+import type { RunEvent } from '~/lib/schemas/generation';
 import { getBalance } from '~/server/services/credits';
 import { modelPathFetch, textModelFor } from '~/server/providers/sdk';
 import { recoverInterruptedRuns, startGeneration, textCredits } from '~/server/services/generation';
-import { keyring, MasterKeyUnavailable, setKeyring } from '~/server/vault/keyring';
-import { seeded, watchCredits } from '../helpers/credit-watch';
-import { describeEachDb, describePostgres } from '../helpers/db';
+import { describeEachDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
-import { callsWithKey, fakeRequests, keyFingerprint, revokeAtProvider, setFakeLatency } from '../helpers/fake-providers';
-import { callerFor, createUser, dumpDatabaseText, proWorkspace } from '../helpers/fixtures';
+import { callsWithKey, fakeRequests, keyFingerprint, setFakeLatency } from '../helpers/fake-providers';
+import { callerFor, createUser, dumpDatabaseText } from '../helpers/fixtures';
 import { callProcedure } from '../helpers/procedures';
+import { collect, finished, ownerWithKey as withKey, scriptOf } from '../helpers/runs';
 
 afterEach(() => setFakeLatency({ chunkIntervalMs: 2, chunks: 12, firstByteMs: 0 }));
-
-async function collect(gen: AsyncGenerator<RunEvent>) {
-  const events: RunEvent[] = [];
-  for await (const e of gen) events.push(e);
-  return events;
-}
-const finished = (events: RunEvent[]) => events.find((e) => e.type === 'finished') as Extract<RunEvent, { type: 'finished' }>;
-const script = (events: RunEvent[]) => events.filter((e) => e.type === 'delta').map((e) => (e as { text: string }).text).join('');
 
 await describeEachDb('generation', (getDb) => {
   const t = { get db() { return getDb().db; } };
 
-  async function ownerWithKey(name: string, provider: 'anthropic' | 'openai' | 'google' = 'anthropic', suffix = '') {
-    const w = await proWorkspace(t.db, name);
-    const k = canaryKey({ anthropic: 'sk-ant-api03-', openai: 'sk-proj-', google: 'AQ.' }[provider]) + suffix;
-    const { key } = await callerFor(t.db, w.owner).keys.create({ workspaceId: w.workspaceId, provider, label: 'primary', apiKey: k });
-    const ws = { id: w.workspaceId, plan: 'pro' as const };
-    return { ...w, ws, k, key };
-  }
+  const ownerWithKey = (name: string, provider?: Parameters<typeof withKey>[2], suffix?: string) => withKey(t.db, name, provider, suffix);
 
   it('runs a script through the BYOK key at no credit cost, then two platform images at their price', async () => {
     const o = await ownerWithKey('Studio BYOK');
     const before = await getBalance(t.db, o.workspaceId);
     const events = await collect(
-      await startGeneration(t.db, o.owner, o.ws, {
+      await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, {
         prompt: 'A fox learns to code', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 2,
       }),
     );
     expect(finished(events)).toMatchObject({ status: 'succeeded', creditsUsed: 8 });
-    expect(script(events)).toContain('A fox learns to code');
+    expect(scriptOf(events)).toContain('A fox learns to code');
     expect(events.filter((e) => e.type === 'delta').length).toBeGreaterThan(3);
     expect(events.filter((e) => e.type === 'image')).toHaveLength(2);
     expect(await getBalance(t.db, o.workspaceId)).toBe(before - 8);
@@ -73,7 +57,7 @@ await describeEachDb('generation', (getDb) => {
   it('charges a platform model its price from the actual usage', async () => {
     const u = await createUser(t.db, 'Studio managed');
     const ws = { id: u.workspace.id, plan: 'free' as const };
-    const events = await collect(await startGeneration(t.db, u, ws, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 }));
     const done = finished(events);
     expect(done.status).toBe('succeeded');
     const run = await callerFor(t.db, u).generation.get({ workspaceId: ws.id, runId: done.runId });
@@ -89,11 +73,11 @@ await describeEachDb('generation', (getDb) => {
     for (const provider of ['anthropic', 'openai', 'google', 'xai', 'mistral'] as const) {
       const m = await t.db.platformModel.findFirstOrThrow({ where: { provider, kind: 'text', enabled: true }, orderBy: { id: 'asc' } });
       const u = await createUser(t.db, `Wire ${provider}`);
-      const events = await collect(await startGeneration(t.db, u, { id: u.workspace.id, plan: 'free' }, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
+      const events = await collect(await startGeneration({ db: t.db, actor: u, workspace: { id: u.workspace.id, plan: 'free' } }, { prompt: 'Sunrise', choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
       expect(finished(events).status, provider).toBe('succeeded');
       const step = (await callerFor(t.db, u).generation.get({ workspaceId: u.workspace.id, runId: finished(events).runId })).steps[0]!;
-      expect(step.text, provider).toBe(script(events));
-      expect(script(events).length, provider).toBeGreaterThan(10);
+      expect(step.text, provider).toBe(scriptOf(events));
+      expect(scriptOf(events).length, provider).toBeGreaterThan(10);
       expect(step.inputTokens, provider).toBeGreaterThan(0);
       expect(step.outputTokens, provider).toBeGreaterThan(0);
       expect(step.credits, provider).toBe(textCredits({ in: m.creditsPer1kInput, out: m.creditsPer1kOutput }, step.inputTokens!, step.outputTokens!));
@@ -105,7 +89,7 @@ await describeEachDb('generation', (getDb) => {
     await t.db.workspace.update({ where: { id: u.workspace.id }, data: { creditBalance: 3 } });
     await t.db.creditLedger.create({ data: { id: `adj-${u.id}`, workspaceId: u.workspace.id, amount: -247, kind: 'grant', reason: 'test', idempotencyKey: `adj-${u.id}` } });
     const requestsBefore = (await fakeRequests()).length;
-    const err = await startGeneration(t.db, u, { id: u.workspace.id, plan: 'free' }, { prompt: 'x', imageCount: 2 }).catch((e: unknown) => e);
+    const err = await startGeneration({ db: t.db, actor: u, workspace: { id: u.workspace.id, plan: 'free' } }, { prompt: 'x', imageCount: 2 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PAYMENT_REQUIRED', reason: 'insufficient_credits', details: { balance: 3 } });
     expect((err as Error).message).toMatch(/needs up to \d+ and the workspace has 3/);
     expect((await fakeRequests()).length).toBe(requestsBefore);
@@ -116,187 +100,24 @@ await describeEachDb('generation', (getDb) => {
   it('lets Free workspaces run managed models only', async () => {
     const o = await ownerWithKey('Studio downgraded');
     await t.db.workspace.update({ where: { id: o.workspaceId }, data: { plan: 'free' } });
-    const err = await startGeneration(t.db, o.owner, { id: o.workspaceId, plan: 'free' }, {
+    const err = await startGeneration({ db: t.db, actor: o.owner, workspace: { id: o.workspaceId, plan: 'free' } }, {
       prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 0,
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'FORBIDDEN', reason: 'plan_required' });
   });
 
-  it('with fallback off, a key that starts failing fails the run with its message, charges nothing and is marked failing', async () => {
-    const o = await ownerWithKey('Studio failing off');
-    await callerFor(t.db, o.owner).models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
-    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
-    await revokeAtProvider(o.k);
-    const before = await getBalance(t.db, o.workspaceId);
-    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 1 }));
-    expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'invalid_key', creditsUsed: 0 });
-    expect(finished(events).message).toMatch(/rejected your workspace's key.*API Keys/);
-    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
-    expect((await callerFor(t.db, o.owner).keys.list({ workspaceId: o.workspaceId }))[0]).toMatchObject({ status: 'failing', lastOutcome: 'invalid_key' });
-  });
-
-  it('with fallback on, the run completes on the platform default, records the fallback and says so', async () => {
-    const o = await ownerWithKey('Studio failing on');
-    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
-    await revokeAtProvider(o.k);
-    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 0 }));
-    expect(finished(events).status).toBe('succeeded');
-    expect(events.find((e) => e.type === 'notice')).toMatchObject({ text: expect.stringMatching(/continues on platform credits/) });
-    const run = await callerFor(t.db, o.owner).generation.get({ workspaceId: o.workspaceId, runId: finished(events).runId });
-    expect(run.steps.map((s) => [s.credentialSource, s.status])).toEqual([
-      ['byok', 'failed'],
-      ['managed_fallback', 'succeeded'],
-    ]);
-    expect(run.creditsUsed).toBe(run.steps[1]!.credits);
-    expect(run.creditsUsed).toBeGreaterThan(0);
-  });
-
-  /** A Pro workspace whose Standard tier is left on OpenAI without a key (the AI config's `api_key: null`), and a removed key's id. */
-  async function keylessStandard(name: string) {
-    const w = await proWorkspace(t.db, name);
-    const c = callerFor(t.db, w.owner);
-    const k = canaryKey('sk-proj-');
-    await c.models.setAiConfig({ workspaceId: w.workspaceId, mode: 'byok', provider: 'openai', apiKey: k, model: 'gpt-4.1-mini' });
-    const [key] = await c.keys.list({ workspaceId: w.workspaceId });
-    await c.models.setAiConfig({ workspaceId: w.workspaceId, mode: 'byok', provider: 'openai', apiKey: null });
-    expect((await c.models.tiers({ workspaceId: w.workspaceId })).tiers[1]).toMatchObject({ provider: 'openai', modelId: 'gpt-4.1-mini', broken: 'key_missing' });
-    expect(await c.models.aiConfig({ workspaceId: w.workspaceId })).toMatchObject({ mode: 'byok', hasApiKey: false });
-    return { ...w, c, k, ws: { id: w.workspaceId, plan: 'pro' as const }, removedKeyId: key!.id };
-  }
-
-  it('with fallback on, a key missing before the run (api_key: null, or a picked key since removed) runs on the platform default and says so', async () => {
-    const o = await keylessStandard('Studio keyless on');
-    const standard = await t.db.platformModel.findFirstOrThrow({ where: { defaultForTier: 'standard' } });
-    const picks = [
-      { choice: null, notice: /^Using platform credits: the standard default has no key\.$/ },
-      { choice: { source: 'byok' as const, keyId: o.removedKeyId, modelId: 'gpt-4.1-mini' }, notice: /^Using platform credits: the chosen key was removed\.$/ },
-    ];
-    for (const { choice, notice } of picks) {
-      const before = await getBalance(t.db, o.workspaceId);
-      const events = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', choice, imageCount: 0 }));
-      const started = events.find((e) => e.type === 'started') as Extract<RunEvent, { type: 'started' }>;
-      expect(started.fallbackNotice).toMatch(notice);
-      expect(started.steps).toEqual([expect.objectContaining({ credentialSource: 'managed_fallback', provider: standard.provider, modelId: standard.modelId })]);
-      expect(finished(events).status).toBe('succeeded');
-      expect(finished(events).creditsUsed).toBeGreaterThan(0);
-      expect(await getBalance(t.db, o.workspaceId)).toBe(before - finished(events).creditsUsed);
-    }
-    expect(await callsWithKey(o.k)).toHaveLength(2); // the probe when it was added, nothing since
-  });
-
-  it('with fallback off, a key missing before the run (api_key: null, or a picked key since removed) refuses the run: nothing called, written or charged', async () => {
-    const o = await keylessStandard('Studio keyless off');
-    await o.c.models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
-    const before = await getBalance(t.db, o.workspaceId);
-    for (const [choice, why] of [[null, /the standard default has no key/], [{ source: 'byok' as const, keyId: o.removedKeyId, modelId: 'gpt-4.1-mini' }, /the chosen key was removed/]] as const) {
-      const err = await startGeneration(t.db, o.member, o.ws, { prompt: 'x', choice, imageCount: 2 }).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'UNPROCESSABLE_CONTENT', reason: 'no_usable_key' });
-      expect((err as Error).message).toMatch(why);
-      expect((err as Error).message).toMatch(/Fallback to platform credits is off for this workspace, so nothing was run or charged/);
-    }
-    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
-    expect(await t.db.creditReservation.count({ where: { workspaceId: o.workspaceId } })).toBe(0);
-    expect(await t.db.generationRun.count({ where: { workspaceId: o.workspaceId } })).toBe(0);
-    expect(await callsWithKey(o.k)).toHaveLength(2);
-  });
-
-  /** Flips one bit of a stored key's ciphertext: its seal no longer verifies. */
-  async function corrupt(keyId: string) {
-    const row = await t.db.providerKey.findUniqueOrThrow({ where: { id: keyId }, select: { ciphertext: true } });
-    const bytes = Buffer.from(row.ciphertext);
-    bytes[0]! ^= 1;
-    await t.db.providerKey.update({ where: { id: keyId }, data: { ciphertext: new Uint8Array(bytes) } });
-  }
-
-  it('with fallback on, a key that cannot be decrypted is flagged and audited, and the run continues on platform credits only after saying so', async () => {
-    const o = await ownerWithKey('Studio unreadable on', 'openai');
-    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' } });
-    await corrupt(o.key.id);
-    const calls = (await callsWithKey(o.k)).length;
-    const before = await getBalance(t.db, o.workspaceId);
-
-    const events = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0 }));
-    expect(events.find((e) => e.type === 'started')).toMatchObject({ fallbackNotice: null });
-    expect(events.find((e) => e.type === 'notice')).toMatchObject({ text: expect.stringMatching(/can no longer be read.*This run continues on platform credits with/) });
-    expect(finished(events).status).toBe('succeeded');
-    const run = await callerFor(t.db, o.owner).generation.get({ workspaceId: o.workspaceId, runId: finished(events).runId });
-    expect(run.steps.map((st) => [st.credentialSource, st.status, st.errorCode, st.credits > 0])).toEqual([
-      ['byok', 'failed', 'key_unreadable', false],
-      ['managed_fallback', 'succeeded', null, true],
-    ]);
-    expect(run.creditsUsed).toBe(run.steps[1]!.credits);
-    expect(await getBalance(t.db, o.workspaceId)).toBe(before - run.creditsUsed);
-    expect(await callsWithKey(o.k)).toHaveLength(calls); // nothing was sent with it
-    expect(await t.db.providerKey.findUniqueOrThrow({ where: { id: o.key.id }, select: { status: true } })).toEqual({ status: 'needs_reentry' });
-    expect(await t.db.auditEvent.findMany({ where: { workspaceId: o.workspaceId, operation: 'key.decrypt_failed' }, select: { keyId: true, actorId: true, outcome: true } }))
-      .toEqual([{ keyId: o.key.id, actorId: o.member.id, outcome: 'authentication' }]);
-
-    // The flagged key is not tried again: the next run says up front that it uses platform credits.
-    const next = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0 }));
-    expect(next.find((e) => e.type === 'started')).toMatchObject({
-      fallbackNotice: 'Using platform credits: the key can no longer be read.',
-      steps: [expect.objectContaining({ credentialSource: 'managed_fallback' })],
-    });
-    expect(finished(next).status).toBe('succeeded');
-    expect(await t.db.auditEvent.count({ where: { workspaceId: o.workspaceId, operation: 'key.decrypt_failed' } })).toBe(1);
-  });
-
-  it('with fallback off, a key that cannot be decrypted fails the run, charges nothing and says why', async () => {
-    const o = await ownerWithKey('Studio unreadable off', 'openai');
-    const c = callerFor(t.db, o.owner);
-    await c.models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
-    await c.models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' } });
-    await corrupt(o.key.id);
-    const before = await getBalance(t.db, o.workspaceId);
-    const events = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 1 }));
-    expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'key_unreadable', creditsUsed: 0 });
-    expect(finished(events).message).toMatch(/can no longer be read.*Fallback to platform credits is off for this workspace, so nothing was charged/);
-    expect(events.find((e) => e.type === 'notice')).toBeUndefined();
-    expect(await getBalance(t.db, o.workspaceId)).toBe(before); // the images' reservation went back
-    expect(await t.db.creditReservation.count({ where: { workspaceId: o.workspaceId, status: 'held' } })).toBe(0);
-    expect((await c.keys.list({ workspaceId: o.workspaceId }))[0]).toMatchObject({ status: 'needs_reentry' });
-    expect(await t.db.auditEvent.count({ where: { workspaceId: o.workspaceId, operation: 'key.decrypt_failed' } })).toBe(1);
-
-    // Flagged, the key refuses the next run before anything is reserved or written.
-    const err = await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 1 }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ reason: 'no_usable_key', message: expect.stringMatching(/the key can no longer be read/) });
-    expect(await t.db.generationRun.count({ where: { workspaceId: o.workspaceId } })).toBe(1);
-    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
-  });
-
-  it('fails closed without falling back to credits when the master key source is unavailable', async () => {
-    const o = await ownerWithKey('Studio key service down');
-    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
-    const held = await keyring();
-    // The workspace's data key names a master key version this process must fetch, and the fetch fails.
-    setKeyring({ source: 'secret-manager', primary: 'sm2', keys: new Map([['sm2', randomBytes(32)]]), load: () => Promise.reject(new MasterKeyUnavailable('timeout', '1')) });
-    try {
-      const before = await getBalance(t.db, o.workspaceId);
-      const probeCalls = (await callsWithKey(o.k)).length;
-      const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', imageCount: 0 }));
-      expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'master_key_unavailable', creditsUsed: 0 });
-      expect(finished(events).message).toMatch(/encryption key service is unavailable/);
-      expect(events.find((e) => e.type === 'notice')).toBeUndefined(); // no fallback announced
-      expect(await getBalance(t.db, o.workspaceId)).toBe(before);
-      expect(await callsWithKey(o.k)).toHaveLength(probeCalls); // no provider call
-      expect((await t.db.providerKey.findUniqueOrThrow({ where: { id: o.key.id } })).status).toBe('active');
-    } finally {
-      setKeyring(held);
-    }
-  });
-
   it('keeps a stream that is cut mid-way: partial text, a clear error, nothing charged', async () => {
     const o = await ownerWithKey('Studio cut', 'openai', '-cut');
     const before = await getBalance(t.db, o.workspaceId);
-    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }));
     expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'stream_interrupted' });
-    expect(script(events).length).toBeGreaterThan(0);
+    expect(scriptOf(events).length).toBeGreaterThan(0);
     expect(await getBalance(t.db, o.workspaceId)).toBe(before);
   });
 
   it('gives up on a stalled stream', async () => {
     const o = await ownerWithKey('Studio stall', 'openai', '-stall');
-    const events = await collect(await startGeneration(t.db, o.owner, o.ws, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 0 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, { prompt: 'x', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 0 }));
     expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'stream_interrupted' });
   });
 
@@ -305,7 +126,7 @@ await describeEachDb('generation', (getDb) => {
     const u = await createUser(t.db, 'Studio cancel');
     const ws = { id: u.workspace.id, plan: 'free' as const };
     const controller = new AbortController();
-    const gen = await startGeneration(t.db, u, ws, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 }, controller.signal);
+    const gen = await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 }, controller.signal);
     const events: RunEvent[] = [];
     for await (const e of gen) {
       events.push(e);
@@ -324,7 +145,7 @@ await describeEachDb('generation', (getDb) => {
     const o = await ownerWithKey('Studio late cancel', 'openai');
     const before = await getBalance(t.db, o.workspaceId);
     const controller = new AbortController();
-    const gen = await startGeneration(t.db, o.owner, o.ws, { prompt: 'late', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }, controller.signal);
+    const gen = await startGeneration({ db: t.db, actor: o.owner, workspace: o.ws }, { prompt: 'late', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' }, imageCount: 1 }, controller.signal);
     const events: RunEvent[] = [];
     const ended = (async () => {
       for await (const e of gen) {
@@ -352,7 +173,7 @@ await describeEachDb('generation', (getDb) => {
     await setFakeLatency({ firstByteMs: 300, chunkIntervalMs: 150, chunks: 40 });
     const u = await createUser(t.db, 'Studio leaves early');
     const ws = { id: u.workspace.id, plan: 'free' as const };
-    const gen = await startGeneration(t.db, u, ws, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 });
+    const gen = await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: 'long', choice: { source: 'platform', platformModelId: 'mistral:mistral-small-latest' }, imageCount: 1 });
     const started = await gen.next();
     expect(started.value).toMatchObject({ type: 'started' });
     await gen.return(undefined); // the tab closed before any token (no request signal: only the generator ends)
@@ -368,7 +189,7 @@ await describeEachDb('generation', (getDb) => {
     await setFakeLatency({ chunkIntervalMs: 200, chunks: 40 });
     const u = await createUser(t.db, 'Studio crash');
     const ws = { id: u.workspace.id, plan: 'free' as const };
-    const gen = await startGeneration(t.db, u, ws, { prompt: 'x', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 });
+    const gen = await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: 'x', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 });
     await gen.next(); // started
     await gen.next(); // step running
     expect(await getBalance(t.db, ws.id)).toBeLessThan(250);
@@ -382,7 +203,7 @@ await describeEachDb('generation', (getDb) => {
   it('lists runs newest first, paginated, and hides other workspaces', async () => {
     const u = await createUser(t.db, 'Studio history');
     const ws = { id: u.workspace.id, plan: 'free' as const };
-    for (const p of ['one', 'two', 'three']) await collect(await startGeneration(t.db, u, ws, { prompt: p, imageCount: 0 }));
+    for (const p of ['one', 'two', 'three']) await collect(await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt: p, imageCount: 0 }));
     const c = callerFor(t.db, u);
     const page1 = await c.generation.history({ workspaceId: ws.id, limit: 2 });
     expect(page1.items.map((r) => r.prompt)).toEqual(['three', 'two']);
@@ -438,13 +259,13 @@ await describeEachDb('generation', (getDb) => {
     await t.db.discoveredModel.updateMany({ where: { keyId: o.key.id, modelId: 'gemini-2.5-pro' }, data: { available: false } });
     const calls = (await callsWithKey(o.k)).length;
     for (const modelId of ['gemini-9-ultra', 'gemini-2.5-pro', 'claude-haiku-4-5-20251001']) {
-      const err = await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId } }).catch((e: unknown) => e);
+      const err = await startGeneration({ db: t.db, actor: o.member, workspace: o.ws }, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId } }).catch((e: unknown) => e);
       expect(err, modelId).toMatchObject({ code: 'BAD_REQUEST', reason: 'model_unavailable' });
     }
     expect(await callsWithKey(o.k)).toHaveLength(calls);
     expect(await t.db.generationRun.count({ where: { workspaceId: o.workspaceId } })).toBe(0);
     // The same key with a model it does offer runs.
-    const ok = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId: 'gemini-2.5-flash' } }));
+    const ok = await collect(await startGeneration({ db: t.db, actor: o.member, workspace: o.ws }, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId: 'gemini-2.5-flash' } }));
     expect(finished(ok).status).toBe('succeeded');
   });
 
@@ -460,7 +281,7 @@ await describeEachDb('generation', (getDb) => {
         },
       },
     }) as unknown as typeof t.db;
-    const err = await startGeneration(failing, u, ws, { prompt: 'A fox', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 })
+    const err = await startGeneration({ db: failing, actor: u, workspace: ws }, { prompt: 'A fox', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 })
       .then(collect)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
@@ -476,7 +297,7 @@ await describeEachDb('generation', (getDb) => {
     const prompt = '春眠不覚暁処処聞啼鳥夜来風雨声花落知多少'.repeat(200); // 4,000 characters, ~1 token each
     expect(prompt).toHaveLength(4000);
     const m = await t.db.platformModel.findUniqueOrThrow({ where: { id: 'mistral:mistral-small-latest' } });
-    const events = await collect(await startGeneration(t.db, u, ws, { prompt, choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
+    const events = await collect(await startGeneration({ db: t.db, actor: u, workspace: ws }, { prompt, choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
     expect(finished(events).status).toBe('succeeded');
     const step = (await callerFor(t.db, u).generation.get({ workspaceId: ws.id, runId: finished(events).runId })).steps[0]!;
     expect(step.inputTokens).toBeGreaterThanOrEqual(4000);
@@ -487,112 +308,5 @@ await describeEachDb('generation', (getDb) => {
     const reservation = await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id, purpose: { endsWith: 'script' } } });
     expect(reservation.amount).toBeGreaterThanOrEqual(price);
     expect(reservation.charged).toBe(price);
-  });
-});
-
-// Runs racing for one balance: meaningful only with a pool of connections (PostgreSQL; PGlite has one).
-await describePostgres('generation under concurrency', (getDb) => {
-  const t = { get db() { return getDb().db; } };
-
-  /** A Free workspace whose balance is exactly `credits`, recorded in the ledger as a grant. */
-  async function workspaceWith(name: string, credits: number) {
-    const u = await createUser(t.db, name);
-    const ws = { id: u.workspace.id, plan: 'free' as const };
-    const balance = await getBalance(t.db, ws.id);
-    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: credits } });
-    await t.db.creditLedger.create({ data: { id: `adj-${u.id}`, workspaceId: ws.id, amount: credits - balance, kind: 'grant', reason: 'test', idempotencyKey: `adj-${u.id}` } });
-    return { u, ws };
-  }
-
-  it('keeps the balance exact when 20 managed runs start at once against a balance that covers 5', async () => {
-    const u = await createUser(t.db, 'Studio race');
-    const ws = { id: u.workspace.id, plan: 'free' as const };
-    const input = { prompt: 'race', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
-    // Find one run's reservation, then make the balance cover exactly five of them.
-    const probe = await startGeneration(t.db, u, ws, input);
-    await probe.next();
-    const need = (await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id }, orderBy: { createdAt: 'desc' } })).amount;
-    await probe.return(undefined as never);
-    const balance = await getBalance(t.db, ws.id);
-    await t.db.workspace.update({ where: { id: ws.id }, data: { creditBalance: 5 * need } });
-    await t.db.creditLedger.create({ data: { id: `race-${u.id}`, workspaceId: ws.id, amount: 5 * need - balance, kind: 'grant', reason: 'test', idempotencyKey: `race-${u.id}` } });
-
-    // All 20 reserve before any of them runs: a run that finished early would return its unused credits
-    // and let a later start through, which is right but not what this test counts.
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => startGeneration(t.db, u, ws, input)));
-    const ok = results.filter((r) => r.status === 'fulfilled');
-    expect(ok).toHaveLength(5);
-    for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ reason: 'insufficient_credits' });
-    const runs = await Promise.all(ok.map((r) => collect((r as PromiseFulfilledResult<AsyncGenerator<RunEvent>>).value)));
-    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
-    const after = await getBalance(t.db, ws.id);
-    expect(after).toBe(5 * need - charged);
-    expect(after).toBeGreaterThanOrEqual(0);
-    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
-    expect(ledger._sum.amount).toBe(after);
-  });
-
-  it('keeps the balance exact while runs settle and cancel in between new runs reserving', async () => {
-    const input = { prompt: 'interleave', choice: { source: 'platform' as const, platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 0 };
-    // Find one run's reservation, then make the balance cover three at once (and a bit): a run reserves
-    // its worst case and is charged far less, so later runs get through as earlier ones settle.
-    const sizing = await workspaceWith('Studio sizing', 250);
-    const probe = await startGeneration(t.db, sizing.u, sizing.ws, input);
-    await probe.next();
-    const need = (await t.db.creditReservation.aggregate({ where: { workspaceId: sizing.ws.id, status: 'held' }, _sum: { amount: true } }))._sum.amount!;
-    await probe.return(undefined as never);
-
-    const { u, ws } = await workspaceWith('Studio interleave', 3 * need + 2);
-    const random = seeded(7);
-    const watch = watchCredits(t.db, ws.id);
-    const order: string[] = [];
-    let refused = 0;
-    const runs: RunEvent[][] = [];
-    // 24 runs started over 600 ms, each read to its end as soon as it starts, so
-    // earlier runs settle (or release, when cancelled) while later ones reserve.
-    const one = async (i: number) => {
-      await new Promise((r) => setTimeout(r, i * 25 + Math.floor(random() * 25)));
-      const controller = new AbortController();
-      let gen: AsyncGenerator<RunEvent>;
-      try {
-        gen = await startGeneration(t.db, u, ws, input, controller.signal);
-      } catch (e) {
-        expect(e).toMatchObject({ reason: 'insufficient_credits' });
-        refused++;
-        order.push('refused');
-        return;
-      }
-      order.push('reserved');
-      const events: RunEvent[] = [];
-      for await (const e of gen) {
-        events.push(e);
-        if (i % 4 === 0 && e.type === 'delta') controller.abort(); // every fourth run is cancelled mid-stream
-      }
-      order.push('closed');
-      runs.push(events);
-    };
-    let watched;
-    try {
-      await Promise.all(Array.from({ length: 24 }, (_, i) => one(i)));
-    } finally {
-      watched = await watch.stop();
-    }
-
-    // It interleaved: runs finished before later runs reserved, some were refused, some were cancelled.
-    expect(order.indexOf('closed')).toBeLessThan(order.lastIndexOf('reserved'));
-    expect(refused).toBeGreaterThan(0);
-    expect(runs.length + refused).toBe(24);
-    expect(runs.some((events) => finished(events).status === 'cancelled')).toBe(true);
-    expect(runs.filter((events) => finished(events).status === 'succeeded').length).toBeGreaterThan(3);
-    expect(watched.count).toBeGreaterThan(10);
-    expect(watched.broken).toEqual([]);
-
-    const charged = runs.reduce((sum, events) => sum + finished(events).creditsUsed, 0);
-    expect(await getBalance(t.db, ws.id)).toBe(3 * need + 2 - charged);
-    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
-    expect(ledger._sum.amount).toBe(3 * need + 2 - charged);
-    expect(await t.db.creditReservation.count({ where: { workspaceId: ws.id, status: 'held' } })).toBe(0);
-    const recorded = await t.db.generationRun.aggregate({ where: { workspaceId: ws.id }, _sum: { creditsUsed: true }, _count: true });
-    expect(recorded).toMatchObject({ _count: runs.length, _sum: { creditsUsed: charged } });
   });
 });

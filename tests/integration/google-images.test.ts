@@ -3,7 +3,6 @@
 // stored and charged at the catalog's per-image price, and images not made cost nothing.
 import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it, vi } from 'vitest';
-import type { RunEvent } from '~/lib/runs';
 import { addCatalogModel, editCatalogModel } from '~/server/services/catalog';
 import { getBalance } from '~/server/services/credits';
 import { startGeneration } from '~/server/services/generation';
@@ -11,6 +10,7 @@ import { TINY_PNG_BASE64 } from '../../fake-providers/catalog';
 import { describeEachDb } from '../helpers/db';
 import { callsWithKey } from '../helpers/fake-providers';
 import { callerFor, createUser } from '../helpers/fixtures';
+import { collect, finished } from '../helpers/runs';
 
 // The configuration is read once per process, on first use: set before any test runs, with platform keys
 // of this file's own, so the fake providers' record shows exactly which calls these runs made.
@@ -23,12 +23,6 @@ afterAll(() => {
   vi.unstubAllEnvs();
 });
 
-async function collect(gen: AsyncGenerator<RunEvent>) {
-  const events: RunEvent[] = [];
-  for await (const e of gen) events.push(e);
-  return events;
-}
-const finished = (events: RunEvent[]) => events.find((e) => e.type === 'finished') as Extract<RunEvent, { type: 'finished' }>;
 const SCRIPT = { source: 'platform' as const, platformModelId: 'mistral:mistral-small-latest' };
 
 await describeEachDb('images through Google', (getDb) => {
@@ -41,7 +35,7 @@ await describeEachDb('images through Google', (getDb) => {
     expect(model.creditsPerImage).toBeGreaterThan(0);
     const calls = (await callsWithKey(googleKey)).length;
 
-    const events = await collect(await startGeneration(db(), u, ws, { prompt: 'A lighthouse at dusk', choice: SCRIPT, imageCount: 3, aspectRatio: '16:9' }));
+    const events = await collect(await startGeneration({ db: db(), actor: u, workspace: ws }, { prompt: 'A lighthouse at dusk', choice: SCRIPT, imageCount: 3, aspectRatio: '16:9' }));
     expect(finished(events).status).toBe('succeeded');
     const imageIds = events.flatMap((e) => (e.type === 'image' ? [e.imageId] : []));
     expect(imageIds).toHaveLength(3);
@@ -79,7 +73,7 @@ await describeEachDb('images through Google', (getDb) => {
     try {
       const u = await createUser(db(), 'Gemini images fail');
       const ws = { id: u.workspace.id, plan: 'free' as const };
-      const events = await collect(await startGeneration(db(), u, ws, { prompt: 'A lighthouse', choice: SCRIPT, imageCount: 2 }));
+      const events = await collect(await startGeneration({ db: db(), actor: u, workspace: ws }, { prompt: 'A lighthouse', choice: SCRIPT, imageCount: 2 }));
       expect(finished(events)).toMatchObject({ status: 'failed', errorCode: 'image_failed' });
       expect(events.filter((e) => e.type === 'image')).toHaveLength(0);
       const run = await callerFor(db(), u).generation.get({ workspaceId: ws.id, runId: finished(events).runId });

@@ -5,7 +5,7 @@
 // fake providers' record of which credential each call carried shows.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import type { RunEvent } from '~/lib/runs';
+import type { RunEvent } from '~/lib/schemas/runs';
 import { fakeProviderEnv, PREFIXES, type ProviderId } from '../../fake-providers/server';
 import { type AppProcess, ensureAppBuilt, sharedSecretsEnv, signUpThrough, startApp, trpcThrough } from '../helpers/app-process';
 import { canaryKey, findCanary } from '../helpers/canary';

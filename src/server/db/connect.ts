@@ -1,3 +1,4 @@
+import 'server-only';
 // Opens a Prisma client over the configured database: embedded PGlite under the data directory by
 // default, PostgreSQL when DATABASE_URL is a postgres:// URL. Same schema, same migrations.
 import { mkdirSync } from 'node:fs';

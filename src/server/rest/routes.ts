@@ -5,17 +5,20 @@ import 'server-only';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AiConfig } from '~/lib/ai-config';
-import { ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError } from '~/lib/rest-schemas';
+import type { AiConfig } from '~/lib/schemas/ai-config';
+import { isId } from '~/lib/schemas/ids';
+import { ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError } from '~/lib/schemas/rest';
 import type { Actor } from '~/server/actor';
 import { getDb } from '~/server/db';
 import { AppError, notFound } from '~/server/errors';
 import { methodNotAllowed } from '~/server/http/routes/methods';
+import { requireOwner } from '~/server/policy';
 import { tokenActor } from '~/server/rest/auth';
 import { type LoggedFields, loggedBody } from '~/server/rest/log';
 import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
 import { getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
+import type { Ctx, WorkspaceCtx } from '~/server/services/context';
 import { getForMember } from '~/server/services/workspaces';
 
 declare module 'fastify' {
@@ -43,10 +46,15 @@ function changeToWire(c: AiConfigChange) {
   return { ...toWire(c), reverted_tiers: c.revertedTiers, removed_key: removed };
 }
 
-async function memberWorkspace(actor: Actor, workspaceId: string) {
+function userCtx(request: { actor: Actor | null }): Ctx {
+  return { db: getDb(), actor: request.actor! };
+}
+
+async function workspaceCtx(request: { actor: Actor | null }, workspaceId: string): Promise<WorkspaceCtx> {
   // Anything that is not an id of a workspace this user belongs to is simply not found.
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(workspaceId)) throw notFound('Workspace not found');
-  return getForMember(getDb(), actor.id, { workspaceId });
+  if (!isId(workspaceId)) throw notFound('Workspace not found');
+  const ctx = userCtx(request);
+  return { ...ctx, workspace: await getForMember(ctx, { workspaceId }) };
 }
 
 const errors = (...statuses: (400 | 401 | 403 | 404 | 422 | 429 | 503)[]) =>
@@ -110,16 +118,13 @@ export async function restRoutes(fastify: FastifyInstance) {
     done();
   });
 
-  const actor = (request: { actor: Actor | null }) => request.actor!;
-
   app.get('/api/workspaces/:workspace_id/ai-config', {
     schema: {
       operationId: 'getWorkspaceAiConfig', tags: ['AI config'], summary: 'Read the workspace AI config',
       params: WorkspaceParams, response: { 200: ZRestAiConfig, ...errors(401, 404) },
     },
   }, async (request) => {
-    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
-    return toWire(await getAiConfig(getDb(), ws.id));
+    return toWire(await getAiConfig(await workspaceCtx(request, request.params.workspace_id)));
   });
 
   app.put('/api/workspaces/:workspace_id/ai-config', {
@@ -131,10 +136,10 @@ export async function restRoutes(fastify: FastifyInstance) {
       params: WorkspaceParams, body: ZRestAiConfigInput, response: { 200: ZRestAiConfigChange, ...errors(400, 401, 403, 404, 422, 429, 503) },
     },
   }, async (request) => {
-    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
-    if (ws.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the workspace owner can change its AI config.', 'owner_required');
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    requireOwner(ctx.workspace, 'change its AI config');
     const body = request.body;
-    return changeToWire(await setAiConfig(getDb(), actor(request), ws, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+    return changeToWire(await setAiConfig(ctx, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
   });
 
   app.get('/api/users/me/ai-defaults', {
@@ -143,7 +148,7 @@ export async function restRoutes(fastify: FastifyInstance) {
       response: { 200: ZRestAiConfig, ...errors(401) },
     },
   }, async (request) => {
-    const d = await getUserAiDefaults(getDb(), actor(request).id);
+    const d = await getUserAiDefaults(userCtx(request));
     if (d) return toWire(d);
     // No defaults yet: new workspaces start on the platform's Standard model.
     const std = await platformDefault(getDb(), 'standard');
@@ -158,7 +163,7 @@ export async function restRoutes(fastify: FastifyInstance) {
     },
   }, async (request) => {
     const body = request.body;
-    return toWire(await setUserAiDefaults(getDb(), actor(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+    return toWire(await setUserAiDefaults(userCtx(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
   });
 
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/ai-config', ['GET', 'PUT']);

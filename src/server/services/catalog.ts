@@ -1,10 +1,12 @@
+import 'server-only';
 // The platform catalog and "My models" (PRODUCT.md M1, M3): what a workspace can pick from.
 import type { Prisma } from '~/generated/prisma/client';
-import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/models';
+import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/schemas/models';
 import type { ProviderId } from '~/lib/providers';
 import { isModelId } from '~/lib/schemas/ids';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
+import type { WorkspaceScope } from '~/server/services/context';
 
 type Tx = Prisma.TransactionClient;
 
@@ -45,7 +47,7 @@ export async function findPlatformModel(db: Db | Tx, ref: { id: string } | { pro
  * document assembled by the database: mapping a few hundred model rows through the ORM cost more than
  * the query itself.
  */
-export async function getCatalog(db: Db, workspaceId: string): Promise<Catalog> {
+export async function getCatalog({ db, workspace }: WorkspaceScope): Promise<Catalog> {
   const [row] = await db.$queryRaw<{ doc: string }[]>`
     SELECT json_build_object(
       'myModels', COALESCE((
@@ -55,7 +57,7 @@ export async function getCatalog(db: Db, workspaceId: string): Promise<Catalog> 
             SELECT json_agg(json_build_object('modelId', d."modelId", 'displayName', d."displayName", 'available', d.available) ORDER BY d."modelId")
             FROM discovered_model d WHERE d."keyId" = k.id), '[]')
         ) ORDER BY k.provider, k.label)
-        FROM provider_key k WHERE k."workspaceId" = ${workspaceId}), '[]'),
+        FROM provider_key k WHERE k."workspaceId" = ${workspace.id}), '[]'),
       'platformModels', COALESCE((
         SELECT json_agg(json_build_object(
           'id', p.id, 'provider', p.provider, 'modelId', p."modelId", 'displayName', p."displayName", 'tiers', p.tiers,

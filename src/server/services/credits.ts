@@ -1,3 +1,4 @@
+import 'server-only';
 // Workspace credits: an append-only ledger plus a balance. Every change is one transaction holding a
 // conditional balance UPDATE and its ledger row, so the balance never goes below zero whatever the
 // concurrency (under READ COMMITTED, PostgreSQL re-checks the WHERE of a blocked UPDATE after the

@@ -1,0 +1,43 @@
+// The REST API's wire shapes (seed 001: snake_case), built from the AI config's fields (ai-config.ts), so
+// REST and tRPC accept and answer by the same rules. The OpenAPI document is generated from these.
+import { z } from 'zod';
+import { AI_CONFIG_FIELDS as F } from '~/lib/schemas/ai-config';
+
+export const ZRestAiConfigInput = z
+  .object({
+    mode: F.mode,
+    provider: F.provider,
+    model: F.modelInput,
+    api_key: F.apiKeyInput.describe('Write-only. A string sets the key (probed first), null clears it, absent keeps it.'),
+  })
+  .meta({ id: 'AiConfigUpdate' });
+
+export const ZRestAiConfig = z
+  .object({
+    mode: F.mode,
+    provider: F.provider,
+    model: F.model,
+    has_api_key: F.hasApiKey,
+    api_key_hint: F.apiKeyHint.describe('First four and last four characters, e.g. sk-a…bCdE'),
+  })
+  .meta({ id: 'AiConfig' });
+
+export const ZRestAiConfigChange = ZRestAiConfig.extend({
+  reverted_tiers: F.revertedTiers.describe(
+    'Tiers that used a key this change removed and went back to their platform defaults (as removing the key in the app does)',
+  ),
+  removed_key: z
+    .object({ provider: F.provider, label: F.removedKeyLabel, api_key_hint: F.removedKeyHint })
+    .nullable()
+    .describe('The key this change removed (api_key null, or switching to managed), if any'),
+}).meta({ id: 'AiConfigChange' });
+
+export const ZRestError = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Machine-readable reason, e.g. invalid_key, plan_required, not_found'),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
