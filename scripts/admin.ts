@@ -1,7 +1,7 @@
 // Operator commands: `npm run admin -- <command> [options]`. See `npm run admin -- help`.
 import { parseArgs } from 'node:util';
-import { ZPlan, ZProviderId } from '~/lib/enum-schemas';
-import { ZTier } from '~/lib/models';
+import { ZPlan, ZProviderId } from '~/lib/schemas/enums';
+import { ZTier } from '~/lib/schemas/models';
 import { addCatalogModel, editCatalogModel, listCatalogForOperator } from '~/server/services/catalog';
 import { type Db, resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';

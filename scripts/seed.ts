@@ -36,13 +36,13 @@ async function seed(db: Db, specs: Spec[]) {
         data: { id: newId(), accountId: id, providerId: 'credential', userId: id, password: await hashPassword(s.password) },
       });
       await ensurePersonalWorkspace(db, { id, name: s.name });
-      const [own] = await listForUser(db, id);
+      const [own] = await listForUser({ db, actor: { id } });
       if (own && s.plan !== 'free') await setPlan(db, { slug: own.slug, plan: s.plan });
       console.log(`Seeded ${s.email} (${s.plan}) in workspace ${own?.slug}`);
     }
     if (s.memberOf) {
       const owner = await db.user.findUniqueOrThrow({ where: { email: s.memberOf } });
-      const [ws] = await listForUser(db, owner.id);
+      const [ws] = await listForUser({ db, actor: owner });
       await db.membership.upsert({
         where: { workspaceId_userId: { workspaceId: ws!.id, userId: user.id } },
         create: { workspaceId: ws!.id, userId: user.id, role: 'member' },

@@ -2,6 +2,10 @@
 // nonce (Next.js applies it to its own scripts), no framing, no plugins, no foreign form targets.
 import { type NextRequest, NextResponse } from 'next/server';
 
+// The one reader of the environment outside src/server/env.ts. Next.js builds this file into its own
+// bundle, apart from the server's (which holds env.ts), and runs it before every page: it needs two facts,
+// and Next replaces NODE_ENV at build time here, so it reads them itself rather than loading and
+// validating the whole server configuration on the page path.
 export function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.randomUUID()).toString('base64');
   const isDev = process.env.NODE_ENV === 'development';

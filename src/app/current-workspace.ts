@@ -4,7 +4,7 @@ import { notFound, redirect } from 'next/navigation';
 import { cache } from 'react';
 import type { SessionUser } from '~/server/auth';
 import { pageServices } from '~/server/page-services';
-import type { MembershipDto } from '~/server/services/workspaces';
+import type { MembershipDto } from '~/lib/schemas/workspaces';
 
 /** The signed-in user of this page request; sign-in first for anyone else. */
 export async function requireUser(): Promise<SessionUser> {

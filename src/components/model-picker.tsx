@@ -7,7 +7,7 @@
 import Link from 'next/link';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { cn } from '~/components/ui';
-import type { Catalog, ModelChoice } from '~/lib/models';
+import type { Catalog, ModelChoice } from '~/lib/schemas/models';
 import { PROVIDERS } from '~/lib/providers';
 
 type Option = { key: string; section: 'default' | 'my' | 'platform'; group: string; label: string; detail: string; choice: ModelChoice | null; disabled?: boolean };

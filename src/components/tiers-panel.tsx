@@ -5,8 +5,8 @@ import { useState } from 'react';
 import { ModelPicker } from '~/components/model-picker';
 import { Alert, Card } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
-import type { TierSetting } from '~/lib/models';
-import { TIER_NAMES } from '~/lib/tiers';
+import type { TierSetting } from '~/lib/schemas/models';
+import { TIER_NAMES } from '~/lib/schemas/tiers';
 import { PROVIDERS } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 

@@ -1,4 +1,4 @@
-// Plans and their allowances (PRODUCT.md P). Browser-safe and zod-free (see enum-schemas.ts): the UI
+// Plans and their allowances (PRODUCT.md P). Browser-safe and zod-free (see schemas/enums.ts): the UI
 // shows plan names and which plans have BYOK.
 export const PLAN_IDS = ['free', 'pro', 'ultra', 'enterprise'] as const;
 export type Plan = (typeof PLAN_IDS)[number];

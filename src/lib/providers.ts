@@ -1,5 +1,5 @@
 // The five providers a workspace can bring keys for (PRODUCT.md "Providers"). Browser-safe and zod-free
-// (see enum-schemas.ts).
+// (see schemas/enums.ts).
 export const PROVIDER_IDS = ['anthropic', 'openai', 'google', 'xai', 'mistral'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 

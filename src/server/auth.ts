@@ -25,7 +25,7 @@ const bodyOf = (body: unknown): Record<string, unknown> | null =>
 function createAuth() {
   const env = serverEnv();
   const db = getDb();
-  const signInLimit = { window: 60, max: Number(process.env.AUTH_SIGN_IN_RATE_LIMIT ?? 20) };
+  const signInLimit = { window: 60, max: env.AUTH_SIGN_IN_RATE_LIMIT };
   return betterAuth({
     appName: 'BYOK Studio',
     baseURL: env.APP_URL,

@@ -1,3 +1,4 @@
+import 'server-only';
 // Local secrets for non-production runs live in the data directory, created on first start with
 // mode 0600. Production must configure them explicitly (see src/server/env.ts).
 import { randomBytes } from 'node:crypto';

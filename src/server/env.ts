@@ -1,4 +1,6 @@
-// The server's configuration: one zod schema over process.env, validated once with clear errors.
+import 'server-only';
+// The server's configuration: one zod schema over process.env, validated once with clear errors. Every
+// read of the environment is in this module (tests/unit/architecture.test.ts holds the rest of src to it).
 // Provider keys under the SDKs' standard names (OPENAI_API_KEY …) are deliberately never read.
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -14,6 +16,8 @@ const ServerEnv = z.object({
   // a laptop; only APP_ENV=production demands explicitly configured secrets instead of local files.
   APP_ENV: z.enum(['local', 'production']).default('local'),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  // The interface to listen on; unset: every interface (as `next start`).
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: postgresUrl,
   DATA_DIR: z.string().min(1).default('.data'),
   APP_URL: z.url().optional(),
@@ -42,6 +46,8 @@ const ServerEnv = z.object({
   // A stream that sends nothing for this long is treated as stalled.
   STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Sign-in and sign-up attempts per client address and minute (the auth library's own limiter).
+  AUTH_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
   // Reverse proxies in front of the app (IPs or CIDRs, comma-separated). Unset: the connecting address is
   // the client, and a client's own X-Forwarded-For is ignored (it could dodge the sign-in rate limit).
   // A file holding the MASTER_KEYS value (k1:<base64>,…), read once at start (src/server/vault/keyring.ts):
@@ -60,7 +66,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadServerEnv(source: Record<string, string | undefined> = process.env): ServerEnv {
+export function loadServerEnv(source: Record<string, string | undefined> = processEnv()): ServerEnv {
   const empty = Object.fromEntries(Object.entries(source).filter(([, v]) => v === ''));
   const parsed = ServerEnv.safeParse({ ...source, ...Object.fromEntries(Object.keys(empty).map((k) => [k, undefined])) });
   if (!parsed.success) {
@@ -82,4 +88,45 @@ let cached: ServerEnv | undefined;
 export function serverEnv(): ServerEnv {
   cached ??= loadServerEnv();
   return cached;
+}
+
+/** Reads the environment again at the next serverEnv() call: for tests that change it between cases. */
+export function resetServerEnv(): void {
+  cached = undefined;
+}
+
+// The few reads below happen before (or without) the whole configuration: each says why.
+
+/**
+ * Production mode, read on its own: the tRPC instance decides it when its module loads, before a test or
+ * script has set the rest of the environment, and must not fail on it.
+ */
+export function isProductionRuntime(): boolean {
+  return process.env.NODE_ENV === 'production';
+}
+
+/**
+ * The logger's level and file. The logger is made when its module loads (every module logs through it),
+ * so it cannot wait for the whole configuration, nor fail on an unrelated variable.
+ */
+export function logSettings(): { level: string; file: string | undefined } {
+  return { level: process.env.LOG_LEVEL ?? 'info', file: process.env.LOG_FILE || undefined };
+}
+
+/**
+ * The fingerprint secret, taken out of the environment once it is read, so environment dumps and child
+ * processes do not see it (src/server/vault/fingerprint.ts).
+ */
+export function takeFingerprintKey(): string | undefined {
+  const value = process.env.FINGERPRINT_KEY;
+  delete process.env.FINGERPRINT_KEY;
+  return value;
+}
+
+/**
+ * The process's environment itself, for the keyring: it reads variables named by the operator's
+ * configuration (a Secret Manager's settings, MASTER_KEYS) and removes the master keys from it.
+ */
+export function processEnv(): Record<string, string | undefined> {
+  return process.env;
 }

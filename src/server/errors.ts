@@ -1,3 +1,4 @@
+import 'server-only';
 // One error path: services throw AppError; tRPC and REST map it with the same table. Messages are
 // written by us and never interpolate submitted values.
 import { randomBytes } from 'node:crypto';

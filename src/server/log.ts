@@ -2,7 +2,9 @@
 //  1. pino `redact` removes fields whose names say they hold a secret (any shape of value);
 //  2. every serialized line is scrubbed of key-shaped strings (messages, stacks, URLs, nested causes),
 //     because redact is path-based and never looks inside strings.
+import 'server-only';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { logSettings } from '~/server/env';
 
 const SECRET_FIELD_NAMES = [
   'apiKey', 'api_key', 'key', 'secret', 'password', 'token', 'authorization', 'cookie', 'set-cookie',
@@ -43,14 +45,15 @@ function scrubbingStream(target: DestinationStream): DestinationStream {
 }
 
 export function createLogger(opts: { level?: string; destination?: DestinationStream } = {}): Logger {
+  const settings = logSettings();
   return pino(
     {
-      level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
+      level: opts.level ?? settings.level,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       base: undefined,
       serializers: { err: pino.stdSerializers.err },
     },
-    scrubbingStream(opts.destination ?? pino.destination({ dest: process.env.LOG_FILE || 1, sync: true, mkdir: true })),
+    scrubbingStream(opts.destination ?? pino.destination({ dest: settings.file ?? 1, sync: true, mkdir: true })),
   );
 }
 

@@ -8,7 +8,7 @@ import type { AppRouter } from '~/server/api/root';
 import type { Context } from '~/server/api/trpc';
 import type { SessionUser } from '~/server/auth';
 import type { getRun } from '~/server/services/generation';
-import type { MembershipDto } from '~/server/services/workspaces';
+import type { MembershipDto } from '~/lib/schemas/workspaces';
 
 export type RunDetail = Awaited<ReturnType<typeof getRun>>;
 

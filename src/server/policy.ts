@@ -2,9 +2,10 @@ import 'server-only';
 // The plan and role rules, in one place: tRPC procedures, REST routes and services all ask here, so a rule
 // and its wording exist once (PRODUCT.md K3, K4, P).
 import { BYOK_PLAN_NAMES, BYOK_PLANS, type Plan, parsePlan, PLANS } from '~/lib/plans';
+import type { Role } from '~/lib/schemas/workspaces';
 import { AppError } from '~/server/errors';
 
-export type Role = 'owner' | 'member';
+export type { Role };
 
 /** True when the plan lets a workspace use its own keys. */
 export function allowsByok(plan: string): boolean {
@@ -37,4 +38,9 @@ export function requireOwnByokWorkspace(ownedOnByokPlans: number): void {
 /** Refused for anyone but the workspace's owner (K3); `action` completes "Only the workspace owner can …". */
 export function requireOwner(ws: { role: string }, action = 'do this'): void {
   if (ws.role !== 'owner') throw new AppError('FORBIDDEN', `Only the workspace owner can ${action}.`, 'owner_required');
+}
+
+/** A workspace always keeps its owner: only members can be removed from it. */
+export function requireRemovable(member: { role: string }): void {
+  if (member.role === 'owner') throw new AppError('FORBIDDEN', 'The owner cannot be removed from their workspace.', 'owner_not_removable');
 }

@@ -68,3 +68,41 @@ export function describeEachDb(name: string, body: (get: () => TestDb) => void) 
     }
   });
 }
+
+/** CI runs the PostgreSQL suites (.ci/run sets TEST_DATABASE_URL): there, a missing database is a failure. */
+const IN_CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+
+/**
+ * A suite that only means something on PostgreSQL (concurrency through a pool of connections, several
+ * app instances on one database): run on a fresh PostgreSQL database when TEST_DATABASE_URL is set;
+ * otherwise skipped with the reason locally, and failed in CI (CI=true), so it can never pass unseen.
+ */
+export function describePostgres(name: string, body: (get: () => TestDb) => void) {
+  return import('vitest').then(({ describe, it, beforeAll, afterAll }) => {
+    if (!TEST_DATABASE_URL) {
+      if (IN_CI) {
+        describe(`${name} [postgres]`, () => {
+          it('runs on PostgreSQL', () => {
+            throw new Error('TEST_DATABASE_URL is not set: this suite must run on PostgreSQL in CI (CI is set).');
+          });
+        });
+      } else {
+        describe.skip(`${name} [postgres: skipped, TEST_DATABASE_URL is not set]`, () => body(() => {
+          throw new Error('skipped');
+        }));
+      }
+      return;
+    }
+    describe(`${name} [postgres]`, () => {
+      let t: TestDb | undefined;
+      beforeAll(async () => {
+        t = await createTestDb('postgres');
+      });
+      afterAll(async () => t?.close());
+      body(() => {
+        if (!t) throw new Error('database not ready');
+        return t;
+      });
+    });
+  });
+}

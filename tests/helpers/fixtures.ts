@@ -2,7 +2,10 @@ import { createCaller } from '~/server/api/root';
 import { createInnerContext } from '~/server/api/trpc';
 import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
-import { type MembershipDto, ensurePersonalWorkspace, listForUser } from '~/server/services/workspaces';
+import type { MembershipDto } from '~/lib/schemas/workspaces';
+import type { Actor } from '~/server/actor';
+import type { WorkspaceCtx } from '~/server/services/context';
+import { ensurePersonalWorkspace, getForMember, listForUser } from '~/server/services/workspaces';
 
 export type TestUser = { id: string; name: string; email: string };
 
@@ -12,8 +15,18 @@ export async function createUser(db: Db, name = 'User'): Promise<TestUser & { wo
   const email = `${name.toLowerCase().replace(/\W+/g, '')}-${id.slice(0, 8).toLowerCase()}@example.test`;
   await db.user.create({ data: { id, name, email } });
   await ensurePersonalWorkspace(db, { id, name });
-  const [workspace] = await listForUser(db, id);
+  const [workspace] = await listForUser({ db, actor: { id } });
   return { id, name, email, workspace: workspace! };
+}
+
+/** The user as a service sees them when they act in the app (no token, no client address). */
+export function actorOf(user: TestUser): Actor {
+  return { id: user.id, name: user.name, email: user.email, clientIp: null, tokenPrefix: null, sessionId: null };
+}
+
+/** The context a workspace procedure would give a service: the actor and their membership, read from the database. */
+export async function workspaceCtxFor(db: Db, user: TestUser, workspaceId: string): Promise<WorkspaceCtx> {
+  return { db, actor: actorOf(user), workspace: await getForMember({ db, actor: user }, { workspaceId }) };
 }
 
 export function callerFor(db: Db, user: TestUser | null, opts: { clientIp?: string } = {}) {

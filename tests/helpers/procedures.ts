@@ -44,7 +44,7 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'account.clearAiDefaults': async () => undefined,
   'account.tokens': async () => undefined,
   'account.createToken': async () => ({ name: 'matrix' }),
-  'account.revokeToken': async (w, caller) => ({ tokenId: caller ? (await createToken(w.db, caller.id, { name: 'to revoke' })).info.id : 'nope' }),
+  'account.revokeToken': async (w, caller) => ({ tokenId: caller ? (await createToken({ db: w.db, actor: caller }, { name: 'to revoke' })).info.id : 'nope' }),
   'account.invitations': async () => undefined,
   'account.acceptInvitation': invitationFor,
   'account.declineInvitation': invitationFor,

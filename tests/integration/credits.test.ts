@@ -10,7 +10,8 @@ import {
   settle,
 } from '~/server/services/credits';
 import type { Db } from '~/server/db/connect';
-import { describeEachDb } from '../helpers/db';
+import { seeded, watchCredits } from '../helpers/credit-watch';
+import { describeEachDb, describePostgres } from '../helpers/db';
 import { createUser } from '../helpers/fixtures';
 
 async function ledgerSum(db: Db, workspaceId: string) {
@@ -110,6 +111,32 @@ await describeEachDb('credits', (getDb) => {
     expect(await getBalance(t.db, u.workspace.id)).toBe(255);
   });
 
+  it('answers a replayed reservation (same idempotency key) with the first one, debiting once', async () => {
+    const u = await createUser(t.db, 'Replay');
+    const ws = u.workspace.id;
+    const key = `reserve-replay-${u.id}`;
+    const first = await reserve(t.db, { workspaceId: ws, amount: 40, purpose: 'p', idempotencyKey: key });
+    expect(first).toMatchObject({ amount: 40, balanceAfter: 210 });
+    const replay = await reserve(t.db, { workspaceId: ws, amount: 40, purpose: 'p', idempotencyKey: key });
+    expect(replay).toEqual({ id: first.id, amount: 40, balanceAfter: 210 });
+    expect(await getBalance(t.db, ws)).toBe(210);
+    expect(await ledgerSum(t.db, ws)).toBe(210);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: ws } })).toBe(1);
+
+    // The same key for another amount or another workspace is a different request: refused, nothing changes.
+    await expect(reserve(t.db, { workspaceId: ws, amount: 41, purpose: 'p', idempotencyKey: key })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'idempotency_key_reused' });
+    const other = await createUser(t.db, 'Replay other');
+    await expect(reserve(t.db, { workspaceId: other.workspace.id, amount: 40, purpose: 'p', idempotencyKey: key })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'idempotency_key_reused' });
+    expect(await getBalance(t.db, other.workspace.id)).toBe(250);
+    expect(await getBalance(t.db, ws)).toBe(210);
+
+    // Settled, the replay still names the same reservation and changes nothing.
+    await settle(t.db, { workspaceId: ws, reservationId: first.id, actual: 10 });
+    expect(await reserve(t.db, { workspaceId: ws, amount: 40, purpose: 'p', idempotencyKey: key })).toEqual({ id: first.id, amount: 40, balanceAfter: 240 });
+    expect(await getBalance(t.db, ws)).toBe(240);
+    expect(await ledgerSum(t.db, ws)).toBe(240);
+  });
+
   it('releases reservations left behind by a crashed holder', async () => {
     const u = await createUser(t.db, 'Crash');
     await reserve(t.db, { workspaceId: u.workspace.id, amount: 30, purpose: 'p', ttlMs: -1 });
@@ -120,6 +147,27 @@ await describeEachDb('credits', (getDb) => {
     const kept = await t.db.creditReservation.findUniqueOrThrow({ where: { id: live.id } });
     expect(kept.status).toBe('held');
   });
+
+  it('releases expired reservations periodically while the server runs', async () => {
+    const u = await createUser(t.db, 'Periodic');
+    await reserve(t.db, { workspaceId: u.workspace.id, amount: 30, purpose: 'p', ttlMs: -1 });
+    const live = await reserve(t.db, { workspaceId: u.workspace.id, amount: 20, purpose: 'p' });
+    const maintenance = startMaintenance(() => t.db, { everyMs: 50 });
+    try {
+      const deadline = Date.now() + 5_000;
+      while ((await getBalance(t.db, u.workspace.id)) !== 230 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await maintenance.stop();
+    }
+    expect(await getBalance(t.db, u.workspace.id)).toBe(230);
+    expect((await t.db.creditReservation.findUniqueOrThrow({ where: { id: live.id } })).status).toBe('held');
+  });
+});
+
+// Races need a pool of connections: PGlite has one, so there every transaction runs alone and a race
+// proves nothing. These run on PostgreSQL only (and fail in CI without it).
+await describePostgres('credits under concurrency', (getDb) => {
+  const t = { get db() { return getDb().db; } };
 
   it('keeps the balance exact under concurrent reservations', async () => {
     const u = await createUser(t.db, 'Race');
@@ -139,18 +187,91 @@ await describeEachDb('credits', (getDb) => {
     expect(await t.db.creditReservation.count({ where: { workspaceId: u.workspace.id, purpose: 'race' } })).toBe(10);
   });
 
-  it('releases expired reservations periodically while the server runs', async () => {
-    const u = await createUser(t.db, 'Periodic');
-    await reserve(t.db, { workspaceId: u.workspace.id, amount: 30, purpose: 'p', ttlMs: -1 });
-    const live = await reserve(t.db, { workspaceId: u.workspace.id, amount: 20, purpose: 'p' });
-    const maintenance = startMaintenance(() => t.db, { everyMs: 50 });
-    try {
-      const deadline = Date.now() + 5_000;
-      while ((await getBalance(t.db, u.workspace.id)) !== 230 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    } finally {
-      await maintenance.stop();
+  it('debits once when the same reservation is replayed concurrently, also when the balance covers it only once', async () => {
+    for (const [name, balance] of [['Replay race', 250], ['Replay race tight', 30]] as const) {
+      const u = await createUser(t.db, name);
+      const ws = u.workspace.id;
+      if (balance < 250) {
+        const r = await reserve(t.db, { workspaceId: ws, amount: 250 - balance, purpose: 'p' });
+        await settle(t.db, { workspaceId: ws, reservationId: r.id, actual: 250 - balance });
+      }
+      const key = `reserve-replay-race-${u.id}`;
+      const results = await Promise.all(Array.from({ length: 10 }, () => reserve(t.db, { workspaceId: ws, amount: 30, purpose: 'race', idempotencyKey: key })));
+      expect(new Set(results.map((r) => r.id)).size, name).toBe(1);
+      expect(await getBalance(t.db, ws), name).toBe(balance - 30);
+      expect(await ledgerSum(t.db, ws), name).toBe(balance - 30);
+      expect(await t.db.creditReservation.count({ where: { workspaceId: ws, purpose: 'race' } }), name).toBe(1);
     }
-    expect(await getBalance(t.db, u.workspace.id)).toBe(230);
-    expect((await t.db.creditReservation.findUniqueOrThrow({ where: { id: live.id } })).status).toBe('held');
+  });
+
+  it('keeps the balance equal to the ledger and never negative while settlements and releases interleave with new reservations', async () => {
+    const u = await createUser(t.db, 'Interleave');
+    const ws = u.workspace.id;
+    // Bring the balance to 120: twelve holders of up to 30 credits each then run into the limit.
+    const spent = await reserve(t.db, { workspaceId: ws, amount: 130, purpose: 'p' });
+    await settle(t.db, { workspaceId: ws, reservationId: spent.id, actual: 130 });
+    const start = await getBalance(t.db, ws);
+    expect(start).toBe(120);
+    const random = seeded(21);
+
+    const watch = watchCredits(t.db, ws);
+
+    // Twelve holders on a pool of ten connections, each reserving, then settling (below, at or above what
+    // it reserved) or releasing, or both at once (a cancel racing the end of a call: only one may win).
+    const done: ('reserve' | 'close')[] = [];
+    let charged = 0;
+    let refused = 0;
+    let doubleClosed = 0;
+    const holder = async () => {
+      for (let i = 0; i < 25; i++) {
+        const amount = 1 + Math.floor(random() * 30);
+        let id: string;
+        try {
+          id = (await reserve(t.db, { workspaceId: ws, amount, purpose: 'interleave' })).id;
+        } catch (e) {
+          expect(e).toMatchObject({ reason: 'insufficient_credits' });
+          refused++;
+          continue;
+        }
+        done.push('reserve');
+        await new Promise((r) => setTimeout(r, Math.floor(random() * 3)));
+        const roll = random();
+        // (`charged += await …` would read `charged` before the await: a lost update of the test's own.)
+        if (roll < 0.35) {
+          const s = await settle(t.db, { workspaceId: ws, reservationId: id, actual: Math.floor(random() * (amount + 1)) });
+          charged += s.charged;
+        } else if (roll < 0.5) {
+          const s = await settle(t.db, { workspaceId: ws, reservationId: id, actual: amount + 1 + Math.floor(random() * 20) });
+          charged += s.charged;
+        } else if (roll < 0.8) {
+          expect((await release(t.db, { workspaceId: ws, reservationId: id })).released).toBe(true);
+        } else {
+          const [s, r] = await Promise.all([
+            settle(t.db, { workspaceId: ws, reservationId: id, actual: amount }),
+            release(t.db, { workspaceId: ws, reservationId: id }),
+          ]);
+          expect(Number(s.settled) + Number(r.released)).toBe(1);
+          charged += s.charged;
+          doubleClosed++;
+        }
+        done.push('close');
+      }
+    };
+    let watched;
+    try {
+      await Promise.all(Array.from({ length: 12 }, holder));
+    } finally {
+      watched = await watch.stop();
+    }
+
+    // The race did interleave: closings before later reservations, refusals at the limit, both closes raced.
+    expect(done.indexOf('close')).toBeLessThan(done.lastIndexOf('reserve'));
+    expect(refused).toBeGreaterThan(0);
+    expect(doubleClosed).toBeGreaterThan(0);
+    expect(watched.count).toBeGreaterThan(10);
+    expect(watched.broken).toEqual([]);
+    expect(await getBalance(t.db, ws)).toBe(start - charged);
+    expect(await ledgerSum(t.db, ws)).toBe(start - charged);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: ws, status: 'held' } })).toBe(0);
   });
 });

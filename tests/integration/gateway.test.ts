@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { flushCalls } from '~/server/gateway/calls';
-import { changingConfig } from '~/server/gateway/credentials';
+import { changingConfig } from '~/server/db/config-changes';
 import { createRuntimeToken } from '~/server/services/runtime-tokens';
 import { textCredits } from '~/server/services/pricing';
 import { sealProviderKey } from '~/server/vault/envelope';

@@ -7,6 +7,7 @@ import superjson from 'superjson';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { TRPC_MAX_BATCH } from '~/lib/limits';
 import type { AppRouter } from '~/server/api/root';
+import { resetServerEnv } from '~/server/env';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
 import { startApiServer } from '../helpers/api-server';
@@ -132,6 +133,7 @@ await describeEachDb('HTTP API', (getDb) => {
 
   it('rate-limits sign-in per client address, whatever X-Forwarded-For the client sends', async () => {
     process.env.AUTH_SIGN_IN_RATE_LIMIT = '2';
+    resetServerEnv();
     globals.__auth = undefined; // the limit is read when the auth library is set up
     try {
       // A client at `from` (a loopback address of its own).
@@ -154,6 +156,7 @@ await describeEachDb('HTTP API', (getDb) => {
       expect((await attempt(other)).status).toBe(401);
     } finally {
       delete process.env.AUTH_SIGN_IN_RATE_LIMIT;
+      resetServerEnv();
       globals.__auth = undefined;
     }
   });
@@ -256,7 +259,7 @@ await describeEachDb('HTTP API', (getDb) => {
 
       const free = await refusal({ workspaceId: ws!.id, prompt: 'A fox', imageCount: 0, choice: { source: 'byok', keyId: 'k1', modelId: 'gpt-4.1-mini' } });
       expect(free).toMatchObject({
-        message: expect.stringMatching(/Pro, Ultra or Enterprise/),
+        message: expect.stringMatching(/Pro, Ultra, Enterprise/),
         data: { code: 'FORBIDDEN', httpStatus: 403, reason: 'plan_required' },
       });
       expect(errors).not.toHaveBeenCalled();

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ANTHROPIC_MODELS, GOOGLE_MODELS, MISTRAL_MODELS, OPENAI_MODELS, XAI_MODELS } from '../../fake-providers/catalog';
-import { ZGenerateInput } from '~/lib/generation';
-import { ZKeyLabel } from '~/lib/keys';
+import { ZGenerateInput } from '~/lib/schemas/generation';
+import { ZKeyLabel } from '~/lib/schemas/keys';
 import { ZModelId, ZProviderModelId } from '~/lib/schemas/ids';
 import { lineText } from '~/lib/schemas/text';
 

@@ -6,7 +6,7 @@ import { AddKeyDialog, RemoveKeyDialog, ReplaceKeyDialog } from '~/components/ap
 import { Alert, Button, Card, cn } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { formatWhen } from '~/lib/format';
-import type { KeyDto } from '~/lib/keys';
+import type { KeyDto } from '~/lib/schemas/keys';
 import { BYOK_PLAN_NAMES, PLANS } from '~/lib/plans';
 import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';

@@ -5,8 +5,8 @@ import { useState } from 'react';
 import { SecretInput } from '~/components/api-keys/secret-input';
 import { Dialog } from '~/components/dialog';
 import { Alert, Button } from '~/components/ui';
-import type { KeyDto } from '~/lib/keys';
-import { TIER_NAMES } from '~/lib/tiers';
+import type { KeyDto } from '~/lib/schemas/keys';
+import { TIER_NAMES } from '~/lib/schemas/tiers';
 import { PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 

@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { credits, formatWhen } from '~/lib/format';
 import { Button, Card } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
-import { CREDENTIAL_LABELS } from '~/lib/runs';
+import { CREDENTIAL_LABELS } from '~/lib/schemas/runs';
 import { useTRPC } from '~/trpc/react';
 
 export function RunHistory() {

@@ -7,9 +7,9 @@ import { describeChoice, ModelPicker } from '~/components/model-picker';
 import { Alert, Button, Card, cn } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { credits } from '~/lib/format';
-import { ASPECT_RATIOS, CREDENTIAL_LABELS, type RunEvent, type StepView } from '~/lib/runs';
-import type { ModelChoice, Tier } from '~/lib/models';
-import { TIER_NAMES, TIERS } from '~/lib/tiers';
+import { ASPECT_RATIOS, CREDENTIAL_LABELS, type RunEvent, type StepView } from '~/lib/schemas/runs';
+import type { ModelChoice, Tier } from '~/lib/schemas/models';
+import { TIER_NAMES, TIERS } from '~/lib/schemas/tiers';
 import { PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC, useTRPCClient } from '~/trpc/react';
 

@@ -1,7 +1,7 @@
 // Runtime tokens and gateway calls as the API and the Developers page exchange them.
 import { z } from 'zod';
 import { GATEWAY_PROVIDERS } from '~/lib/gateway';
-import { ZKeyLabel } from '~/lib/keys';
+import { ZKeyLabel } from '~/lib/schemas/keys';
 
 export const ZGatewayProvider = z.enum(GATEWAY_PROVIDERS);
 

@@ -1,6 +1,17 @@
-// Identifiers that reach other systems, each defined once. Browser-safe.
+// Identifiers, each pattern defined once. Browser-safe.
 import { z } from 'zod';
 import { PROVIDER_IDS } from '~/lib/providers';
+
+/** Our own ids (workspaces, keys, runs, invitations, tokens, sessions): opaque and short; anything else is rejected without echoing it. */
+export const ZId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+
+/** True for a string that can be one of our ids: anything else cannot name a row, so it is simply not found. */
+export function isId(value: string): boolean {
+  return ZId.safeParse(value).success;
+}
+
+/** A platform catalog entry's id (`<provider>:<model id>`). */
+export const ZPlatformModelId = z.string().min(1).max(200);
 
 // A provider model id: what every provider uses today (`claude-haiku-4-5-20251001`, `gpt-4.1-mini`,
 // `gemini-2.5-flash`, OpenAI fine-tunes like `ft:gpt-4o-mini:org:name:id`). No slash, no leading dot and

@@ -1,3 +1,4 @@
+import 'server-only';
 import { createCallerFactory, createTRPCRouter } from '~/server/api/trpc';
 import { accountRouter } from '~/server/api/routers/account';
 import { developersRouter } from '~/server/api/routers/developers';

@@ -4,12 +4,14 @@ import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
+import { ZId } from '~/lib/schemas/ids';
 import type { SessionUser } from '~/server/auth';
 import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
+import { isProductionRuntime } from '~/server/env';
 import { AppError, correlationId, toTRPCError } from '~/server/errors';
 import { log } from '~/server/log';
-import { assertByokPlan } from '~/server/services/keys';
+import { requireByokPlan, requireOwner } from '~/server/policy';
 import { getForMember } from '~/server/services/workspaces';
 
 export type Context = { db: Db; user: SessionUser | null; clientIp: string | null; reqId: string };
@@ -19,11 +21,9 @@ export function createInnerContext(opts: { db: Db; user: SessionUser | null; cli
   return { db: opts.db, user: opts.user, clientIp: opts.clientIp ?? null, reqId: correlationId() };
 }
 
-const isProduction = process.env.NODE_ENV === 'production';
-
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  isDev: !isProduction,
+  isDev: !isProductionRuntime(),
   errorFormatter({ shape, error, ctx }) {
     // Deliberately never reads `input`: it may hold a provider key.
     const internal = error.code === 'INTERNAL_SERVER_ERROR';
@@ -85,36 +85,30 @@ export const publicProcedure = t.procedure.use(convertErrors);
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   // Who acts, as services see it: the user and where the request came from (rate limits, audit).
-  const actor: Actor = { ...ctx.user, clientIp: ctx.clientIp, tokenPrefix: null };
+  const { id, name, email, sessionId } = ctx.user;
+  const actor: Actor = { id, name, email, clientIp: ctx.clientIp, tokenPrefix: null, sessionId: sessionId ?? null };
   return next({ ctx: { user: ctx.user, actor } });
 });
-
-/** Ids are opaque and short; anything else is rejected without echoing it. */
-export const ZId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
 
 export const workspaceProcedure = authedProcedure
   .input(z.object({ workspaceId: ZId }))
   .use(async ({ ctx, input, next }) => {
-    const workspace = await getForMember(ctx.db, ctx.user.id, { workspaceId: input.workspaceId });
+    const workspace = await getForMember(ctx, { workspaceId: input.workspaceId });
     return next({ ctx: { workspace } });
   });
 
 export const ownerProcedure = workspaceProcedure.use(({ ctx, next }) => {
-  if (ctx.workspace.role !== 'owner') {
-    throw new AppError('FORBIDDEN', 'Only the workspace owner can do this.', 'owner_required');
-  }
+  requireOwner(ctx.workspace);
   return next();
 });
 
 /** Key writes: the plan gate (PRODUCT.md K4) runs first, then the owner check (K3), before any input is read. */
 export const byokOwnerProcedure = workspaceProcedure
   .use(({ ctx, next }) => {
-    assertByokPlan(ctx.workspace.plan);
+    requireByokPlan(ctx.workspace.plan);
     return next();
   })
   .use(({ ctx, next }) => {
-    if (ctx.workspace.role !== 'owner') {
-      throw new AppError('FORBIDDEN', 'Only the workspace owner can manage API keys.', 'owner_required');
-    }
+    requireOwner(ctx.workspace, 'manage API keys');
     return next();
   });

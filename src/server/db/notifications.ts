@@ -5,7 +5,7 @@ import 'server-only';
 // notifications in process. While a connection is down, `connected` is false and subscribers are told
 // (`onReset`) when it is back, so anything that depends on hearing every message can start afresh.
 import pg from 'pg';
-import { connectionOf, type Db } from '~/server/db/connect';
+import { closeWith, connectionOf, type Db } from '~/server/db/connect';
 import { log } from '~/server/log';
 
 export type Subscriber = { onMessage(payload: string): void; onReset?(): void };
@@ -21,14 +21,19 @@ export type Listener = {
 
 const listeners = new WeakMap<Db, Listener>();
 
+const DEAF: Listener = { connected: false, subscribe: () => () => {}, close: async () => {} };
+
 /** The one listener of this database client (created on first use). */
 export function listenerFor(db: Db): Listener {
   let l = listeners.get(db);
   if (!l) {
     const connection = connectionOf(db);
-    if (!connection) throw new Error('this database client was not opened by openDatabase');
+    // A client derived from an opened one (Prisma's $extends, in tests) has no connection of its own to listen
+    // on: it never hears anything, so whatever depends on hearing reads the database instead.
+    if (!connection) return DEAF;
     l = connection.kind === 'pglite' ? embeddedListener(connection.pglite) : postgresListener(connection.url);
     listeners.set(db, l);
+    closeWith(db, () => closeListener(db));
   }
   return l;
 }

@@ -1,3 +1,4 @@
+import 'server-only';
 // Prisma's schema engine compiled to WebAssembly, driven through a driver adapter: creates, applies
 // and checks migrations without the native engine binary (which cannot be downloaded offline).
 // Migrations stay in Prisma's own folder format, so `prisma migrate deploy` keeps working wherever

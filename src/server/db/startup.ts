@@ -1,3 +1,4 @@
+import 'server-only';
 // What every process that opens the configured database does first: the embedded database is
 // migrated in place (PostgreSQL is migrated explicitly by the operator, or by a tool that created it).
 import { type DbTarget, type Opened, openDatabase } from '~/server/db/connect';

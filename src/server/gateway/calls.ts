@@ -8,6 +8,7 @@ import type { GatewayCallDto } from '~/lib/schemas/gateway';
 import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
+import type { WorkspaceScope } from '~/server/services/context';
 
 export const FLUSH_MS = 250;
 const BATCH = 500;
@@ -96,9 +97,9 @@ export function flushCalls(db: Db): Promise<void> {
 }
 
 /** The workspace's latest calls, newest first, for the Developers page. */
-export async function recentCalls(db: Db, workspaceId: string, limit = 50): Promise<GatewayCallDto[]> {
+export async function recentCalls({ db, workspace }: WorkspaceScope, limit = 50): Promise<GatewayCallDto[]> {
   const rows = await db.gatewayCall.findMany({
-    where: { workspaceId },
+    where: { workspaceId: workspace.id },
     orderBy: { createdAt: 'desc' },
     take: Math.min(Math.max(limit, 1), 200),
     select: {

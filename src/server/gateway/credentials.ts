@@ -10,18 +10,14 @@ import { LRUCache } from 'lru-cache';
 import type { GatewayProvider } from '~/lib/gateway';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
-import { type Listener, listenerFor } from '~/server/db/notifications';
+import { CATALOG, configChangesFor } from '~/server/db/config-changes';
 import { serverEnv } from '~/server/env';
-import { log } from '~/server/log';
 import { GatewayRefusal } from '~/server/gateway/errors';
 import type { PriceKind } from '~/server/gateway/providers';
-import { allowsByok, requireByokPlan } from '~/server/policy';
+import { requireByokPlan } from '~/server/policy';
 import { platformKey } from '~/server/providers/sdk';
 import { findRuntimeToken, type ResolvedRuntimeToken, runtimeTokenCacheKey } from '~/server/services/runtime-tokens';
 import type { StoredKey } from '~/server/vault/decrypt';
-
-export const CONFIG_CHANNEL = 'byok_config';
-const CATALOG_PAYLOAD = '*catalog';
 
 type WorkspaceState = { id: string; plan: string; mode: 'byok' | 'managed'; keys: Map<string, StoredKey> };
 export type Price = { modelId: string; in: number; out: number; perCall: number; maxOutputTokens: number };
@@ -33,29 +29,19 @@ export type Credential =
 const NO_TOKEN = Symbol('no token');
 
 class ConfigCache {
-  // A safety net only: invalidation is by notification.
+  // A safety net only: invalidation is by announcement (db/config-changes.ts).
   readonly tokens = new LRUCache<string, ResolvedRuntimeToken | typeof NO_TOKEN>({ max: 20_000, ttl: 60_000 });
   readonly workspaces = new LRUCache<string, WorkspaceState>({ max: 10_000, ttl: 60_000 });
   readonly tokensOf = new Map<string, Set<string>>();
   catalog: Promise<Map<string, Price>> | null = null;
-  readonly listener: Listener;
+  private readonly changes: ReturnType<typeof configChangesFor>;
   // Bumped by every change: a load that began before a change must not cache what it read.
   private generation = 0;
-  // Counts announcements; `heardAt` holds the count at each workspace's latest one.
-  seq = 0;
-  private readonly heardAt = new Map<string, number>();
-  private readonly waiters = new Map<string, Set<() => void>>();
 
-  constructor(readonly db: Db) {
-    this.listener = listenerFor(db);
-    this.listener.subscribe(CONFIG_CHANNEL, {
-      onMessage: (payload) => {
-        if (payload === CATALOG_PAYLOAD) this.catalog = null;
-        else this.forgetWorkspace(payload);
-        this.heardAt.set(payload, ++this.seq);
-        for (const resolve of this.waiters.get(payload) ?? []) resolve();
-        this.waiters.delete(payload);
-      },
+  constructor(db: Db) {
+    this.changes = configChangesFor(db);
+    this.changes.subscribe({
+      onChange: (scope) => (scope === CATALOG ? this.forgetCatalog() : this.forgetWorkspace(scope)),
       onReset: () => this.clear(),
     });
   }
@@ -64,27 +50,13 @@ class ConfigCache {
     return this.generation;
   }
 
-  /** Resolves when a change of this workspace announced after `since` has been heard, or after `ms`. */
-  heardSince(workspaceId: string, since: number, ms: number): Promise<boolean> {
-    if ((this.heardAt.get(workspaceId) ?? -1) > since) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const set = this.waiters.get(workspaceId) ?? new Set();
-      const done = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        set.delete(done);
-        resolve(false);
-      }, ms);
-      set.add(done);
-      this.waiters.set(workspaceId, set);
-    });
+  /** False while changes may be missed: then every call reads the database. */
+  get trusted(): boolean {
+    return this.changes.connected;
   }
 
-  /** False while the listener may be missing changes: then every call reads the database. */
-  get trusted(): boolean {
-    return this.listener.connected;
+  forgetCatalog() {
+    this.catalog = null;
   }
 
   forgetWorkspace(workspaceId: string) {
@@ -191,13 +163,7 @@ export async function resolveCredential(db: Db, presented: string, provider: Gat
 
   // Brave Search is managed only; everything else follows the workspace's mode.
   if (workspace.mode === 'byok' && provider !== 'brave') {
-    if (!allowsByok(workspace.plan)) {
-      try {
-        requireByokPlan(workspace.plan);
-      } catch (e) {
-        throw new GatewayRefusal('forbidden', (e as Error).message, 'plan_required');
-      }
-    }
+    requireByokPlan(workspace.plan);
     const label = token.keyLabel ?? 'primary';
     const key = workspace.keys.get(`${provider}:${label}`);
     if (!key) {
@@ -216,26 +182,6 @@ export async function resolveCredential(db: Db, presented: string, provider: Gat
   if (!apiKey) throw new GatewayRefusal('unavailable', `Platform credits are not available for ${provider} on this server.`, 'no_platform_credential');
   return { source: 'managed', token, workspace, apiKey };
 }
-
-/**
- * Runs a write that changes what the gateway caches for a workspace (its mode, keys, plan or runtime
- * tokens). Once it has committed, this instance forgets the workspace at once, and the writer waits —
- * briefly, at most ANNOUNCE_WAIT_MS — until the trigger's announcement of it comes back, so every instance
- * listening has been told before the writer answers its caller. A change therefore applies to the very
- * next call, wherever it lands.
- */
-export async function changingConfig<T>(db: Db, workspaceId: string, write: () => Promise<T>): Promise<T> {
-  const cache = cacheFor(db);
-  const since = cache.seq;
-  const result = await write();
-  cache.forgetWorkspace(workspaceId);
-  if (!(await cache.heardSince(workspaceId, since, ANNOUNCE_WAIT_MS)) && cache.listener.connected) {
-    log.warn({ workspaceId }, 'a configuration change was not announced in time');
-  }
-  return result;
-}
-
-const ANNOUNCE_WAIT_MS = 500;
 
 /** Drops every cached entry of this database client (tests, and the admin commands' own processes). */
 export function forgetGatewayCache(db: Db): void {

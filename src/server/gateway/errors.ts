@@ -3,6 +3,7 @@ import 'server-only';
 // SDKs raise their usual exceptions: a rejected token is the SDK's authentication error, our rate limit its
 // rate-limit error with retry-after, and so on. Messages are ours and never repeat what was sent.
 import type { GatewayProvider } from '~/lib/gateway';
+import { AppError, type AppErrorCode } from '~/server/errors';
 
 export type RefusalKind =
   | 'unauthorized' // no, unknown, revoked or expired runtime token
@@ -24,6 +25,20 @@ export class GatewayRefusal extends Error {
   ) {
     super(message);
   }
+}
+
+// A service's AppError, in the gateway's terms: the same reason and message, answered in the provider's shape.
+const KIND_OF: Partial<Record<AppErrorCode, RefusalKind>> = {
+  BAD_REQUEST: 'bad_request', UNAUTHORIZED: 'unauthorized', FORBIDDEN: 'forbidden', NOT_FOUND: 'not_found', PAYMENT_REQUIRED: 'insufficient_credits',
+  TOO_MANY_REQUESTS: 'rate_limited', SERVICE_UNAVAILABLE: 'unavailable',
+};
+
+/** A refusal from a GatewayRefusal or a service's AppError; null for anything else (a defect: it is logged as one). */
+export function asRefusal(e: unknown): GatewayRefusal | null {
+  if (e instanceof GatewayRefusal) return e;
+  if (!(e instanceof AppError)) return null;
+  const kind = e.reason === 'insufficient_credits' ? 'insufficient_credits' : KIND_OF[e.code];
+  return kind ? new GatewayRefusal(kind, e.message, e.reason) : null;
 }
 
 const STATUS: Record<RefusalKind, number> = {

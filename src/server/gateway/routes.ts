@@ -12,15 +12,15 @@ import { ZModelId } from '~/lib/schemas/ids';
 import { getDb } from '~/server/db';
 import type { Db } from '~/server/db/connect';
 import { serverEnv } from '~/server/env';
-import { AppError } from '~/server/errors';
 import { recordCall } from '~/server/gateway/calls';
 import { type Credential, platformPrice, type Price, resolveCredential } from '~/server/gateway/credentials';
-import { GatewayRefusal, refusalResponse } from '~/server/gateway/errors';
+import { asRefusal, GatewayRefusal, refusalResponse } from '~/server/gateway/errors';
 import { DESCRIPTORS, findRoute, forwardedRequestHeaders, type Route } from '~/server/gateway/providers';
 import { forward, stripInjectedUsage } from '~/server/gateway/proxy';
 import { readUsage, type Usage } from '~/server/gateway/usage';
 import { log } from '~/server/log';
 import { release, reserve, settle } from '~/server/services/credits';
+import { markKeyRejected } from '~/server/services/keys/writer';
 import { maxTokensOf, textCredits } from '~/server/services/pricing';
 import { decryptStoredKey } from '~/server/vault/decrypt';
 
@@ -81,7 +81,8 @@ export async function gatewayRoutes(app: FastifyInstance) {
       try {
         return await serve(request, reply, provider, params['*'], started);
       } catch (e) {
-        if (e instanceof GatewayRefusal) return send(reply, provider, e);
+        const refusal = asRefusal(e);
+        if (refusal) return send(reply, provider, refusal);
         throw e;
       }
     },
@@ -130,15 +131,8 @@ async function serve(request: FastifyRequest, reply: FastifyReply, provider: Gat
     price = await platformPrice(db, provider, route.price, model);
     if (!price) throw new GatewayRefusal('not_found', 'This model is not available on platform credits. Pick one of the platform models.', 'model_unavailable');
     const amount = creditsFor(route, price, bodyBytes, maxOutputTokens(json));
-    try {
-      const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}` });
-      reservation = { id: r.id, amount };
-    } catch (e) {
-      if (e instanceof AppError && e.reason === 'insufficient_credits') {
-        throw new GatewayRefusal('insufficient_credits', `${e.message} Platform credits pay for this workspace's managed calls.`, 'insufficient_credits');
-      }
-      throw e;
-    }
+    const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}` });
+    reservation = { id: r.id, amount };
   }
 
   try {
@@ -178,7 +172,7 @@ async function serve(request: FastifyRequest, reply: FastifyReply, provider: Gat
       credits = await settleCall(db, credential.workspace.id, reservation, { route, price, usage, bodyBytes, ...result });
       reservation = null;
     }
-    if (credential.source === 'byok' && result.status === 401) markKeyRejected(db, credential);
+    if (credential.source === 'byok' && result.status === 401) keyRejected(db, credential);
     recordCall(db, {
       workspaceId: credential.workspace.id, tokenId: credential.token.id, provider, operation: route.operation, model,
       credentialSource: credential.source, keyId: credential.source === 'byok' ? credential.key.id : null,
@@ -221,8 +215,6 @@ async function settleCall(
 }
 
 /** The provider rejected the workspace's key: shown as failing in API Keys (off the caller's path). */
-function markKeyRejected(db: Db, c: Extract<Credential, { source: 'byok' }>): void {
-  db.providerKey
-    .updateMany({ where: { id: c.key.id, workspaceId: c.workspace.id }, data: { status: 'failing', lastOutcome: 'invalid_key' } })
-    .catch((err: unknown) => log.warn({ err }, 'could not mark a rejected key as failing'));
+function keyRejected(db: Db, c: Extract<Credential, { source: 'byok' }>): void {
+  markKeyRejected(db, { workspaceId: c.workspace.id, keyId: c.key.id }).catch((err: unknown) => log.warn({ err }, 'could not mark a rejected key as failing'));
 }

@@ -1,3 +1,4 @@
+import 'server-only';
 // What every response carries, and the guards in front of the API: cookie-authenticated mutations must
 // come from our own origin (CSRF) and carry JSON, and no API response may be cached or transformed.
 import type { IncomingHttpHeaders } from 'node:http';

@@ -1,3 +1,4 @@
+import 'server-only';
 // The server process: `npm start` (built by `npm run build`) and `npm run dev`. Fastify serves /api/*
 // (src/server/http/app.ts) and hands every other request to Next.js, which renders the pages with the
 // services this process registers for them (src/server/page-services.ts).
@@ -17,9 +18,9 @@ import { getRun } from '~/server/services/generation';
 import { getForMember, listForUser } from '~/server/services/workspaces';
 
 const env = serverEnv();
-const dev = process.env.NODE_ENV !== 'production';
+const dev = env.NODE_ENV !== 'production';
 // Like `next start`: every interface unless HOST names one.
-const host = process.env.HOST || undefined;
+const host = env.HOST;
 
 const notFoundAsNull = (e: unknown) => {
   if (e instanceof AppError && e.code === 'NOT_FOUND') return null;
@@ -30,9 +31,9 @@ providePageServices({
   router: appRouter,
   createContext: (headers) => requestContext(headers.get('cookie')),
   sessionUser: (headers) => getSessionUser(headers.get('cookie')),
-  membership: (userId, slug) => getForMember(getDb(), userId, { slug }).catch(notFoundAsNull),
-  workspaces: (userId) => listForUser(getDb(), userId),
-  run: (workspaceId, runId) => getRun(getDb(), workspaceId, runId).catch(notFoundAsNull),
+  membership: (userId, slug) => getForMember({ db: getDb(), actor: { id: userId } }, { slug }).catch(notFoundAsNull),
+  workspaces: (userId) => listForUser({ db: getDb(), actor: { id: userId } }),
+  run: (workspaceId, runId) => getRun({ db: getDb(), workspace: { id: workspaceId } }, { runId }).catch(notFoundAsNull),
 });
 
 // Pages are Next.js's, from the Node server Fastify owns (Next also takes its development upgrades there).

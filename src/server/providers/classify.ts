@@ -1,3 +1,4 @@
+import 'server-only';
 // Maps a provider's error response to one outcome (reference/providers.md §8.2). Status and structured
 // fields first, message text last; every message pattern lives in this file.
 import type { KeyOutcome, ProviderId } from '~/lib/providers';

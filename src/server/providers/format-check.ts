@@ -1,3 +1,4 @@
+import 'server-only';
 // The shape check that runs before any network call (reference/providers.md §2). It rejects only
 // what cannot be a key; an unusual shape is a warning, because formats change and the probe decides.
 import { PROVIDERS, type ProviderId } from '~/lib/providers';

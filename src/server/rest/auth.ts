@@ -11,5 +11,5 @@ export async function tokenActor(request: FastifyRequest): Promise<Actor> {
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
   const token = match ? await authenticateToken(getDb(), match[1]!) : null;
   if (!token) throw new AppError('UNAUTHORIZED', 'Send a valid personal access token as "Authorization: Bearer <token>".', 'unauthorized');
-  return { ...token.user, clientIp: request.ip, tokenPrefix: token.prefix };
+  return { ...token.user, clientIp: request.ip, tokenPrefix: token.prefix, sessionId: null };
 }

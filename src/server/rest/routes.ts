@@ -5,21 +5,24 @@ import 'server-only';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AiConfig } from '~/lib/ai-config';
+import type { AiConfig } from '~/lib/schemas/ai-config';
+import type { RuntimeToken } from '~/lib/schemas/gateway';
+import { isId } from '~/lib/schemas/ids';
 import {
   ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
-} from '~/lib/rest-schemas';
-import type { RuntimeToken } from '~/lib/schemas/gateway';
+} from '~/lib/schemas/rest';
 import type { Actor } from '~/server/actor';
 import { getDb } from '~/server/db';
 import { AppError, notFound } from '~/server/errors';
 import { methodNotAllowed } from '~/server/http/routes/methods';
+import { requireOwner } from '~/server/policy';
 import { tokenActor } from '~/server/rest/auth';
 import { type LoggedFields, loggedBody } from '~/server/rest/log';
 import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
 import { createRuntimeToken, listRuntimeTokens, revokeRuntimeToken } from '~/server/services/runtime-tokens';
 import { getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
+import type { Ctx, WorkspaceCtx } from '~/server/services/context';
 import { getForMember } from '~/server/services/workspaces';
 
 declare module 'fastify' {
@@ -47,8 +50,6 @@ function changeToWire(c: AiConfigChange) {
   return { ...toWire(c), reverted_tiers: c.revertedTiers, removed_key: removed };
 }
 
-const isId = (v: string) => /^[A-Za-z0-9_-]{1,64}$/.test(v);
-
 function tokenToWire(t: RuntimeToken) {
   return {
     id: t.id, label: t.label, prefix: t.prefix, providers: t.providers, key_label: t.keyLabel, created_at: t.createdAt.toISOString(),
@@ -56,10 +57,15 @@ function tokenToWire(t: RuntimeToken) {
   };
 }
 
-async function memberWorkspace(actor: Actor, workspaceId: string) {
+function userCtx(request: { actor: Actor | null }): Ctx {
+  return { db: getDb(), actor: request.actor! };
+}
+
+async function workspaceCtx(request: { actor: Actor | null }, workspaceId: string): Promise<WorkspaceCtx> {
   // Anything that is not an id of a workspace this user belongs to is simply not found.
   if (!isId(workspaceId)) throw notFound('Workspace not found');
-  return getForMember(getDb(), actor.id, { workspaceId });
+  const ctx = userCtx(request);
+  return { ...ctx, workspace: await getForMember(ctx, { workspaceId }) };
 }
 
 const errors = (...statuses: (400 | 401 | 403 | 404 | 422 | 429 | 503)[]) =>
@@ -126,16 +132,13 @@ export async function restRoutes(fastify: FastifyInstance) {
     done();
   });
 
-  const actor = (request: { actor: Actor | null }) => request.actor!;
-
   app.get('/api/workspaces/:workspace_id/ai-config', {
     schema: {
       operationId: 'getWorkspaceAiConfig', tags: ['AI config'], summary: 'Read the workspace AI config',
       params: WorkspaceParams, response: { 200: ZRestAiConfig, ...errors(401, 404) },
     },
   }, async (request) => {
-    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
-    return toWire(await getAiConfig(getDb(), ws.id));
+    return toWire(await getAiConfig(await workspaceCtx(request, request.params.workspace_id)));
   });
 
   app.put('/api/workspaces/:workspace_id/ai-config', {
@@ -147,10 +150,10 @@ export async function restRoutes(fastify: FastifyInstance) {
       params: WorkspaceParams, body: ZRestAiConfigInput, response: { 200: ZRestAiConfigChange, ...errors(400, 401, 403, 404, 422, 429, 503) },
     },
   }, async (request) => {
-    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
-    if (ws.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the workspace owner can change its AI config.', 'owner_required');
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    requireOwner(ctx.workspace, 'change its AI config');
     const body = request.body;
-    return changeToWire(await setAiConfig(getDb(), actor(request), ws, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+    return changeToWire(await setAiConfig(ctx, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
   });
 
   app.get('/api/users/me/ai-defaults', {
@@ -159,7 +162,7 @@ export async function restRoutes(fastify: FastifyInstance) {
       response: { 200: ZRestAiConfig, ...errors(401) },
     },
   }, async (request) => {
-    const d = await getUserAiDefaults(getDb(), actor(request).id);
+    const d = await getUserAiDefaults(userCtx(request));
     if (d) return toWire(d);
     // No defaults yet: new workspaces start on the platform's Standard model.
     const std = await platformDefault(getDb(), 'standard');
@@ -174,12 +177,10 @@ export async function restRoutes(fastify: FastifyInstance) {
     },
   }, async (request) => {
     const body = request.body;
-    return toWire(await setUserAiDefaults(getDb(), actor(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+    return toWire(await setUserAiDefaults(userCtx(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
   });
 
   // ---- runtime tokens (issue 17) ----
-
-  const tokenCtx = (request: { actor: Actor | null }, workspace: { id: string; role: string }) => ({ db: getDb(), actor: actor(request), workspace });
 
   app.post('/api/workspaces/:workspace_id/runtime-tokens', {
     config: { logFields: { plain: ['label', 'expires_in_days', 'providers', 'key_label'], secret: [] } },
@@ -189,9 +190,8 @@ export async function restRoutes(fastify: FastifyInstance) {
       params: WorkspaceParams, body: ZRestRuntimeTokenInput, response: { 201: ZRestRuntimeTokenCreated, ...errors(400, 401, 403, 404) },
     },
   }, async (request, reply) => {
-    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
     const b = request.body;
-    const { token, info } = await createRuntimeToken(tokenCtx(request, ws), { label: b.label, expiresInDays: b.expires_in_days, providers: b.providers, keyLabel: b.key_label });
+    const { token, info } = await createRuntimeToken(await workspaceCtx(request, request.params.workspace_id), { label: b.label, expiresInDays: b.expires_in_days, providers: b.providers, keyLabel: b.key_label });
     return reply.code(201).send({ ...tokenToWire(info), token });
   });
 
@@ -201,8 +201,7 @@ export async function restRoutes(fastify: FastifyInstance) {
       params: WorkspaceParams, response: { 200: ZRestRuntimeTokenList, ...errors(401, 403, 404) },
     },
   }, async (request) => {
-    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
-    return { data: (await listRuntimeTokens(tokenCtx(request, ws))).map(tokenToWire) };
+    return { data: (await listRuntimeTokens(await workspaceCtx(request, request.params.workspace_id))).map(tokenToWire) };
   });
 
   app.delete('/api/workspaces/:workspace_id/runtime-tokens/:token_id', {
@@ -211,9 +210,9 @@ export async function restRoutes(fastify: FastifyInstance) {
       params: WorkspaceParams.extend({ token_id: z.string() }), response: { 204: z.undefined().describe('Revoked'), ...errors(401, 403, 404) },
     },
   }, async (request, reply) => {
-    const ws = await memberWorkspace(actor(request), request.params.workspace_id);
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
     if (!isId(request.params.token_id)) throw notFound('Runtime token not found');
-    await revokeRuntimeToken(tokenCtx(request, ws), { tokenId: request.params.token_id });
+    await revokeRuntimeToken(ctx, { tokenId: request.params.token_id });
     return reply.code(204).send();
   });
 

@@ -1,10 +1,12 @@
+import 'server-only';
 // Audit records hold provider, label, operation, actor, outcome and time: never key material.
 // The row type is fixed here, so no caller can add a field.
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
-import type { AuditEventDto } from '~/lib/keys';
+import type { WorkspaceScope } from '~/server/services/context';
+import type { AuditEventDto } from '~/lib/schemas/keys';
 
 export type AuditOperation = 'key.create' | 'key.replace' | 'key.verify' | 'key.remove' | 'key.decrypt_failed';
 
@@ -55,9 +57,9 @@ export function auditInsertSql(r: AuditRecord, from: Prisma.Sql): Prisma.Sql {
     SELECT ${newId()}, ${r.workspaceId}, ${r.actorId}, ${r.actorToken ?? null}, ${r.operation}, ${r.keyId}, ${r.provider}, ${r.label}, ${r.outcome} FROM ${from}`;
 }
 
-export async function listAudit(db: Db, workspaceId: string, limit = 50): Promise<AuditEventDto[]> {
+export async function listAudit({ db, workspace }: WorkspaceScope, limit = 50): Promise<AuditEventDto[]> {
   const rows = await db.auditEvent.findMany({
-    where: { workspaceId },
+    where: { workspaceId: workspace.id },
     orderBy: { createdAt: 'desc' },
     take: limit,
     select: { id: true, operation: true, provider: true, label: true, outcome: true, actorId: true, actorToken: true, createdAt: true },

@@ -1,10 +1,13 @@
+import 'server-only';
 // The platform catalog and "My models" (PRODUCT.md M1, M3): what a workspace can pick from.
 import type { Prisma } from '~/generated/prisma/client';
-import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/models';
+import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/schemas/models';
 import type { ProviderId } from '~/lib/providers';
 import { isModelId } from '~/lib/schemas/ids';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
+import type { WorkspaceScope } from '~/server/services/context';
+import { CATALOG, changingConfig } from '~/server/db/config-changes';
 
 type Tx = Prisma.TransactionClient;
 
@@ -45,7 +48,7 @@ export async function findPlatformModel(db: Db | Tx, ref: { id: string } | { pro
  * document assembled by the database: mapping a few hundred model rows through the ORM cost more than
  * the query itself.
  */
-export async function getCatalog(db: Db, workspaceId: string): Promise<Catalog> {
+export async function getCatalog({ db, workspace }: WorkspaceScope): Promise<Catalog> {
   const [row] = await db.$queryRaw<{ doc: string }[]>`
     SELECT json_build_object(
       'myModels', COALESCE((
@@ -55,7 +58,7 @@ export async function getCatalog(db: Db, workspaceId: string): Promise<Catalog> 
             SELECT json_agg(json_build_object('modelId', d."modelId", 'displayName', d."displayName", 'available', d.available) ORDER BY d."modelId")
             FROM discovered_model d WHERE d."keyId" = k.id), '[]')
         ) ORDER BY k.provider, k.label)
-        FROM provider_key k WHERE k."workspaceId" = ${workspaceId}), '[]'),
+        FROM provider_key k WHERE k."workspaceId" = ${workspace.id}), '[]'),
       'platformModels', COALESCE((
         SELECT json_agg(json_build_object(
           'id', p.id, 'provider', p.provider, 'modelId', p."modelId", 'displayName', p."displayName", 'tiers', p.tiers,
@@ -88,7 +91,7 @@ export async function addCatalogModel(
   input: { provider: ProviderId; modelId: string; kind: 'text' | 'image' } & CatalogEdit,
 ): Promise<void> {
   if (!isModelId(input.modelId)) throw new AppError('BAD_REQUEST', 'Invalid model id: letters, digits, ".", "_", ":" and "-", up to 128 characters.', 'invalid_model');
-  await db.platformModel.create({
+  await changingConfig(db, CATALOG, () => db.platformModel.create({
     data: {
       id: `${input.provider}:${input.modelId}`,
       provider: input.provider,
@@ -100,11 +103,11 @@ export async function addCatalogModel(
       creditsPer1kOutput: input.creditsPer1kOutput ?? 0,
       creditsPerImage: input.creditsPerImage ?? 0,
     },
-  });
+  }));
 }
 
 export async function editCatalogModel(db: Db, id: string, edit: CatalogEdit): Promise<void> {
-  await db.$transaction(async (tx) => {
+  await changingConfig(db, CATALOG, () => db.$transaction(async (tx) => {
     const m = await tx.platformModel.findUnique({ where: { id } });
     if (!m) throw new AppError('NOT_FOUND', 'No catalog model with that id (see `catalog list`).', 'not_found');
     if (edit.enabled === false && m.defaultForTier) {
@@ -129,5 +132,5 @@ export async function editCatalogModel(db: Db, id: string, edit: CatalogEdit): P
         defaultForTier: edit.defaultForTier,
       },
     });
-  });
+  }));
 }

@@ -1,3 +1,4 @@
+import 'server-only';
 // Workspace credits: an append-only ledger plus a balance. Every change is one transaction holding a
 // conditional balance UPDATE and its ledger row, so the balance never goes below zero whatever the
 // concurrency (under READ COMMITTED, PostgreSQL re-checks the WHERE of a blocked UPDATE after the
@@ -6,7 +7,7 @@ import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
-import type { Prisma } from '~/generated/prisma/client';
+import { Prisma } from '~/generated/prisma/client';
 
 type Tx = Prisma.TransactionClient;
 
@@ -52,15 +53,43 @@ export async function grant(db: Db, input: Parameters<typeof grantInTx>[1]): Pro
 
 export type Reservation = { id: string; amount: number; balanceAfter: number };
 
+type ReserveInput = { workspaceId: string; amount: number; purpose: string; ttlMs?: number; idempotencyKey?: string };
+
 /**
  * Holds `amount` credits before a call whose cost is not yet known. Refused (nothing changes) when
- * the balance does not cover it; the error carries the balance and what was needed.
+ * the balance does not cover it; the error carries the balance and what was needed. A replay with the
+ * same `idempotencyKey` (a client retrying after a timeout) gets the first reservation back and is
+ * debited once, however the calls interleave; the key reused for another request is refused.
  */
-export async function reserve(
-  db: Db,
-  input: { workspaceId: string; amount: number; purpose: string; ttlMs?: number; idempotencyKey?: string },
-): Promise<Reservation> {
+export async function reserve(db: Db, input: ReserveInput): Promise<Reservation> {
   assertAmount(input.amount);
+  const earlier = input.idempotencyKey ? await replayedReservation(db, input) : null;
+  if (earlier) return earlier;
+  try {
+    return await reserveOnce(db, input);
+  } catch (e) {
+    // A concurrent call with the key committed first: this one was refused by the key's unique index, or
+    // by the balance it had already taken, and rolled back.
+    const lost = (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') || (e instanceof AppError && e.reason === 'insufficient_credits');
+    const replayed = input.idempotencyKey && lost ? await replayedReservation(db, input) : null;
+    if (replayed) return replayed;
+    throw e;
+  }
+}
+
+async function replayedReservation(db: Db, input: ReserveInput): Promise<Reservation | null> {
+  const entry = await db.creditLedger.findUnique({
+    where: { idempotencyKey: input.idempotencyKey },
+    select: { workspaceId: true, kind: true, amount: true, reservationId: true },
+  });
+  if (!entry) return null;
+  if (entry.workspaceId !== input.workspaceId || entry.kind !== 'reserve' || entry.amount !== -input.amount || !entry.reservationId) {
+    throw new AppError('CONFLICT', 'This idempotency key was already used for a different request.', 'idempotency_key_reused');
+  }
+  return { id: entry.reservationId, amount: input.amount, balanceAfter: await getBalance(db, input.workspaceId) };
+}
+
+async function reserveOnce(db: Db, input: ReserveInput): Promise<Reservation> {
   const id = newId();
   return db.$transaction(async (tx) => {
     const debited = await tx.workspace.updateMany({

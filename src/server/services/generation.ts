@@ -1,3 +1,4 @@
+import 'server-only';
 // A Content Studio run (PRODUCT.md G1–G5): resolve the credential, reserve credits for every managed
 // step before any provider call, stream the script step through the AI SDK (the decrypted key lives
 // only for that call), then the image step through the platform's image provider, settling credits
@@ -5,24 +6,27 @@
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { APICallError, generateImage } from 'ai';
 import type { z } from 'zod';
-import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/models';
-import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/generation';
-import { PLANS, parsePlan } from '~/lib/plans';
+import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/schemas/models';
+import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/schemas/generation';
 import { type ProviderId, outcomeMessage, PROVIDERS } from '~/lib/providers';
 import { Prisma } from '~/generated/prisma/client';
+import type { Actor as RequestActor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
+import { allowsByok, requireByokPlan } from '~/server/policy';
 import { classifyHttpFailure } from '~/server/providers/classify';
 import { safeJsonParse } from '~/server/providers/http';
 import { imageModelFor, platformKey, textModelFor } from '~/server/providers/sdk';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
+import type { WorkspaceScope } from '~/server/services/context';
+import { keyUsedSql, markKeyRejected } from '~/server/services/keys/writer';
 import { getBalance, release, RunLedger } from '~/server/services/credits';
 import { maxTokensOf, textCredits } from '~/server/services/pricing';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
-import type { MembershipDto } from '~/server/services/workspaces';
+import type { MembershipDto } from '~/lib/schemas/workspaces';
 import { decryptStoredKey, findStoredKey, type StoredKey } from '~/server/vault/decrypt';
 import { MasterKeyUnavailable } from '~/server/vault/keyring';
 
@@ -31,7 +35,9 @@ const SYSTEM = 'You write short, vivid video scripts: a title line, then numbere
 const SYSTEM_BYTES = Buffer.byteLength(SYSTEM, 'utf8');
 
 type Ws = Pick<MembershipDto, 'id' | 'plan'>;
-type Actor = { id: string };
+type Actor = Pick<RequestActor, 'id'>;
+/** What a run reads of its request: the database, who runs it and the workspace's id and plan. */
+type RunCtx = { db: Db; actor: Actor; workspace: Ws };
 
 type ScriptPlan = {
   provider: ProviderId;
@@ -67,7 +73,7 @@ async function enabledPlatformModel(db: Db, provider: string, modelId: string): 
 
 /** The tier's platform model, when the policy allows falling back to it; otherwise a clear refusal. */
 async function fallbackOrRefuse(db: Db, ws: Ws, tier: Tier, reason: string): Promise<ScriptPlan> {
-  if (!(await getFallbackPolicy(db, ws.id))) {
+  if (!(await getFallbackPolicy({ db, workspace: ws }))) {
     throw new AppError(
       'UNPROCESSABLE_CONTENT',
       `No usable key: ${reason}. Fallback to platform credits is off for this workspace, so nothing was run or charged. An owner can fix the key in Settings → Models → API Keys, or allow fallback.`,
@@ -78,16 +84,14 @@ async function fallbackOrRefuse(db: Db, ws: Ws, tier: Tier, reason: string): Pro
 }
 
 async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier): Promise<ScriptPlan> {
-  const byokAllowed = PLANS[parsePlan(ws.plan)].byok;
+  const byokAllowed = allowsByok(ws.plan);
   if (choice?.source === 'platform') {
     const m = await findPlatformModel(db, { id: choice.platformModelId });
     if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
     return managedPlan(m, 'managed', null);
   }
   if (choice?.source === 'byok') {
-    if (!byokAllowed) {
-      throw new AppError('FORBIDDEN', 'Free workspaces run platform models only. Your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
-    }
+    requireByokPlan(ws.plan);
     // Only a model the key itself reported (and still offers) is ever sent to the provider with it.
     const [key, offered] = await Promise.all([
       findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId }),
@@ -217,7 +221,7 @@ async function insertRun(db: Db, run: NewRun, steps: (StepView & { keyId: string
       VALUES ${Prisma.join(steps.map((x) => Prisma.sql`(${x.id}, ${run.id}, ${x.kind}, ${x.provider}, ${x.modelId}, ${x.credentialSource}, ${x.keyId}, ${x.reservationId}, ${x.status}, ${x.startedAt})`))}
     )
     ${keyId
-      ? Prisma.sql`UPDATE provider_key SET "lastUsedAt" = ${run.createdAt}, "updatedAt" = ${run.createdAt} WHERE id = ${keyId} AND "workspaceId" = ${run.workspaceId}`
+      ? keyUsedSql({ workspaceId: run.workspaceId, keyId }, run.createdAt)
       : Prisma.sql`SELECT 1`}`;
 }
 
@@ -231,9 +235,7 @@ async function insertRun(db: Db, run: NewRun, steps: (StepView & { keyId: string
  * holds its reservations until they expire; the periodic sweep returns them then.
  */
 export async function startGeneration(
-  db: Db,
-  actor: Actor,
-  ws: Ws,
+  { db, actor, workspace: ws }: RunCtx,
   rawInput: GenerateInput,
   signal?: AbortSignal,
 ): Promise<AsyncGenerator<RunEvent>> {
@@ -376,7 +378,7 @@ async function credentialFor(db: Db, actor: Actor, plan: ScriptPlan): Promise<Cr
 }
 
 /** A provider stream, aborted when it stays silent for STREAM_IDLE_TIMEOUT_MS or when stopped. */
-type OpenStream = { parts: Promise<ReadableStream<LanguageModelV3StreamPart>>; touch(): void; stop(): void };
+type OpenStream = { parts: Promise<ReadableStream<LanguageModelV3StreamPart>>; signal: AbortSignal; touch(): void; stop(): void };
 type Attempt = { failure: Classified | null; stream: OpenStream | null };
 
 /** Starts the provider request at once (the key is not kept beyond this call). */
@@ -385,6 +387,7 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
   const idle = new AbortController();
   const idleMs = serverEnv().STREAM_IDLE_TIMEOUT_MS;
   let timer = setTimeout(() => idle.abort(), idleMs);
+  const aborted = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
   // The provider model's own stream, not streamText's: a script step uses none of its layers (steps,
   // tools, retries, telemetry), and they cost a few stream stages on every chunk. No retry either way:
   // a retry could bill twice.
@@ -392,7 +395,7 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
     textModelFor(plan.provider, credential.apiKey, plan.modelId).doStream({
       prompt: [{ role: 'system', content: SYSTEM }, { role: 'user', content: [{ type: 'text', text: prompt }] }],
       maxOutputTokens: MAX_OUTPUT_TOKENS,
-      abortSignal: signal ? AbortSignal.any([signal, idle.signal]) : idle.signal,
+      abortSignal: aborted,
     }),
   ).then((r) => r.stream);
   parts.catch(() => {}); // read, and a failure classified, by the step
@@ -400,6 +403,7 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
     failure: null,
     stream: {
       parts,
+      signal: aborted,
       touch: () => {
         clearTimeout(timer);
         timer = setTimeout(() => idle.abort(), idleMs);
@@ -410,6 +414,23 @@ function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, s
       },
     },
   };
+}
+
+/**
+ * The next part, or a rejection as soon as the request is aborted: Node's fetch leaves a body read
+ * pending forever when the abort comes after the whole response has arrived (nodejs/undici#4089), which
+ * would hang a run cancelled just as its provider finished.
+ */
+function readUnlessAborted<T>(reader: ReadableStreamDefaultReader<T>, signal: AbortSignal): Promise<ReadableStreamReadResult<T>> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      reader.cancel().catch(() => {});
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    reader.read().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 async function* scriptStep(
@@ -457,7 +478,7 @@ async function* scriptStep(
           // A refused request rejects here; an aborted one (cancel, idle timeout) rejects a read.
           const reader = (await stream.parts).getReader();
           for (;;) {
-            const { done, value: part } = await reader.read();
+            const { done, value: part } = await readUnlessAborted(reader, stream.signal);
             if (done) break;
             stream.touch();
             if (part.type === 'text-delta' && part.delta) {
@@ -502,7 +523,7 @@ async function* scriptStep(
     yield { type: 'step', step: await updateStep(db, stepId, { status: 'failed', text: text || null, errorCode: f.code, finishedAt: new Date() }) };
     log.warn({ runId: s.runId, provider: plan.provider, source: plan.source, code: f.code }, 'script step failed');
     if (byok && plan.keyId && f.code === 'invalid_key') {
-      await db.providerKey.updateMany({ where: { id: plan.keyId, workspaceId: ws.id }, data: { status: 'failing', lastOutcome: 'invalid_key' } });
+      await markKeyRejected(db, { workspaceId: ws.id, keyId: plan.keyId });
     }
 
     // A BYOK key rejected before producing anything falls back to platform credits only if the policy allows it.
@@ -622,7 +643,8 @@ export type RunSummary = {
   errorCode: string | null; model: string | null; credentialSource: CredentialSource | null;
 };
 
-export async function listRuns(db: Db, workspaceId: string, opts: { cursor?: string | null; limit?: number }) {
+export async function listRuns({ db, workspace }: WorkspaceScope, opts: { cursor?: string | null; limit?: number }) {
+  const workspaceId = workspace.id;
   const limit = Math.min(Math.max(opts.limit ?? 20, 1), 50);
   const rows = await db.generationRun.findMany({
     where: { workspaceId },
@@ -643,9 +665,9 @@ export async function listRuns(db: Db, workspaceId: string, opts: { cursor?: str
   return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
 }
 
-export async function getRun(db: Db, workspaceId: string, runId: string) {
+export async function getRun({ db, workspace }: WorkspaceScope, { runId }: { runId: string }) {
   const run = await db.generationRun.findFirst({
-    where: { id: runId, workspaceId },
+    where: { id: runId, workspaceId: workspace.id },
     select: {
       id: true, prompt: true, status: true, tier: true, errorCode: true, errorMessage: true, imageCount: true, aspectRatio: true,
       creditsUsed: true, createdAt: true, finishedAt: true,

@@ -1,3 +1,4 @@
+import 'server-only';
 // Probes are a free oracle for stolen keys, so every path that probes a key (add, replace, verify, the AI
 // config and the user AI defaults) takes one slot from the same counters: per user, per workspace (when
 // there is one), per client address, and a ceiling for the whole platform. The counters live in the

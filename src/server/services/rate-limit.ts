@@ -1,3 +1,4 @@
+import 'server-only';
 // Rate limits that hold across app instances: rate-limiter-flexible over its Prisma store (table
 // rate_limit), fixed windows counted in the database. Every limited action names its rules here, so the
 // numbers live in one place and one counter serves every path of an action (a probe from adding,

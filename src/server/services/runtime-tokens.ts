@@ -11,6 +11,7 @@ import { AppError, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { requireOwner } from '~/server/policy';
 import { tokenHasher } from '~/server/services/token-hash';
+import { changingConfig } from '~/server/db/config-changes';
 
 export const MAX_RUNTIME_TOKENS = 100;
 const hashToken = tokenHasher('runtime-token-hash');
@@ -60,10 +61,12 @@ export async function listRuntimeTokens(ctx: Ctx): Promise<RuntimeToken[]> {
   return rows.map(toDto);
 }
 
-/** Revokes at once: the row's change is announced to every instance's gateway cache (a database trigger). */
+/** Revokes at once: it answers when every instance's gateway has been told (db/config-changes.ts). */
 export async function revokeRuntimeToken(ctx: Ctx, input: { tokenId: string }): Promise<void> {
   requireOwner(ctx.workspace, 'manage runtime tokens');
-  const r = await ctx.db.runtimeToken.updateMany({ where: { id: input.tokenId, workspaceId: ctx.workspace.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  const r = await changingConfig(ctx.db, ctx.workspace.id, () =>
+    ctx.db.runtimeToken.updateMany({ where: { id: input.tokenId, workspaceId: ctx.workspace.id, revokedAt: null }, data: { revokedAt: new Date() } }),
+  );
   if (r.count !== 1) throw notFound('Runtime token not found');
 }
 

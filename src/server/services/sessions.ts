@@ -1,28 +1,22 @@
+import 'server-only';
 // A user's signed-in sessions, for the Account page: list them and end one. Session tokens never leave
 // this module (the list is built from an explicit selection without them); a session is named by its id.
-import { z } from 'zod';
+import type { SessionDto } from '~/lib/schemas/account';
 import { forgetSession } from '~/server/auth';
+import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
-
-export const ZSessionDto = z.object({
-  id: z.string(),
-  userAgent: z.string().nullable(),
-  ipAddress: z.string().nullable(),
-  createdAt: z.date(),
-  lastActiveAt: z.date(),
-  expiresAt: z.date(),
-  current: z.boolean(),
-});
-export type SessionDto = z.infer<typeof ZSessionDto>;
 
 // Long enough for any real browser's user agent; a longer one is cut for display.
 const USER_AGENT_MAX = 512;
 
+/** The session's user and the session itself (null for a token), which the list marks and Revoke refuses. */
+type SessionScope = { db: Db; actor: Pick<Actor, 'id' | 'sessionId'> };
+
 /** The user's unexpired sessions, the most recently active first; `current` marks the caller's own. */
-export async function listSessions(db: Db, userId: string, currentSessionId: string | null | undefined): Promise<SessionDto[]> {
+export async function listSessions({ db, actor }: SessionScope): Promise<SessionDto[]> {
   const rows = await db.session.findMany({
-    where: { userId, expiresAt: { gt: new Date() } },
+    where: { userId: actor.id, expiresAt: { gt: new Date() } },
     select: { id: true, userAgent: true, ipAddress: true, createdAt: true, updatedAt: true, expiresAt: true },
     orderBy: [{ updatedAt: 'desc' }, { id: 'asc' }],
     take: 100,
@@ -34,7 +28,7 @@ export async function listSessions(db: Db, userId: string, currentSessionId: str
     createdAt: r.createdAt,
     lastActiveAt: r.updatedAt,
     expiresAt: r.expiresAt,
-    current: r.id === currentSessionId,
+    current: r.id === actor.sessionId,
   }));
 }
 
@@ -43,8 +37,9 @@ export async function listSessions(db: Db, userId: string, currentSessionId: str
  * process's session cache (other instances stop trusting it within SESSION_CACHE_MS). Another user's
  * session id answers "not found", like no session at all.
  */
-export async function revokeSession(db: Db, userId: string, sessionId: string, currentSessionId: string | null | undefined): Promise<void> {
-  if (sessionId === currentSessionId) {
+export async function revokeSession({ db, actor }: SessionScope, { sessionId }: { sessionId: string }): Promise<void> {
+  const userId = actor.id;
+  if (sessionId === actor.sessionId) {
     throw new AppError('BAD_REQUEST', 'This is the session you are using: sign out instead.', 'current_session');
   }
   const rows = await db.session.findMany({ where: { id: sessionId, userId }, select: { token: true } });

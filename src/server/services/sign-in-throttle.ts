@@ -1,3 +1,4 @@
+import 'server-only';
 // Sign-in throttling per account, on top of the auth library's per-address limit (which a botnet or a
 // shared address defeats). Backoff, not lock-out: an account's first attempts since its last successful
 // sign-in go through freely; from then on each attempt opens a waiting window during which no other

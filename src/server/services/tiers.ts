@@ -1,12 +1,15 @@
+import 'server-only';
 // Tier defaults (PRODUCT.md M2, M4): Fast, Standard and Premium each point at a platform model or at a
 // model through one of the workspace's keys. No row means the tier's platform default.
 import type { Prisma } from '~/generated/prisma/client';
-import { type ModelChoice, type Tier, TIERS, type TierSetting } from '~/lib/models';
-import { PLANS, parsePlan } from '~/lib/plans';
+import { type ModelChoice, type PlatformModelDto, type Tier, TIERS, type TierSetting } from '~/lib/schemas/models';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
+import { requireByokPlan } from '~/server/policy';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
+import type { WorkspaceCtx, WorkspaceScope } from '~/server/services/context';
+import { changingConfig } from '~/server/db/config-changes';
 
 type Tx = Prisma.TransactionClient;
 
@@ -46,8 +49,8 @@ async function describe(db: Db | Tx, tier: Tier, row: TierRow | undefined): Prom
   };
 }
 
-export async function getTierSettings(db: Db | Tx, workspaceId: string): Promise<TierSetting[]> {
-  const rows = await db.tierDefault.findMany({ where: { workspaceId }, select: tierSelect });
+export async function getTierSettings({ db, workspace }: WorkspaceScope): Promise<TierSetting[]> {
+  const rows = await db.tierDefault.findMany({ where: { workspaceId: workspace.id }, select: tierSelect });
   return Promise.all(TIERS.map((t) => describe(db, t, rows.find((r) => r.tier === t))));
 }
 
@@ -63,9 +66,7 @@ export async function validateChoice(db: Db | Tx, ws: { id: string; plan: string
     if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
     return { source: 'platform' as const, platformModelId: m.id, provider: m.provider, modelId: m.modelId, keyId: null };
   }
-  if (!PLANS[parsePlan(ws.plan)].byok) {
-    throw new AppError('FORBIDDEN', 'Models through your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
-  }
+  requireByokPlan(ws.plan);
   const key = await db.providerKey.findFirst({
     where: { id: choice.keyId, workspaceId: ws.id },
     select: { id: true, provider: true, models: { where: { modelId: choice.modelId, available: true }, select: { modelId: true } } },
@@ -75,35 +76,42 @@ export async function validateChoice(db: Db | Tx, ws: { id: string; plan: string
   return { source: 'byok' as const, platformModelId: null, provider: key.provider, modelId: choice.modelId, keyId: key.id };
 }
 
-export async function setTier(db: Db, ws: { id: string; plan: string }, tier: Tier, choice: ModelChoice | null): Promise<TierSetting> {
-  return db.$transaction(async (tx) => {
+export async function setTier(
+  { db, workspace: ws }: Pick<WorkspaceCtx, 'db' | 'workspace'>,
+  { tier, choice }: { tier: Tier; choice: ModelChoice | null },
+): Promise<TierSetting> {
+  const write = () => db.$transaction(async (tx) => {
     if (choice === null) {
       await tx.tierDefault.deleteMany({ where: { workspaceId: ws.id, tier } });
     } else {
       const v = await validateChoice(tx, ws, choice);
-      const data = { source: v.source, platformModelId: v.platformModelId, provider: v.provider, modelId: v.modelId, keyId: v.keyId };
-      await tx.tierDefault.upsert({
-        where: { workspaceId_tier: { workspaceId: ws.id, tier } },
-        create: { workspaceId: ws.id, tier, ...data },
-        update: data,
-      });
+      await pointTier(tx, ws.id, tier, { source: v.source, platformModelId: v.platformModelId, provider: v.provider, modelId: v.modelId, keyId: v.keyId });
     }
     return getTierSetting(tx, ws.id, tier);
   });
+  // Standard decides the gateway's mode: the next call follows it (db/config-changes.ts).
+  return tier === 'standard' ? changingConfig(db, ws.id, write) : write();
 }
 
-export async function setFallbackPolicy(db: Db, workspaceId: string, allow: boolean): Promise<{ allowCreditFallback: boolean }> {
-  await db.workspace.update({ where: { id: workspaceId }, data: { allowCreditFallback: allow } });
-  return { allowCreditFallback: allow };
+export async function setFallbackPolicy(
+  { db, workspace }: WorkspaceScope,
+  { allowCreditFallback }: { allowCreditFallback: boolean },
+): Promise<{ allowCreditFallback: boolean }> {
+  await db.workspace.update({ where: { id: workspace.id }, data: { allowCreditFallback } });
+  return { allowCreditFallback };
 }
 
-export async function getFallbackPolicy(db: Db | Tx, workspaceId: string): Promise<boolean> {
-  const ws = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { allowCreditFallback: true } });
+export async function getFallbackPolicy({ db, workspace }: WorkspaceScope): Promise<boolean> {
+  const ws = await db.workspace.findUniqueOrThrow({ where: { id: workspace.id }, select: { allowCreditFallback: true } });
   return ws.allowCreditFallback;
 }
 
 /** The tiers that removing this key would revert to their platform defaults (shown before confirming). */
-export async function tiersUsingKey(db: Db | Tx, workspaceId: string, keyId: string): Promise<Tier[]> {
+export function tiersUsingKey({ db, workspace }: WorkspaceScope, { keyId }: { keyId: string }): Promise<Tier[]> {
+  return tiersUsing(db, workspace.id, keyId);
+}
+
+async function tiersUsing(db: Db | Tx, workspaceId: string, keyId: string): Promise<Tier[]> {
   const rows = await db.tierDefault.findMany({ where: { workspaceId, keyId }, select: { tier: true } });
   return TIERS.filter((t) => rows.some((r) => r.tier === t));
 }
@@ -113,7 +121,23 @@ export async function tiersUsingKey(db: Db | Tx, workspaceId: string, keyId: str
  * provider and model, keyless once the key is gone); runs in the key deletion's transaction.
  */
 export async function revertTiersForKey(tx: Tx, workspaceId: string, keyId: string, keep: Tier[] = []): Promise<Tier[]> {
-  const tiers = (await tiersUsingKey(tx, workspaceId, keyId)).filter((t) => !keep.includes(t));
+  const tiers = (await tiersUsing(tx, workspaceId, keyId)).filter((t) => !keep.includes(t));
   await tx.tierDefault.deleteMany({ where: { workspaceId, keyId, tier: { in: tiers } } });
   return tiers;
+}
+
+/** A tier's stored choice: a platform model, or a provider's model through a key (keyless after `api_key: null`). */
+export type TierTarget = { source: 'platform' | 'byok'; platformModelId: string | null; provider: string; modelId: string; keyId: string | null };
+
+export const platformTarget = (m: Pick<PlatformModelDto, 'id' | 'provider' | 'modelId'>): TierTarget => ({
+  source: 'platform', platformModelId: m.id, provider: m.provider, modelId: m.modelId, keyId: null,
+});
+
+export const byokTarget = (to: { provider: string; modelId: string; keyId: string | null }): TierTarget => ({
+  source: 'byok', platformModelId: null, ...to,
+});
+
+/** Points a tier at a target (inside the caller's transaction when it writes more). */
+export async function pointTier(db: Db | Tx, workspaceId: string, tier: Tier, target: TierTarget): Promise<void> {
+  await db.tierDefault.upsert({ where: { workspaceId_tier: { workspaceId, tier } }, create: { workspaceId, tier, ...target }, update: target });
 }

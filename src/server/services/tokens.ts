@@ -1,26 +1,17 @@
+import 'server-only';
 // Personal access tokens (PRODUCT.md A): created on the account page, shown once, stored only as an
 // HMAC under a server secret (a database dump does not let anyone confirm or use a token), listed by
 // name and prefix, revocable, optionally expiring. A token acts as its user, with that user's roles.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import type { TokenDto } from '~/lib/schemas/account';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
+import type { UserScope } from '~/server/services/context';
 import { tokenHasher } from '~/server/services/token-hash';
 
 export const TOKEN_PREFIX = 'byok_pat_';
 const MAX_TOKENS_PER_USER = 50;
-
-export const ZTokenDto = z.object({
-  id: z.string(),
-  name: z.string(),
-  prefix: z.string(),
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable(),
-  expiresAt: z.date().nullable(),
-  revoked: z.boolean(),
-});
-export type TokenDto = z.infer<typeof ZTokenDto>;
 
 const hashToken = tokenHasher('personal-access-token-hash');
 
@@ -29,10 +20,10 @@ type Row = { id: string; name: string; prefix: string; createdAt: Date; lastUsed
 const toDto = ({ revokedAt, ...r }: Row): TokenDto => ({ ...r, revoked: revokedAt !== null });
 
 export async function createToken(
-  db: Db,
-  userId: string,
+  { db, actor }: UserScope,
   input: { name: string; expiresInDays?: number | null },
 ): Promise<{ token: string; info: TokenDto }> {
+  const userId = actor.id;
   const active = await db.personalAccessToken.count({ where: { userId, revokedAt: null } });
   if (active >= MAX_TOKENS_PER_USER) throw new AppError('CONFLICT', `At most ${MAX_TOKENS_PER_USER} active tokens: revoke one first.`, 'too_many_tokens');
   const token = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
@@ -50,13 +41,13 @@ export async function createToken(
   return { token, info: toDto(row) };
 }
 
-export async function listTokens(db: Db, userId: string): Promise<TokenDto[]> {
-  const rows = await db.personalAccessToken.findMany({ where: { userId }, select: dtoSelect, orderBy: { createdAt: 'desc' } });
+export async function listTokens({ db, actor }: UserScope): Promise<TokenDto[]> {
+  const rows = await db.personalAccessToken.findMany({ where: { userId: actor.id }, select: dtoSelect, orderBy: { createdAt: 'desc' } });
   return rows.map(toDto);
 }
 
-export async function revokeToken(db: Db, userId: string, tokenId: string): Promise<void> {
-  const r = await db.personalAccessToken.updateMany({ where: { id: tokenId, userId, revokedAt: null }, data: { revokedAt: new Date() } });
+export async function revokeToken({ db, actor }: UserScope, input: { tokenId: string }): Promise<void> {
+  const r = await db.personalAccessToken.updateMany({ where: { id: input.tokenId, userId: actor.id, revokedAt: null }, data: { revokedAt: new Date() } });
   if (r.count !== 1) throw notFound('Token not found');
 }
 

@@ -1,40 +1,32 @@
+import 'server-only';
 // A user's AI defaults (PRODUCT.md M6, seed 001): mode, provider, model and an optional key, applied to
 // every workspace the user creates afterwards unless the creation says otherwise. The key is probed
 // before it is stored, sealed under its own data key, and re-sealed for the new workspace (with a new
 // key id, data key and associated data) when copied. A replaced or cleared key leaves the database's
 // files as a removed workspace key does.
-import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/ai-config';
+import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/schemas/ai-config';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
+import { BYOK_PLAN_IDS, requireOwnByokWorkspace } from '~/server/policy';
 import { listKeyModels, probeKey } from '~/server/providers/probe';
-import { writeAudit } from '~/server/services/audit';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
-import { assertOffersModel, checkedKey, probeFailure } from '~/server/services/keys';
+import type { Ctx, UserScope } from '~/server/services/context';
+import { assertOffersModel, checkedKey, probeFailure } from '~/server/services/keys/checks';
+import { PRIMARY_LABEL } from '~/server/services/keys/queries';
+import { insertKey } from '~/server/services/keys/writer';
 import { takeProbeSlot } from '~/server/services/probe-limit';
-import { openUserKey, sealProviderKey, sealUserKey } from '~/server/vault/envelope';
+import { byokTarget, platformTarget, pointTier } from '~/server/services/tiers';
+import { openUserKey, sealUserKey } from '~/server/vault/envelope';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
-import type { Actor } from '~/server/actor';
-import { BYOK_PLAN_NAMES, BYOK_PLANS } from '~/lib/plans';
 
-/**
- * A default key is probed like any key, and probes are for plans that allow keys: storing one needs a
- * workspace of your own on such a plan (a Free account cannot use it anywhere, and must not get probes).
- */
-async function assertOwnsByokWorkspace(db: Db, userId: string): Promise<void> {
-  const owned = await db.membership.count({ where: { userId, role: 'owner', workspace: { plan: { in: [...BYOK_PLANS] } } } });
-  if (owned === 0) {
-    throw new AppError(
-      'FORBIDDEN',
-      `A default key needs a workspace of yours on the ${BYOK_PLAN_NAMES.join(', ')} plans. Without one, choose platform models (managed).`,
-      'plan_required',
-      { plans: BYOK_PLAN_NAMES },
-    );
-  }
+/** The workspaces the user owns on plans that allow keys (a default key needs one: policy.requireOwnByokWorkspace). */
+function ownedByokWorkspaces(db: Db, userId: string): Promise<number> {
+  return db.membership.count({ where: { userId, role: 'owner', workspace: { plan: { in: [...BYOK_PLAN_IDS] } } } });
 }
 
 const KEY_COLUMNS_CLEARED = {
@@ -46,9 +38,9 @@ async function storedKeyId(db: Db, userId: string): Promise<string | null> {
   return (await db.userAiDefaults.findUnique({ where: { userId }, select: { keyId: true } }))?.keyId ?? null;
 }
 
-export async function getUserAiDefaults(db: Db, userId: string): Promise<AiConfig | null> {
+export async function getUserAiDefaults({ db, actor }: UserScope): Promise<AiConfig | null> {
   const row = await db.userAiDefaults.findUnique({
-    where: { userId },
+    where: { userId: actor.id },
     select: { mode: true, provider: true, model: true, maskedHint: true },
   });
   if (!row) return null;
@@ -61,7 +53,8 @@ export async function getUserAiDefaults(db: Db, userId: string): Promise<AiConfi
   };
 }
 
-export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clientIp'>, input: AiConfigInput): Promise<AiConfig> {
+export async function setUserAiDefaults(ctx: Ctx, input: AiConfigInput): Promise<AiConfig> {
+  const { db, actor } = ctx;
   const userId = actor.id;
   const model = normaliseModelId(input.provider, input.model);
   const base = { mode: input.mode, provider: input.provider, model: model ?? null };
@@ -73,12 +66,12 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     const hadKey = (await storedKeyId(db, userId)) !== null;
     await db.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base }, update: { ...base, ...KEY_COLUMNS_CLEARED } });
     if (hadKey) await reclaimKeySpace(db);
-    return (await getUserAiDefaults(db, userId))!;
+    return (await getUserAiDefaults(ctx))!;
   }
 
   if (typeof input.apiKey === 'string') {
     const f = checkedKey(input.provider, input.apiKey);
-    await assertOwnsByokWorkspace(db, userId);
+    requireOwnByokWorkspace(await ownedByokWorkspaces(db, userId));
     await takeProbeSlot(db, { userId, workspaceId: null, clientIp: actor.clientIp });
     const probe = await probeKey(input.provider, f.key);
     if (probe.outcome !== 'valid') throw probeFailure(input.provider, probe);
@@ -92,7 +85,7 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     const hadKey = (await storedKeyId(db, userId)) !== null;
     await db.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base, ...keyData }, update: { ...base, ...keyData } });
     if (hadKey) await reclaimKeySpace(db);
-    return (await getUserAiDefaults(db, userId))!;
+    return (await getUserAiDefaults(ctx))!;
   }
 
   const existing = await db.userAiDefaults.findUnique({ where: { userId }, select: { provider: true, keyId: true } });
@@ -104,12 +97,12 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     update: { ...base, ...(clearKey ? KEY_COLUMNS_CLEARED : {}) },
   });
   if (clearKey && existing?.keyId) await reclaimKeySpace(db);
-  return (await getUserAiDefaults(db, userId))!;
+  return (await getUserAiDefaults(ctx))!;
 }
 
-export async function clearUserAiDefaults(db: Db, userId: string): Promise<void> {
-  const hadKey = (await storedKeyId(db, userId)) !== null;
-  await db.userAiDefaults.deleteMany({ where: { userId } });
+export async function clearUserAiDefaults({ db, actor }: UserScope): Promise<void> {
+  const hadKey = (await storedKeyId(db, actor.id)) !== null;
+  await db.userAiDefaults.deleteMany({ where: { userId: actor.id } });
   if (hadKey) await reclaimKeySpace(db);
 }
 
@@ -125,11 +118,7 @@ export async function applyUserDefaultsToWorkspace(db: Db, userId: string, works
 
   if (d.mode === 'managed') {
     const target = (d.model && (await findPlatformModel(db, { provider, modelId: d.model }))) || (await platformDefault(db, 'standard'));
-    await db.tierDefault.upsert({
-      where: { workspaceId_tier: { workspaceId, tier: 'standard' } },
-      create: { workspaceId, tier: 'standard', source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId },
-      update: { source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId, keyId: null },
-    });
+    await pointTier(db, workspaceId, 'standard', platformTarget(target));
     return;
   }
 
@@ -138,34 +127,15 @@ export async function applyUserDefaultsToWorkspace(db: Db, userId: string, works
     const sealedUser = { ...d, userId, provider, keyId: d.keyId, formatVersion: d.formatVersion, alg: d.alg, nonce: d.nonce, ciphertext: d.ciphertext, tag: d.tag };
     const plaintext = await openUserKey(db, sealedUser);
     const listed = await listKeyModels(provider, plaintext);
-    const models = 'ok' in listed ? listed.models : [];
     if (!('ok' in listed)) log.warn({ provider, outcome: listed.outcome }, 'inherited key could not list its models');
-    keyId = newId();
-    const newKeyId = keyId;
-    const now = new Date();
-    const sealed = await sealProviderKey({ workspaceId, provider, keyId: newKeyId }, plaintext);
-    await db.$transaction(async (tx) => {
-      await tx.providerKey.create({
-        data: {
-          id: newKeyId, workspaceId, provider, label: 'primary', maskedHint: d.maskedHint ?? maskKey(plaintext),
-          fingerprint: keyFingerprint(plaintext), fpVersion: FINGERPRINT_VERSION, ...sealed,
-          status: 'ok' in listed ? 'active' : 'failing',
-          lastOutcome: 'ok' in listed ? 'valid' : listed.outcome,
-          lastValidatedAt: now, modelsRefreshedAt: 'ok' in listed ? now : null, createdById: userId,
-        },
-      });
-      await tx.discoveredModel.createMany({
-        data: models.map((m) => ({ keyId: newKeyId, modelId: m.id, displayName: m.displayName, contextWindow: m.contextWindow, refreshedAt: now })),
-        skipDuplicates: true,
-      });
-      await writeAudit(tx, { workspaceId, actorId: userId, keyId: newKeyId, provider, label: 'primary', operation: 'key.create', outcome: 'inherited' });
+    // Not a key the owner adds on a BYOK plan: the new workspace is on Free, and the key was probed when
+    // its user stored it.
+    const stored = await insertKey(db, {
+      actor: { id: userId, tokenPrefix: null }, workspaceId, provider, label: PRIMARY_LABEL, key: plaintext,
+      outcome: 'ok' in listed ? 'valid' : listed.outcome, models: 'ok' in listed ? listed.models : null, point: null,
+      requireByokPlan: false, auditOutcome: 'inherited',
     });
+    keyId = stored.id;
   }
-  if (d.model) {
-    await db.tierDefault.upsert({
-      where: { workspaceId_tier: { workspaceId, tier: 'standard' } },
-      create: { workspaceId, tier: 'standard', source: 'byok', provider, modelId: d.model, keyId },
-      update: { source: 'byok', provider, modelId: d.model, keyId, platformModelId: null },
-    });
-  }
+  if (d.model) await pointTier(db, workspaceId, 'standard', byokTarget({ provider, modelId: d.model, keyId }));
 }

@@ -1,16 +1,19 @@
+import 'server-only';
 // Workspaces, memberships and plans. Every read that serves a user is filtered by that user's
 // membership, so another workspace's id yields NOT_FOUND, never data.
 import { randomBytes } from 'node:crypto';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
-import { forbidden, notFound } from '~/server/errors';
+import { notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { PLANS, type Plan, parsePlan } from '~/lib/plans';
+import type { MemberDto, MembershipDto, Role, WorkspaceDto } from '~/lib/schemas/workspaces';
+import { requireRemovable } from '~/server/policy';
+import type { UserScope, WorkspaceScope } from '~/server/services/context';
 import { grantInTx } from '~/server/services/credits';
 import { consumeLimits, type LimitRule } from '~/server/services/rate-limit';
 import { applyUserDefaultsToWorkspace } from '~/server/services/user-defaults';
-
-export type Role = 'owner' | 'member';
+import { changingConfig } from '~/server/db/config-changes';
 
 export const workspaceDtoSelect = {
   id: true,
@@ -19,9 +22,6 @@ export const workspaceDtoSelect = {
   plan: true,
   creditBalance: true,
 } as const;
-
-export type WorkspaceDto = { id: string; slug: string; name: string; plan: Plan; creditBalance: number };
-export type MembershipDto = WorkspaceDto & { role: Role };
 
 type WorkspaceRow = { id: string; slug: string; name: string; plan: string; creditBalance: number };
 
@@ -50,14 +50,14 @@ export const freeCreditsKey = (userId: string) => `free-credits:user:${userId}`;
  * before anything is written).
  */
 export async function createWorkspace(
-  db: Db,
-  input: { ownerId: string; name: string; aiDefaults?: 'inherit' | 'managed' },
+  { db, actor }: UserScope,
+  input: { name: string; aiDefaults?: 'inherit' | 'managed' },
 ): Promise<WorkspaceDto> {
-  await consumeLimits(db, [{ rule: CREATE_LIMIT, key: input.ownerId }], {
+  await consumeLimits(db, [{ rule: CREATE_LIMIT, key: actor.id }], {
     message: `Too many new workspaces: at most ${WORKSPACES_PER_HOUR} workspaces an hour. Try again later.`,
     reason: 'workspace_rate_limited',
   });
-  return createOwnedWorkspace(db, input);
+  return createOwnedWorkspace(db, { ownerId: actor.id, ...input });
 }
 
 /**
@@ -97,9 +97,9 @@ export async function ensurePersonalWorkspace(db: Db, user: { id: string; name: 
   if (count === 0) await createOwnedWorkspace(db, { ownerId: user.id, name: `${user.name}'s workspace` });
 }
 
-export async function listForUser(db: Db, userId: string): Promise<MembershipDto[]> {
+export async function listForUser({ db, actor }: UserScope): Promise<MembershipDto[]> {
   const rows = await db.membership.findMany({
-    where: { userId },
+    where: { userId: actor.id },
     select: { role: true, workspace: { select: workspaceDtoSelect } },
     orderBy: { createdAt: 'asc' },
   });
@@ -107,28 +107,25 @@ export async function listForUser(db: Db, userId: string): Promise<MembershipDto
 }
 
 /**
- * The workspace as seen by `userId`, or NOT_FOUND when they are not a member (or it does not exist).
+ * The workspace as seen by the actor, or NOT_FOUND when they are not a member (or it does not exist).
  * Every workspace-scoped request runs this first, so it is one plain indexed join rather than a
  * relation query: about a third of the client-side work.
  */
 export async function getForMember(
-  db: Db,
-  userId: string,
+  { db, actor }: UserScope,
   ref: { workspaceId: string } | { slug: string },
 ): Promise<MembershipDto> {
   const [row] = await db.$queryRaw<(WorkspaceRow & { role: string })[]>`
     SELECT w.id, w.slug, w.name, w.plan, w."creditBalance", m.role
     FROM membership m JOIN workspace w ON w.id = m."workspaceId"
-    WHERE m."userId" = ${userId} AND ${'slug' in ref ? Prisma.sql`w.slug = ${ref.slug}` : Prisma.sql`w.id = ${ref.workspaceId}`}`;
+    WHERE m."userId" = ${actor.id} AND ${'slug' in ref ? Prisma.sql`w.slug = ${ref.slug}` : Prisma.sql`w.id = ${ref.workspaceId}`}`;
   if (!row) throw notFound('Workspace not found');
   return { ...toDto(row), role: row.role as Role };
 }
 
-export type MemberDto = { userId: string; name: string; email: string; role: Role; joinedAt: Date };
-
-export async function listMembers(db: Db, workspaceId: string): Promise<MemberDto[]> {
+export async function listMembers({ db, workspace }: WorkspaceScope): Promise<MemberDto[]> {
   const rows = await db.membership.findMany({
-    where: { workspaceId },
+    where: { workspaceId: workspace.id },
     select: { role: true, createdAt: true, user: { select: { id: true, name: true, email: true } } },
     orderBy: { createdAt: 'asc' },
   });
@@ -141,15 +138,15 @@ export async function listMembers(db: Db, workspaceId: string): Promise<MemberDt
   }));
 }
 
-export async function removeMember(db: Db, input: { workspaceId: string; userId: string }): Promise<void> {
+export async function removeMember({ db, workspace }: WorkspaceScope, input: { userId: string }): Promise<void> {
   const m = await db.membership.findUnique({
-    where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: input.userId } },
+    where: { workspaceId_userId: { workspaceId: workspace.id, userId: input.userId } },
     select: { role: true },
   });
   if (!m) throw notFound('Member not found');
-  if (m.role === 'owner') throw forbidden('The owner cannot be removed from their workspace.', 'owner_not_removable');
+  requireRemovable(m);
   await db.membership.deleteMany({
-    where: { workspaceId: input.workspaceId, userId: input.userId, role: 'member' },
+    where: { workspaceId: workspace.id, userId: input.userId, role: 'member' },
   });
 }
 
@@ -163,9 +160,10 @@ export async function setPlan(
 ): Promise<{ workspace: WorkspaceDto; granted: number }> {
   const plan = parsePlan(input.plan);
   const month = (input.now ?? new Date()).toISOString().slice(0, 7);
-  return db.$transaction(async (tx) => {
-    const ws = await tx.workspace.findUnique({ where: { slug: input.slug }, select: { id: true } });
-    if (!ws) throw notFound(`No workspace with that slug`);
+  const ws = await db.workspace.findUnique({ where: { slug: input.slug }, select: { id: true } });
+  if (!ws) throw notFound(`No workspace with that slug`);
+  // The plan decides whether the gateway may serve own keys: the next call follows it (db/config-changes.ts).
+  return changingConfig(db, ws.id, () => db.$transaction(async (tx) => {
     await tx.workspace.update({ where: { id: ws.id }, data: { plan } });
     const key = `plan-grant:${ws.id}:${plan}:${month}`;
     const already = await tx.creditLedger.findUnique({ where: { idempotencyKey: key } });
@@ -177,5 +175,5 @@ export async function setPlan(
     });
     const after = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: workspaceDtoSelect });
     return { workspace: toDto(after), granted: already ? 0 : PLANS[plan].monthlyCredits };
-  });
+  }));
 }

@@ -1,3 +1,4 @@
+import 'server-only';
 // Associated data binds each ciphertext to where it belongs, so a ciphertext copied into another
 // workspace's, provider's or key's row fails to decrypt. One canonical encoding, fixed field order,
 // every component restricted to [A-Za-z0-9_-] so separators cannot be injected. Never the label,

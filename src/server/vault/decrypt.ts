@@ -5,8 +5,8 @@ import 'server-only';
 import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
-import { newId } from '~/server/ids';
 import { log } from '~/server/log';
+import { markKeyUnreadable } from '~/server/services/keys/writer';
 import { CryptoError } from '~/server/vault/aead';
 import { openSealedKey } from '~/server/vault/envelope';
 
@@ -38,15 +38,7 @@ export async function decryptStoredKey(db: Db, row: StoredKey, actorId: string):
   } catch (e) {
     if (!(e instanceof CryptoError)) throw e;
     log.error({ keyId: row.id, provider: row.provider, kind: e.kind }, 'provider key could not be decrypted');
-    await db.$transaction([
-      db.providerKey.updateMany({ where: { id: row.id, workspaceId: row.workspaceId }, data: { status: 'needs_reentry' } }),
-      db.auditEvent.create({
-        data: {
-          id: newId(), workspaceId: row.workspaceId, actorId, keyId: row.id,
-          provider: row.provider, label: row.label, operation: 'key.decrypt_failed', outcome: e.kind,
-        },
-      }),
-    ]);
+    await markKeyUnreadable(db, { workspaceId: row.workspaceId, keyId: row.id, provider: row.provider, label: row.label, actorId, kind: e.kind });
     throw new AppError(
       'INTERNAL_SERVER_ERROR',
       'This key can no longer be read. Re-enter it under Settings → Models → API Keys.',

@@ -5,7 +5,7 @@ import 'server-only';
 // never touches fingerprints.
 import { createHmac } from 'node:crypto';
 import { readOrCreateLocalSecret } from '~/server/data-dir';
-import { ConfigError, serverEnv } from '~/server/env';
+import { ConfigError, serverEnv, takeFingerprintKey } from '~/server/env';
 
 export const FINGERPRINT_VERSION = 1;
 
@@ -13,12 +13,11 @@ let secret: Buffer | undefined;
 function fingerprintKey(): Buffer {
   if (secret) return secret;
   const env = serverEnv();
-  const configured = process.env.FINGERPRINT_KEY;
+  const configured = takeFingerprintKey();
   if (!configured && env.APP_ENV === 'production') {
     throw new ConfigError('FINGERPRINT_KEY is required when APP_ENV=production.');
   }
   const value = configured ?? readOrCreateLocalSecret(env.DATA_DIR, 'fingerprint-key');
-  delete process.env.FINGERPRINT_KEY;
   secret = Buffer.from(value, 'utf8');
   if (secret.length < 32) throw new ConfigError('FINGERPRINT_KEY must be at least 32 characters.');
   return secret;

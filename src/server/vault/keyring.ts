@@ -14,7 +14,7 @@ import 'server-only';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, serverEnv } from '~/server/env';
+import { ConfigError, processEnv, serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { log } from '~/server/log';
 import {
@@ -163,7 +163,7 @@ async function readSecretManager(cfg: SecretManagerConfig, secret: MasterKeySecr
   return ring;
 }
 
-export async function loadKeyring(env: Record<string, string | undefined> = process.env): Promise<Keyring> {
+export async function loadKeyring(env: Record<string, string | undefined> = processEnv()): Promise<Keyring> {
   const config = serverEnv();
   const sm = secretManagerConfig(env, config.APP_ENV);
   const file = env.MASTER_KEYS_FILE || undefined;
@@ -204,7 +204,7 @@ export function setKeyring(ring: Keyring | undefined): void {
 }
 
 /** Secret Manager rotation: a new secret version; the operator then pins it and runs rewrap. */
-export async function addSecretManagerVersion(env: Record<string, string | undefined> = process.env): Promise<number> {
+export async function addSecretManagerVersion(env: Record<string, string | undefined> = processEnv()): Promise<number> {
   const { secret } = await openConfiguredSecret(env);
   try {
     return await secret.addVersion().catch((e: unknown) => {
@@ -219,7 +219,7 @@ export async function addSecretManagerVersion(env: Record<string, string | undef
  * Disables the secret versions older than the pinned one that no data key uses any more; returns them.
  * Newer versions are left alone: one may have just been added and not be pinned yet.
  */
-export async function disableUnusedSecretVersions(inUse: Set<string>, env: Record<string, string | undefined> = process.env): Promise<number[]> {
+export async function disableUnusedSecretVersions(inUse: Set<string>, env: Record<string, string | undefined> = processEnv()): Promise<number[]> {
   const { cfg, secret } = await openConfiguredSecret(env);
   try {
     const pinned = cfg.version === 'latest' ? (await secret.access('latest')).version : cfg.version;

@@ -1,7 +1,9 @@
+import 'server-only';
 // Settings → Developers: the workspace's runtime tokens for the gateway, and its recent gateway calls.
 import { z } from 'zod';
 import { ZGatewayCall, ZRuntimeToken, ZRuntimeTokenInput } from '~/lib/schemas/gateway';
-import { createTRPCRouter, ownerProcedure, ZId } from '~/server/api/trpc';
+import { ZId } from '~/lib/schemas/ids';
+import { createTRPCRouter, ownerProcedure } from '~/server/api/trpc';
 import { recentCalls } from '~/server/gateway/calls';
 import { createRuntimeToken, listRuntimeTokens, revokeRuntimeToken } from '~/server/services/runtime-tokens';
 
@@ -22,5 +24,5 @@ export const developersRouter = createTRPCRouter({
       return { ok: true as const };
     }),
 
-  gatewayCalls: ownerProcedure.output(z.array(ZGatewayCall)).query(({ ctx }) => recentCalls(ctx.db, ctx.workspace.id)),
+  gatewayCalls: ownerProcedure.output(z.array(ZGatewayCall)).query(({ ctx }) => recentCalls(ctx)),
 });

@@ -1,45 +1,46 @@
+import 'server-only';
 import { z } from 'zod';
-import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/keys';
-import { ZKeyOutcome, ZProviderId } from '~/lib/enum-schemas';
-import { byokOwnerProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure, ZId } from '~/server/api/trpc';
+import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/schemas/keys';
+import { ZKeyOutcome, ZProviderId } from '~/lib/schemas/enums';
+import { ZId } from '~/lib/schemas/ids';
+import { byokOwnerProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import { listAudit } from '~/server/services/audit';
-import * as keys from '~/server/services/keys';
+import * as keys from '~/server/services/keys/operations';
+import { listKeys } from '~/server/services/keys/queries';
 import { tiersUsingKey } from '~/server/services/tiers';
-import { ZTier } from '~/lib/models';
+import { ZTier } from '~/lib/schemas/models';
 
 const ZKeyWrite = z.object({ key: ZKeyDto, warnings: z.array(z.string()) });
 
 export const keysRouter = createTRPCRouter({
   // Members see the masked table; listing never decrypts.
-  list: workspaceProcedure.output(z.array(ZKeyDto)).query(({ ctx }) => keys.listKeys(ctx.db, ctx.workspace.id, ctx.user.id)),
+  list: workspaceProcedure.output(z.array(ZKeyDto)).query(({ ctx }) => listKeys(ctx)),
 
   /** What removing a key changes: the tiers that revert to their platform defaults (M4). */
   removalImpact: ownerProcedure
     .input(z.object({ keyId: ZId }))
     .output(z.object({ tiers: z.array(ZTier) }))
-    .query(async ({ ctx, input }) => ({ tiers: await tiersUsingKey(ctx.db, ctx.workspace.id, input.keyId) })),
+    .query(async ({ ctx, input }) => ({ tiers: await tiersUsingKey(ctx, input) })),
 
   create: byokOwnerProcedure
     .input(z.object({ provider: ZProviderId, label: ZKeyLabel, apiKey: ZApiKeyInput }))
     .output(ZKeyWrite)
-    .mutation(({ ctx, input }) =>
-      keys.addKey(ctx.db, ctx.actor, ctx.workspace, { provider: input.provider, label: input.label, apiKey: input.apiKey }),
-    ),
+    .mutation(({ ctx, input }) => keys.addKey(ctx, { provider: input.provider, label: input.label, apiKey: input.apiKey })),
 
   replace: byokOwnerProcedure
     .input(z.object({ keyId: ZId, apiKey: ZApiKeyInput }))
     .output(ZKeyWrite)
-    .mutation(({ ctx, input }) => keys.replaceKey(ctx.db, ctx.actor, ctx.workspace, { keyId: input.keyId, apiKey: input.apiKey })),
+    .mutation(({ ctx, input }) => keys.replaceKey(ctx, { keyId: input.keyId, apiKey: input.apiKey })),
 
   verify: byokOwnerProcedure
     .input(z.object({ keyId: ZId }))
     .output(z.object({ key: ZKeyDto, outcome: ZKeyOutcome, message: z.string() }))
-    .mutation(({ ctx, input }) => keys.verifyKey(ctx.db, ctx.actor, ctx.workspace, { keyId: input.keyId })),
+    .mutation(({ ctx, input }) => keys.verifyKey(ctx, { keyId: input.keyId })),
 
   remove: ownerProcedure
     .input(z.object({ keyId: ZId }))
     .output(z.object({ ok: z.literal(true), revertedTiers: z.array(ZTier) }))
-    .mutation(({ ctx, input }) => keys.removeKey(ctx.db, ctx.actor, ctx.workspace, { keyId: input.keyId })),
+    .mutation(({ ctx, input }) => keys.removeKey(ctx, { keyId: input.keyId })),
 
-  audit: ownerProcedure.output(z.array(ZAuditEventDto)).query(({ ctx }) => listAudit(ctx.db, ctx.workspace.id)),
+  audit: ownerProcedure.output(z.array(ZAuditEventDto)).query(({ ctx }) => listAudit(ctx)),
 });

@@ -1,6 +1,7 @@
+import 'server-only';
 import { z } from 'zod';
-import { ZAiConfig, ZAiConfigChange, ZAiConfigInput } from '~/lib/ai-config';
-import { ZCatalog, ZModelChoice, ZTier, ZTierSetting } from '~/lib/models';
+import { ZAiConfig, ZAiConfigChange, ZAiConfigInput } from '~/lib/schemas/ai-config';
+import { ZCatalog, ZModelChoice, ZTier, ZTierSetting } from '~/lib/schemas/models';
 import { createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import { getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { getCatalog } from '~/server/services/catalog';
@@ -8,31 +9,31 @@ import { getFallbackPolicy, getTierSettings, setFallbackPolicy, setTier } from '
 
 export const modelsRouter = createTRPCRouter({
   /** The model picker's two sections (M1). Members may open it; nothing is decrypted. */
-  catalog: workspaceProcedure.output(ZCatalog).query(({ ctx }) => getCatalog(ctx.db, ctx.workspace.id)),
+  catalog: workspaceProcedure.output(ZCatalog).query(({ ctx }) => getCatalog(ctx)),
 
   tiers: workspaceProcedure
     .output(z.object({ tiers: z.array(ZTierSetting), allowCreditFallback: z.boolean() }))
     .query(async ({ ctx }) => ({
-      tiers: await getTierSettings(ctx.db, ctx.workspace.id),
-      allowCreditFallback: await getFallbackPolicy(ctx.db, ctx.workspace.id),
+      tiers: await getTierSettings(ctx),
+      allowCreditFallback: await getFallbackPolicy(ctx),
     })),
 
   /** `choice: null` returns the tier to its platform default. */
   setTier: ownerProcedure
     .input(z.object({ tier: ZTier, choice: ZModelChoice.nullable() }))
     .output(ZTierSetting)
-    .mutation(({ ctx, input }) => setTier(ctx.db, ctx.workspace, input.tier, input.choice)),
+    .mutation(({ ctx, input }) => setTier(ctx, { tier: input.tier, choice: input.choice })),
 
   setFallbackPolicy: ownerProcedure
     .input(z.object({ allowCreditFallback: z.boolean() }))
     .output(z.object({ allowCreditFallback: z.boolean() }))
-    .mutation(({ ctx, input }) => setFallbackPolicy(ctx.db, ctx.workspace.id, input.allowCreditFallback)),
+    .mutation(({ ctx, input }) => setFallbackPolicy(ctx, { allowCreditFallback: input.allowCreditFallback })),
 
   /** The workspace AI config facade (M5): reads and writes the Standard tier and the provider's primary key. */
-  aiConfig: workspaceProcedure.output(ZAiConfig).query(({ ctx }) => getAiConfig(ctx.db, ctx.workspace.id)),
+  aiConfig: workspaceProcedure.output(ZAiConfig).query(({ ctx }) => getAiConfig(ctx)),
 
   setAiConfig: ownerProcedure
     .input(ZAiConfigInput)
     .output(ZAiConfigChange)
-    .mutation(({ ctx, input }) => setAiConfig(ctx.db, ctx.actor, ctx.workspace, input)),
+    .mutation(({ ctx, input }) => setAiConfig(ctx, input)),
 });

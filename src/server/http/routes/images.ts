@@ -6,19 +6,14 @@ import { getSessionUser } from '~/server/auth';
 import { getDb } from '~/server/db';
 import { sendError } from '~/server/http/errors';
 import { methodNotAllowed } from '~/server/http/routes/methods';
-
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
+import { imageForMember } from '~/server/services/images';
 
 export async function imageRoutes(app: FastifyInstance) {
   app.get('/api/images/:imageId', { schema: { params: z.object({ imageId: z.string() }) } }, async (request, reply) => {
     const user = await getSessionUser(request.headers.cookie);
     if (!user) return sendError(reply, 401, 'unauthorized', 'Sign in first');
     const { imageId } = request.params as { imageId: string };
-    if (!ID.test(imageId)) return sendError(reply, 404, 'not_found', 'Not found');
-    const found = await getDb().generatedImage.findFirst({
-      where: { id: imageId, run: { workspace: { memberships: { some: { userId: user.id } } } } },
-      select: { data: true, mimeType: true },
-    });
+    const found = await imageForMember({ db: getDb(), actor: user }, imageId);
     if (!found) return sendError(reply, 404, 'not_found', 'Not found');
     return reply.header('content-type', found.mimeType).header('cache-control', 'private, no-store').send(Buffer.from(found.data));
   });

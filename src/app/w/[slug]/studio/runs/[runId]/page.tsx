@@ -2,15 +2,16 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { formatWhen } from '~/lib/format';
 import { Alert, Card } from '~/components/ui';
-import { CREDENTIAL_LABELS } from '~/lib/generation';
+import { CREDENTIAL_LABELS } from '~/lib/schemas/generation';
 import { PROVIDERS, type ProviderId } from '~/lib/providers';
+import { isId } from '~/lib/schemas/ids';
 import { currentWorkspace } from '~/app/current-workspace';
 import { pageServices } from '~/server/page-services';
 
 export default async function RunPage({ params }: { params: Promise<{ slug: string; runId: string }> }) {
   const { slug, runId } = await params;
   const ws = await currentWorkspace(slug);
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(runId)) notFound();
+  if (!isId(runId)) notFound();
   const run = await pageServices().run(ws.id, runId);
   if (!run) notFound();
   const script = run.steps.filter((s) => s.kind === 'script').at(-1);

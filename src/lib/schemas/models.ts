@@ -1,9 +1,9 @@
 // Tiers, catalog and tier-setting shapes (PRODUCT.md M1–M5). Browser-safe.
 import { z } from 'zod';
-import { ZProviderId, ZTier } from '~/lib/enum-schemas';
-import { ZModelId } from '~/lib/schemas/ids';
+import { ZProviderId, ZTier } from '~/lib/schemas/enums';
+import { ZId, ZModelId, ZPlatformModelId } from '~/lib/schemas/ids';
 
-export { TIERS, TIER_NAMES, type Tier } from '~/lib/tiers';
+export { TIERS, TIER_NAMES, type Tier } from '~/lib/schemas/tiers';
 export { ZTier };
 
 export const ZPlatformModelDto = z.object({
@@ -32,8 +32,8 @@ export type Catalog = z.infer<typeof ZCatalog>;
 
 /** What a picker selection means: a platform model, or a model through one of the workspace's keys. */
 export const ZModelChoice = z.discriminatedUnion('source', [
-  z.object({ source: z.literal('platform'), platformModelId: z.string().min(1).max(200) }),
-  z.object({ source: z.literal('byok'), keyId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/), modelId: ZModelId }),
+  z.object({ source: z.literal('platform'), platformModelId: ZPlatformModelId }),
+  z.object({ source: z.literal('byok'), keyId: ZId, modelId: ZModelId }),
 ]);
 export type ModelChoice = z.infer<typeof ZModelChoice>;
 

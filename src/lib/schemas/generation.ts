@@ -1,10 +1,10 @@
 // Content Studio input schema (PRODUCT.md G1–G5); the run's shapes and labels are in runs.ts.
 import { z } from 'zod';
-import { ZModelChoice, ZTier } from '~/lib/models';
-import { ASPECT_RATIOS } from '~/lib/runs';
+import { ZModelChoice, ZTier } from '~/lib/schemas/models';
+import { ASPECT_RATIOS } from '~/lib/schemas/runs';
 import { multilineText } from '~/lib/schemas/text';
 
-export * from '~/lib/runs';
+export * from '~/lib/schemas/runs';
 export const ZAspectRatio = z.enum(ASPECT_RATIOS);
 export const MAX_PROMPT_CHARS = 4000;
 

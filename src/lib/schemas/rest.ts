@@ -1,36 +1,35 @@
-// The REST API's wire shapes (seed 001: snake_case). The OpenAPI document is generated from these.
+// The REST API's wire shapes (seed 001: snake_case), built from the AI config's fields (ai-config.ts), so
+// REST and tRPC accept and answer by the same rules. The OpenAPI document is generated from these.
 import { z } from 'zod';
+import { AI_CONFIG_FIELDS as F } from '~/lib/schemas/ai-config';
 import { GATEWAY_PROVIDERS } from '~/lib/gateway';
 import { ZRuntimeTokenInput } from '~/lib/schemas/gateway';
-import { ZAiMode } from '~/lib/ai-config';
-import { ZProviderId, ZTier } from '~/lib/enum-schemas';
-import { ZProviderModelId } from '~/lib/schemas/ids';
 
 export const ZRestAiConfigInput = z
   .object({
-    mode: ZAiMode,
-    provider: ZProviderId,
-    model: ZProviderModelId.optional(),
-    api_key: z.string().min(1).max(512).nullable().optional().describe('Write-only. A string sets the key (probed first), null clears it, absent keeps it.'),
+    mode: F.mode,
+    provider: F.provider,
+    model: F.modelInput,
+    api_key: F.apiKeyInput.describe('Write-only. A string sets the key (probed first), null clears it, absent keeps it.'),
   })
   .meta({ id: 'AiConfigUpdate' });
 
 export const ZRestAiConfig = z
   .object({
-    mode: ZAiMode,
-    provider: ZProviderId,
-    model: z.string().nullable(),
-    has_api_key: z.boolean(),
-    api_key_hint: z.string().nullable().describe('First four and last four characters, e.g. sk-a…bCdE'),
+    mode: F.mode,
+    provider: F.provider,
+    model: F.model,
+    has_api_key: F.hasApiKey,
+    api_key_hint: F.apiKeyHint.describe('First four and last four characters, e.g. sk-a…bCdE'),
   })
   .meta({ id: 'AiConfig' });
 
 export const ZRestAiConfigChange = ZRestAiConfig.extend({
-  reverted_tiers: z
-    .array(ZTier)
-    .describe('Tiers that used a key this change removed and went back to their platform defaults (as removing the key in the app does)'),
+  reverted_tiers: F.revertedTiers.describe(
+    'Tiers that used a key this change removed and went back to their platform defaults (as removing the key in the app does)',
+  ),
   removed_key: z
-    .object({ provider: ZProviderId, label: z.string(), api_key_hint: z.string() })
+    .object({ provider: F.provider, label: F.removedKeyLabel, api_key_hint: F.removedKeyHint })
     .nullable()
     .describe('The key this change removed (api_key null, or switching to managed), if any'),
 }).meta({ id: 'AiConfigChange' });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { PLAN_IDS } from '~/lib/plans';
 import { KEY_OUTCOMES, PROVIDER_IDS } from '~/lib/providers';
-import { TIERS } from '~/lib/tiers';
+import { TIERS } from '~/lib/schemas/tiers';
 
 export const ZProviderId = z.enum(PROVIDER_IDS);
 export const ZKeyOutcome = z.enum(KEY_OUTCOMES);

@@ -1,6 +1,6 @@
 // Shared, browser-safe shapes for key management: inputs (zod) and the DTO every key response uses.
 import { z } from 'zod';
-import { ZKeyOutcome, ZProviderId } from '~/lib/enum-schemas';
+import { ZKeyOutcome, ZProviderId } from '~/lib/schemas/enums';
 import { lineText } from '~/lib/schemas/text';
 
 export const ZKeyLabel = lineText({ max: 40, empty: 'Enter a label', tooLong: 'Use at most 40 characters' })

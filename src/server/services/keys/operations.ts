@@ -1,0 +1,129 @@
+import 'server-only';
+// Provider key management (PRODUCT.md K1–K9). Adding a key runs, in this order: plan gate → owner
+// check → input and shape check → probe rate limit → probe → one statement that stores the sealed key
+// with its discovered models and an audit row (keys/writer.ts). Nothing is written before the probe
+// passes, and no response, error or audit row ever carries the key.
+import type { KeyDto } from '~/lib/schemas/keys';
+import type { Tier } from '~/lib/schemas/models';
+import { type KeyOutcome, type ProviderId, outcomeMessage } from '~/lib/providers';
+import { requireByokPlan, requireOwner } from '~/server/policy';
+import { probeKey } from '~/server/providers/probe';
+import { writeAudit } from '~/server/services/audit';
+import type { WorkspaceCtx } from '~/server/services/context';
+import { assertOffersModel, checkedKey, chosenModel, labelTaken, parseLabel, type PointTier, probeFailure } from '~/server/services/keys/checks';
+import { getKeyDto, ownedKey } from '~/server/services/keys/queries';
+import { deleteKey, insertKey, recordProbe, replaceKeyMaterial } from '~/server/services/keys/writer';
+import { takeProbeSlot } from '~/server/services/probe-limit';
+import { decryptProviderKey } from '~/server/vault/decrypt';
+
+const KEY_ACTION = 'manage API keys';
+
+type KeyWrite = { key: KeyDto; warnings: string[] };
+
+/** The probe slot of this actor, workspace and client address (PRODUCT.md K8). */
+function takeSlot({ db, actor, workspace }: WorkspaceCtx): Promise<void> {
+  return takeProbeSlot(db, { userId: actor.id, workspaceId: workspace.id, clientIp: actor.clientIp });
+}
+
+export type AddKeyInput = { provider: ProviderId; label: string; apiKey: string };
+
+export async function addKey(
+  ctx: WorkspaceCtx,
+  input: AddKeyInput & { requireModel?: string; pointTier?: PointTier },
+): Promise<KeyWrite> {
+  const { db, actor, workspace: ws } = ctx;
+  requireByokPlan(ws.plan);
+  requireOwner(ws, KEY_ACTION);
+  const label = parseLabel(input.label);
+  const { key, warnings } = checkedKey(input.provider, input.apiKey);
+  const taken = await db.providerKey.findFirst({
+    where: { workspaceId: ws.id, provider: input.provider, label },
+    select: { id: true },
+  });
+  if (taken) throw labelTaken(label);
+  await takeSlot(ctx);
+
+  const probe = await probeKey(input.provider, key);
+  if (probe.outcome !== 'valid') {
+    await writeAudit(db, {
+      workspaceId: ws.id, actorId: actor.id, actorToken: actor.tokenPrefix, provider: input.provider, label,
+      operation: 'key.create', keyId: null, outcome: probe.outcome,
+    });
+    throw probeFailure(input.provider, probe);
+  }
+  const offered = probe.models.map((m) => m.id);
+  assertOffersModel(offered, input.requireModel);
+  const point = chosenModel(input.pointTier, offered);
+
+  const stored = await insertKey(db, {
+    actor, workspaceId: ws.id, provider: input.provider, label, key, outcome: 'valid', models: probe.models, point,
+    requireByokPlan: true, auditOutcome: 'valid',
+  });
+  const at = stored.at;
+  return {
+    key: {
+      id: stored.id, provider: input.provider, label, maskedHint: stored.maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: at,
+      lastUsedAt: null, modelsRefreshedAt: at, modelCount: stored.modelCount, createdAt: at, createdBy: actor.name, alsoConnectedIn: [],
+    },
+    warnings,
+  };
+}
+
+/** A new key under an existing label, probed first and swapped atomically. */
+export async function replaceKey(
+  ctx: WorkspaceCtx,
+  input: { keyId: string; apiKey: string; requireModel?: string; pointTier?: PointTier },
+): Promise<KeyWrite> {
+  const { db, actor, workspace: ws } = ctx;
+  requireByokPlan(ws.plan);
+  requireOwner(ws, KEY_ACTION);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  const { key, warnings } = checkedKey(row.provider, input.apiKey);
+  await takeSlot(ctx);
+  const probe = await probeKey(row.provider, key);
+  const ref = { workspaceId: ws.id, keyId: row.id, provider: row.provider, label: row.label };
+  if (probe.outcome !== 'valid') {
+    await writeAudit(db, { ...ref, actorId: actor.id, actorToken: actor.tokenPrefix, operation: 'key.replace', outcome: probe.outcome });
+    throw probeFailure(row.provider, probe);
+  }
+  const offered = probe.models.map((m) => m.id);
+  assertOffersModel(offered, input.requireModel);
+  const point = chosenModel(input.pointTier, offered);
+  await replaceKeyMaterial(db, { ...ref, actor, key, models: probe.models, point });
+  return { key: await getKeyDto(db, ws.id, row.id), warnings };
+}
+
+/** Re-probes a stored key: a rejected key is marked failing; a working one refreshes its models. */
+export async function verifyKey(
+  ctx: WorkspaceCtx,
+  input: { keyId: string },
+): Promise<{ key: KeyDto; outcome: KeyOutcome; message: string }> {
+  const { db, actor, workspace: ws } = ctx;
+  requireOwner(ws, KEY_ACTION);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  await takeSlot(ctx);
+  const plaintext = await decryptProviderKey(db, { workspaceId: ws.id, keyId: row.id, actorId: actor.id });
+  const probe = await probeKey(row.provider, plaintext);
+  await recordProbe(db, {
+    workspaceId: ws.id, keyId: row.id, provider: row.provider, label: row.label, actor,
+    outcome: probe.outcome, models: probe.outcome === 'valid' ? probe.models : null,
+  });
+  return {
+    key: await getKeyDto(db, ws.id, row.id),
+    outcome: probe.outcome,
+    message: outcomeMessage(probe.outcome, row.provider, probe.outcome === 'valid' ? null : probe.retryAfterSeconds),
+  };
+}
+
+/**
+ * Deletes the key (ciphertext and its own data key included) at once, with its audit row, in one
+ * transaction; tier defaults that used it revert to their platform defaults (PRODUCT.md M4). Then the
+ * deleted row's bytes are reclaimed from the database's files.
+ */
+export async function removeKey(ctx: WorkspaceCtx, input: { keyId: string }): Promise<{ ok: true; revertedTiers: Tier[] }> {
+  const { db, actor, workspace: ws } = ctx;
+  requireOwner(ws, KEY_ACTION);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  const revertedTiers = await deleteKey(db, { ...row, workspaceId: ws.id, actor });
+  return { ok: true, revertedTiers };
+}

@@ -1,0 +1,162 @@
+// Two app instances on one PostgreSQL database, as a deployment runs them: separate processes started from
+// the production build, sharing only the database and the deployment's secrets (no module state, cache or
+// connection pool). The AI config "applies to the next call, on every app instance" (PRODUCT.md M5,
+// issue 21 item 4): changed through one instance, the very next run through the other uses it, as the
+// fake providers' record of which credential each call carried shows.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { changingConfig } from '~/server/db/config-changes';
+import type { RunEvent } from '~/lib/schemas/runs';
+import { fakeProviderEnv, PREFIXES, type ProviderId } from '../../fake-providers/server';
+import { type AppProcess, ensureAppBuilt, sharedSecretsEnv, signUpThrough, startApp, trpcThrough } from '../helpers/app-process';
+import { canaryKey, findCanary } from '../helpers/canary';
+import { describePostgres } from '../helpers/db';
+import { callsWithKey } from '../helpers/fake-providers';
+import { setWorkspacePlan } from '../helpers/fixtures';
+
+/** Platform keys of one instance, unique to this run, so a provider call names the instance that made it. */
+function platformKeys(instance: string) {
+  const tag = `${instance}${randomBytes(8).toString('hex')}`;
+  return {
+    PLATFORM_ANTHROPIC_API_KEY: `sk-ant-platform-${tag}`,
+    PLATFORM_OPENAI_API_KEY: `sk-platform-${tag}`,
+    PLATFORM_GOOGLE_API_KEY: `AQ.platform-${tag}`,
+    PLATFORM_XAI_API_KEY: `xai-platform-${tag}`,
+    PLATFORM_MISTRAL_API_KEY: `PlatformMistral${tag}`.slice(0, 32),
+  };
+}
+
+function fakeBaseUrls(): Record<ProviderId, string> {
+  const url = inject('fakeProvidersUrl');
+  return Object.fromEntries(Object.entries(PREFIXES).map(([p, prefix]) => [p, url + prefix])) as Record<ProviderId, string>;
+}
+
+await describePostgres('two app instances on one database', (getDb) => {
+  const platform = { a: platformKeys('a'), b: platformKeys('b') };
+  let a: AppProcess | undefined;
+  let b: AppProcess | undefined;
+
+  beforeAll(async () => {
+    await ensureAppBuilt();
+    const deployment = { DATABASE_URL: getDb().url!, ...fakeProviderEnv({ baseUrls: fakeBaseUrls() }), ...sharedSecretsEnv(), STREAM_IDLE_TIMEOUT_MS: '5000' };
+    [a, b] = await Promise.all([
+      startApp({ name: 'a', env: { ...deployment, ...platform.a } }),
+      startApp({ name: 'b', env: { ...deployment, ...platform.b } }),
+    ]);
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  it('runs a generation through instance B with the AI config just changed through instance A', async () => {
+    const [viaA, viaB] = [a!, b!];
+    const { cookie } = await signUpThrough(viaA, 'Two instances');
+    const [ws] = await trpcThrough(viaA, cookie).workspace.list.query();
+    await setWorkspacePlan(getDb().db, ws!.id, 'pro');
+    const { token } = await trpcThrough(viaA, cookie).account.createToken.mutate({ name: 'two instances' });
+
+    const putConfigThroughA = async (body: unknown) => {
+      const r = await fetch(`${viaA.url}/api/workspaces/${ws!.id}/ai-config`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+    };
+    const runThroughB = async () => {
+      const events: RunEvent[] = [];
+      for await (const e of await trpcThrough(viaB, cookie).generation.start.mutate({ workspaceId: ws!.id, prompt: 'Two instances', imageCount: 0 })) events.push(e as RunEvent);
+      const started = events.find((e) => e.type === 'started') as Extract<RunEvent, { type: 'started' }>;
+      const finished = events.find((e) => e.type === 'finished') as Extract<RunEvent, { type: 'finished' }>;
+      return { script: started.steps[0]!, finished };
+    };
+    // Generation calls stream; the probe that checks a key when it is added does not.
+    const streamedWith = async (key: string) => (await callsWithKey(key)).filter((r) => r.stream).length;
+
+    // B serves the workspace first, on the managed default (whatever it may keep from this read).
+    const first = await runThroughB();
+    expect(first.finished.status).toBe('succeeded');
+    expect(first.script).toMatchObject({ credentialSource: 'managed', provider: 'anthropic' });
+    expect(await streamedWith(platform.b.PLATFORM_ANTHROPIC_API_KEY)).toBe(1);
+
+    // Through A: the workspace's own OpenAI key. B's very next run uses it.
+    const k = canaryKey('sk-proj-');
+    expect(await putConfigThroughA({ mode: 'byok', provider: 'openai', api_key: k, model: 'gpt-4.1-mini' })).toMatchObject({
+      status: 200, json: { mode: 'byok', provider: 'openai', model: 'gpt-4.1-mini', has_api_key: true },
+    });
+    const second = await runThroughB();
+    expect(second.finished).toMatchObject({ status: 'succeeded', creditsUsed: 0 });
+    expect(second.script).toMatchObject({ credentialSource: 'byok', provider: 'openai', modelId: 'gpt-4.1-mini' });
+    expect(await streamedWith(k)).toBe(1);
+    expect(await streamedWith(platform.b.PLATFORM_OPENAI_API_KEY)).toBe(0);
+
+    // Through A: back to managed (the key goes). B's very next run is on platform credits again.
+    expect(await putConfigThroughA({ mode: 'managed', provider: 'openai', model: 'gpt-4.1-mini' })).toMatchObject({
+      status: 200, json: { mode: 'managed', provider: 'openai', model: 'gpt-4.1-mini', has_api_key: false, removed_key: { provider: 'openai', label: 'primary' } },
+    });
+    const third = await runThroughB();
+    expect(third.finished.status).toBe('succeeded');
+    expect(third.finished.creditsUsed).toBeGreaterThan(0);
+    expect(third.script).toMatchObject({ credentialSource: 'managed', provider: 'openai', modelId: 'gpt-4.1-mini' });
+    expect(await streamedWith(platform.b.PLATFORM_OPENAI_API_KEY)).toBe(1);
+    expect(await streamedWith(k)).toBe(1);
+
+    // Only B ran anything; neither process wrote the key anywhere.
+    for (const key of Object.values(platform.a)) expect(await callsWithKey(key)).toHaveLength(0);
+    for (const app of [viaA, viaB]) expect(findCanary(JSON.stringify(app.output()), k), app.name).toBeNull();
+  });
+
+  it('serves gateway calls through B by the config, plan and tokens changed through A, from the very next call', async () => {
+    const [viaA, viaB] = [a!, b!];
+    const { cookie } = await signUpThrough(viaA, 'Two gateways');
+    const [ws] = await trpcThrough(viaA, cookie).workspace.list.query();
+    await setWorkspacePlan(getDb().db, ws!.id, 'pro');
+    const { token: pat } = await trpcThrough(viaA, cookie).account.createToken.mutate({ name: 'two gateways' });
+    const restThroughA = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${viaA.url}/api/workspaces/${ws!.id}/${path}`, {
+        method, headers: { authorization: `Bearer ${pat}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, json: r.status === 204 ? null : ((await r.json()) as Record<string, unknown>) };
+    };
+    const created = await restThroughA('POST', 'runtime-tokens', { label: 'two instances' });
+    expect(created.status).toBe(201);
+    const runtimeToken = created.json!.token as string;
+    const chatThroughB = async () => {
+      const r = await fetch(`${viaB.url}/api/gateway/openai/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer ${runtimeToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await r.arrayBuffer();
+      return r.status;
+    };
+    const chatsWith = async (key: string) => (await callsWithKey(key)).filter((r) => r.path.endsWith('/chat/completions')).length;
+
+    // B serves (and caches) the workspace on platform credits first.
+    expect(await chatThroughB()).toBe(200);
+    expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY)).toBeGreaterThanOrEqual(1);
+    // Back and forth through A: each time, B's very next call follows.
+    for (let i = 0; i < 4; i++) {
+      const k = canaryKey('sk-proj-');
+      expect((await restThroughA('PUT', 'ai-config', { mode: 'byok', provider: 'openai', api_key: k, model: 'gpt-4.1-mini' })).status).toBe(200);
+      expect(await chatThroughB()).toBe(200);
+      expect(await chatsWith(k), `own key, round ${i}`).toBe(1);
+      const platformCalls = await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY);
+      expect((await restThroughA('PUT', 'ai-config', { mode: 'managed', provider: 'openai', model: 'gpt-4.1-mini' })).status).toBe(200);
+      expect(await chatThroughB()).toBe(200);
+      expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY), `platform key, round ${i}`).toBe(platformCalls + 1);
+      expect(await chatsWith(k)).toBe(1);
+    }
+    // A plan without own keys, set while B holds the workspace as byok: B refuses the next call.
+    expect((await restThroughA('PUT', 'ai-config', { mode: 'byok', provider: 'openai', api_key: canaryKey('sk-proj-'), model: 'gpt-4.1-mini' })).status).toBe(200);
+    expect(await chatThroughB()).toBe(200);
+    const db = getDb().db;
+    await changingConfig(db, ws!.id, () => setWorkspacePlan(db, ws!.id, 'free'));
+    expect(await chatThroughB()).toBe(403);
+    await changingConfig(db, ws!.id, () => setWorkspacePlan(db, ws!.id, 'pro'));
+    // A token revoked through A is refused by B at once.
+    expect(await chatThroughB()).toBe(200);
+    expect((await restThroughA('DELETE', `runtime-tokens/${created.json!.id as string}`)).status).toBe(204);
+    expect(await chatThroughB()).toBe(401);
+  });
+});
