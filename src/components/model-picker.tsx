@@ -1,16 +1,21 @@
 'use client';
 
-// The model picker (PRODUCT.md M1): a popover with "My models" (through the workspace's own keys,
-// grouped by provider and key label, with the masked key) and "Platform models" (with their credit
-// price). Search by name; arrows, Enter and Escape work; one component for Content Studio and the
-// tier settings.
+// The model picker (PRODUCT.md M1): a searchable popover with "My models" (through the workspace's own
+// keys, with the key they use) and "Platform models" (with their credit price). One component for
+// Content Studio, the tier defaults and the account's AI defaults. cmdk gives the listbox semantics,
+// filtering and arrow-key navigation; Radix Popover returns focus to the button when it closes.
+import { Check, ChevronsUpDown, Layers } from 'lucide-react';
 import Link from 'next/link';
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import { cn } from '~/components/ui';
+import { useId, useState } from 'react';
+import { ProviderMark } from '~/components/brand/provider-mark';
+import { Badge } from '~/components/ui/badge';
+import { cn } from '~/components/ui/cn';
+import { Command, CommandEmpty, CommandGroup, CommandInput, CommandItem, CommandList } from '~/components/ui/command';
+import { Popover, PopoverContent, PopoverTrigger } from '~/components/ui/popover';
+import { contextSize, modelName } from '~/lib/model-names';
 import type { Catalog, ModelChoice } from '~/lib/models';
-import { PROVIDERS } from '~/lib/providers';
-
-type Option = { key: string; section: 'default' | 'my' | 'platform'; group: string; label: string; detail: string; choice: ModelChoice | null; disabled?: boolean };
+import { PROVIDERS, type ProviderId } from '~/lib/providers';
+import { TIER_NAMES } from '~/lib/tiers';
 
 export function sameChoice(a: ModelChoice | null, b: ModelChoice | null): boolean {
   if (!a || !b) return a === b;
@@ -19,11 +24,71 @@ export function sameChoice(a: ModelChoice | null, b: ModelChoice | null): boolea
   return false;
 }
 
-export function describeChoice(catalog: Catalog, choice: ModelChoice | null): string | null {
+export type ChoiceView = { provider: ProviderId | null; name: string; detail: string };
+
+/** How a choice reads, the same in the list and on the button: the model's name, then whose key or what it costs. */
+export function describeChoice(catalog: Catalog, choice: ModelChoice | null): ChoiceView | null {
   if (!choice) return null;
-  if (choice.source === 'platform') return catalog.platformModels.find((m) => m.id === choice.platformModelId)?.displayName ?? null;
+  if (choice.source === 'platform') {
+    const m = catalog.platformModels.find((x) => x.id === choice.platformModelId);
+    return m ? { provider: m.provider, name: m.displayName, detail: `Platform · ${priceText(m)}` } : null;
+  }
   const g = catalog.myModels.find((k) => k.keyId === choice.keyId);
-  return g ? `${choice.modelId} · ${PROVIDERS[g.provider].name} ${g.label}` : choice.modelId;
+  if (!g) return { provider: null, name: choice.modelId, detail: 'Key removed' };
+  const m = g.models.find((x) => x.modelId === choice.modelId);
+  return { provider: g.provider, name: modelName(catalog, g.provider, choice.modelId, m?.displayName), detail: keyText(g) };
+}
+
+const priceText = (m: { creditsPer1kInput: number; creditsPer1kOutput: number }) =>
+  `${m.creditsPer1kInput}/${m.creditsPer1kOutput} credits per 1K tokens in/out`;
+const keyText = (g: { provider: ProviderId; label: string; maskedHint: string }) => `Your ${PROVIDERS[g.provider].name} key “${g.label}” · ${g.maskedHint}`;
+
+type Option = {
+  value: string;
+  keywords: string[];
+  provider: ProviderId | null;
+  name: string;
+  detail: string;
+  tags: string[];
+  badge: { text: string; tone: 'accent' | 'danger' | 'outline' } | null;
+  choice: ModelChoice | null;
+};
+
+function buildOptions(catalog: Catalog, defaultOption: ChoiceView | undefined) {
+  const byKey: { key: Catalog['myModels'][number]; options: Option[] }[] = [];
+  for (const g of catalog.myModels) {
+    const options: Option[] = [];
+    for (const m of g.models) {
+      if (!m.available) continue;
+      const name = modelName(catalog, g.provider, m.modelId, m.displayName);
+      const ctx = contextSize(m.contextWindow);
+      options.push({
+        value: `byok:${g.keyId}:${m.modelId}`,
+        keywords: [name, m.modelId, PROVIDERS[g.provider].name, g.label, 'my models', 'your key'],
+        provider: g.provider,
+        name,
+        detail: keyText(g),
+        tags: ctx ? [`${ctx} context`] : [],
+        badge: g.status === 'active' ? { text: 'Your key', tone: 'accent' } : { text: 'Key failing', tone: 'danger' },
+        choice: { source: 'byok', keyId: g.keyId, modelId: m.modelId },
+      });
+    }
+    if (options.length) byKey.push({ key: g, options });
+  }
+  const platform: Option[] = catalog.platformModels.map((m) => ({
+    value: `platform:${m.id}`,
+    keywords: [m.displayName, m.modelId, PROVIDERS[m.provider].name, 'platform', ...m.tiers],
+    provider: m.provider,
+    name: m.displayName,
+    detail: priceText(m),
+    tags: m.tiers.map((t) => TIER_NAMES[t]),
+    badge: null,
+    choice: { source: 'platform', platformModelId: m.id },
+  }));
+  const def: Option | null = defaultOption
+    ? { value: 'default', keywords: [defaultOption.name, defaultOption.detail, 'default'], provider: defaultOption.provider, name: defaultOption.name, detail: defaultOption.detail, tags: [], badge: null, choice: null }
+    : null;
+  return { def, byKey, platform };
 }
 
 export function ModelPicker({
@@ -31,214 +96,130 @@ export function ModelPicker({
   value,
   onChange,
   label,
-  buttonText,
+  placeholder,
   disabled,
-  canManageKeys,
-  keysHref,
-  defaultOption,
   readOnly,
+  keysHelp,
+  defaultOption,
+  myModelsAllowed = true,
+  className,
 }: {
   catalog: Catalog;
   value: ModelChoice | null;
   onChange: (choice: ModelChoice | null) => void;
   /** Accessible name of the button, e.g. the tier name. */
   label: string;
-  buttonText: string;
+  /** What the button shows when `value` is null. */
+  placeholder: ChoiceView;
   disabled?: boolean;
-  canManageKeys: boolean;
-  keysHref: string;
-  /** An extra first option meaning "no choice" (for example the platform default of a tier). */
-  defaultOption?: string;
   /** Browse only: the options cannot be chosen (members looking at the owner's defaults). */
   readOnly?: boolean;
+  /** Shown when there are no models from the workspace's keys: where to add one, or why not. */
+  keysHelp: React.ReactNode;
+  /** An extra first option meaning "no choice" (the platform default of a tier, say). */
+  defaultOption?: ChoiceView;
+  /** False on plans without BYOK: My models are not offered. */
+  myModelsAllowed?: boolean;
+  className?: string;
 }) {
   const [open, setOpen] = useState(false);
-  const [query, setQuery] = useState('');
-  const [active, setActive] = useState(0);
-  const buttonRef = useRef<HTMLButtonElement>(null);
-  const rootRef = useRef<HTMLDivElement>(null);
-  const listId = useId();
+  const valueId = useId();
+  const shown = describeChoice(catalog, value) ?? placeholder;
+  const { def, byKey, platform } = buildOptions(myModelsAllowed ? catalog : { ...catalog, myModels: [] }, defaultOption);
+  const current = def && value === null ? 'default' : value ? (value.source === 'platform' ? `platform:${value.platformModelId}` : `byok:${value.keyId}:${value.modelId}`) : undefined;
 
-  const options = useMemo<Option[]>(() => {
-    const q = query.trim().toLowerCase();
-    const match = (...texts: string[]) => !q || texts.some((t) => t.toLowerCase().includes(q));
-    const out: Option[] = [];
-    if (defaultOption && match(defaultOption)) out.push({ key: 'default', section: 'default', group: '', label: defaultOption, detail: '', choice: null });
-    for (const g of catalog.myModels) {
-      const group = `${PROVIDERS[g.provider].name} · ${g.label} (${g.maskedHint})`;
-      for (const m of g.models) {
-        if (!m.available || !match(m.modelId, m.displayName, PROVIDERS[g.provider].name, g.label)) continue;
-        out.push({
-          key: `byok:${g.keyId}:${m.modelId}`, section: 'my', group, label: m.displayName, detail: g.status === 'active' ? '' : 'key failing',
-          choice: { source: 'byok', keyId: g.keyId, modelId: m.modelId },
-        });
-      }
-    }
-    for (const m of catalog.platformModels) {
-      if (!match(m.displayName, m.modelId, PROVIDERS[m.provider].name)) continue;
-      out.push({
-        key: `platform:${m.id}`, section: 'platform', group: PROVIDERS[m.provider].name, label: m.displayName,
-        detail: `${m.creditsPer1kInput}/${m.creditsPer1kOutput} credits per 1K tokens in/out`,
-        choice: { source: 'platform', platformModelId: m.id },
-      });
-    }
-    return out;
-  }, [catalog, query, defaultOption]);
-
-  function openPicker() {
-    const selected = options.findIndex((o) => sameChoice(o.choice, value));
-    setActive(selected >= 0 ? selected : 0);
-    setOpen(true);
-  }
-
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (!rootRef.current?.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener('mousedown', onDown);
-    return () => document.removeEventListener('mousedown', onDown);
-  }, [open]);
-
-  function close(focusButton = true) {
-    setOpen(false);
-    setQuery('');
-    if (focusButton) buttonRef.current?.focus();
-  }
-
-  function choose(o: Option | undefined) {
-    if (!o || readOnly) return;
-    onChange(o.choice);
-    close();
-  }
-
-  function onKeyDown(e: React.KeyboardEvent) {
-    if (e.key === 'ArrowDown') {
-      e.preventDefault();
-      setActive((a) => Math.min(a + 1, options.length - 1));
-    } else if (e.key === 'ArrowUp') {
-      e.preventDefault();
-      setActive((a) => Math.max(a - 1, 0));
-    } else if (e.key === 'Home') {
-      e.preventDefault();
-      setActive(0);
-    } else if (e.key === 'End') {
-      e.preventDefault();
-      setActive(options.length - 1);
-    } else if (e.key === 'Enter') {
-      e.preventDefault();
-      choose(options[active]);
-    } else if (e.key === 'Escape') {
-      e.preventDefault();
-      close();
-    }
-  }
-
-  useEffect(() => {
-    document.getElementById(`${listId}-opt-${active}`)?.scrollIntoView({ block: 'nearest' });
-  }, [active, listId]);
-
-  const sections: { id: Option['section']; title: string }[] = [
-    { id: 'default', title: '' },
-    { id: 'my', title: 'My models' },
-    { id: 'platform', title: 'Platform models' },
-  ];
+  const item = (o: Option) => {
+    const chosen = sameChoice(o.choice, value) && (o.choice !== null || value === null);
+    return (
+      <CommandItem
+        key={o.value}
+        value={o.value}
+        keywords={o.keywords}
+        disabled={readOnly}
+        onSelect={() => {
+          if (readOnly) return;
+          onChange(o.choice);
+          setOpen(false);
+        }}
+      >
+        {o.provider ? <ProviderMark provider={o.provider} className="mt-0.5" /> : <Layers aria-hidden className="mt-0.5 size-5 text-muted-foreground" />}
+        <span className="min-w-0 flex-1">
+          <span className="flex items-center gap-1.5 font-medium">
+            <span className="truncate">{o.name}</span>
+            {chosen ? (
+              <>
+                <Check aria-hidden className="size-3.5 shrink-0 text-accent" />
+                <span className="sr-only">(current)</span>
+              </>
+            ) : null}
+          </span>
+          <span className="block truncate text-xs text-muted-foreground">{o.detail}</span>
+        </span>
+        <span className="hidden shrink-0 flex-col items-end gap-1 sm:flex">
+          {o.badge ? <Badge tone={o.badge.tone}>{o.badge.text}</Badge> : null}
+          {o.tags.length ? <span className="text-[11px] text-muted-foreground">{o.tags.join(' · ')}</span> : null}
+        </span>
+      </CommandItem>
+    );
+  };
 
   return (
-    <div ref={rootRef} className="relative">
-      <button
-        ref={buttonRef}
-        type="button"
+    <Popover open={open} onOpenChange={setOpen}>
+      <PopoverTrigger
         aria-label={label}
-        aria-haspopup="dialog"
-        aria-expanded={open}
+        aria-describedby={valueId}
         disabled={disabled}
-        onClick={() => (open ? close() : openPicker())}
-        onKeyDown={(e) => {
-          if (e.key === 'ArrowDown' && !open) {
-            e.preventDefault();
-            openPicker();
-          }
-        }}
-        className="flex w-full min-w-0 items-center justify-between gap-2 rounded-md border border-slate-300 bg-white px-3 py-2 text-left text-sm shadow-sm hover:bg-slate-50 disabled:cursor-not-allowed disabled:bg-slate-100 disabled:text-slate-500"
+        className={cn(
+          'flex h-auto min-h-9 w-full min-w-0 items-center gap-2.5 rounded-md border border-input bg-background px-2.5 py-1.5 text-left text-sm shadow-xs transition-colors hover:bg-muted/60 disabled:cursor-not-allowed disabled:opacity-60 data-[state=open]:border-ring',
+          className,
+        )}
       >
-        <span className="truncate">{buttonText}</span>
-        <span aria-hidden className="text-slate-400">▾</span>
-      </button>
-      {open ? (
-        <div
-          role="dialog"
-          aria-label={`Choose a model: ${label}`}
-          className="absolute left-0 z-20 mt-1 w-[min(28rem,calc(100vw-2rem))] rounded-lg border border-slate-200 bg-white shadow-xl"
-        >
-          <div className="border-b border-slate-200 p-2">
-            {readOnly ? <p className="mb-2 text-xs text-slate-500">Only the workspace owner can change this.</p> : null}
-            <input
-              autoFocus
-              role="combobox"
-              aria-expanded="true"
-              aria-controls={listId}
-              aria-activedescendant={options[active] ? `${listId}-opt-${active}` : undefined}
-              aria-label="Search models"
-              placeholder="Search models"
-              value={query}
-              onChange={(e) => {
-                setQuery(e.target.value);
-                setActive(0);
-              }}
-              onKeyDown={onKeyDown}
-              className="w-full rounded-md border border-slate-300 px-2 py-1.5 text-sm"
-            />
-          </div>
-          <div id={listId} role="listbox" aria-label="Models" className="max-h-80 overflow-y-auto p-1">
-            {sections.map((s) => {
-              const items = options.map((o, i) => ({ o, i })).filter(({ o }) => o.section === s.id);
-              if (s.id === 'default' && items.length === 0) return null;
-              return (
-                <div key={s.id} role="group" aria-label={s.title || 'Default'}>
-                  {s.title ? <h3 className="px-2 pb-1 pt-2 text-xs font-semibold uppercase tracking-wide text-slate-500">{s.title}</h3> : null}
-                  {s.id === 'my' && items.length === 0 ? (
-                    <p className="px-2 py-2 text-sm text-slate-600">
-                      {query ? 'No matching models.' : canManageKeys ? (
-                        <>No models from your own keys yet. <Link className="font-medium text-brand-700 underline" href={keysHref}>Add an API key</Link> to use them here without credits.</>
-                      ) : (
-                        'No models from your own keys yet. Ask your workspace owner to add an API key.'
-                      )}
-                    </p>
-                  ) : null}
-                  {items.map(({ o, i }, n) => (
-                    <div key={o.key}>
-                      {o.group && o.group !== items[n - 1]?.o.group ? (
-                        <p className="px-2 pt-1 text-xs text-slate-500">{o.group}</p>
-                      ) : null}
-                      <div
-                        id={`${listId}-opt-${i}`}
-                        role="option"
-                        aria-selected={sameChoice(o.choice, value)}
-                        aria-disabled={readOnly || undefined}
-                        onMouseEnter={() => setActive(i)}
-                        onMouseDown={(e) => e.preventDefault()}
-                        onClick={() => choose(o)}
-                        className={cn(
-                          'flex cursor-pointer flex-col rounded px-2 py-1.5 text-sm',
-                          i === active ? 'bg-brand-600 text-white' : 'text-slate-800',
-                        )}
-                      >
-                        <span className="flex items-center gap-2">
-                          {sameChoice(o.choice, value) ? <span aria-hidden>✓</span> : null}
-                          {o.label}
-                        </span>
-                        {o.detail ? <span className={cn('text-xs', i === active ? 'text-indigo-100' : 'text-slate-500')}>{o.detail}</span> : null}
-                      </div>
-                    </div>
-                  ))}
-                  {s.id === 'platform' && items.length === 0 ? <p className="px-2 py-2 text-sm text-slate-600">No matching models.</p> : null}
-                </div>
-              );
-            })}
-          </div>
-        </div>
-      ) : null}
-    </div>
+        {shown.provider ? <ProviderMark provider={shown.provider} /> : <Layers aria-hidden className="size-5 shrink-0 text-muted-foreground" />}
+        <span id={valueId} className="min-w-0 flex-1">
+          <span className="block truncate font-medium">{shown.name}</span>
+          <span className="block truncate text-xs text-muted-foreground">{shown.detail}</span>
+        </span>
+        <ChevronsUpDown aria-hidden className="size-4 shrink-0 text-muted-foreground" />
+      </PopoverTrigger>
+      <PopoverContent aria-label={`Choose a model: ${label}`} className="w-[min(30rem,calc(100vw-1rem))] p-0">
+        <Command label="Search models" defaultValue={current} loop>
+          <CommandInput placeholder="Search models, providers, keys…" />
+          {readOnly ? <p className="border-b border-border px-3 py-2 text-xs text-muted-foreground">Only the workspace owner can change this.</p> : null}
+          {byKey.length === 0 ? (
+            <div className="border-b border-border px-3 py-2.5 text-xs text-muted-foreground">
+              <span className="font-medium text-foreground">My models</span> — {keysHelp}
+            </div>
+          ) : null}
+          <CommandList label="Models">
+            <CommandEmpty>No matching models.</CommandEmpty>
+            {def ? <CommandGroup heading="Default">{item(def)}</CommandGroup> : null}
+            {byKey.length ? (
+              <CommandGroup heading="My models">{byKey.flatMap((g) => g.options.map(item))}</CommandGroup>
+            ) : null}
+            <CommandGroup heading="Platform models">{platform.map(item)}</CommandGroup>
+          </CommandList>
+        </Command>
+      </PopoverContent>
+    </Popover>
+  );
+}
+
+/** The picker's "no keys" line, by plan and role. */
+export function KeysHelp({ byok, isOwner, slug }: { byok: boolean; isOwner: boolean; slug: string }) {
+  if (!byok) {
+    return (
+      <>
+        your own keys need the Pro plan or above.{' '}
+        <Link className="font-medium text-accent-foreground underline underline-offset-2" href={`/w/${slug}/settings/plan`}>See plans</Link>
+      </>
+    );
+  }
+  if (!isOwner) return <>no models from your own keys yet. Ask your workspace owner to add an API key.</>;
+  return (
+    <>
+      no models from your own keys yet.{' '}
+      <Link className="font-medium text-accent-foreground underline underline-offset-2" href={`/w/${slug}/settings/api-keys`}>Add an API key</Link>{' '}
+      to use them here without credits.
+    </>
   );
 }

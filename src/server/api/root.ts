@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from '~/server/api/trpc';
 import { accountRouter } from '~/server/api/routers/account';
+import { billingRouter } from '~/server/api/routers/billing';
 import { generationRouter } from '~/server/api/routers/generation';
 import { keysRouter } from '~/server/api/routers/keys';
 import { modelsRouter } from '~/server/api/routers/models';
@@ -7,6 +8,7 @@ import { workspaceRouter } from '~/server/api/routers/workspace';
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
+  billing: billingRouter,
   generation: generationRouter,
   keys: keysRouter,
   models: modelsRouter,
