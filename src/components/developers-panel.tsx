@@ -2,7 +2,6 @@
 
 import { CopyButton } from '~/components/ui/copy-button';
 import { Card, CardDescription, CardTitle } from '~/components/ui/card';
-import { Tabs, TabsContent, TabsList, TabsTrigger } from '~/components/ui/tabs';
 
 /** A code block with its own copy button. */
 export function Snippet({ code, label }: { code: string; label: string }) {
@@ -40,16 +39,20 @@ export function RestSnippets({ origin, workspaceId }: { origin: string; workspac
         Read and change this workspace’s AI configuration with a personal access token. The full description is at{' '}
         <a className="font-medium text-accent-foreground underline underline-offset-2" href="/api/openapi.json">/api/openapi.json</a>.
       </CardDescription>
-      <Tabs defaultValue="curl" className="mt-3">
-        <TabsList aria-label="Snippet language">
-          <TabsTrigger value="curl">curl</TabsTrigger>
-          <TabsTrigger value="js">JavaScript</TabsTrigger>
-          <TabsTrigger value="put">Change the config</TabsTrigger>
-        </TabsList>
-        <TabsContent value="curl"><Snippet code={curl} label="curl snippet" /></TabsContent>
-        <TabsContent value="js"><Snippet code={js} label="JavaScript snippet" /></TabsContent>
-        <TabsContent value="put"><Snippet code={put} label="config change snippet" /></TabsContent>
-      </Tabs>
+      <div className="mt-4 flex flex-col gap-4">
+        <div>
+          <h3 className="mb-1.5 text-sm font-medium">Read the configuration (curl)</h3>
+          <Snippet code={curl} label="curl snippet" />
+        </div>
+        <div>
+          <h3 className="mb-1.5 text-sm font-medium">Read it from JavaScript</h3>
+          <Snippet code={js} label="JavaScript snippet" />
+        </div>
+        <div>
+          <h3 className="mb-1.5 text-sm font-medium">Change it</h3>
+          <Snippet code={put} label="config change snippet" />
+        </div>
+      </div>
     </Card>
   );
 }

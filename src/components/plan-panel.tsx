@@ -49,8 +49,8 @@ export function PlanPanel() {
   return (
     <div className="flex flex-col gap-5">
       <Card aria-labelledby="current-plan">
-        <div className="flex flex-wrap items-start justify-between gap-4">
-          <div>
+        <div className="flex flex-col gap-4 sm:flex-row sm:items-start sm:justify-between">
+          <div className="min-w-0 max-w-xl">
             <p className="text-xs font-medium uppercase tracking-wide text-muted-foreground">Current plan</p>
             <CardTitle id="current-plan" className="mt-1 text-xl">{PLANS[ws.plan].name}</CardTitle>
             <CardDescription>
@@ -59,7 +59,7 @@ export function PlanPanel() {
                 : 'Runs use platform models and credits. Your own API keys need the Pro plan or above.'}
             </CardDescription>
           </div>
-          <div className="text-right">
+          <div className="shrink-0 sm:text-right">
             <p className="text-xs text-muted-foreground">Credit balance</p>
             <p className="text-2xl font-semibold tabular-nums">{ws.creditBalance.toLocaleString('en-US')}</p>
             <p className="text-xs text-muted-foreground">+{credits(PLANS[ws.plan].monthlyCredits)} a month</p>

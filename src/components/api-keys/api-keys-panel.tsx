@@ -91,7 +91,7 @@ export function ApiKeysPanel() {
                 {canAdd ? (
                   <div className="flex items-center gap-3">
                     <GetKeyLink provider={provider} />
-                    <Button size="sm" aria-label={`Add key for ${p.name}`} onClick={() => setAdding(provider)}>
+                    <Button size="sm" variant="secondary" aria-label={`Add key for ${p.name}`} onClick={() => setAdding(provider)}>
                       <Plus aria-hidden />
                       Add key
                     </Button>

@@ -43,9 +43,11 @@ export function AppShell({
         Skip to content
       </a>
       <div className="min-h-dvh lg:grid lg:grid-cols-[15.5rem_minmax(0,1fr)]">
-        <aside className="sticky top-0 hidden h-dvh flex-col border-r border-border bg-background lg:flex" aria-label="Sidebar">
-          <SidebarContent workspace={workspace} user={user} />
-        </aside>
+        <div className="hidden border-r border-border bg-background lg:block">
+          <aside className="sticky top-0 flex h-dvh flex-col" aria-label="Sidebar">
+            <SidebarContent workspace={workspace} user={user} />
+          </aside>
+        </div>
         <div className="flex min-w-0 flex-col">
           <header className="sticky top-0 z-30 flex h-14 items-center gap-2 border-b border-border bg-background/95 px-3 backdrop-blur sm:px-6">
             <Sheet open={menuOpen} onOpenChange={setMenuOpen}>
