@@ -16,8 +16,13 @@ await describeEachDb('cost estimate', (getDb) => {
     await t.db.workspace.update({ where: { id: owner.workspace.id }, data: { creditBalance: 0 } });
     const catalog = await getCatalog(t.db, owner.workspace.id);
     expect(catalog.imageCreditsPerImage).toBeGreaterThan(0);
-    const prompts = ['Otters', 'A long prompt about bees. '.repeat(40)];
     for (const m of catalog.platformModels.slice(0, 4)) {
+      // The prompt lengths either side of a step in the estimate: a drift of one token either way fails.
+      const price = { in: m.creditsPer1kInput, out: m.creditsPer1kOutput };
+      let edge = 1;
+      while (scriptCreditRange(price, 'x'.repeat(edge + 1)).max === scriptCreditRange(price, 'x'.repeat(edge)).max) edge++;
+      expect(edge).toBeLessThan(4000);
+      const prompts = ['Otters', 'x'.repeat(edge), 'x'.repeat(edge + 1)];
       for (const prompt of prompts) {
         for (const imageCount of [0, 3]) {
           const estimate =
