@@ -485,7 +485,7 @@ async function main() {
     const slug = 'bench-live';
     const pages = await section('pages', 'Page weight…', async () => ({
       contentStudio: await pageWeight(cookie, `/w/${slug}/studio`),
-      apiKeys: await pageWeight(cookie, `/w/${slug}/settings/models`),
+      apiKeys: await pageWeight(cookie, `/w/${slug}/settings/api-keys`),
     }));
     // Right after the load, and once the server has been idle for a while (V8 returns memory to the
     // system only when the allocation rate drops); the target applies to the first.

@@ -7,7 +7,7 @@ import { Card, CardDescription, CardTitle } from '~/components/ui/card';
 export function Snippet({ code, label }: { code: string; label: string }) {
   return (
     <div className="relative">
-      <pre className="overflow-x-auto rounded-md border border-border bg-zinc-950 p-3 pr-12 font-mono text-xs leading-relaxed text-zinc-100" tabIndex={0} aria-label={label}>
+      <pre className="overflow-x-auto rounded-md border border-border bg-zinc-950 p-3 pr-12 font-mono text-xs leading-relaxed text-zinc-100" tabIndex={0} role="region" aria-label={label}>
         <code>{code}</code>
       </pre>
       <CopyButton value={code} label={`Copy ${label}`} copiedLabel="Copied" className="absolute right-2 top-2 border-zinc-700 bg-zinc-900 text-zinc-100 hover:bg-zinc-800" />

@@ -54,7 +54,7 @@ export function ModelIdPicker({
         {value ? <code className="hidden truncate font-mono text-xs text-muted-foreground sm:inline">{value}</code> : null}
         <ChevronsUpDown aria-hidden className="size-4 shrink-0 text-muted-foreground" />
       </PopoverTrigger>
-      <PopoverContent aria-label={`Choose a ${PROVIDERS[provider].name} model`} className="w-[min(26rem,calc(100vw-1rem))] p-0">
+      <PopoverContent aria-label={`Choose a model (${PROVIDERS[provider].name})`} className="w-[min(26rem,calc(100vw-1rem))] p-0">
         <Command label="Search models" loop defaultValue={value || '__default'}>
           <CommandInput placeholder="Search or type a model id" value={search} onValueChange={setSearch} />
           <CommandList label={`${PROVIDERS[provider].name} models`}>

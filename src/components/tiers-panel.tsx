@@ -87,7 +87,6 @@ export function TiersPanel() {
                   label={TIER_NAMES[t.tier]}
                   placeholder={{ provider: t.provider, name: t.platformDefault.displayName, detail: 'Platform default · credits' }}
                   defaultOption={{ provider: null, name: `Platform default: ${t.platformDefault.displayName}`, detail: 'Follows the platform’s choice for this tier' }}
-                  disabled={setTier.isPending && setTier.variables?.tier === t.tier}
                   readOnly={!isOwner}
                   myModelsAllowed={byok}
                   keysHelp={<KeysHelp byok={byok} isOwner={isOwner} slug={slug} />}

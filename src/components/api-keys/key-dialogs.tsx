@@ -31,6 +31,8 @@ function useInvalidateKeys(workspaceId: string) {
     ]);
 }
 
+export const SMALL_LINK = 'inline-flex items-center gap-1 text-xs font-medium text-accent-foreground underline-offset-4 hover:underline';
+
 export function GetKeyLink({ provider, className }: { provider: ProviderId; className?: string }) {
   return (
     <a
@@ -110,13 +112,11 @@ export function AddKeyDialog({
             <p id="key-label-help" className="text-xs text-muted-foreground">Tells keys of the same provider apart, e.g. “primary” or “team-b”.</p>
           </div>
           <div className="flex flex-col gap-1.5">
-            <div className="flex items-baseline justify-between gap-2">
-              <label htmlFor="api-key" className="text-sm font-medium">API key</label>
-              {provider ? <GetKeyLink provider={provider} className="inline-flex items-center gap-1 text-xs font-medium text-accent-foreground underline-offset-4 hover:underline" /> : null}
-            </div>
+            <label htmlFor="api-key" className="text-sm font-medium">API key</label>
             <SecretInput id="api-key" value={apiKey} onChange={setApiKey} describedBy="api-key-help" invalid={create.isError} />
-            <p id="api-key-help" className="text-xs text-muted-foreground">
-              Looks like <code className="font-mono">{provider ? PROVIDERS[provider].keyHint : ''}</code>
+            <p className="flex flex-wrap items-center justify-between gap-x-3 text-xs text-muted-foreground">
+              <span id="api-key-help">Looks like <code className="font-mono">{provider ? PROVIDERS[provider].keyHint : ''}</code></span>
+              {provider ? <GetKeyLink provider={provider} className={SMALL_LINK} /> : null}
             </p>
           </div>
           {create.error ? <Alert>{create.error.message}</Alert> : null}
@@ -183,13 +183,11 @@ export function ReplaceKeyDialog({
           }}
         >
           <div className="flex flex-col gap-1.5">
-            <div className="flex items-baseline justify-between gap-2">
-              <label htmlFor="replace-api-key" className="text-sm font-medium">API key</label>
-              {target ? <GetKeyLink provider={target.provider} className="inline-flex items-center gap-1 text-xs font-medium text-accent-foreground underline-offset-4 hover:underline" /> : null}
-            </div>
+            <label htmlFor="replace-api-key" className="text-sm font-medium">API key</label>
             <SecretInput id="replace-api-key" value={apiKey} onChange={setApiKey} describedBy="replace-api-key-help" invalid={replace.isError} />
-            <p id="replace-api-key-help" className="text-xs text-muted-foreground">
-              Looks like <code className="font-mono">{target ? PROVIDERS[target.provider].keyHint : ''}</code>
+            <p className="flex flex-wrap items-center justify-between gap-x-3 text-xs text-muted-foreground">
+              <span id="replace-api-key-help">Looks like <code className="font-mono">{target ? PROVIDERS[target.provider].keyHint : ''}</code></span>
+              {target ? <GetKeyLink provider={target.provider} className={SMALL_LINK} /> : null}
             </p>
           </div>
           {replace.error ? <Alert>{replace.error.message}</Alert> : null}

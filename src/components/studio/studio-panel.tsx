@@ -38,8 +38,9 @@ type RunState = {
   lastEventAt: number;
 };
 
-/** After this long without a word from the provider, the run says it may be stalled. */
-const STALL_MS = 8000;
+/** After this long without new text mid-script (or before the first words), the run says it may be stalled. */
+const STALL_MS = 4000;
+const FIRST_WORDS_MS = 8000;
 
 const ASPECT_OPTIONS = ASPECT_RATIOS.map((a) => {
   const [w, h] = a.split(':').map(Number) as [number, number];
@@ -154,12 +155,21 @@ export function StudioPanel() {
 
   function cancel() {
     abortRef.current?.abort();
-    // The Cancel button goes away with the run: keep the keyboard where the next action is.
-    setTimeout(() => generateRef.current?.focus(), 0);
   }
 
+  // When a run ends, Cancel disappears and Generate comes back: if the keyboard was on either, it lands
+  // on Generate again rather than on the page.
+  const wasRunning = useRef(false);
+  useEffect(() => {
+    if (wasRunning.current && !running) {
+      const active = document.activeElement;
+      if (!active || active === document.body) generateRef.current?.focus();
+    }
+    wasRunning.current = running;
+  }, [running]);
+
   const stalled = running && run.text !== '' && now - run.lastEventAt > STALL_MS;
-  const waitingLong = running && run.text === '' && now - run.lastEventAt > STALL_MS;
+  const waitingLong = running && run.text === '' && now - run.lastEventAt > FIRST_WORDS_MS;
 
   return (
     <div className="flex flex-col gap-5">

@@ -3,13 +3,14 @@
 import * as AlertDialogPrimitive from '@radix-ui/react-alert-dialog';
 import { buttonVariants } from '~/components/ui/button';
 import { cn } from '~/components/ui/cn';
-import { overlayClass } from '~/components/ui/dialog';
+import { overlayClass, useReturnFocus } from '~/components/ui/dialog';
 
 /** A confirmation for a destructive action: focus starts on Cancel, Escape cancels. */
 export const AlertDialog = AlertDialogPrimitive.Root;
 export const AlertDialogTrigger = AlertDialogPrimitive.Trigger;
 
-export function AlertDialogContent({ className, ...props }: React.ComponentProps<typeof AlertDialogPrimitive.Content>) {
+export function AlertDialogContent({ className, ...rest }: React.ComponentProps<typeof AlertDialogPrimitive.Content>) {
+  const props = useReturnFocus(rest);
   return (
     <AlertDialogPrimitive.Portal>
       <AlertDialogPrimitive.Overlay className={overlayClass} />

@@ -2,11 +2,36 @@
 
 import * as DialogPrimitive from '@radix-ui/react-dialog';
 import { X } from 'lucide-react';
+import { useRef } from 'react';
 import { cn } from '~/components/ui/cn';
 
 export const Dialog = DialogPrimitive.Root;
 export const DialogTrigger = DialogPrimitive.Trigger;
 export const DialogClose = DialogPrimitive.Close;
+
+/**
+ * Focus goes back to where it was when the dialog opened (Radix does this only for its own Trigger,
+ * and most of our dialogs are opened from state). When that element is gone, Radix's default applies.
+ */
+export function useReturnFocus<T extends { onOpenAutoFocus?: (e: Event) => void; onCloseAutoFocus?: (e: Event) => void }>(props: T): T {
+  const returnTo = useRef<HTMLElement | null>(null);
+  return {
+    ...props,
+    onOpenAutoFocus: (e: Event) => {
+      returnTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      props.onOpenAutoFocus?.(e);
+    },
+    onCloseAutoFocus: (e: Event) => {
+      props.onCloseAutoFocus?.(e);
+      if (e.defaultPrevented) return;
+      const el = returnTo.current;
+      if (el && el.isConnected) {
+        e.preventDefault();
+        el.focus();
+      }
+    },
+  };
+}
 
 export const overlayClass = 'fixed inset-0 z-50 bg-zinc-950/40 data-[state=open]:animate-in';
 
@@ -14,8 +39,9 @@ export function DialogContent({
   className,
   children,
   hideClose,
-  ...props
+  ...rest
 }: React.ComponentProps<typeof DialogPrimitive.Content> & { hideClose?: boolean }) {
+  const props = useReturnFocus(rest);
   return (
     <DialogPrimitive.Portal>
       <DialogPrimitive.Overlay className={overlayClass} />

@@ -37,9 +37,10 @@ export function Segmented<T extends string>({
               value={o.value}
               checked={value === o.value}
               onChange={() => onChange(o.value)}
-              className="sr-only"
+              // Over the whole segment, transparent: a click anywhere on it is a click on the radio.
+              className="absolute inset-0 m-0 cursor-pointer appearance-none rounded opacity-0 disabled:cursor-not-allowed"
             />
-            {o.label}
+            <span className="pointer-events-none flex items-center gap-1">{o.label}</span>
           </label>
         ))}
       </div>
