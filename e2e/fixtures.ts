@@ -57,6 +57,11 @@ export async function openModels(page: Page) {
   await expect(page.getByRole('heading', { level: 1, name: 'Models' })).toBeVisible();
 }
 
+/** A toast (in the notifications region) whose text contains `text`. */
+export function toast(page: Page, text: string | RegExp) {
+  return page.getByRole('region', { name: /^Notifications/ }).getByRole('listitem').filter({ hasText: text });
+}
+
 /** The workspace switcher at the top of the sidebar. */
 export function workspaceSwitcher(page: Page) {
   return page.getByRole('button', { name: /^Switch workspace/ });

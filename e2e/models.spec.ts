@@ -1,5 +1,5 @@
 import { expect, test } from './test';
-import { addKeyInUi, mask, openApiKeys, openModels, signInSeeded, testKey } from './fixtures';
+import { addKeyInUi, mask, openApiKeys, openModels, signInSeeded, testKey, toast } from './fixtures';
 
 test('a new key brings its models to the picker and all tiers; a removed key reverts the tiers it served', async ({ page, browser }) => {
   await signInSeeded(page, 'owner-models@e2e.test');
@@ -31,7 +31,7 @@ test('a new key brings its models to the picker and all tiers; a removed key rev
   await expect(standard).toContainText('GPT-4.1 nano');
   await expect(standard).toContainText(`Your OpenAI key “primary” · ${mask(key)}`);
   await expect(standard).toBeFocused();
-  await expect(page.getByRole('status').filter({ hasText: 'Standard now uses GPT-4.1 nano' })).toBeVisible();
+  await expect(toast(page, 'Standard now uses GPT-4.1 nano')).toBeVisible();
   await page.reload();
   await expect(page.getByRole('button', { name: 'Standard', exact: true })).toContainText('GPT-4.1 nano');
 
@@ -44,7 +44,7 @@ test('a new key brings its models to the picker and all tiers; a removed key rev
   await mp.getByRole('button', { name: 'Standard', exact: true }).click();
   const memberPicker = mp.getByRole('dialog', { name: 'Choose a model: Standard' });
   await expect(memberPicker.getByText('Only the workspace owner can change this.')).toBeVisible();
-  await expect(memberPicker.getByRole('option', { name: /GPT-4\.1 mini/ })).toBeDisabled();
+  await expect(memberPicker.getByRole('group', { name: 'Platform models' }).getByRole('option', { name: /GPT-4\.1 mini/ })).toBeDisabled();
   await mp.keyboard.press('ArrowDown');
   await mp.keyboard.press('Enter');
   await expect(mp.getByRole('button', { name: 'Standard', exact: true })).toContainText('GPT-4.1 nano');
@@ -57,7 +57,7 @@ test('a new key brings its models to the picker and all tiers; a removed key rev
   // It names the tier and the model it reverts to.
   await expect(confirm.getByRole('note')).toContainText('Standard → Claude Sonnet 4');
   await confirm.getByRole('button', { name: 'Remove' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Standard → Claude Sonnet 4 (platform default)' })).toBeVisible();
+  await expect(toast(page, 'Standard → Claude Sonnet 4 (platform default)')).toBeVisible();
   await openModels(page);
   await expect(page.getByRole('button', { name: 'Standard', exact: true })).toContainText('Platform default');
 });
@@ -82,7 +82,7 @@ test('user AI defaults carry into a new workspace unless the owner opts out', as
   const key = testKey('sk-ant-api03-');
   await page.getByLabel('API key', { exact: true }).fill(key);
   await page.getByRole('button', { name: 'Save defaults' }).click();
-  await expect(page.getByText('Defaults saved.')).toBeVisible();
+  await expect(toast(page, 'Defaults saved.')).toBeVisible();
   await expect(page.getByText(`key ${mask(key)}`)).toBeVisible();
 
   await page.goto('/new-workspace');

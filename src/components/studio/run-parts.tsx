@@ -58,7 +58,7 @@ export function RunSteps({
   now,
 }: {
   steps: StepView[];
-  catalog: Pick<Catalog, 'platformModels'> | null;
+  catalog: Catalog | null;
   imageCount: number;
   /** The clock for steps still running; omitted where nothing runs any more. */
   now?: number;
