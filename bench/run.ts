@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { hashPassword } from 'better-auth/crypto';
+import { freePortsSync } from '../scripts/lib/free-port';
 import { createPostgresDatabase } from '../scripts/lib/pg-database';
 import { fakeProviderEnv, PREFIXES } from '../fake-providers/server';
 import { type Db, resolveDbTarget } from '~/server/db/connect';
@@ -49,8 +50,8 @@ const START_FLAGS = (() => {
 })();
 const IDLE_SECONDS = Number(args['idle-seconds']);
 const QUICK = args.quick;
-const PORT = 3290;
-const FAKE_PORT = 4390;
+// Free ports, so a benchmark never collides with anything else listening here.
+const [PORT, FAKE_PORT] = freePortsSync(2) as [number, number];
 const BASE = `http://127.0.0.1:${PORT}`;
 const WORKSPACES = QUICK ? 100 : 1000;
 const KEYS_PER_WS = 5;

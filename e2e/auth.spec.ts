@@ -81,7 +81,7 @@ test('a member cannot reach owner-only procedures, and outsiders get 404', async
   const member = newAccount('Mona');
   const outsider = newAccount('Otto');
 
-  // The member and outsider need accounts before they can be added.
+  // The member and outsider have accounts; the member joins by accepting an invitation.
   for (const acc of [member, outsider]) {
     const ctx = await browser.newContext();
     await signUp(await ctx.newPage(), acc);
@@ -91,9 +91,10 @@ test('a member cannot reach owner-only procedures, and outsiders get 404', async
   await signUp(page, owner);
   const slug = workspaceSlug(page);
   await page.goto(`/w/${slug}/settings/members`);
-  await page.getByLabel('Member email').fill(member.email);
-  await page.getByRole('button', { name: 'Add member' }).click();
-  await expect(page.getByRole('list', { name: 'Workspace members' })).toContainText(member.email);
+  await page.getByLabel('Invite by email').fill(member.email);
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await expect(page.getByRole('list', { name: 'Pending invitations' })).toContainText(member.email);
+  await expect(page.getByRole('list', { name: 'Workspace members' })).not.toContainText(member.email);
   const workspaceId = await page.evaluate(async () => {
     const r = await fetch('/api/trpc/workspace.list');
     const body = (await r.json()) as { result: { data: { json: { id: string; role: string }[] } } };
@@ -104,16 +105,27 @@ test('a member cannot reach owner-only procedures, and outsiders get 404', async
   const mp = await memberCtx.newPage();
   await signIn(mp, member);
   await expect(mp).toHaveURL(/\/studio$/);
+  await mp.getByRole('button', { name: `Accept invitation to ${owner.name}'s workspace` }).click();
+  await expect(mp).toHaveURL(new RegExp(`/w/${slug}/studio$`));
   await mp.goto(`/w/${slug}/settings/members`);
   await expect(mp.getByRole('list', { name: 'Workspace members' })).toContainText(owner.email);
-  await expect(mp.getByRole('button', { name: 'Add member' })).toHaveCount(0);
+  await expect(mp.getByRole('list', { name: 'Workspace members' })).toContainText(member.email);
+  await expect(mp.getByRole('button', { name: 'Invite', exact: true })).toHaveCount(0);
+  await expect(mp.getByRole('list', { name: 'Pending invitations' })).toHaveCount(0);
   await expect(mp.getByRole('button', { name: /^Remove/ })).toHaveCount(0);
-  const res = await mp.request.post('/api/trpc/workspace.addMember', {
-    headers: { 'content-type': 'application/json', origin: new URL(mp.url()).origin },
-    data: { json: { workspaceId, email: outsider.email } },
-  });
-  expect(res.status()).toBe(403);
-  expect((await res.json()).error.json.data.code).toBe('FORBIDDEN');
+  for (const [path, json] of [
+    ['workspace.invite', { workspaceId, email: outsider.email }],
+    ['workspace.revokeInvitation', { workspaceId, invitationId: 'anything' }],
+  ] as const) {
+    const res = await mp.request.post(`/api/trpc/${path}`, {
+      headers: { 'content-type': 'application/json', origin: new URL(mp.url()).origin },
+      data: { json },
+    });
+    expect(res.status()).toBe(403);
+    expect((await res.json()).error.json.data.code).toBe('FORBIDDEN');
+  }
+  const list = await mp.request.get(`/api/trpc/workspace.invitations?input=${encodeURIComponent(JSON.stringify({ json: { workspaceId } }))}`);
+  expect(list.status()).toBe(403);
   await memberCtx.close();
 
   const outCtx = await browser.newContext();
@@ -143,4 +155,78 @@ test('cookie-authenticated mutations from another site are refused', async ({ pa
   await workspaceSwitcher(page).click();
   await expect(page.getByRole('menuitemradio')).toHaveCount(1);
   await expect(page.getByRole('menuitemradio', { name: /Pwned/ })).toHaveCount(0);
+});
+
+test('changing the password on the Account page signs out the other session', async ({ page, browser }) => {
+  const account = newAccount('Pat');
+  await signUp(page, account);
+  const phoneCtx = await browser.newContext();
+  const phone = await phoneCtx.newPage();
+  await signIn(phone, account);
+  await expect(phone).toHaveURL(/\/studio$/);
+
+  await page.goto('/account');
+  const newPassword = `${account.password}-new`;
+  await page.getByLabel('Current password').fill(account.password);
+  await page.getByLabel('New password', { exact: true }).fill(newPassword);
+  await page.getByLabel('Confirm new password').fill(newPassword);
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Password changed' })).toHaveText('Password changed. Your other sessions were signed out.');
+  await expect(page.getByRole('list', { name: 'Sessions' }).getByRole('listitem')).toHaveCount(1);
+
+  // The other browser is signed out at once; this one stays signed in.
+  expect((await phone.request.get('/api/trpc/account.me')).status()).toBe(401);
+  await phone.reload();
+  await expect(phone).toHaveURL(/\/sign-in$/);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Account settings' })).toBeVisible();
+
+  await signIn(phone, account);
+  await expect(phone.getByRole('alert').filter({ hasText: 'Wrong' })).toHaveText('Wrong email or password.');
+  await signIn(phone, { email: account.email, password: newPassword });
+  await expect(phone).toHaveURL(/\/studio$/);
+  await phoneCtx.close();
+});
+
+test('the Account page lists the sessions and signs another one out at once', async ({ page, browser }) => {
+  const account = newAccount('Sam');
+  await signUp(page, account);
+  const otherCtx = await browser.newContext();
+  const other = await otherCtx.newPage();
+  await signIn(other, account);
+  await expect(other).toHaveURL(/\/studio$/);
+
+  await page.goto('/account');
+  const sessions = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem');
+  await expect(sessions).toHaveCount(2);
+  await expect(sessions.filter({ hasText: 'This session' })).toHaveCount(1);
+  await expect(sessions.first()).toContainText(/Chrome on \w+/);
+  await expect(sessions.first()).toContainText('last active');
+  await sessions.filter({ hasNotText: 'This session' }).getByRole('button', { name: /^Sign out/ }).click();
+  await expect(sessions).toHaveCount(1);
+  await expect(sessions).toContainText('This session');
+
+  expect((await other.request.get('/api/trpc/account.me')).status()).toBe(401);
+  await other.reload();
+  await expect(other).toHaveURL(/\/sign-in$/);
+  await otherCtx.close();
+});
+
+test('repeated wrong passwords for one account are slowed down with a clear message', async ({ page }) => {
+  const account = newAccount('Tess');
+  await signUp(page, account);
+  await signOut(page);
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, { email: account.email, password: `wrong-password-${i}` });
+    await expect(page.getByRole('alert').filter({ hasText: 'Wrong' })).toHaveText('Wrong email or password.');
+  }
+  // From now on each attempt waits for the one before (2 s, then 4 s, …): one of the next few is refused.
+  let refusal = '';
+  for (let i = 0; i < 3 && !refusal; i++) {
+    await signIn(page, { email: account.email, password: 'wrong-password-again' });
+    const alert = page.getByRole('alert').filter({ hasText: /Wrong|Too many/ });
+    await expect(alert).toHaveText(/Wrong email or password\.|Too many failed sign-ins/);
+    if ((await alert.innerText()).startsWith('Too many')) refusal = await alert.innerText();
+  }
+  expect(refusal).toMatch(/^Too many failed sign-ins for this account\. Try again in \d+ seconds?\.$/);
 });

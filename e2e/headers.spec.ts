@@ -27,3 +27,17 @@ test('pages carry a strict CSP with a fresh nonce, and nothing is cached or fram
   expect(api.headers()['content-encoding']).toBeUndefined(); // API responses are never compressed
   expect(violations).toEqual([]);
 });
+
+test('404s outside the API carry the page CSP too, and the API its own; no HSTS over plain http', async ({ request }) => {
+  for (const path of ['/apifoo', '/api-docs', '/favicon.ico', '/no-such-page']) {
+    const r = await request.get(path);
+    expect(r.status(), path).toBe(404);
+    expect(r.headers()['content-security-policy'], path).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+    expect(r.headers()['strict-transport-security'], path).toBeUndefined();
+  }
+  for (const path of ['/api', '/api/nothing']) {
+    const r = await request.get(path);
+    expect(r.status(), path).toBe(404);
+    expect(r.headers()['content-security-policy'], path).toBe("default-src 'none'; frame-ancestors 'none'");
+  }
+});

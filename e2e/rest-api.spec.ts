@@ -40,21 +40,29 @@ test('the seed examples work as written, and every error status answers as docum
   // Set BYOK mode (OpenAI), then the provider-specific examples.
   let r = await put(aiConfig, { mode: 'byok', provider: 'openai', api_key: keys.openai, model: 'gpt-4o' });
   expect(r.status()).toBe(200);
-  expect(await r.json()).toEqual({ mode: 'byok', provider: 'openai', model: 'gpt-4o', has_api_key: true, api_key_hint: mask(keys.openai) });
+  expect(await r.json()).toEqual({
+    mode: 'byok', provider: 'openai', model: 'gpt-4o', has_api_key: true, api_key_hint: mask(keys.openai), reverted_tiers: [], removed_key: null,
+  });
   expect(r.headers()['cache-control']).toContain('no-store');
 
-  // Clear the key: the mode stays.
+  // Clear the key: the mode stays, and the answer names the key that went.
   r = await put(aiConfig, { mode: 'byok', provider: 'openai', api_key: null });
-  expect(await r.json()).toEqual({ mode: 'byok', provider: 'openai', model: 'gpt-4o', has_api_key: false, api_key_hint: null });
+  expect(await r.json()).toEqual({
+    mode: 'byok', provider: 'openai', model: 'gpt-4o', has_api_key: false, api_key_hint: null, reverted_tiers: [],
+    removed_key: { provider: 'openai', label: 'primary', api_key_hint: mask(keys.openai) },
+  });
 
   r = await put(aiConfig, { mode: 'byok', provider: 'anthropic', api_key: keys.anthropic, model: 'claude-sonnet-4-20250514' });
   expect(await r.json()).toMatchObject({ provider: 'anthropic', has_api_key: true });
   r = await put(aiConfig, { mode: 'byok', provider: 'google', api_key: keys.google, model: 'google/gemini-2.5-pro' });
   expect(await r.json()).toMatchObject({ provider: 'google', model: 'gemini-2.5-pro', has_api_key: true });
 
-  // Back to managed.
+  // Back to managed: the key the config was using (Google's, the last one set) goes.
   r = await put(aiConfig, { mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514' });
-  expect(await r.json()).toEqual({ mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514', has_api_key: false, api_key_hint: null });
+  expect(await r.json()).toEqual({
+    mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514', has_api_key: false, api_key_hint: null, reverted_tiers: [],
+    removed_key: { provider: 'google', label: 'primary', api_key_hint: mask(keys.google) },
+  });
   expect(await (await get(aiConfig)).json()).toMatchObject({ mode: 'managed' });
 
   // User defaults, then a new workspace that inherits them.

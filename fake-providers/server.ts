@@ -243,11 +243,25 @@ function sseHeaders(res: ServerResponse, extra: Record<string, string> = {}) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...extra });
 }
 
+/**
+ * Roughly what real tokenizers count: about four characters of English per token, about one token per
+ * character of Chinese, Japanese or Korean (and other non-Latin text), so billing can be tested honestly.
+ */
+export function countTokens(text: string): number {
+  let ascii = 0;
+  let other = 0;
+  for (const ch of text) {
+    if (ch.charCodeAt(0) < 0x80) ascii++;
+    else other++;
+  }
+  return Math.max(1, Math.ceil(ascii / 4) + other);
+}
+
 function plan(ctx: Ctx) {
   const cap = maxTokens(ctx);
   const n = cap === null ? ctx.latency.chunks : Math.max(1, Math.min(cap, ctx.latency.chunks));
   const words = replyWords(promptText(ctx), n);
-  const inputTokens = Math.max(1, Math.ceil(promptText(ctx).length / 4));
+  const inputTokens = countTokens(promptText(ctx));
   const finish = cap !== null && cap <= words.length ? 'length' : 'stop';
   return { words, inputTokens, outputTokens: words.length, finish };
 }

@@ -11,6 +11,7 @@ import { releaseExpiredReservations } from '~/server/services/credits';
 import { listUpgradeRequests, resolveUpgradeRequest } from '~/server/services/upgrade-requests';
 import { setPlan } from '~/server/services/workspaces';
 import { masterKeyVersionsInUse, rewrapDataKeys } from '~/server/vault/envelope';
+import { reclaimKeySpace, upgradeAndReclaimKeys } from '~/server/vault/reclaim';
 import {
   addSecretManagerVersion,
   disableUnusedSecretVersions,
@@ -107,12 +108,19 @@ const commands: Record<string, Command> = {
   },
   rewrap: {
     usage: 'rewrap',
-    summary: "Re-wrap every workspace data key under the primary master key (idempotent, resumable).",
+    summary: 'Re-wrap every data key under the primary master key (idempotent, resumable).',
     async run() {
-      const r = await withDb((db) => rewrapDataKeys(db));
+      const { upgrade, r } = await withDb(async (db) => {
+        const upgrade = await upgradeAndReclaimKeys(db);
+        const r = await rewrapDataKeys(db);
+        // The rows' older versions (wrapped by the versions about to be retired) leave the files too.
+        await reclaimKeySpace(db);
+        return { upgrade, r };
+      });
+      if (upgrade.upgraded) console.log(`Re-sealed ${upgrade.upgraded} key(s) stored before per-key data keys.`);
       console.log(`Re-wrapped ${r.rewrapped} data key(s); ${r.remaining} remain on older versions.`);
-      if (r.unreadable) {
-        console.error(`${r.unreadable} data key(s) could not be opened with the configured master keys; they were left as they are.`);
+      if (r.unreadable || upgrade.unreadable) {
+        console.error(`${r.unreadable + upgrade.unreadable} key(s) could not be opened with the configured master keys; they were left as they are.`);
         process.exitCode = 1;
       }
     },

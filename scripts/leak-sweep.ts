@@ -78,7 +78,7 @@ async function databaseText(dataDir: string): Promise<string> {
     for (const { table_name } of tables) {
       for (const row of await opened.db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "${table_name}"`)) {
         for (const [col, v] of Object.entries(row)) {
-          if (col === 'ciphertext' || col === 'wrappedKey') continue;
+          if (col === 'ciphertext' || col === 'wrappedKey' || col === 'wrappedDek') continue;
           parts.push(`${table_name}.${col}=${v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : String(v)}`);
         }
       }

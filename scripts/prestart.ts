@@ -6,12 +6,13 @@ import { openMigrated } from '~/server/db/startup';
 import { releaseExpiredReservations } from '~/server/services/credits';
 import { recoverInterruptedRuns } from '~/server/services/generation';
 import { loadKeyring, MasterKeyUnavailable } from '~/server/vault/keyring';
+import { upgradeAndReclaimKeys } from '~/server/vault/reclaim';
 
 async function main() {
   const env = loadServerEnv();
   // Fail before serving when the master key source is missing or malformed (a copy of the environment:
   // the server process reads, and then removes, the real variables itself).
-  await loadKeyring({ ...process.env });
+  const ring = await loadKeyring({ ...process.env });
   for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'XAI_API_KEY', 'MISTRAL_API_KEY', 'AI_GATEWAY_API_KEY']) {
     if (process.env[name]) console.warn(`Warning: ${name} is set. The app never reads it (platform keys use PLATFORM_*); unset it in deployments.`);
   }
@@ -29,6 +30,12 @@ async function main() {
     // Credits held by a process that died (a crash mid-call) go back to their workspaces.
     const released = await releaseExpiredReservations(opened.db);
     if (released) console.log(`Released ${released} expired credit reservation(s).`);
+    // Keys stored before per-key data keys get theirs; removed keys whose space a stopped process did not
+    // reclaim leave the database's files now (README, "What Remove guarantees").
+    const keys = await upgradeAndReclaimKeys(opened.db, ring);
+    if (keys.upgraded) console.log(`Re-sealed ${keys.upgraded} stored key(s) under their own data keys.`);
+    if (keys.unreadable) console.warn(`${keys.unreadable} stored key(s) could not be opened with the configured master keys; they were left as they are.`);
+    if (!keys.reclaimed) console.warn('The space of removed keys could not be reclaimed yet (the tables were busy); the server retries after the next removal.');
   } finally {
     await opened.close();
   }

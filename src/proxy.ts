@@ -33,7 +33,9 @@ export function proxy(request: NextRequest) {
 export const config = {
   matcher: [
     {
-      source: '/((?!api|_next/static|_next/image|favicon.ico).*)',
+      // Everything but the API (`/api` and `/api/…`, served before Next.js) and Next's hashed static files,
+      // so every page and every 404 (`/apifoo`, `/api-docs`, `/favicon.ico`) carries the policy.
+      source: '/((?!api(?:/|$)|_next/static/|_next/image(?:/|$)).*)',
       missing: [
         { type: 'header', key: 'next-router-prefetch' },
         { type: 'header', key: 'purpose', value: 'prefetch' },

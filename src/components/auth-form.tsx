@@ -25,12 +25,14 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
         : await authClient.signIn.email({ email, password });
     setPending(false);
     if (result.error) {
+      // The library's errors carry `message`; the API layer's own (400, 413) carry `error.message`.
+      const message = result.error.message ?? (result.error as { error?: { message?: string } }).error?.message;
       setError(
-        mode === 'sign-in'
+        mode === 'sign-in' && result.error.status === 401
           ? 'Wrong email or password.'
-          : result.error.status === 422
+          : mode === 'sign-up' && result.error.status === 422
             ? 'An account with this email already exists. Sign in instead.'
-            : (result.error.message ?? 'Could not create the account.'),
+            : (message ?? (mode === 'sign-in' ? 'Could not sign in.' : 'Could not create the account.')),
       );
       return;
     }
@@ -47,7 +49,7 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
       <Card>
         <h1 className="mb-4 text-xl font-semibold">{title}</h1>
         <form onSubmit={onSubmit} className="flex flex-col gap-4" noValidate={false}>
-          {mode === 'sign-up' ? <Field id="name" name="name" label="Name" required autoComplete="name" maxLength={80} /> : null}
+          {mode === 'sign-up' ? <Field id="name" name="name" label="Name" required autoComplete="name" maxLength={60} /> : null}
           <Field id="email" name="email" label="Email" type="email" required autoComplete="email" />
           <Field
             id="password"

@@ -1,7 +1,8 @@
 // The AI config facade shapes (seed 001, PRODUCT.md M5/M6), shared by tRPC, REST and the UI.
 import { z } from 'zod';
 import { ZApiKeyInput } from '~/lib/keys';
-import { ZProviderId } from '~/lib/enum-schemas';
+import { ZProviderId, ZTier } from '~/lib/enum-schemas';
+import { ZProviderModelId } from '~/lib/schemas/ids';
 
 export const ZAiMode = z.enum(['managed', 'byok']);
 
@@ -9,7 +10,7 @@ export const ZAiMode = z.enum(['managed', 'byok']);
 export const ZAiConfigInput = z.object({
   mode: ZAiMode,
   provider: ZProviderId,
-  model: z.string().trim().min(1).max(160).regex(/^[A-Za-z0-9._:/@-]+$/, 'Invalid model id').optional(),
+  model: ZProviderModelId.optional(),
   apiKey: ZApiKeyInput.nullable().optional(),
 });
 export type AiConfigInput = z.infer<typeof ZAiConfigInput>;
@@ -22,6 +23,12 @@ export const ZAiConfig = z.object({
   apiKeyHint: z.string().nullable(),
 });
 export type AiConfig = z.infer<typeof ZAiConfig>;
+
+/** What a change answers: the new config, the tiers that reverted to platform defaults and the key removed. */
+export const ZAiConfigChange = ZAiConfig.extend({
+  revertedTiers: z.array(ZTier),
+  removedKey: z.object({ provider: ZProviderId, label: z.string(), apiKeyHint: z.string() }).nullable(),
+});
 
 /** Accepts the seed's `google/gemini-2.5-pro` form as well as the bare model id. */
 export function normaliseModelId(provider: string, model: string | undefined): string | undefined {

@@ -2,12 +2,14 @@
 import { z } from 'zod';
 import { ZModelChoice, ZTier } from '~/lib/models';
 import { ASPECT_RATIOS } from '~/lib/runs';
+import { multilineText } from '~/lib/schemas/text';
 
 export * from '~/lib/runs';
 export const ZAspectRatio = z.enum(ASPECT_RATIOS);
+export const MAX_PROMPT_CHARS = 4000;
 
 export const ZGenerateInput = z.object({
-  prompt: z.string().trim().min(1, 'Write a prompt').max(4000, 'Keep the prompt under 4,000 characters'),
+  prompt: multilineText({ max: MAX_PROMPT_CHARS, empty: 'Write a prompt', tooLong: 'Keep the prompt under 4,000 characters' }),
   /** A model from the picker; null means the tier's default. */
   choice: ZModelChoice.nullable().default(null),
   tier: ZTier.default('standard'),

@@ -1,12 +1,9 @@
 // Shared, browser-safe shapes for key management: inputs (zod) and the DTO every key response uses.
 import { z } from 'zod';
 import { ZKeyOutcome, ZProviderId } from '~/lib/enum-schemas';
+import { lineText } from '~/lib/schemas/text';
 
-export const ZKeyLabel = z
-  .string()
-  .trim()
-  .min(1, 'Enter a label')
-  .max(40, 'Use at most 40 characters')
+export const ZKeyLabel = lineText({ max: 40, empty: 'Enter a label', tooLong: 'Use at most 40 characters' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, dashes or underscores');
 
 // The key itself: bounded here, shape-checked by the service. Never echoed in any message.
@@ -39,6 +36,8 @@ export const ZAuditEventDto = z.object({
   label: z.string().nullable(),
   outcome: z.string().nullable(),
   actor: z.string(),
+  /** The prefix of the personal access token the actor used, when the change came through the REST API. */
+  actorToken: z.string().nullable(),
   createdAt: z.date(),
 });
 export type AuditEventDto = z.infer<typeof ZAuditEventDto>;

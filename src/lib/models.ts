@@ -1,11 +1,10 @@
 // Tiers, catalog and tier-setting shapes (PRODUCT.md M1–M5). Browser-safe.
 import { z } from 'zod';
 import { ZProviderId, ZTier } from '~/lib/enum-schemas';
+import { ZModelId } from '~/lib/schemas/ids';
 
 export { TIERS, TIER_NAMES, type Tier } from '~/lib/tiers';
 export { ZTier };
-
-export const ZModelId = z.string().trim().min(1).max(120).regex(/^[A-Za-z0-9._:/@-]+$/, 'Invalid model id');
 
 export const ZPlatformModelDto = z.object({
   id: z.string(),

@@ -38,6 +38,9 @@ const ServerEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Reverse proxies in front of the app (IPs or CIDRs, comma-separated). Unset: the connecting address is
   // the client, and a client's own X-Forwarded-For is ignored (it could dodge the sign-in rate limit).
+  // A file holding the MASTER_KEYS value (k1:<base64>,…), read once at start (src/server/vault/keyring.ts):
+  // unlike the variable, its content never enters the process's environment.
+  MASTER_KEYS_FILE: z.string().min(1).optional(),
   TRUSTED_PROXIES: z
     .string()
     .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))

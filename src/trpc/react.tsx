@@ -5,6 +5,7 @@ import { createTRPCClient, httpBatchStreamLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import superjson from 'superjson';
+import { TRPC_MAX_BATCH } from '~/lib/limits';
 import type { AppRouter } from '~/server/api/root';
 import { makeQueryClient } from '~/trpc/query-client';
 
@@ -22,7 +23,8 @@ export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       // No loggerLink, in any mode: it prints procedure inputs, and a key save's input is the key.
-      links: [httpBatchStreamLink({ url: '/api/trpc', transformer: superjson })],
+      // Batches no larger than the server accepts (it refuses bigger ones with 400).
+      links: [httpBatchStreamLink({ url: '/api/trpc', transformer: superjson, maxItems: TRPC_MAX_BATCH })],
     }),
   );
   return (

@@ -38,7 +38,7 @@ export async function dumpDatabaseText(db: Db): Promise<string> {
   const tables = await db.$queryRawUnsafe<{ table_name: string }[]>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
   );
-  const secretColumns = new Set(['ciphertext', 'wrappedKey']);
+  const secretColumns = new Set(['ciphertext', 'wrappedKey', 'wrappedDek']);
   const parts: string[] = [];
   for (const { table_name } of tables) {
     const rows = await db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "${table_name}"`);

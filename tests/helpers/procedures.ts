@@ -13,16 +13,28 @@ export type InputBuilder = (w: World, caller: TestUser | null) => Promise<unknow
 /** A key inserted directly (whatever the plan), for procedures that need one to act on. */
 export async function insertKey(w: World): Promise<string> {
   const id = newId();
-  await w.db.$transaction(async (tx) => {
-    const sealed = await sealProviderKey(tx, { workspaceId: w.workspaceId, provider: 'openai', keyId: id }, canaryKey());
-    await tx.providerKey.create({
-      data: { id, workspaceId: w.workspaceId, provider: 'openai', label: `k-${id.slice(0, 6)}`, maskedHint: 'sk-p…test', fingerprint: new Uint8Array(32), fpVersion: 1, ...sealed, createdById: w.owner.id },
-    });
+  const sealed = await sealProviderKey({ workspaceId: w.workspaceId, provider: 'openai', keyId: id }, canaryKey());
+  await w.db.providerKey.create({
+    data: { id, workspaceId: w.workspaceId, provider: 'openai', label: `k-${id.slice(0, 6)}`, maskedHint: 'sk-p…test', fingerprint: new Uint8Array(32), fpVersion: 1, ...sealed, createdById: w.owner.id },
   });
   return id;
 }
 
 const ws = (w: World) => ({ workspaceId: w.workspaceId });
+
+/** A pending invitation inserted directly, into `workspaceId` for `email`. */
+export async function insertInvitation(db: Db, workspaceId: string, invitedById: string, email: string): Promise<string> {
+  const id = newId();
+  await db.invitation.create({ data: { id, workspaceId, email, invitedById, expiresAt: new Date(Date.now() + 86_400_000) } });
+  return id;
+}
+
+/** An invitation addressed to the caller, from someone else's workspace. */
+async function invitationFor(w: World, caller: TestUser | null): Promise<{ invitationId: string }> {
+  if (!caller) return { invitationId: 'nope' };
+  const inviter = await createUser(w.db, 'Inviter');
+  return { invitationId: await insertInvitation(w.db, inviter.workspace.id, inviter.id, caller.email) };
+}
 
 export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'account.me': async () => undefined,
@@ -32,11 +44,23 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'account.tokens': async () => undefined,
   'account.createToken': async () => ({ name: 'matrix' }),
   'account.revokeToken': async (w, caller) => ({ tokenId: caller ? (await createToken(w.db, caller.id, { name: 'to revoke' })).info.id : 'nope' }),
+  'account.invitations': async () => undefined,
+  'account.acceptInvitation': invitationFor,
+  'account.declineInvitation': invitationFor,
+  'account.sessions': async () => undefined,
+  'account.revokeSession': async (w, caller) => {
+    if (!caller) return { sessionId: 'nope' };
+    const id = newId();
+    await w.db.session.create({ data: { id, token: newId(), userId: caller.id, expiresAt: new Date(Date.now() + 3600_000) } });
+    return { sessionId: id };
+  },
   'workspace.list': async () => undefined,
   'workspace.create': async () => ({ name: 'Matrix made' }),
   'workspace.get': async (w) => ws(w),
   'workspace.members': async (w) => ws(w),
-  'workspace.addMember': async (w) => ({ ...ws(w), email: (await createUser(w.db, 'Joiner')).email }),
+  'workspace.invite': async (w) => ({ ...ws(w), email: `invitee-${newId().slice(0, 8).toLowerCase()}@example.test` }),
+  'workspace.invitations': async (w) => ws(w),
+  'workspace.revokeInvitation': async (w) => ({ ...ws(w), invitationId: await insertInvitation(w.db, w.workspaceId, w.owner.id, `revoked-${newId().slice(0, 8).toLowerCase()}@example.test`) }),
   'workspace.removeMember': async (w) => {
     const leaver = await createUser(w.db, 'Leaver');
     await w.db.membership.create({ data: { workspaceId: w.workspaceId, userId: leaver.id, role: 'member' } });

@@ -1,4 +1,6 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import { log } from '~/server/log';
+import { startMaintenance } from '~/server/maintenance';
 import {
   getBalance,
   grant,
@@ -35,11 +37,28 @@ await describeEachDb('credits', (getDb) => {
     expect(await getBalance(t.db, u.workspace.id)).toBe(235);
   });
 
-  it('never charges more than was reserved', async () => {
+  it('charges usage beyond the reservation at its full price, and says so in the log', async () => {
+    const u = await createUser(t.db, 'Beyond');
+    const warn = vi.spyOn(log, 'warn');
+    try {
+      const r = await reserve(t.db, { workspaceId: u.workspace.id, amount: 10, purpose: 'p' });
+      expect(await settle(t.db, { workspaceId: u.workspace.id, reservationId: r.id, actual: 25 })).toEqual({ charged: 25, settled: true });
+      expect(warn).toHaveBeenCalledWith(expect.objectContaining({ reservationId: r.id, reserved: 10, actual: 25, charged: 25 }), expect.any(String));
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await getBalance(t.db, u.workspace.id)).toBe(225);
+    expect(await ledgerSum(t.db, u.workspace.id)).toBe(225);
+    expect((await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: u.workspace.id } })).charged).toBe(25);
+  });
+
+  it('charges beyond the reservation only as far as the balance goes, never below zero', async () => {
     const u = await createUser(t.db, 'Cap');
-    const r = await reserve(t.db, { workspaceId: u.workspace.id, amount: 10, purpose: 'p' });
-    expect((await settle(t.db, { workspaceId: u.workspace.id, reservationId: r.id, actual: 99 })).charged).toBe(10);
-    expect(await getBalance(t.db, u.workspace.id)).toBe(240);
+    const r = await reserve(t.db, { workspaceId: u.workspace.id, amount: 200, purpose: 'p' });
+    await reserve(t.db, { workspaceId: u.workspace.id, amount: 45, purpose: 'other' }); // 5 left
+    expect((await settle(t.db, { workspaceId: u.workspace.id, reservationId: r.id, actual: 230 })).charged).toBe(205);
+    expect(await getBalance(t.db, u.workspace.id)).toBe(0);
+    expect(await ledgerSum(t.db, u.workspace.id)).toBe(0);
   });
 
   it('releases a reservation in full, once', async () => {
@@ -118,5 +137,20 @@ await describeEachDb('credits', (getDb) => {
     expect(await getBalance(t.db, u.workspace.id)).toBe(0);
     expect(await ledgerSum(t.db, u.workspace.id)).toBe(0);
     expect(await t.db.creditReservation.count({ where: { workspaceId: u.workspace.id, purpose: 'race' } })).toBe(10);
+  });
+
+  it('releases expired reservations periodically while the server runs', async () => {
+    const u = await createUser(t.db, 'Periodic');
+    await reserve(t.db, { workspaceId: u.workspace.id, amount: 30, purpose: 'p', ttlMs: -1 });
+    const live = await reserve(t.db, { workspaceId: u.workspace.id, amount: 20, purpose: 'p' });
+    const maintenance = startMaintenance(() => t.db, { everyMs: 50 });
+    try {
+      const deadline = Date.now() + 5_000;
+      while ((await getBalance(t.db, u.workspace.id)) !== 230 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await maintenance.stop();
+    }
+    expect(await getBalance(t.db, u.workspace.id)).toBe(230);
+    expect((await t.db.creditReservation.findUniqueOrThrow({ where: { id: live.id } })).status).toBe('held');
   });
 });

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import type { RunEvent } from '~/lib/generation';
 import { getBalance } from '~/server/services/credits';
+import { modelPathFetch, textModelFor } from '~/server/providers/sdk';
 import { recoverInterruptedRuns, startGeneration, textCredits } from '~/server/services/generation';
 import { keyring, MasterKeyUnavailable, setKeyring } from '~/server/vault/keyring';
 import { describeEachDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
 import { callsWithKey, fakeRequests, keyFingerprint, revokeAtProvider, setFakeLatency } from '../helpers/fake-providers';
 import { callerFor, createUser, dumpDatabaseText, proWorkspace } from '../helpers/fixtures';
+import { callProcedure } from '../helpers/procedures';
 
 afterEach(() => setFakeLatency({ chunkIntervalMs: 2, chunks: 12, firstByteMs: 0 }));
 
@@ -22,9 +24,9 @@ const script = (events: RunEvent[]) => events.filter((e) => e.type === 'delta').
 await describeEachDb('generation', (getDb) => {
   const t = { get db() { return getDb().db; } };
 
-  async function ownerWithKey(name: string, provider: 'anthropic' | 'openai' = 'anthropic', suffix = '') {
+  async function ownerWithKey(name: string, provider: 'anthropic' | 'openai' | 'google' = 'anthropic', suffix = '') {
     const w = await proWorkspace(t.db, name);
-    const k = canaryKey(provider === 'anthropic' ? 'sk-ant-api03-' : 'sk-proj-') + suffix;
+    const k = canaryKey({ anthropic: 'sk-ant-api03-', openai: 'sk-proj-', google: 'AQ.' }[provider]) + suffix;
     const { key } = await callerFor(t.db, w.owner).keys.create({ workspaceId: w.workspaceId, provider, label: 'primary', apiKey: k });
     const ws = { id: w.workspaceId, plan: 'pro' as const };
     return { ...w, ws, k, key };
@@ -273,5 +275,101 @@ await describeEachDb('generation', (getDb) => {
     expect(page2.nextCursor).toBeNull();
     const other = await createUser(t.db, 'Studio other');
     await expect(callerFor(t.db, other).generation.get({ workspaceId: other.workspace.id, runId: page1.items[0]!.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('refuses a path-traversing model id before any provider call, and the key stays healthy', async () => {
+    const o = await ownerWithKey('Studio traversal', 'google');
+    const calls = (await callsWithKey(o.k)).length;
+    const before = await getBalance(t.db, o.workspaceId);
+    for (const modelId of ['../../anthropic/v1/x', 'gemini-2.5-flash/../../x', 'tunedModels/x', '..', 'gemini 2.5']) {
+      const input = { workspaceId: o.workspaceId, prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId } };
+      const err = await callProcedure(callerFor(t.db, o.member), 'generation.start', input).catch((e: unknown) => e);
+      expect(err, modelId).toMatchObject({ code: 'BAD_REQUEST' });
+      expect(JSON.stringify(err)).not.toContain('anthropic/v1');
+    }
+    expect(await callsWithKey(o.k)).toHaveLength(calls);
+    const key = await t.db.providerKey.findUniqueOrThrow({ where: { id: o.key.id } });
+    expect(key.status).toBe('active');
+    expect(await t.db.generationRun.count({ where: { workspaceId: o.workspaceId } })).toBe(0);
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+  });
+
+  it('sends a Google key only to the model’s own endpoints, whatever URL is asked for', async () => {
+    const base = process.env.GOOGLE_BASE_URL!;
+    const key = canaryKey('AQ.');
+    const guarded = modelPathFetch(base, 'gemini-2.5-flash');
+    const headers = { 'x-goog-api-key': key, 'content-type': 'application/json' };
+    const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+    for (const url of [
+      `${base}/../../anthropic/v1/x:streamGenerateContent`,
+      `${base}/models/gemini-2.5-flash/../../../anthropic/v1/messages`,
+      `${base}/models/gemini-2.5-pro:generateContent`,
+      `${base}/files`,
+      `http://evil.invalid/google/v1beta/models/gemini-2.5-flash:generateContent`,
+    ]) {
+      await expect(guarded(url, { method: 'POST', headers, body }), url).rejects.toThrow(/Refused/);
+    }
+    expect(await callsWithKey(key)).toHaveLength(0);
+    const ok = await guarded(`${base}/models/gemini-2.5-flash:generateContent`, { method: 'POST', headers, body });
+    expect(ok.status).toBe(200);
+    expect(await callsWithKey(key)).toHaveLength(1);
+    // And no model object is made for an id outside the pattern, whatever the provider.
+    for (const provider of ['google', 'openai'] as const) expect(() => textModelFor(provider, key, '../../anthropic/v1/x')).toThrow(/Invalid model id/);
+  });
+
+  it('refuses a My-models pick that the key does not offer, before any provider call', async () => {
+    const o = await ownerWithKey('Studio unoffered', 'google');
+    await t.db.discoveredModel.updateMany({ where: { keyId: o.key.id, modelId: 'gemini-2.5-pro' }, data: { available: false } });
+    const calls = (await callsWithKey(o.k)).length;
+    for (const modelId of ['gemini-9-ultra', 'gemini-2.5-pro', 'claude-haiku-4-5-20251001']) {
+      const err = await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId } }).catch((e: unknown) => e);
+      expect(err, modelId).toMatchObject({ code: 'BAD_REQUEST', reason: 'model_unavailable' });
+    }
+    expect(await callsWithKey(o.k)).toHaveLength(calls);
+    expect(await t.db.generationRun.count({ where: { workspaceId: o.workspaceId } })).toBe(0);
+    // The same key with a model it does offer runs.
+    const ok = await collect(await startGeneration(t.db, o.member, o.ws, { prompt: 'x', imageCount: 0, choice: { source: 'byok', keyId: o.key.id, modelId: 'gemini-2.5-flash' } }));
+    expect(finished(ok).status).toBe('succeeded');
+  });
+
+  it('returns every reserved credit when writing the run fails after the reservation', async () => {
+    const u = await createUser(t.db, 'Studio insert fails');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    // The database refuses the run's insert (as it refused a NUL byte in the prompt).
+    const failing = t.db.$extends({
+      query: {
+        async $executeRaw({ args, query }) {
+          if (JSON.stringify(args).includes('INSERT INTO generation_run')) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+          return query(args);
+        },
+      },
+    }) as unknown as typeof t.db;
+    const err = await startGeneration(failing, u, ws, { prompt: 'A fox', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' }, imageCount: 2 })
+      .then(collect)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(await getBalance(t.db, ws.id)).toBe(250);
+    expect(await t.db.creditReservation.count({ where: { workspaceId: ws.id, status: 'held' } })).toBe(0);
+    const ledger = await t.db.creditLedger.aggregate({ where: { workspaceId: ws.id }, _sum: { amount: true } });
+    expect(ledger._sum.amount).toBe(250);
+  });
+
+  it('charges a long CJK prompt its catalog price from the reported usage', async () => {
+    const u = await createUser(t.db, 'Studio CJK');
+    const ws = { id: u.workspace.id, plan: 'free' as const };
+    const prompt = '春眠不覚暁処処聞啼鳥夜来風雨声花落知多少'.repeat(200); // 4,000 characters, ~1 token each
+    expect(prompt).toHaveLength(4000);
+    const m = await t.db.platformModel.findUniqueOrThrow({ where: { id: 'mistral:mistral-small-latest' } });
+    const events = await collect(await startGeneration(t.db, u, ws, { prompt, choice: { source: 'platform', platformModelId: m.id }, imageCount: 0 }));
+    expect(finished(events).status).toBe('succeeded');
+    const step = (await callerFor(t.db, u).generation.get({ workspaceId: ws.id, runId: finished(events).runId })).steps[0]!;
+    expect(step.inputTokens).toBeGreaterThanOrEqual(4000);
+    const price = textCredits({ in: m.creditsPer1kInput, out: m.creditsPer1kOutput }, step.inputTokens!, step.outputTokens!);
+    expect(step.credits).toBe(price);
+    expect(await getBalance(t.db, ws.id)).toBe(250 - price);
+    // The estimate (UTF-8 bytes) covered it: the reservation was at least the price.
+    const reservation = await t.db.creditReservation.findFirstOrThrow({ where: { workspaceId: ws.id, purpose: { endsWith: 'script' } } });
+    expect(reservation.amount).toBeGreaterThanOrEqual(price);
+    expect(reservation.charged).toBe(price);
   });
 });

@@ -11,7 +11,7 @@ import { callProcedure, PROCEDURE_INPUTS, type World } from '../helpers/procedur
 const MARK = 'HOSTILEx9q';
 // Fields whose format is restricted (ids, enums, labels, emails, models): control characters and
 // unicode oddities must be refused there. Free-text fields (prompt, names) only get type/size attacks.
-const RESTRICTED = new Set(['workspaceId', 'keyId', 'userId', 'runId', 'tokenId', 'cursor', 'label', 'provider', 'mode', 'tier', 'email', 'model']);
+const RESTRICTED = new Set(['workspaceId', 'keyId', 'userId', 'runId', 'tokenId', 'invitationId', 'sessionId', 'cursor', 'label', 'provider', 'mode', 'tier', 'email', 'model']);
 
 const oversized = fc.string({ minLength: 1, maxLength: 20 }).map((s) => `${MARK}${s}${'A'.repeat(5000)}`);
 const wrongTypeForString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.constant({ [MARK]: MARK }));
@@ -37,11 +37,12 @@ function hostileFor(field: string, valid: unknown): fc.Arbitrary<unknown> {
 }
 
 async function snapshot(db: Db) {
-  const [keys, audit, workspaces, members, tiers, tokens, runs, defaults, ledger, probes] = await Promise.all([
+  const [keys, audit, workspaces, members, tiers, tokens, runs, defaults, ledger, probes, invitations] = await Promise.all([
     db.providerKey.count(), db.auditEvent.count(), db.workspace.count(), db.membership.count(), db.tierDefault.count(),
     db.personalAccessToken.count(), db.generationRun.count(), db.userAiDefaults.count(), db.creditLedger.count(), db.rateLimiterFlexible.count(),
+    db.invitation.groupBy({ by: ['status'], _count: true, orderBy: { status: 'asc' } }),
   ]);
-  return { keys, audit, workspaces, members, tiers, tokens, runs, defaults, ledger, probes };
+  return { keys, audit, workspaces, members, tiers, tokens, runs, defaults, ledger, probes, invitations };
 }
 
 await describeEachDb('hostile input', (getDb) => {

@@ -3,8 +3,13 @@
 // the REST routes. Pages are a stub here; the browser tests cover them through the built server.
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { createTRPCClient, httpBatchStreamLink, TRPCClientError } from '@trpc/client';
+import superjson from 'superjson';
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import { TRPC_MAX_BATCH } from '~/lib/limits';
+import type { AppRouter } from '~/server/api/root';
 import { newId } from '~/server/ids';
+import { log } from '~/server/log';
 import { describeEachDb } from '../helpers/db';
 import { proWorkspace } from '../helpers/fixtures';
 
@@ -93,6 +98,8 @@ await describeEachDb('HTTP API', (getDb) => {
       fetch(`${base}/api/trpc/workspace.create`, { method: 'POST', headers: { cookie, ...headers }, body });
 
     expect((await create({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(403);
+    // A forwarded host is only believed from a trusted proxy (there is none here).
+    expect((await create({ 'content-type': 'application/json', origin: 'https://evil.example', 'x-forwarded-host': 'evil.example' })).status).toBe(403);
     expect((await create({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await create({ 'content-type': 'text/plain' })).status).toBe(415);
     expect((await create({ 'content-type': 'application/json' }, JSON.stringify({ json: { name: 'x'.repeat(300_000) } }))).status).toBe(413);
@@ -179,5 +186,89 @@ await describeEachDb('HTTP API', (getDb) => {
     const doc = await fetch(`${base}/api/openapi.json`);
     expect(doc.status).toBe(200);
     expect(((await doc.json()) as { openapi: string }).openapi).toMatch(/^3\.1/);
+  });
+
+  /** A tRPC batch of `count` calls to one procedure, as a client's batching link would send it. */
+  function batch(path: string, inputs: unknown[], cookie: string) {
+    const body = Object.fromEntries(inputs.map((input, i) => [String(i), { json: input }]));
+    return fetch(`${base}/api/trpc/${inputs.map(() => path).join(',')}?batch=1`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+  async function creditsOf(userId: string) {
+    const owned = await getDb().db.workspace.findMany({ where: { memberships: { some: { userId, role: 'owner' } } }, select: { creditBalance: true } });
+    return { workspaces: owned.length, credits: owned.reduce((sum, w) => sum + w.creditBalance, 0) };
+  }
+
+  it('refuses a batch of 40 workspace creations with a clear 400, and free credits are granted once per user', async () => {
+    const { cookie, userId } = await signUp();
+    expect(await creditsOf(userId)).toEqual({ workspaces: 1, credits: 250 });
+
+    // The attack of the review: one request, 40 creations, 40 × 250 free credits.
+    const names = Array.from({ length: 40 }, (_, i) => ({ name: `Farm ${i}` }));
+    const attack = await batch('workspace.create', names, cookie);
+    expect(attack.status).toBe(400);
+    expect(JSON.stringify(await attack.json())).toMatch(/Batch call exceeds maximum size/);
+    expect(await creditsOf(userId)).toEqual({ workspaces: 1, credits: 250 });
+
+    // The largest batch the client sends goes through; the new workspaces start without free credits.
+    const allowed = await batch('workspace.create', names.slice(0, TRPC_MAX_BATCH), cookie);
+    expect(allowed.status).toBe(200);
+    expect(await creditsOf(userId)).toEqual({ workspaces: 1 + TRPC_MAX_BATCH, credits: 250 });
+  });
+
+  it('refuses a prompt holding a NUL byte with 400 and reserves nothing', async () => {
+    const { cookie, userId } = await signUp();
+    const [ws] = await getDb().db.workspace.findMany({ where: { memberships: { some: { userId } } } });
+    const r = await fetch(`${base}/api/trpc/generation.start`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { workspaceId: ws!.id, prompt: 'a fox\u0000 learns', imageCount: 1 } }),
+    });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(await r.json())).not.toContain('fox');
+    expect(await creditsOf(userId)).toEqual({ workspaces: 1, credits: 250 });
+    expect(await getDb().db.creditReservation.count({ where: { workspaceId: ws!.id } })).toBe(0);
+  });
+
+  it('answers refused runs over the streaming link with their code, reason and details, and logs no error', async () => {
+    const { cookie, userId } = await signUp();
+    const db = getDb().db;
+    const [ws] = await db.workspace.findMany({ where: { memberships: { some: { userId } } } });
+    await db.workspace.update({ where: { id: ws!.id }, data: { creditBalance: 1 } });
+    const client = createTRPCClient<AppRouter>({
+      links: [httpBatchStreamLink({ url: `${base}/api/trpc`, transformer: superjson, headers: { cookie } })],
+    });
+    const refusal = async (input: Parameters<typeof client.generation.start.mutate>[0]) => {
+      try {
+        for await (const _ of await client.generation.start.mutate(input)) {
+          // a refused run yields nothing
+        }
+      } catch (e) {
+        return e;
+      }
+      throw new Error('the run was not refused');
+    };
+    const errors = vi.spyOn(log, 'error');
+    try {
+      const poor = await refusal({ workspaceId: ws!.id, prompt: 'A fox', imageCount: 2 });
+      expect(poor).toBeInstanceOf(TRPCClientError);
+      expect(poor).toMatchObject({
+        message: expect.stringMatching(/Not enough credits: this run needs up to \d+ and the workspace has 1\./),
+        data: { code: 'PAYMENT_REQUIRED', httpStatus: 402, reason: 'insufficient_credits', details: { balance: 1, required: expect.any(Number) } },
+      });
+
+      const free = await refusal({ workspaceId: ws!.id, prompt: 'A fox', imageCount: 0, choice: { source: 'byok', keyId: 'k1', modelId: 'gpt-4.1-mini' } });
+      expect(free).toMatchObject({
+        message: expect.stringMatching(/Pro, Ultra or Enterprise/),
+        data: { code: 'FORBIDDEN', httpStatus: 403, reason: 'plan_required' },
+      });
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+    expect((await db.workspace.findUniqueOrThrow({ where: { id: ws!.id } })).creditBalance).toBe(1);
   });
 });

@@ -24,7 +24,6 @@ await describeEachDb('keys', (getDb) => {
   const t = { get db() { return getDb().db; } };
   const counts = async (workspaceId: string) => ({
     keys: await t.db.providerKey.count({ where: { workspaceId } }),
-    deks: await t.db.workspaceDataKey.count({ where: { workspaceId } }),
     audit: await t.db.auditEvent.count({ where: { workspaceId } }),
     probes: (await t.db.rateLimiterFlexible.findUnique({ where: { key: `probe:ws:${workspaceId}` } }))?.points ?? 0,
   });
@@ -38,7 +37,7 @@ await describeEachDb('keys', (getDb) => {
     expect(err.message).toMatch(/Pro, Ultra, Enterprise/);
     expect(await callsWithKey(k)).toHaveLength(0);
     expect(await counts(u.workspace.id)).toEqual(before);
-    expect(before).toEqual({ keys: 0, deks: 0, audit: 0, probes: 0 });
+    expect(before).toEqual({ keys: 0, audit: 0, probes: 0 });
   });
 
   it('refuses members (FORBIDDEN) and outsiders (NOT_FOUND) without probing', async () => {
@@ -96,7 +95,6 @@ await describeEachDb('keys', (getDb) => {
       expect(findCanary(JSON.stringify({ m: err.message, d: err.cause?.details }), k)).toBeNull();
     }
     expect((await counts(workspaceId)).keys).toBe(0);
-    expect((await counts(workspaceId)).deks).toBe(0);
     const audit = await t.db.auditEvent.findMany({ where: { workspaceId } });
     expect(new Set(audit.map((a) => a.outcome))).toEqual(new Set([reason]));
   });
@@ -108,7 +106,7 @@ await describeEachDb('keys', (getDb) => {
       expect(err.code).toBe('BAD_REQUEST');
       expect(err.message).not.toContain(apiKey);
     }
-    expect(await counts(workspaceId)).toEqual({ keys: 0, deks: 0, audit: 0, probes: 0 });
+    expect(await counts(workspaceId)).toEqual({ keys: 0, audit: 0, probes: 0 });
   });
 
   it('refuses a duplicate label per provider with a clear message and no probe', async () => {
@@ -211,7 +209,7 @@ await describeEachDb('keys', (getDb) => {
     const db = duringProbe(() => setPlan(t.db, { slug, plan: 'free' }));
     const err = await errorOf(callerFor(db, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: keyFor('openai') }));
     expect([err.code, err.cause?.reason]).toEqual(['FORBIDDEN', 'plan_required']);
-    expect(await counts(workspaceId)).toMatchObject({ keys: 0, deks: 0, audit: 0 });
+    expect(await counts(workspaceId)).toMatchObject({ keys: 0, audit: 0 });
   });
 
   it('refuses a label another add took while the probe ran, keeping the first key', async () => {
@@ -223,42 +221,13 @@ await describeEachDb('keys', (getDb) => {
     const keys = await t.db.providerKey.findMany({ where: { workspaceId }, select: { id: true } });
     expect(keys).toHaveLength(1);
     expect(await decryptProviderKey(t.db, { workspaceId, keyId: keys[0]!.id, actorId: owner.id })).toBe(first);
-    expect(await t.db.workspaceDataKey.findMany({ where: { workspaceId }, select: { encryptCount: true } })).toEqual([{ encryptCount: 1 }]);
   });
 
-  it('seals again under the data key a concurrent first key created', async () => {
-    const { owner, workspaceId } = await proWorkspace(t.db, 'First keys at once');
-    const [first, second] = [keyFor('openai'), keyFor('anthropic')];
-    // Right after this add finds no data key, another add creates one (and its key) first.
-    let raced = false;
-    const db = t.db.$extends({
-      query: {
-        workspaceDataKey: {
-          findFirst: async ({ args, query }) => {
-            const found = await query(args);
-            if (!raced) {
-              raced = true;
-              await callerFor(t.db, owner).keys.create({ workspaceId, provider: 'openai', label: 'primary', apiKey: first });
-            }
-            return found;
-          },
-        },
-      },
-    }) as unknown as typeof t.db;
-    const { key } = await callerFor(db, owner).keys.create({ workspaceId, provider: 'anthropic', label: 'primary', apiKey: second });
-    expect(raced).toBe(true);
-    const keys = await t.db.providerKey.findMany({ where: { workspaceId }, orderBy: { provider: 'asc' }, select: { id: true } });
-    expect(keys.map((k) => k.id)).toContain(key.id);
-    expect(await Promise.all(keys.map((k) => decryptProviderKey(t.db, { workspaceId, keyId: k.id, actorId: owner.id })))).toEqual([second, first]);
-    expect(await t.db.workspaceDataKey.findMany({ where: { workspaceId }, select: { dekVersion: true, encryptCount: true } })).toEqual([{ dekVersion: 1, encryptCount: 2 }]);
-  });
-
-  // The key, its data key, models and audit row are written by one statement: a failure of any part,
-  // raised by the database itself, leaves none of them.
+  // The key (with its own wrapped data key), models and audit row are written by one statement: a
+  // failure of any part, raised by the database itself, leaves none of them.
   it.each([
-    ['the data key', 'workspace_data_key', false],
-    ['the data key\'s use count', 'workspace_data_key', true],
     ['the key row', 'provider_key', false],
+    ['the key row next to another key', 'provider_key', true],
     ['the discovered models', 'discovered_model', false],
     ['the audit row', 'audit_event', false],
   ] as const)('leaves no partial rows when writing %s fails after a successful probe', async (_what, table, secondKey) => {
@@ -279,7 +248,5 @@ await describeEachDb('keys', (getDb) => {
     expect((await callsWithKey(k)).length).toBeGreaterThan(0); // the probe ran
     expect(await counts(workspaceId)).toEqual({ ...before, probes: before.probes + 1 });
     expect(await t.db.discoveredModel.count({ where: { key: { workspaceId } } })).toBe(models);
-    const deks = await t.db.workspaceDataKey.findMany({ where: { workspaceId }, select: { encryptCount: true } });
-    expect(deks.map((d) => d.encryptCount)).toEqual(secondKey ? [1] : []);
   });
 });

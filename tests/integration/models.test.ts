@@ -94,14 +94,19 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
     // byok with an OpenAI key
     const openaiKey = canaryKey('sk-proj-');
     const byok = await c.models.setAiConfig({ workspaceId, mode: 'byok', provider: 'openai', apiKey: openaiKey, model: 'gpt-4o' });
-    expect(byok).toEqual({ mode: 'byok', provider: 'openai', model: 'gpt-4o', hasApiKey: true, apiKeyHint: `${openaiKey.slice(0, 4)}…${openaiKey.slice(-4)}` });
+    expect(byok).toEqual({
+      mode: 'byok', provider: 'openai', model: 'gpt-4o', hasApiKey: true, apiKeyHint: `${openaiKey.slice(0, 4)}…${openaiKey.slice(-4)}`, revertedTiers: [], removedKey: null,
+    });
     const keys = await c.keys.list({ workspaceId });
     expect(keys.map((k) => [k.provider, k.label])).toEqual([['openai', 'primary']]);
     expect((await c.models.tiers({ workspaceId })).tiers[1]).toMatchObject({ choice: { source: 'byok', modelId: 'gpt-4o' } });
 
     // api_key: null clears the key without changing the mode
     const cleared = await c.models.setAiConfig({ workspaceId, mode: 'byok', provider: 'openai', apiKey: null });
-    expect(cleared).toEqual({ mode: 'byok', provider: 'openai', model: 'gpt-4o', hasApiKey: false, apiKeyHint: null });
+    expect(cleared).toEqual({
+      mode: 'byok', provider: 'openai', model: 'gpt-4o', hasApiKey: false, apiKeyHint: null, revertedTiers: [],
+      removedKey: { provider: 'openai', label: 'primary', apiKeyHint: `${openaiKey.slice(0, 4)}…${openaiKey.slice(-4)}` },
+    });
     expect(await c.keys.list({ workspaceId })).toHaveLength(0);
     expect((await c.models.tiers({ workspaceId })).tiers[1]).toMatchObject({ broken: 'key_missing' });
 
@@ -122,7 +127,10 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
 
     // back to managed: the stored primary key goes, Standard points at the platform model
     const managed = await c.models.setAiConfig({ workspaceId, mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514' });
-    expect(managed).toEqual({ mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514', hasApiKey: false, apiKeyHint: null });
+    expect(managed).toEqual({
+      mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514', hasApiKey: false, apiKeyHint: null, revertedTiers: [],
+      removedKey: { provider: 'anthropic', label: 'primary', apiKeyHint: `${anthropicKey.slice(0, 4)}…${anthropicKey.slice(-4)}` },
+    });
     expect((await c.keys.list({ workspaceId })).map((k) => k.provider)).toEqual(['google']);
 
     for (const k of [openaiKey, googleKey, anthropicKey]) expect(findCanary(await dumpDatabaseText(t.db), k)).toBeNull();
@@ -278,5 +286,14 @@ await describeEachDb('platform catalog edits', (getDb) => {
     expect((await platformDefault(db, 'fast')).id).toBe('openai:gpt-5-mini');
     await editCatalogModel(db, 'google:gemini-2.5-flash-lite', { enabled: false });
     expect((await platformDefault(db, 'fast')).id).toBe('openai:gpt-5-mini');
+  });
+
+  it('adds only models whose id follows the model id pattern', async () => {
+    const { addCatalogModel } = await import('~/server/services/catalog');
+    const db = getDb().db;
+    for (const modelId of ['../../anthropic/v1/x', 'models/gemini-2.5-pro', 'gemini 2']) {
+      await expect(addCatalogModel(db, { provider: 'google', modelId, kind: 'text' }), modelId).rejects.toMatchObject({ code: 'BAD_REQUEST', reason: 'invalid_model' });
+    }
+    expect(await db.platformModel.count({ where: { provider: 'google', modelId: { contains: '/' } } })).toBe(0);
   });
 });

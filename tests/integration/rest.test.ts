@@ -53,14 +53,17 @@ await describeEachDb('REST API', (getDb) => {
     expect(r1.headers.get('cache-control')).toContain('no-store');
 
     expect((await ai({ mode: 'byok', provider: 'openai', api_key: null })).json).toEqual({
-      mode: 'byok', provider: 'openai', model: 'gpt-4o', has_api_key: false, api_key_hint: null,
+      mode: 'byok', provider: 'openai', model: 'gpt-4o', has_api_key: false, api_key_hint: null, reverted_tiers: [],
+      removed_key: { provider: 'openai', label: 'primary', api_key_hint: `${openaiKey.slice(0, 4)}…${openaiKey.slice(-4)}` },
     });
     expect((await ai({ mode: 'byok', provider: 'anthropic', api_key: canaryKey('sk-ant-api03-'), model: 'claude-sonnet-4-20250514' })).json).toMatchObject({ has_api_key: true });
     expect((await ai({ mode: 'byok', provider: 'google', api_key: canaryKey('AIza'), model: 'google/gemini-2.5-pro' })).json).toMatchObject({
       provider: 'google', model: 'gemini-2.5-pro', has_api_key: true,
     });
+    // Back to managed with another provider: the key the config was using (Google's) is the one that goes.
     expect((await ai({ mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514' })).json).toEqual({
-      mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514', has_api_key: false, api_key_hint: null,
+      mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514', has_api_key: false, api_key_hint: null, reverted_tiers: [],
+      removed_key: { provider: 'google', label: 'primary', api_key_hint: expect.stringMatching(/^AIza…/) },
     });
     expect((await send(api.getAiConfig, { method: 'GET', token, params: { workspaceId } })).json).toMatchObject({ mode: 'managed' });
   });

@@ -181,19 +181,19 @@ await describeEachDb('Secret Manager rotation', (getDb) => {
   }
   const decrypt = (x: Awaited<ReturnType<typeof storedKey>>) =>
     decryptProviderKey(t.db, { workspaceId: x.workspaceId, keyId: x.keyId, actorId: x.owner.id });
-  const kekOf = async (workspaceId: string) => (await t.db.workspaceDataKey.findFirstOrThrow({ where: { workspaceId } })).kekVersion;
+  const kekOf = async (keyId: string) => (await t.db.providerKey.findUniqueOrThrow({ where: { id: keyId } })).kekVersion;
 
   it('rotates by adding a version, keeps old data readable, fails closed while the old version is refused, then rewraps and disables it', async () => {
     setKeyring(await loadKeyring(env('1')));
     const before = await storedKey('SM before rotation');
-    expect(await kekOf(before.workspaceId)).toBe('sm1');
+    expect(await kekOf(before.keyId)).toBe('sm1');
 
     // Rotation: a new secret version, then the app pinned to it.
     expect(await addSecretManagerVersion(env('1'))).toBe(2);
     expect(rotationFake.versions.get(2)!.data).toHaveLength(32);
     setKeyring(await loadKeyring(env('2')));
     const after = await storedKey('SM after rotation');
-    expect(await kekOf(after.workspaceId)).toBe('sm2');
+    expect(await kekOf(after.keyId)).toBe('sm2');
 
     // Version 1 is refused: decrypting a key under it fails closed with a 503, and the stored key is
     // not marked for re-entry (the key is fine; the key service is not).

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decryptProviderKey } from '~/server/vault/decrypt';
-import { masterKeyVersionsInUse, rewrapDataKeys } from '~/server/vault/envelope';
+import { masterKeyVersionsInUse, rewrapDataKeys, upgradeLegacyKeys } from '~/server/vault/envelope';
 import {
   type Keyring,
   keyring,
@@ -18,6 +18,7 @@ import {
 import { describeEachDb } from '../helpers/db';
 import { canaryKey } from '../helpers/canary';
 import { callerFor, dumpDatabaseText, proWorkspace } from '../helpers/fixtures';
+import { insertLegacyDefaultKey, insertLegacyKeys } from '../helpers/legacy-keys';
 
 const ring = (primary: string, versions: Record<string, Buffer>): Keyring => ({ source: 'env', primary, keys: new Map(Object.entries(versions)) });
 afterEach(() => setKeyring(undefined));
@@ -84,11 +85,15 @@ await describeEachDb('vault', (getDb) => {
     const a = await storedKey('Swap A');
     expect(await decryptProviderKey(t.db, { workspaceId: a.workspaceId, keyId: a.keyId, actorId: a.owner.id })).toBe(a.plaintext);
 
-    // Copy A's ciphertext into another workspace's row, another provider's row and another key id.
+    // Copy A's sealed key, wrapped data key included, into another workspace's row, another provider's
+    // row and another key id.
     const src = await t.db.providerKey.findUniqueOrThrow({ where: { id: a.keyId } });
     const b = await storedKey('Swap B');
     const c = await storedKey('Swap C', 'anthropic');
-    const triple = { nonce: src.nonce, ciphertext: src.ciphertext, tag: src.tag, dekVersion: src.dekVersion };
+    const triple = {
+      nonce: src.nonce, ciphertext: src.ciphertext, tag: src.tag,
+      kekVersion: src.kekVersion, dekNonce: src.dekNonce, wrappedDek: src.wrappedDek, dekTag: src.dekTag,
+    };
     await t.db.providerKey.update({ where: { id: b.keyId }, data: triple });
     await t.db.providerKey.update({ where: { id: c.keyId }, data: triple });
     for (const x of [b, c]) {
@@ -105,7 +110,7 @@ await describeEachDb('vault', (getDb) => {
     await expect(decryptProviderKey(t.db, { workspaceId: a.workspaceId, keyId: second.key.id, actorId: a.owner.id })).rejects.toMatchObject({ reason: 'key_unreadable' });
   });
 
-  it('fails closed on a flipped ciphertext bit or a missing data key, without calling the provider', async () => {
+  it('fails closed on a flipped ciphertext bit, a flipped wrapped data key bit or an unknown master key version', async () => {
     const a = await storedKey('Tamper');
     const row = await t.db.providerKey.findUniqueOrThrow({ where: { id: a.keyId } });
     const flipped = Buffer.from(row.ciphertext);
@@ -114,35 +119,39 @@ await describeEachDb('vault', (getDb) => {
     const verify = callerFor(t.db, a.owner).keys.verify({ workspaceId: a.workspaceId, keyId: a.keyId });
     await expect(verify).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
 
-    const b = await storedKey('No DEK');
-    await t.db.workspaceDataKey.deleteMany({ where: { workspaceId: b.workspaceId } });
+    const b = await storedKey('Bad DEK');
+    const wrapped = Buffer.from((await t.db.providerKey.findUniqueOrThrow({ where: { id: b.keyId } })).wrappedDek!);
+    wrapped[5]! ^= 1;
+    await t.db.providerKey.update({ where: { id: b.keyId }, data: { wrappedDek: new Uint8Array(wrapped) } });
     await expect(decryptProviderKey(t.db, { workspaceId: b.workspaceId, keyId: b.keyId, actorId: b.owner.id })).rejects.toMatchObject({ reason: 'key_unreadable' });
+
+    const c = await storedKey('No KEK');
+    await t.db.providerKey.update({ where: { id: c.keyId }, data: { kekVersion: 'k999' } });
+    await expect(decryptProviderKey(t.db, { workspaceId: c.workspaceId, keyId: c.keyId, actorId: c.owner.id })).rejects.toMatchObject({ reason: 'key_unreadable' });
+    expect((await t.db.providerKey.findUniqueOrThrow({ where: { id: c.keyId } })).status).toBe('needs_reentry');
   });
 
-  it('serves repeated decrypts from a per-keyring data-key cache without weakening integrity', async () => {
-    const a = await storedKey('DEK cache');
-    const second = await callerFor(t.db, a.owner).keys.create({ workspaceId: a.workspaceId, provider: 'openai', label: 'second', apiKey: canaryKey() });
-    const decrypt = (keyId: string) => decryptProviderKey(t.db, { workspaceId: a.workspaceId, keyId, actorId: a.owner.id });
-    expect(await decrypt(a.keyId)).toBe(a.plaintext); // unwraps the workspace's data key once
+  it('seals each key under its own data key, never a shared one', async () => {
+    const a = await storedKey('Own DEK');
+    const secondKey = canaryKey();
+    const second = await callerFor(t.db, a.owner).keys.create({ workspaceId: a.workspaceId, provider: 'openai', label: 'second', apiKey: secondKey });
+    const rows = await t.db.providerKey.findMany({ where: { workspaceId: a.workspaceId } });
+    expect(rows).toHaveLength(2);
+    for (const r of rows) expect([r.formatVersion, r.dekVersion, r.wrappedDek?.length]).toEqual([2, null, 32]);
+    expect(Buffer.from(rows[0]!.wrappedDek!).equals(Buffer.from(rows[1]!.wrappedDek!))).toBe(false);
+    expect(await t.db.workspaceDataKey.count({ where: { workspaceId: a.workspaceId } })).toBe(0);
 
-    // Each provider key is still authenticated against its own row with a cached data key.
-    const row = await t.db.providerKey.findUniqueOrThrow({ where: { id: second.key.id } });
-    const flipped = Buffer.from(row.ciphertext);
-    flipped[3]! ^= 1;
-    await t.db.providerKey.update({ where: { id: second.key.id }, data: { ciphertext: new Uint8Array(flipped) } });
-    await expect(decrypt(second.key.id)).rejects.toMatchObject({ reason: 'key_unreadable' });
-
-    // Without its row the data key is still cached for this keyring…
-    await t.db.workspaceDataKey.deleteMany({ where: { workspaceId: a.workspaceId } });
-    expect(await decrypt(a.keyId)).toBe(a.plaintext);
-    // …but a new keyring (a new process, a reloaded source) starts empty.
-    const held = await keyring();
-    setKeyring({ ...held, keys: new Map(held.keys) });
-    await expect(decrypt(a.keyId)).rejects.toMatchObject({ reason: 'key_unreadable' });
+    // Another key's wrapped data key does not open this key's ciphertext.
+    const other = rows.find((r) => r.id === second.key.id)!;
+    await t.db.providerKey.update({ where: { id: a.keyId }, data: { dekNonce: other.dekNonce, wrappedDek: other.wrappedDek, dekTag: other.dekTag } });
+    await expect(decryptProviderKey(t.db, { workspaceId: a.workspaceId, keyId: a.keyId, actorId: a.owner.id })).rejects.toMatchObject({ reason: 'key_unreadable' });
+    expect(await decryptProviderKey(t.db, { workspaceId: a.workspaceId, keyId: second.key.id, actorId: a.owner.id })).toBe(secondKey);
   });
 
   it('keeps decrypting across a master-key rotation, and after rewrap without the old version', async () => {
-    // Start from the keyring the other tests used (its k1), so every data key in this database is readable.
+    // Start from the keyring the other tests used (its k1), so every data key in this database is readable
+    // once the keys earlier tests broke on purpose (flagged for re-entry) are gone.
+    await t.db.providerKey.deleteMany({ where: { status: 'needs_reentry' } });
     const current = await keyring();
     const k1 = current.keys.get(current.primary)!;
     const k2 = randomBytes(32);
@@ -155,8 +164,8 @@ await describeEachDb('vault', (getDb) => {
     // Rotation: k2 becomes primary, k1 stays for decryption.
     setKeyring(ring('k2', { k1, k2 }));
     expect(await decryptProviderKey(t.db, { workspaceId: before.workspaceId, keyId: before.keyId, actorId: before.owner.id })).toBe(before.plaintext);
-    const after = await storedKey('Rotate later'); // new workspaces get DEKs wrapped by k2
-    expect((await t.db.workspaceDataKey.findFirstOrThrow({ where: { workspaceId: after.workspaceId } })).kekVersion).toBe('k2');
+    const after = await storedKey('Rotate later'); // new keys get data keys wrapped by k2
+    expect((await t.db.providerKey.findUniqueOrThrow({ where: { id: after.keyId } })).kekVersion).toBe('k2');
 
     const r = await rewrapDataKeys(t.db, await keyring());
     expect(r).toMatchObject({ remaining: 0, unreadable: 0 });
@@ -189,8 +198,8 @@ await describeEachDb('vault', (getDb) => {
     const { createHash } = await import('node:crypto');
     const dump = await dumpDatabaseText(t.db);
     expect(dump).not.toContain(createHash('sha256').update(a.plaintext).digest('hex'));
-    const dek = await t.db.workspaceDataKey.findFirstOrThrow({ where: { workspaceId: a.workspaceId } });
-    expect(dek.wrappedKey).toHaveLength(32);
+    const row = await t.db.providerKey.findUniqueOrThrow({ where: { id: a.keyId } });
+    expect(row.wrappedDek).toHaveLength(32);
   });
 
   it('gives the same key different ciphertexts in two workspaces', async () => {
@@ -204,5 +213,43 @@ await describeEachDb('vault', (getDb) => {
     expect(Buffer.from(ra!.nonce).equals(Buffer.from(rb!.nonce))).toBe(false);
     // The keyed fingerprint matches (duplicate warning) without being a plain hash.
     expect(Buffer.from(ra!.fingerprint).equals(Buffer.from(rb!.fingerprint))).toBe(true);
+  });
+  it('reads keys stored before per-key data keys, then re-seals them under their own and deletes the shared data keys', async () => {
+    const { owner, workspaceId } = await proWorkspace(t.db, 'Legacy');
+    const plaintexts = [canaryKey(), canaryKey()];
+    const ids = await insertLegacyKeys(t.db, { workspaceId, ownerId: owner.id }, plaintexts);
+    const defaultKey = canaryKey();
+    await insertLegacyDefaultKey(t.db, owner.id, defaultKey, 'gpt-4.1-mini');
+    const decrypt = (keyId: string) => decryptProviderKey(t.db, { workspaceId, keyId, actorId: owner.id });
+    expect(await Promise.all(ids.map(decrypt))).toEqual(plaintexts);
+    const legacy = await t.db.providerKey.findUniqueOrThrow({ where: { id: ids[0] } });
+
+    const r = await upgradeLegacyKeys(t.db);
+    expect(r.upgraded).toBeGreaterThanOrEqual(3);
+    expect(r.unreadable).toBe(0);
+    expect(await t.db.workspaceDataKey.count({ where: { workspaceId } })).toBe(0);
+    expect(await t.db.userDataKey.count({ where: { userId: owner.id } })).toBe(0);
+    expect(await Promise.all(ids.map(decrypt))).toEqual(plaintexts);
+    const upgraded = await t.db.providerKey.findUniqueOrThrow({ where: { id: ids[0] } });
+    expect([upgraded.formatVersion, upgraded.dekVersion, upgraded.wrappedDek?.length]).toEqual([2, null, 32]);
+    expect(Buffer.from(upgraded.ciphertext).equals(Buffer.from(legacy.ciphertext))).toBe(false);
+    expect((await upgradeLegacyKeys(t.db)).upgraded).toBe(0); // idempotent
+
+    // The upgraded default key is still copied into a new workspace.
+    const created = await callerFor(t.db, owner).workspace.create({ name: 'After upgrade' });
+    const [copied] = await callerFor(t.db, owner).keys.list({ workspaceId: created.id });
+    expect(await decryptProviderKey(t.db, { workspaceId: created.id, keyId: copied!.id, actorId: owner.id })).toBe(defaultKey);
+  });
+
+  it('leaves a key stored before per-key data keys as it is when its data key cannot be opened', async () => {
+    const { owner, workspaceId } = await proWorkspace(t.db, 'Legacy unreadable');
+    const [id] = await insertLegacyKeys(t.db, { workspaceId, ownerId: owner.id }, [canaryKey()]);
+    await t.db.workspaceDataKey.updateMany({ where: { workspaceId }, data: { kekVersion: 'k999' } });
+    const r = await upgradeLegacyKeys(t.db);
+    expect(r.unreadable).toBeGreaterThanOrEqual(1);
+    expect((await t.db.providerKey.findUniqueOrThrow({ where: { id } })).formatVersion).toBe(1);
+    expect(await t.db.workspaceDataKey.count({ where: { workspaceId } })).toBe(1);
+    await t.db.providerKey.delete({ where: { id } }); // later tests rewrap every data key
+    await t.db.workspaceDataKey.deleteMany({ where: { workspaceId } });
   });
 });

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
+import { newId } from '~/server/ids';
 import { setPlan } from '~/server/services/workspaces';
 import { describeEachDb } from '../helpers/db';
 import { callerFor, createUser } from '../helpers/fixtures';
@@ -28,8 +30,9 @@ await describeEachDb('workspaces', (getDb) => {
     await expect(asAlice.workspace.get({ workspaceId: b.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(asAlice.workspace.members({ workspaceId: b.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(
-      asAlice.workspace.addMember({ workspaceId: b.workspace.id, email: a.email }),
+      asAlice.workspace.invite({ workspaceId: b.workspace.id, email: a.email }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await t.db.invitation.count({ where: { workspaceId: b.workspace.id } })).toBe(0);
     await expect(asAlice.workspace.get({ workspaceId: 'does-not-exist' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await t.db.membership.count({ where: { workspaceId: b.workspace.id } })).toBe(1);
   });
@@ -42,18 +45,20 @@ await describeEachDb('workspaces', (getDb) => {
     expect(JSON.stringify(err)).not.toContain('DROP TABLE');
   });
 
-  it('lets the owner add an existing user as a member and remove them', async () => {
+  it('makes an invited user a member once they accept, and lets the owner remove them', async () => {
     const owner = await createUser(t.db, 'Olivia');
     const other = await createUser(t.db, 'Max');
     const asOwner = callerFor(t.db, owner);
-    const added = await asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: other.email.toUpperCase() });
-    expect(added).toMatchObject({ userId: other.id, role: 'member' });
+    const asMember = callerFor(t.db, other);
+    const invitation = await asOwner.workspace.invite({ workspaceId: owner.workspace.id, email: other.email.toUpperCase() });
+    expect(invitation).toMatchObject({ email: other.email, status: 'pending' });
+    await expect(asMember.workspace.get({ workspaceId: owner.workspace.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await asMember.account.acceptInvitation({ invitationId: invitation.id });
     await expect(
-      asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: other.email }),
+      asOwner.workspace.invite({ workspaceId: owner.workspace.id, email: other.email }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
 
     // The member now belongs to two workspaces and can read the shared one.
-    const asMember = callerFor(t.db, other);
     expect((await asMember.workspace.list()).map((w) => w.role).sort()).toEqual(['member', 'owner']);
     expect(await asMember.workspace.get({ workspaceId: owner.workspace.id })).toMatchObject({ role: 'member' });
 
@@ -65,34 +70,77 @@ await describeEachDb('workspaces', (getDb) => {
     const owner = await createUser(t.db, 'Olga');
     const member = await createUser(t.db, 'Mia');
     const third = await createUser(t.db, 'Tom');
-    await callerFor(t.db, owner).workspace.addMember({ workspaceId: owner.workspace.id, email: member.email });
+    const invitation = await callerFor(t.db, owner).workspace.invite({ workspaceId: owner.workspace.id, email: member.email });
     const asMember = callerFor(t.db, member);
+    await asMember.account.acceptInvitation({ invitationId: invitation.id });
     await expect(
-      asMember.workspace.addMember({ workspaceId: owner.workspace.id, email: third.email }),
+      asMember.workspace.invite({ workspaceId: owner.workspace.id, email: third.email }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(asMember.workspace.invitations({ workspaceId: owner.workspace.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(
       asMember.workspace.removeMember({ workspaceId: owner.workspace.id, userId: owner.id }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect(await t.db.membership.count({ where: { workspaceId: owner.workspace.id } })).toBe(2);
   });
 
-  it('never removes the owner and reports unknown people clearly', async () => {
+  it('never removes the owner, and invites an unknown address without saying it is unknown', async () => {
     const owner = await createUser(t.db, 'Oscar');
     const asOwner = callerFor(t.db, owner);
     await expect(
       asOwner.workspace.removeMember({ workspaceId: owner.workspace.id, userId: owner.id }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(
-      asOwner.workspace.addMember({ workspaceId: owner.workspace.id, email: 'nobody@example.test' }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('sign up') });
+      asOwner.workspace.invite({ workspaceId: owner.workspace.id, email: 'nobody@example.test' }),
+    ).resolves.toMatchObject({ email: 'nobody@example.test', status: 'pending' });
+    expect(await t.db.membership.count({ where: { workspaceId: owner.workspace.id } })).toBe(1);
   });
 
-  it('creates further workspaces owned by the caller', async () => {
+  it('creates further workspaces owned by the caller, without free credits: those went to the first one', async () => {
     const u = await createUser(t.db, 'Multi');
     const ws = await callerFor(t.db, u).workspace.create({ name: 'Second' });
-    expect(ws).toMatchObject({ name: 'Second', plan: 'free', creditBalance: 250 });
+    expect(ws).toMatchObject({ name: 'Second', plan: 'free', creditBalance: 0 });
+    expect(await t.db.creditLedger.count({ where: { workspaceId: ws.id } })).toBe(0);
     expect(await callerFor(t.db, u).workspace.list()).toHaveLength(2);
+    expect((await callerFor(t.db, u).workspace.get({ workspaceId: u.workspace.id })).creditBalance).toBe(250);
     await expect(callerFor(t.db, u).workspace.create({ name: '   ' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('grants the free credits exactly once when first workspaces are created concurrently', async () => {
+    // A user without a workspace yet (sign-up's own creation racing the user's): every creation at once.
+    const id = newId();
+    await t.db.user.create({ data: { id, name: 'Racer', email: `racer-${id}@example.test` } });
+    const user = { id, name: 'Racer', email: `racer-${id}@example.test` };
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => callerFor(t.db, user).workspace.create({ name: `Race ${i}` })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
+    const owned = await callerFor(t.db, user).workspace.list();
+    expect(owned).toHaveLength(8);
+    expect(owned.reduce((sum, w) => sum + w.creditBalance, 0)).toBe(250);
+    const grants = await t.db.creditLedger.findMany({ where: { workspaceId: { in: owned.map((w) => w.id) } } });
+    expect(grants.map((g) => [g.kind, g.amount])).toEqual([['grant', 250]]);
+  });
+
+  it('does not grant free credits again to users who got them before the grant was per user', async () => {
+    const u = await createUser(t.db, 'Early adopter');
+    // How the first grant was keyed before: per workspace.
+    await t.db.creditLedger.updateMany({ where: { workspaceId: u.workspace.id, kind: 'grant' }, data: { idempotencyKey: `plan-grant:${u.workspace.id}:initial` } });
+    const migration = await readFile(new URL('../../prisma/migrations/20261201142709_free_credits_per_user/migration.sql', import.meta.url), 'utf8');
+    await t.db.$executeRawUnsafe(migration);
+    const ws = await callerFor(t.db, u).workspace.create({ name: 'Later' });
+    expect(ws.creditBalance).toBe(0);
+    expect((await callerFor(t.db, u).workspace.get({ workspaceId: u.workspace.id })).creditBalance).toBe(250);
+  });
+
+  it('limits workspace creation to 10 an hour per user, creating nothing beyond', async () => {
+    const u = await createUser(t.db, 'Prolific');
+    const other = await createUser(t.db, 'Bystander');
+    const asU = callerFor(t.db, u);
+    for (let i = 0; i < 10; i++) await asU.workspace.create({ name: `Mine ${i}` });
+    const err = await asU.workspace.create({ name: 'One too many' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/10 workspaces an hour/) });
+    expect((err as { cause?: { details?: { retryAfterSeconds?: number } } }).cause?.details?.retryAfterSeconds).toBeGreaterThan(0);
+    expect(await asU.workspace.list()).toHaveLength(11);
+    // Another user is not affected.
+    await expect(callerFor(t.db, other).workspace.create({ name: 'Theirs' })).resolves.toMatchObject({ name: 'Theirs' });
   });
 
   it('changes plans and grants the monthly credits once per plan and month', async () => {

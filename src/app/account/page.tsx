@@ -1,4 +1,6 @@
 import { Suspense } from 'react';
+import { PasswordPanel } from '~/components/account/password-panel';
+import { SessionsPanel } from '~/components/account/sessions-panel';
 import { AiDefaultsForm } from '~/components/ai-defaults-form';
 import { AccountFrame } from '~/components/shell/account-frame';
 import { PageHeader } from '~/components/shell/page-header';
@@ -19,6 +21,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
   }
   prefetch(trpc().account.aiDefaults.queryOptions());
   prefetch(trpc().account.tokens.queryOptions());
+  prefetch(trpc().account.sessions.queryOptions());
   return (
     <HydrateClient>
       <AccountFrame user={user} workspace={workspace}>
@@ -27,6 +30,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           <Suspense fallback={<LoadingBlock />}>
             <AiDefaultsForm />
             <TokensPanel />
+            <PasswordPanel />
+            <SessionsPanel />
           </Suspense>
         </div>
       </AccountFrame>

@@ -52,15 +52,32 @@ const t = initTRPC.context<Context>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-const convertErrors = t.middleware(async ({ ctx, path, next }) => {
-  const res = await next();
-  if (res.ok) return res;
-  const mapped = toTRPCError(res.error);
+function convertError(err: unknown, ref: string, path: string): TRPCError {
+  const mapped = toTRPCError(err);
   if (mapped.code === 'INTERNAL_SERVER_ERROR') {
     // Type and stack only (both pass through the scrubbing logger); never the input.
-    log.error({ ref: ctx.reqId, path, err: mapped.cause ?? mapped }, 'procedure failed');
+    log.error({ ref, path, err: mapped.cause ?? mapped }, 'procedure failed');
   }
-  throw mapped;
+  return mapped;
+}
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
+  typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
+
+/** A streamed result whose errors (thrown while it is read, after the procedure returned) are converted too. */
+async function* converting(source: AsyncIterable<unknown>, ref: string, path: string): AsyncGenerator<unknown> {
+  try {
+    // yield* passes an early return (the client went away) on to the source.
+    return yield* source;
+  } catch (err) {
+    throw convertError(err, ref, path);
+  }
+}
+
+const convertErrors = t.middleware(async ({ ctx, path, next }) => {
+  const res = await next();
+  if (res.ok) return isAsyncIterable(res.data) ? { ...res, data: converting(res.data, ctx.reqId, path) } : res;
+  throw convertError(res.error, ctx.reqId, path);
 });
 
 export const publicProcedure = t.procedure.use(convertErrors);

@@ -3,15 +3,16 @@
 // response piping added stream stages to every chunk of a streamed run (README, Performance).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { incomingMessageToRequest, nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
-import { toNodeHandler } from 'better-auth/node';
+import { TRPC_MAX_BATCH } from '~/lib/limits';
 import { appRouter } from '~/server/api/root';
 import { createInnerContext } from '~/server/api/trpc';
 import type { Context } from '~/server/api/trpc';
-import { getAuth, getSessionUser } from '~/server/auth';
+import { getSessionUser } from '~/server/auth';
 import { getDb } from '~/server/db';
 import { serverEnv } from '~/server/env';
 import { clientIp } from '~/server/http/client-ip';
-import { API_HEADERS, isCrossSiteRequest, isJsonContentType, SECURITY_HEADERS } from '~/server/http/guards';
+import { serveAuth } from '~/server/http/auth-route';
+import { API_HEADERS, isCrossSiteRequest, isJsonContentType, isTrustedProxy, responseHeaders } from '~/server/http/guards';
 import { log } from '~/server/log';
 import { rest } from '~/server/rest';
 import type { RequestMeta } from '~/server/rest/handler';
@@ -24,8 +25,9 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The server's request listener: the security headers on everything, /api/* here, the rest to `pages`. */
 export function serve(pages: RequestListener): RequestListener {
+  const headers = Object.entries(responseHeaders(serverEnv().APP_URL));
   return (req, res) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    for (const [name, value] of headers) res.setHeader(name, value);
     if (isApiPath(req.url)) void handleApi(req, res);
     else pages(req, res);
   };
@@ -60,7 +62,8 @@ async function sendResponse(res: ServerResponse, response: Response): Promise<vo
 
 async function trpc(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
   if (req.method === 'POST') {
-    if (isCrossSiteRequest(req.headers)) return sendError(res, 403, 'forbidden', 'Cross-site requests are not allowed');
+    const viaTrustedProxy = isTrustedProxy(req.socket.remoteAddress, serverEnv().TRUSTED_PROXIES);
+    if (isCrossSiteRequest(req.headers, { viaTrustedProxy })) return sendError(res, 403, 'forbidden', 'Cross-site requests are not allowed');
     if (!isJsonContentType(req.headers)) return sendError(res, 415, 'unsupported_media_type', 'Send JSON (application/json)');
   } else if (req.method !== 'GET') {
     return sendError(res, 405, 'method_not_allowed', 'Use GET for queries and POST for mutations', { allow: 'GET, POST' });
@@ -71,6 +74,9 @@ async function trpc(req: IncomingMessage, res: ServerResponse, path: string): Pr
     path,
     router: appRouter,
     maxBodySize: MAX_BODY_BYTES,
+    // One request must not multiply work that is limited per request (a batch of 40 creations was one
+    // request); a larger batch is refused with 400 before anything runs.
+    maxBatchSize: TRPC_MAX_BATCH,
     createContext: () => requestContext(req.headers.cookie, clientIp(req)),
     onError: ({ error, path: procedure }) => {
       // Unexpected failures are logged where they are mapped (convertErrors); here only the failure of
@@ -148,7 +154,7 @@ async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<voi
     if (pathname.startsWith('/api/trpc/')) return await trpc(req, res, pathname.slice('/api/trpc/'.length));
     if (pathname.startsWith('/api/auth/')) {
       req.headers['x-forwarded-for'] = clientAddressChain(req, !!serverEnv().TRUSTED_PROXIES);
-      return await toNodeHandler(getAuth())(req, res);
+      return await serveAuth(req, res);
     }
     if (pathname.startsWith('/api/images/')) return await image(req, res, pathname.slice('/api/images/'.length));
     if (await fetchRoute(req, res, pathname)) return;

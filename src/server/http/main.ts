@@ -10,6 +10,7 @@ import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { requestContext, serve } from '~/server/http/api';
 import { log } from '~/server/log';
+import { startMaintenance } from '~/server/maintenance';
 import { providePageServices } from '~/server/page-services';
 import { getRun } from '~/server/services/generation';
 import { getForMember, listForUser } from '~/server/services/workspaces';
@@ -40,6 +41,8 @@ await app.prepare();
 server.listen(env.PORT, host, () => {
   console.log(`BYOK Studio ${dev ? '(development) ' : ''}on http://${host ?? 'localhost'}:${env.PORT}`);
 });
+// Start-up released what a previous process left (scripts/prestart.ts); this keeps doing it every minute.
+const maintenance = startMaintenance(getDb);
 
 // Stop taking connections, let requests in flight finish (briefly), close the database cleanly.
 let stopping = false;
@@ -52,6 +55,7 @@ function stop(signal: string) {
   const deadline = setTimeout(() => process.exit(0), 5_000);
   deadline.unref();
   void (async () => {
+    await maintenance.stop();
     await app.close?.();
     await closeDb();
     process.exit(0);

@@ -3,6 +3,7 @@ import 'server-only';
 // "My models"), choose a cheap probe model and send a one-token request. The key only ever goes in
 // a header; base URLs come from server configuration.
 import type { ProviderId } from '~/lib/providers';
+import { isModelId } from '~/lib/schemas/ids';
 import { providerBaseUrl } from '~/server/providers/config';
 import { type HttpResult, providerFetch } from '~/server/providers/http';
 
@@ -33,6 +34,14 @@ function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/**
+ * Only ids of the one model-id pattern are kept from a provider's list: they are stored, offered in the
+ * picker and later sent back (for Google, inside a URL path), so an odd id a provider lists is dropped here.
+ */
+function ourModelIds(models: DiscoveredModel[]): DiscoveredModel[] {
+  return models.filter((m) => isModelId(m.id));
+}
+
 const anthropic: ProviderAdapter = {
   id: 'anthropic',
   authHeaders: (key) => ({ 'x-api-key': key, 'anthropic-version': '2023-06-01' }),
@@ -57,7 +66,7 @@ const anthropic: ProviderAdapter = {
       if (!body.has_more || !body.last_id) break;
       after = body.last_id;
     }
-    return { ok: true, models: models.map(({ createdAt: _c, ...m }) => m) };
+    return { ok: true, models: ourModelIds(models.map(({ createdAt: _c, ...m }) => m)) };
   },
   probeCandidates: (models) => rank(models, [/haiku/]),
   oneTokenRequest(key, model, signal) {
@@ -101,7 +110,7 @@ const openai: ProviderAdapter = {
       .filter((id): id is string => typeof id === 'string' && OPENAI_CHAT.test(id) && !OPENAI_NOT_CHAT.test(id))
       .sort()
       .map((id) => ({ id, displayName: id, contextWindow: null }));
-    return { ok: true, models };
+    return { ok: true, models: ourModelIds(models) };
   },
   probeCandidates: (models) => rank(models, [/nano/, /mini/]),
 };
@@ -129,7 +138,7 @@ const google: ProviderAdapter = {
       if (!body.nextPageToken) break;
       token = body.nextPageToken;
     }
-    return { ok: true, models };
+    return { ok: true, models: ourModelIds(models) };
   },
   probeCandidates: (models) => rank(models, [/flash-lite/, /flash/]),
   oneTokenRequest(key, model, signal) {
@@ -161,7 +170,7 @@ const xai: ProviderAdapter = {
     const models = list
       .filter((m) => typeof m.id === 'string' && (!Array.isArray(m.output_modalities) || m.output_modalities.includes('text')))
       .map((m) => ({ id: m.id as string, displayName: m.id as string, contextWindow: null }));
-    return { ok: true, models };
+    return { ok: true, models: ourModelIds(models) };
   },
   probeCandidates: (models) => rank(models, [/mini/, /fast/]),
 };
@@ -183,7 +192,7 @@ const mistral: ProviderAdapter = {
       for (const a of Array.isArray(m.aliases) ? m.aliases : []) if (typeof a === 'string') seen.add(a);
       models.push({ id: m.id, displayName: typeof m.name === 'string' ? m.name : m.id, contextWindow: num(m.max_context_length) });
     }
-    return { ok: true, models };
+    return { ok: true, models: ourModelIds(models) };
   },
   probeCandidates: (models) => rank(models, [/^mistral-small-latest$/, /small|ministral/]),
 };

@@ -9,12 +9,43 @@ import { createXai } from '@ai-sdk/xai';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { ImageModel } from 'ai';
 import type { ProviderId } from '~/lib/providers';
+import { isModelId } from '~/lib/schemas/ids';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
+import { log } from '~/server/log';
 import { providerBaseUrl } from '~/server/providers/config';
 
 // No redirects: a redirect could carry the key to another host.
 const guardedFetch: typeof fetch = (input, init) => fetch(input, { ...init, redirect: 'error' });
+
+// The endpoints of one Google model that the SDK calls: text (plain and streamed) and images (Gemini
+// image models generate content, Imagen predicts).
+const GOOGLE_MODEL_METHODS = ['generateContent', 'streamGenerateContent', 'predict'];
+
+/**
+ * Google's API puts the model id in the URL path, and the SDK inserts it unencoded. Beyond the id's own
+ * pattern, this fetch sends the key only to that model's own endpoints on the configured host: any other
+ * URL (another path reached through the id, or a change in the SDK) is refused before a byte leaves.
+ */
+export function modelPathFetch(baseURL: string, modelId: string): typeof fetch {
+  const base = new URL(baseURL);
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const allowed = new Set(GOOGLE_MODEL_METHODS.map((m) => `${prefix}/models/${modelId}:${m}`));
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (url.origin !== base.origin || !allowed.has(url.pathname)) {
+      log.error({ provider: 'google' }, 'refused a provider request outside the model’s endpoints');
+      return Promise.reject(new Error('Refused: the request is not for the model’s own endpoint'));
+    }
+    return guardedFetch(input, init);
+  };
+}
+
+/** Model ids go into request bodies, and for Google into URLs: only the strict pattern ever gets that far. */
+function requireModelId(modelId: string): string {
+  if (!isModelId(modelId)) throw new AppError('BAD_REQUEST', 'Invalid model id', 'invalid_model');
+  return modelId;
+}
 
 function requireKey(apiKey: string | undefined): string {
   // An undefined key would make the SDK read OPENAI_API_KEY & co. from the environment.
@@ -26,6 +57,7 @@ function requireKey(apiKey: string | undefined): string {
 
 export function textModelFor(provider: ProviderId, apiKey: string, modelId: string): LanguageModelV3 {
   const key = requireKey(apiKey);
+  requireModelId(modelId);
   const baseURL = providerBaseUrl(provider);
   switch (provider) {
     case 'anthropic':
@@ -33,7 +65,7 @@ export function textModelFor(provider: ProviderId, apiKey: string, modelId: stri
     case 'openai':
       return createOpenAI({ apiKey: key, baseURL, fetch: guardedFetch }).chat(modelId);
     case 'google':
-      return createGoogleGenerativeAI({ apiKey: key, baseURL, fetch: guardedFetch })(modelId);
+      return createGoogleGenerativeAI({ apiKey: key, baseURL, fetch: modelPathFetch(baseURL, modelId) })(modelId);
     case 'xai':
       return createXai({ apiKey: key, baseURL, fetch: guardedFetch }).chat(modelId);
     case 'mistral':
@@ -43,10 +75,11 @@ export function textModelFor(provider: ProviderId, apiKey: string, modelId: stri
 
 export function imageModelFor(provider: 'openai' | 'google', apiKey: string, modelId: string): ImageModel {
   const key = requireKey(apiKey);
+  requireModelId(modelId);
   const baseURL = providerBaseUrl(provider);
   return provider === 'openai'
     ? createOpenAI({ apiKey: key, baseURL, fetch: guardedFetch }).image(modelId)
-    : createGoogleGenerativeAI({ apiKey: key, baseURL, fetch: guardedFetch }).image(modelId);
+    : createGoogleGenerativeAI({ apiKey: key, baseURL, fetch: modelPathFetch(baseURL, modelId) }).image(modelId);
 }
 
 /** The platform's own key for a provider (managed steps and images); undefined when not configured. */

@@ -4,13 +4,18 @@ import { ZRestAiConfigInput } from '~/lib/rest-schemas';
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
 import { type LoggedFields, readJson, restHandler } from '~/server/rest/handler';
-import { getAiConfig, setAiConfig } from '~/server/services/ai-config';
+import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
 import { getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import { getForMember } from '~/server/services/workspaces';
 
 function toWire(c: AiConfig) {
   return { mode: c.mode, provider: c.provider, model: c.model, has_api_key: c.hasApiKey, api_key_hint: c.apiKeyHint };
+}
+
+function changeToWire(c: AiConfigChange) {
+  const removed = c.removedKey && { provider: c.removedKey.provider, label: c.removedKey.label, api_key_hint: c.removedKey.apiKeyHint };
+  return { ...toWire(c), reverted_tiers: c.revertedTiers, removed_key: removed };
 }
 
 async function memberWorkspace(db: Db, userId: string, workspaceId: string) {
@@ -33,7 +38,7 @@ export function restEndpoints(getDb: () => Db) {
       const ws = await memberWorkspace(db, actor.id, params.workspaceId);
       if (ws.role !== 'owner') throw new AppError('FORBIDDEN', 'Only the workspace owner can change its AI config.', 'owner_required');
       const body = await readJson(req, ZRestAiConfigInput);
-      return toWire(await setAiConfig(db, actor, ws, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+      return changeToWire(await setAiConfig(db, actor, ws, { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
     }, AI_CONFIG_LOG),
 
     getAiDefaults: restHandler<Record<string, never>>(getDb, async (_req, { db, actor }) => {

@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the same zod schemas the endpoints validate with.
 import { z } from 'zod';
-import { ZRestAiConfig, ZRestAiConfigInput, ZRestError } from '~/lib/rest-schemas';
+import { ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError } from '~/lib/rest-schemas';
 
 const errors = {
   '400': 'Bad input (the message says which field)',
@@ -18,14 +18,14 @@ function errorResponses(codes: (keyof typeof errors)[]) {
   );
 }
 
-const ok = (description: string) => ({
-  '200': { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/AiConfig' } } } },
+const ok = (description: string, schema = 'AiConfig') => ({
+  '200': { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } },
 });
 const body = { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AiConfigInput' } } } };
 
 export function openApiDocument(serverUrl: string) {
   // Each schema carries its component name (`.meta({ id })`), so zod emits them as $defs.
-  const schemas = z.toJSONSchema(z.object({ a: ZRestAiConfig, b: ZRestAiConfigInput, c: ZRestError }), {
+  const schemas = z.toJSONSchema(z.object({ a: ZRestAiConfig, b: ZRestAiConfigInput, c: ZRestError, d: ZRestAiConfigChange }), {
     target: 'draft-2020-12',
   }) as { $defs?: Record<string, unknown> };
   const workspaceId = {
@@ -51,9 +51,10 @@ export function openApiDocument(serverUrl: string) {
         put: {
           operationId: 'putWorkspaceAiConfig',
           summary: 'Set the workspace AI config (owner only)',
-          description: 'byok with api_key probes the key and points the Standard tier at (provider, model) through the provider’s primary key; api_key null removes that key without changing the mode; managed removes the stored key and uses platform credits.',
+          description:
+            'One write. byok with api_key probes the key, stores it as the provider’s primary key and points the Standard tier at (provider, model) through it; api_key null removes that key without changing the mode; managed removes the key the config was using (whatever its provider) and uses platform credits. A removed key is removed as in the app: every tier that used it reverts to its platform default (reverted_tiers), and removed_key names it.',
           requestBody: body,
-          responses: { ...ok('The new AI config'), ...errorResponses(['400', '401', '403', '404', '422', '429', '503']) },
+          responses: { ...ok('The new AI config, with what the change reverted and removed', 'AiConfigChange'), ...errorResponses(['400', '401', '403', '404', '422', '429', '503']) },
         },
       },
       '/api/users/me/ai-defaults': {

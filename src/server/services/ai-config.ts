@@ -1,96 +1,119 @@
-// The workspace AI config (PRODUCT.md M5, seed 001): a facade over the Standard tier default and the
-// provider's `primary` key. It holds no state of its own, so a change applies to the very next call.
+// The workspace AI config (PRODUCT.md M5, seed 001): a facade over the Standard tier default and the keys
+// it uses. It holds no state of its own, so a change applies to the very next call. What GET answers:
+// - Standard on a platform model (chosen, or the tier's default) → `managed`, that model, no key;
+// - Standard through a workspace key → `byok`, that provider and model, `hasApiKey` and the key's mask;
+// - Standard on a provider without a key (after `api_key: null`) → `byok`, `hasApiKey: false`, until a
+//   `primary` key for that provider is added again (in the UI or here), which Standard then uses.
+// Every PUT is one write: the key, the tiers and the audit rows change together or not at all. Removing
+// a key here does what Remove does in the app — every tier that used it reverts, and the response says
+// which (`revertedTiers`) and which key went (`removedKey`).
 import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/ai-config';
+import type { Tier } from '~/lib/models';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
-import { type Actor, addKey, assertByokPlan, assertOffersModel, assertOwner, removeKey, replaceKey } from '~/server/services/keys';
+import {
+  type Actor,
+  addKey,
+  assertByokPlan,
+  assertOffersModel,
+  assertOwner,
+  ownedKey,
+  pointTierAtKey,
+  PRIMARY_LABEL,
+  removeKeyInTx,
+  replaceKey,
+} from '~/server/services/keys';
 import { getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/server/services/workspaces';
+import { reclaimKeySpace } from '~/server/vault/reclaim';
 
 type Ws = Pick<MembershipDto, 'id' | 'role' | 'plan'>;
-const PRIMARY = 'primary';
+
+export type RemovedKey = { provider: ProviderId; label: string; apiKeyHint: string };
+export type AiConfigChange = AiConfig & { revertedTiers: Tier[]; removedKey: RemovedKey | null };
 
 function primaryKey(db: Db, workspaceId: string, provider: ProviderId) {
   return db.providerKey.findFirst({
-    where: { workspaceId, provider, label: PRIMARY },
-    select: { id: true, maskedHint: true, models: { where: { available: true }, select: { modelId: true } } },
+    where: { workspaceId, provider, label: PRIMARY_LABEL },
+    select: { id: true, provider: true, label: true, maskedHint: true, models: { where: { available: true }, select: { modelId: true } } },
   });
 }
 
 export async function getAiConfig(db: Db, workspaceId: string): Promise<AiConfig> {
   const standard = await getTierSetting(db, workspaceId, 'standard');
   if (standard.choice?.source === 'byok' || (standard.broken === 'key_missing' && !standard.isPlatformDefault)) {
-    return {
-      mode: 'byok',
-      provider: standard.provider,
-      model: standard.modelId,
-      hasApiKey: standard.maskedHint !== null,
-      apiKeyHint: standard.maskedHint,
-    };
+    return { mode: 'byok', provider: standard.provider, model: standard.modelId, hasApiKey: standard.maskedHint !== null, apiKeyHint: standard.maskedHint };
   }
-  const key = await primaryKey(db, workspaceId, standard.provider);
-  return { mode: 'managed', provider: standard.provider, model: standard.modelId, hasApiKey: !!key, apiKeyHint: key?.maskedHint ?? null };
+  return { mode: 'managed', provider: standard.provider, model: standard.modelId, hasApiKey: false, apiKeyHint: null };
 }
 
-async function pointStandard(
-  db: Db,
-  workspaceId: string,
-  data: { source: 'platform'; platformModelId: string; provider: string; modelId: string } | { source: 'byok'; provider: string; modelId: string; keyId: string | null },
-) {
-  const row = {
-    source: data.source,
-    platformModelId: data.source === 'platform' ? data.platformModelId : null,
-    provider: data.provider,
-    modelId: data.modelId,
-    keyId: data.source === 'byok' ? data.keyId : null,
-  };
-  await db.tierDefault.upsert({
-    where: { workspaceId_tier: { workspaceId, tier: 'standard' } },
-    create: { workspaceId, tier: 'standard', ...row },
-    update: row,
-  });
-}
-
-export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: Ws, input: AiConfigInput): Promise<AiConfig> {
+export async function setAiConfig(db: Db, actor: Actor & { name: string }, ws: Ws, input: AiConfigInput): Promise<AiConfigChange> {
   assertOwner(ws);
   const provider = input.provider;
   const model = normaliseModelId(provider, input.model);
   const current = await getTierSetting(db, ws.id, 'standard');
+  const unchanged = { revertedTiers: [], removedKey: null };
 
   if (input.mode === 'managed') {
     const target = model ? await findPlatformModel(db, { provider, modelId: model }) : await platformDefault(db, 'standard');
     if (!target) throw new AppError('BAD_REQUEST', 'That model is not one of the platform models for this provider.', 'unknown_model');
-    const existing = await primaryKey(db, ws.id, provider);
-    if (existing) await removeKey(db, actor, ws, { keyId: existing.id });
-    await pointStandard(db, ws.id, { source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId });
-    return getAiConfig(db, ws.id);
+    // Seed 001: switching to managed clears the stored key — the one the config was using, whatever its provider.
+    const usedKeyId = current.choice?.source === 'byok' ? current.choice.keyId : null;
+    const used = usedKeyId ? await ownedKey(db, ws.id, usedKeyId).catch(() => null) : null;
+    const revertedTiers = await db.$transaction(async (tx) => {
+      const reverted = used ? await removeKeyInTx(tx, actor, ws.id, used, { keepTiers: ['standard'] }) : [];
+      const row = { source: 'platform', platformModelId: target.id, provider: target.provider, modelId: target.modelId, keyId: null };
+      await tx.tierDefault.upsert({ where: { workspaceId_tier: { workspaceId: ws.id, tier: 'standard' } }, create: { workspaceId: ws.id, tier: 'standard', ...row }, update: row });
+      return reverted;
+    });
+    if (used) await reclaimKeySpace(db);
+    return { ...(await getAiConfig(db, ws.id)), revertedTiers, removedKey: used && current.maskedHint ? removed(used, current.maskedHint) : null };
   }
 
   assertByokPlan(ws.plan);
-  let keyId: string | null;
+  const existing = await primaryKey(db, ws.id, provider);
+  const keptModel = current.provider === provider ? current.modelId : undefined;
+
   if (typeof input.apiKey === 'string') {
-    const existing = await primaryKey(db, ws.id, provider);
-    const saved = existing
-      ? await replaceKey(db, actor, ws, { keyId: existing.id, apiKey: input.apiKey, requireModel: model })
-      : await addKey(db, actor, ws, { provider, label: PRIMARY, apiKey: input.apiKey, requireModel: model });
-    keyId = saved.key.id;
-  } else if (input.apiKey === null) {
-    const existing = await primaryKey(db, ws.id, provider);
-    if (existing) await removeKey(db, actor, ws, { keyId: existing.id, keepTierModes: true });
-    // Clearing another provider's key leaves a Standard tier that points elsewhere as it is.
-    if (!model && current.provider !== provider) return getAiConfig(db, ws.id);
-    keyId = null;
-  } else {
-    keyId = (await primaryKey(db, ws.id, provider))?.id ?? null;
+    // The key and Standard's use of it in one write: the model is checked against what the probe found.
+    const pointTier = {
+      tier: 'standard' as const,
+      model: (offered: string[]) => {
+        const chosen = model ?? (keptModel && offered.includes(keptModel) ? keptModel : offered[0]);
+        if (!chosen) throw new AppError('BAD_REQUEST', 'Name the model to use with this provider.', 'model_required');
+        return chosen;
+      },
+    };
+    if (existing) await replaceKey(db, actor, ws, { keyId: existing.id, apiKey: input.apiKey, pointTier });
+    else await addKey(db, actor, ws, { provider, label: PRIMARY_LABEL, apiKey: input.apiKey, pointTier });
+    return { ...(await getAiConfig(db, ws.id)), ...unchanged };
   }
 
-  const keyModels = keyId ? ((await primaryKey(db, ws.id, provider))?.models.map((m) => m.modelId) ?? []) : [];
-  const keptModel = current.provider === provider ? current.modelId : undefined;
-  const chosen = model ?? keptModel ?? keyModels[0];
+  if (input.apiKey === null) {
+    // Clearing another provider's key leaves a Standard tier that points elsewhere as it is.
+    const pointStandard = model !== undefined || current.provider === provider;
+    const chosen = model ?? keptModel;
+    if (pointStandard && !chosen) throw new AppError('BAD_REQUEST', 'Name the model to use with this provider.', 'model_required');
+    if (!existing && !pointStandard) return { ...(await getAiConfig(db, ws.id)), ...unchanged };
+    const revertedTiers = await db.$transaction(async (tx) => {
+      const reverted = existing ? await removeKeyInTx(tx, actor, ws.id, existing, { keepTiers: ['standard'] }) : [];
+      if (pointStandard) await pointTierAtKey(tx, ws.id, 'standard', { provider, modelId: chosen!, keyId: null });
+      return reverted;
+    });
+    if (existing) await reclaimKeySpace(db);
+    return { ...(await getAiConfig(db, ws.id)), revertedTiers, removedKey: existing ? removed(existing, existing.maskedHint) : null };
+  }
+
+  // No key in the request: Standard uses the provider's primary key if there is one.
+  const chosen = model ?? keptModel ?? existing?.models[0]?.modelId;
   if (!chosen) throw new AppError('BAD_REQUEST', 'Name the model to use with this provider.', 'model_required');
-  if (keyId) assertOffersModel(keyModels, model);
-  await pointStandard(db, ws.id, { source: 'byok', provider, modelId: chosen, keyId });
-  return getAiConfig(db, ws.id);
+  if (existing) assertOffersModel(existing.models.map((m) => m.modelId), chosen);
+  await db.$transaction((tx) => pointTierAtKey(tx, ws.id, 'standard', { provider, modelId: chosen, keyId: existing?.id ?? null }));
+  return { ...(await getAiConfig(db, ws.id)), ...unchanged };
+}
+
+function removed(key: { provider: string; label: string }, hint: string): RemovedKey {
+  return { provider: key.provider as ProviderId, label: key.label, apiKeyHint: hint };
 }

@@ -11,6 +11,8 @@ export type AuditOperation = 'key.create' | 'key.replace' | 'key.verify' | 'key.
 export type AuditRecord = {
   workspaceId: string;
   actorId: string;
+  /** The prefix of the personal access token the actor used (REST), so a token's work can be traced. */
+  actorToken?: string | null;
   operation: AuditOperation;
   keyId: string | null;
   provider: string | null;
@@ -20,7 +22,10 @@ export type AuditRecord = {
 
 // Mirrored to the application log with ids only (labels are user text and stay out of logs).
 export function logAudit(r: AuditRecord): void {
-  log.info({ workspaceId: r.workspaceId, actorId: r.actorId, keyId: r.keyId, provider: r.provider, operation: r.operation, outcome: r.outcome }, 'audit');
+  log.info(
+    { workspaceId: r.workspaceId, actorId: r.actorId, actorToken: r.actorToken ?? null, keyId: r.keyId, provider: r.provider, operation: r.operation, outcome: r.outcome },
+    'audit',
+  );
 }
 
 export async function writeAudit(tx: Db | Prisma.TransactionClient, r: AuditRecord): Promise<void> {
@@ -30,6 +35,7 @@ export async function writeAudit(tx: Db | Prisma.TransactionClient, r: AuditReco
       id: newId(),
       workspaceId: r.workspaceId,
       actorId: r.actorId,
+      actorToken: r.actorToken ?? null,
       operation: r.operation,
       keyId: r.keyId,
       provider: r.provider,
@@ -45,8 +51,8 @@ export async function writeAudit(tx: Db | Prisma.TransactionClient, r: AuditReco
  */
 export function auditInsertSql(r: AuditRecord, from: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
-    INSERT INTO audit_event (id, "workspaceId", "actorId", operation, "keyId", provider, label, outcome)
-    SELECT ${newId()}, ${r.workspaceId}, ${r.actorId}, ${r.operation}, ${r.keyId}, ${r.provider}, ${r.label}, ${r.outcome} FROM ${from}`;
+    INSERT INTO audit_event (id, "workspaceId", "actorId", "actorToken", operation, "keyId", provider, label, outcome)
+    SELECT ${newId()}, ${r.workspaceId}, ${r.actorId}, ${r.actorToken ?? null}, ${r.operation}, ${r.keyId}, ${r.provider}, ${r.label}, ${r.outcome} FROM ${from}`;
 }
 
 export async function listAudit(db: Db, workspaceId: string, limit = 50): Promise<AuditEventDto[]> {
@@ -54,7 +60,7 @@ export async function listAudit(db: Db, workspaceId: string, limit = 50): Promis
     where: { workspaceId },
     orderBy: { createdAt: 'desc' },
     take: limit,
-    select: { id: true, operation: true, provider: true, label: true, outcome: true, actorId: true, createdAt: true },
+    select: { id: true, operation: true, provider: true, label: true, outcome: true, actorId: true, actorToken: true, createdAt: true },
   });
   const actors = await db.user.findMany({
     where: { id: { in: [...new Set(rows.map((r) => r.actorId))] } },

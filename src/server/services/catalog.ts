@@ -2,6 +2,7 @@
 import type { Prisma } from '~/generated/prisma/client';
 import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/models';
 import type { ProviderId } from '~/lib/providers';
+import { isModelId } from '~/lib/schemas/ids';
 import type { Db } from '~/server/db/connect';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
@@ -91,6 +92,7 @@ export async function addCatalogModel(
   db: Db,
   input: { provider: ProviderId; modelId: string; kind: 'text' | 'image' } & CatalogEdit,
 ): Promise<void> {
+  if (!isModelId(input.modelId)) throw new AppError('BAD_REQUEST', 'Invalid model id: letters, digits, ".", "_", ":" and "-", up to 128 characters.', 'invalid_model');
   await db.platformModel.create({
     data: {
       id: `${input.provider}:${input.modelId}`,

@@ -5,6 +5,7 @@
 import type { Db } from '~/server/db/connect';
 import { AppError, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
+import { log } from '~/server/log';
 import type { Prisma } from '~/generated/prisma/client';
 
 type Tx = Prisma.TransactionClient;
@@ -24,32 +25,29 @@ export async function getBalance(db: Db | Tx, workspaceId: string): Promise<numb
   return ws.creditBalance;
 }
 
-/** Adds credits (plan grants, operator top-ups). Idempotent on `idempotencyKey`. */
+/**
+ * Adds credits (plan grants, operator top-ups) once per `idempotencyKey`, whatever the concurrency: the
+ * ledger row is inserted first and the unique key decides (a concurrent transaction with the same key
+ * waits for this one and then inserts nothing), and only an inserted row moves the balance. The key may
+ * name something other than the workspace: the Free credits are keyed by user, so they go to one
+ * workspace of that user. Returns whether this call granted.
+ */
 export async function grantInTx(
   tx: Tx,
   input: { workspaceId: string; amount: number; reason: string; idempotencyKey: string },
-): Promise<void> {
+): Promise<boolean> {
   assertAmount(input.amount);
-  const existing = await tx.creditLedger.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
-  if (existing) return;
-  await tx.workspace.update({
-    where: { id: input.workspaceId },
-    data: { creditBalance: { increment: input.amount } },
+  const inserted = await tx.creditLedger.createMany({
+    data: [{ id: newId(), workspaceId: input.workspaceId, amount: input.amount, kind: 'grant', reason: input.reason, idempotencyKey: input.idempotencyKey }],
+    skipDuplicates: true,
   });
-  await tx.creditLedger.create({
-    data: {
-      id: newId(),
-      workspaceId: input.workspaceId,
-      amount: input.amount,
-      kind: 'grant',
-      reason: input.reason,
-      idempotencyKey: input.idempotencyKey,
-    },
-  });
+  if (inserted.count !== 1) return false;
+  await tx.workspace.update({ where: { id: input.workspaceId }, data: { creditBalance: { increment: input.amount } } });
+  return true;
 }
 
-export async function grant(db: Db, input: Parameters<typeof grantInTx>[1]): Promise<void> {
-  await db.$transaction((tx) => grantInTx(tx, input));
+export async function grant(db: Db, input: Parameters<typeof grantInTx>[1]): Promise<boolean> {
+  return db.$transaction((tx) => grantInTx(tx, input));
 }
 
 export type Reservation = { id: string; amount: number; balanceAfter: number };
@@ -116,7 +114,7 @@ async function closeReservation(
   reservationId: string,
   workspaceId: string,
   status: 'settled' | 'released',
-  charged: number | null,
+  charged: (reserved: number) => number | null,
 ): Promise<{ amount: number } | null> {
   const res = await tx.creditReservation.findFirst({
     where: { id: reservationId, workspaceId },
@@ -125,12 +123,13 @@ async function closeReservation(
   if (!res) throw notFound('Reservation not found');
   const closed = await tx.creditReservation.updateMany({
     where: { id: reservationId, workspaceId, status: 'held' },
-    data: { status, charged },
+    data: { status, charged: charged(res.amount) },
   });
   return closed.count === 1 ? res : null;
 }
 
-async function refund(tx: Tx, workspaceId: string, amount: number, kind: 'settle' | 'release', reservationId: string) {
+/** The ledger row that closes a reservation: what went back to the balance (negative: charged beyond it). */
+async function closingEntry(tx: Tx, workspaceId: string, amount: number, kind: 'settle' | 'release', reservationId: string) {
   if (amount > 0) {
     await tx.workspace.update({ where: { id: workspaceId }, data: { creditBalance: { increment: amount } } });
   }
@@ -140,16 +139,27 @@ async function refund(tx: Tx, workspaceId: string, amount: number, kind: 'settle
       workspaceId,
       amount,
       kind,
-      reason: kind === 'settle' ? 'unused part of the reservation' : 'reservation released',
+      reason: kind === 'release' ? 'reservation released' : amount >= 0 ? 'unused part of the reservation' : 'usage beyond the reservation',
       reservationId,
       idempotencyKey: `${kind}:${reservationId}`,
     },
   });
 }
 
+/** Takes up to `amount` more from the balance, never below zero; returns what it took. */
+async function debitUpTo(tx: Tx, workspaceId: string, amount: number): Promise<number> {
+  // The row lock holds the balance still until this transaction ends.
+  const [row] = await tx.$queryRaw<{ creditBalance: number }[]>`SELECT "creditBalance" FROM workspace WHERE id = ${workspaceId} FOR UPDATE`;
+  const taken = Math.min(amount, row?.creditBalance ?? 0);
+  if (taken > 0) await tx.workspace.update({ where: { id: workspaceId }, data: { creditBalance: { decrement: taken } } });
+  return taken;
+}
+
 /**
- * Settles a reservation at the actual cost. The charge never exceeds what was reserved (callers
- * reserve the maximum a call can cost); the rest goes back to the balance. Idempotent.
+ * Settles a reservation at the actual cost and returns the rest to the balance. Reservations are
+ * estimated to cover the worst case, but the catalog price is what a call costs: if a provider ever
+ * reports more than was reserved, the difference is charged too, as far as the balance goes (it never
+ * goes negative), and logged. Idempotent.
  */
 export async function settle(
   db: Db,
@@ -158,17 +168,25 @@ export async function settle(
   if (!Number.isSafeInteger(input.actual) || input.actual < 0) {
     throw new AppError('BAD_REQUEST', 'Credit amounts are whole numbers', 'invalid_amount');
   }
-  return db.$transaction(async (tx) => {
-    const res = await tx.creditReservation.findFirst({
-      where: { id: input.reservationId, workspaceId: input.workspaceId },
-      select: { amount: true },
-    });
-    const charged = Math.min(input.actual, res?.amount ?? 0);
-    const closed = await closeReservation(tx, input.reservationId, input.workspaceId, 'settled', charged);
-    if (!closed) return { charged: 0, settled: false };
-    await refund(tx, input.workspaceId, closed.amount - charged, 'settle', input.reservationId);
-    return { charged, settled: true };
+  const result = await db.$transaction(async (tx) => {
+    const closed = await closeReservation(tx, input.reservationId, input.workspaceId, 'settled', (reserved) => Math.min(input.actual, reserved));
+    if (!closed) return { charged: 0, settled: false, reserved: 0 };
+    let charged = Math.min(input.actual, closed.amount);
+    if (input.actual > closed.amount) {
+      charged += await debitUpTo(tx, input.workspaceId, input.actual - closed.amount);
+      await tx.creditReservation.update({ where: { id: input.reservationId }, data: { charged } });
+    }
+    await closingEntry(tx, input.workspaceId, closed.amount - charged, 'settle', input.reservationId);
+    return { charged, settled: true, reserved: closed.amount };
   });
+  if (result.settled && input.actual > result.reserved) {
+    // The estimate should make this impossible: worth a look when it happens.
+    log.warn(
+      { workspaceId: input.workspaceId, reservationId: input.reservationId, reserved: result.reserved, actual: input.actual, charged: result.charged },
+      'usage exceeded its reservation',
+    );
+  }
+  return { charged: result.charged, settled: result.settled };
 }
 
 /** Returns a held reservation in full (failure, cancel, crash). Idempotent. */
@@ -177,9 +195,9 @@ export async function release(
   input: { workspaceId: string; reservationId: string },
 ): Promise<{ released: boolean }> {
   return db.$transaction(async (tx) => {
-    const closed = await closeReservation(tx, input.reservationId, input.workspaceId, 'released', null);
+    const closed = await closeReservation(tx, input.reservationId, input.workspaceId, 'released', () => null);
     if (!closed) return { released: false };
-    await refund(tx, input.workspaceId, closed.amount, 'release', input.reservationId);
+    await closingEntry(tx, input.workspaceId, closed.amount, 'release', input.reservationId);
     return { released: true };
   });
 }
@@ -196,4 +214,47 @@ export async function releaseExpiredReservations(db: Db, now = new Date()): Prom
     if ((await release(db, { workspaceId: r.workspaceId, reservationId: r.id })).released) count++;
   }
   return count;
+}
+
+/**
+ * The reservations of one unit of work (a run). It records every reservation it makes, so a single
+ * `releaseAll` in the unit's `finally` returns whatever is still held, whichever path failed: nothing
+ * that goes wrong after a reservation can strand it. Settled and released reservations are forgotten.
+ */
+export class RunLedger {
+  private readonly held = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    readonly workspaceId: string,
+  ) {}
+
+  async reserve(amount: number, purpose: string): Promise<string> {
+    const r = await reserve(this.db, { workspaceId: this.workspaceId, amount, purpose });
+    this.held.add(r.id);
+    return r.id;
+  }
+
+  /** Settles at the actual cost; returns what was charged. */
+  async settle(reservationId: string, actual: number): Promise<number> {
+    const { charged } = await settle(this.db, { workspaceId: this.workspaceId, reservationId, actual });
+    this.held.delete(reservationId);
+    return charged;
+  }
+
+  async release(reservationId: string): Promise<void> {
+    await release(this.db, { workspaceId: this.workspaceId, reservationId });
+    this.held.delete(reservationId);
+  }
+
+  /** Releases everything still held. Never throws: a release that fails is logged, and the expiry sweep returns it later. */
+  async releaseAll(): Promise<void> {
+    for (const reservationId of [...this.held]) {
+      try {
+        await this.release(reservationId);
+      } catch (err) {
+        log.error({ err, workspaceId: this.workspaceId, reservationId }, 'reservation could not be released; the expiry sweep will');
+      }
+    }
+  }
 }

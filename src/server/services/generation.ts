@@ -4,6 +4,7 @@
 // from actual usage and releasing them on failure or cancel. No automatic retry that could bill twice.
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { APICallError, generateImage } from 'ai';
+import type { z } from 'zod';
 import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/models';
 import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/generation';
 import { PLANS, parsePlan } from '~/lib/plans';
@@ -18,7 +19,7 @@ import { classifyHttpFailure } from '~/server/providers/classify';
 import { safeJsonParse } from '~/server/providers/http';
 import { imageModelFor, platformKey, textModelFor } from '~/server/providers/sdk';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
-import { getBalance, release, reserve, settle } from '~/server/services/credits';
+import { getBalance, release, RunLedger } from '~/server/services/credits';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/server/services/workspaces';
 import { decryptStoredKey, findStoredKey, type StoredKey } from '~/server/vault/decrypt';
@@ -26,6 +27,7 @@ import { MasterKeyUnavailable } from '~/server/vault/keyring';
 
 export const MAX_OUTPUT_TOKENS = 1024;
 const SYSTEM = 'You write short, vivid video scripts: a title line, then numbered scenes with narration.';
+const SYSTEM_BYTES = Buffer.byteLength(SYSTEM, 'utf8');
 
 type Ws = Pick<MembershipDto, 'id' | 'plan'>;
 type Actor = { id: string };
@@ -46,8 +48,13 @@ export function textCredits(price: { in: number; out: number }, inputTokens: num
   return Math.max(1, Math.ceil((inputTokens * price.in + outputTokens * price.out) / 1000));
 }
 
+/**
+ * An upper bound of a call's input tokens, for its reservation: byte-level tokenizers (all of today's
+ * providers) never make more tokens than the text has UTF-8 bytes, whatever the language; the constant
+ * covers the message framing. Characters are not a bound: a CJK character is about one token.
+ */
 function estimateInputTokens(prompt: string): number {
-  return Math.ceil((prompt.length + SYSTEM.length) / 3) + 16; // generous: a reservation is a maximum
+  return Buffer.byteLength(prompt, 'utf8') + SYSTEM_BYTES + 16;
 }
 
 const managedPlan = (m: PlatformModelDto, source: 'managed' | 'managed_fallback', reason: string | null): ScriptPlan => ({
@@ -89,8 +96,15 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
     if (!byokAllowed) {
       throw new AppError('FORBIDDEN', 'Free workspaces run platform models only. Your own keys need the Pro, Ultra or Enterprise plan.', 'plan_required');
     }
-    const key = await findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId });
+    // Only a model the key itself reported (and still offers) is ever sent to the provider with it.
+    const [key, offered] = await Promise.all([
+      findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId }),
+      db.discoveredModel.count({ where: { keyId: choice.keyId, modelId: choice.modelId, available: true, key: { workspaceId: ws.id } } }),
+    ]);
     if (!key) return fallbackOrRefuse(db, ws, tier, 'the chosen key was removed');
+    if (offered !== 1) {
+      throw new AppError('BAD_REQUEST', 'That key does not offer this model. Pick one of the models listed under the key.', 'model_unavailable');
+    }
     return byokPlan(db, ws, tier, key, choice.modelId);
   } else {
     const setting = await getTierSetting(db, ws.id, tier);
@@ -167,6 +181,8 @@ export function runErrorMessage(code: string, provider: ProviderId | null, byok:
       return 'The images could not be made. Their credits were returned; try again.';
     case 'interrupted':
       return 'The server stopped during this run. Its reserved credits were returned.';
+    case 'internal_error':
+      return 'Something went wrong during this run. Its reserved credits were returned; try again.';
     default:
       return 'The run failed. Try again.';
   }
@@ -216,6 +232,11 @@ async function insertRun(db: Db, run: NewRun, steps: (StepView & { keyId: string
 /**
  * Starts a run and streams its events. Validation, credential resolution and the credit check happen
  * before anything is yielded, so a refused run throws (and nothing was called or charged).
+ *
+ * The run's reservations belong to one RunLedger: from the first reservation on, every way out (a
+ * refusal here, a failed write, a provider or database error, a cancel, a consumer that leaves) passes
+ * through its `releaseAll`, so no failure can strand credits. A run whose events are never read at all
+ * holds its reservations until they expire; the periodic sweep returns them then.
  */
 export async function startGeneration(
   db: Db,
@@ -242,15 +263,30 @@ export async function startGeneration(
     );
   }
   const runId = newId();
-  const reservations: { script?: string; image?: string } = {};
+  const ledger = new RunLedger(db, ws.id);
   try {
-    if (scriptNeed) reservations.script = (await reserve(db, { workspaceId: ws.id, amount: scriptNeed, purpose: `run ${runId} script` })).id;
-    if (imageNeed) reservations.image = (await reserve(db, { workspaceId: ws.id, amount: imageNeed, purpose: `run ${runId} images` })).id;
+    const reservations = {
+      script: scriptNeed ? await ledger.reserve(scriptNeed, `run ${runId} script`) : undefined,
+      image: imageNeed ? await ledger.reserve(imageNeed, `run ${runId} images`) : undefined,
+    };
+    return runEvents(db, actor, ws, { runId, input, plan, image, reservations, ledger }, signal);
   } catch (e) {
-    for (const id of Object.values(reservations)) await release(db, { workspaceId: ws.id, reservationId: id });
+    await ledger.releaseAll();
     throw e;
   }
+}
 
+function runEvents(
+  db: Db,
+  actor: Actor,
+  ws: Ws,
+  r: {
+    runId: string; input: z.output<typeof ZGenerateInput>; plan: ScriptPlan; image: Awaited<ReturnType<typeof imageModel>> | null;
+    reservations: { script?: string; image?: string }; ledger: RunLedger;
+  },
+  signal?: AbortSignal,
+): AsyncGenerator<RunEvent> {
+  const { runId, input, plan, image, reservations, ledger } = r;
   const now = new Date();
   const newStep = (x: Pick<StepView, 'kind' | 'provider' | 'modelId' | 'credentialSource' | 'status' | 'startedAt'>): StepView => ({
     id: newId(), ...x, errorCode: null, inputTokens: null, outputTokens: null, credits: 0, finishedAt: null,
@@ -267,23 +303,20 @@ export async function startGeneration(
       { ...firstStep, keyId: plan.keyId, reservationId: reservations.script ?? null },
       ...(imageView ? [{ ...imageView, keyId: null, reservationId: reservations.image ?? null }] : []),
     ],
-  );
+  ).then(() => true);
   created.catch(() => {}); // awaited in the run; this only keeps an early failure from being reported as unhandled
   let credential: Promise<Credential> | null = credentialFor(db, actor, plan);
 
   return (async function* run(): AsyncGenerator<RunEvent> {
-    const first = openAttempt(plan, await credential!, input.prompt, signal);
-    credential = null; // from here on the key lives only inside the provider request
-    try {
-      await created;
-    } catch (e) {
-      first.stream?.stop();
-      throw e;
-    }
+    let first: Attempt | null = null;
     let creditsUsed = 0;
     let outcome: { status: 'succeeded' | 'failed' | 'cancelled'; code: string | null; message: string | null } = { status: 'succeeded', code: null, message: null };
     let finished = false;
+    let failed = false;
     try {
+      first = openAttempt(plan, await credential!, input.prompt, signal);
+      credential = null; // from here on the key lives only inside the provider request
+      await created;
       yield {
         type: 'started',
         runId,
@@ -291,7 +324,7 @@ export async function startGeneration(
         fallbackNotice: plan.fallbackReason ? `Using platform credits: ${plan.fallbackReason}.` : null,
       };
       const script = yield* scriptStep(
-        db, actor, ws,
+        db, actor, ws, ledger,
         { runId, stepId: scriptStepId, plan, prompt: input.prompt, reservationId: reservations.script, tier: input.tier, first: { ...first, step: firstStep } },
         signal,
       );
@@ -299,28 +332,37 @@ export async function startGeneration(
       if (script.failure) {
         outcome = script.failure;
         if (reservations.image && imageStepId) {
-          await release(db, { workspaceId: ws.id, reservationId: reservations.image });
+          await ledger.release(reservations.image);
           await db.generationStep.update({ where: { id: imageStepId }, data: { status: 'skipped' } });
         }
       } else if (image && imageStepId && reservations.image) {
-        const img = yield* imageStep(db, ws, { runId, stepId: imageStepId, image, count: input.imageCount, aspectRatio: input.aspectRatio, prompt: input.prompt, reservationId: reservations.image }, signal);
+        const img = yield* imageStep(db, ws, ledger, { runId, stepId: imageStepId, image, count: input.imageCount, aspectRatio: input.aspectRatio, prompt: input.prompt, reservationId: reservations.image }, signal);
         creditsUsed += img.credits;
         if (img.failure) outcome = img.failure;
       }
       finished = true;
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
-      first.stream?.stop(); // also when the consumer left before the script step began
-      if (!finished) {
-        // The consumer went away (tab closed): the run is cancelled, its credits returned.
-        outcome = { status: 'cancelled', code: 'cancelled', message: runErrorMessage('cancelled', null, false) };
-        const held = await db.generationStep.findMany({ where: { runId, reservationId: { not: null } }, select: { reservationId: true } });
-        for (const { reservationId } of held) await release(db, { workspaceId: ws.id, reservationId: reservationId! }).catch(() => {});
-        await db.generationStep.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: 'cancelled', finishedAt: new Date() } });
+      first?.stream?.stop(); // also when the consumer left before the script step began
+      try {
+        // The run row is finished only if it was written (a failed write leaves nothing to finish).
+        if (await created.catch(() => false)) {
+          if (!finished) {
+            // An error, or the consumer went away (tab closed): the run ends here, its credits returned.
+            const code = failed ? 'internal_error' : 'cancelled';
+            outcome = { status: failed ? 'failed' : 'cancelled', code, message: runErrorMessage(code, null, false) };
+            await db.generationStep.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: outcome.status, finishedAt: new Date() } });
+          }
+          await db.generationRun.update({
+            where: { id: runId },
+            data: { status: outcome.status, errorCode: outcome.code, errorMessage: outcome.message, creditsUsed, finishedAt: new Date() },
+          });
+        }
+      } finally {
+        await ledger.releaseAll();
       }
-      await db.generationRun.update({
-        where: { id: runId },
-        data: { status: outcome.status, errorCode: outcome.code, errorMessage: outcome.message, creditsUsed, finishedAt: new Date() },
-      });
     }
     yield { type: 'finished', runId, status: outcome.status, errorCode: outcome.code, message: outcome.message, creditsUsed };
   })();
@@ -382,6 +424,7 @@ async function* scriptStep(
   db: Db,
   actor: Actor,
   ws: Ws,
+  ledger: RunLedger,
   s: {
     runId: string; stepId: string; plan: ScriptPlan; prompt: string; reservationId?: string; tier: Tier;
     /** The first attempt, opened while the run was written. */
@@ -450,12 +493,12 @@ async function* scriptStep(
     }
     const byok = plan.source === 'byok';
     if (cancelled) {
-      if (reservationId) await release(db, { workspaceId: ws.id, reservationId });
+      if (reservationId) await ledger.release(reservationId);
       yield { type: 'step', step: await updateStep(db, stepId, { status: 'cancelled', text, errorCode: 'cancelled', finishedAt: new Date() }) };
       return { credits: 0, failure: { status: 'cancelled', code: 'cancelled', message: runErrorMessage('cancelled', null, false) } };
     }
     if (!failure && usage) {
-      const credits = plan.price && reservationId ? (await settle(db, { workspaceId: ws.id, reservationId, actual: textCredits(plan.price, usage.inputTokens, usage.outputTokens) })).charged : 0;
+      const credits = plan.price && reservationId ? await ledger.settle(reservationId, textCredits(plan.price, usage.inputTokens, usage.outputTokens)) : 0;
       const done = { status: 'succeeded', text, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, credits, finishedAt: new Date() };
       yield { type: 'step', step: await updateStep(db, stepId, done) };
       return { credits, failure: null };
@@ -463,7 +506,7 @@ async function* scriptStep(
 
     // Failed: nothing is charged for it.
     const f = failure!;
-    if (reservationId) await release(db, { workspaceId: ws.id, reservationId });
+    if (reservationId) await ledger.release(reservationId);
     yield { type: 'step', step: await updateStep(db, stepId, { status: 'failed', text: text || null, errorCode: f.code, finishedAt: new Date() }) };
     log.warn({ runId: s.runId, provider: plan.provider, source: plan.source, code: f.code }, 'script step failed');
     if (byok && plan.keyId && f.code === 'invalid_key') {
@@ -477,7 +520,7 @@ async function* scriptStep(
       try {
         next = await fallbackOrRefuse(db, ws, s.tier, `your ${PROVIDERS[plan.provider].name} key was rejected (${f.code.replace(/_/g, ' ')})`);
         const need = textCredits(next.price!, estimateInputTokens(s.prompt), MAX_OUTPUT_TOKENS);
-        reservationId = (await reserve(db, { workspaceId: ws.id, amount: need, purpose: `run ${s.runId} script fallback` })).id;
+        reservationId = await ledger.reserve(need, `run ${s.runId} script fallback`);
       } catch (e) {
         const why = runErrorMessage(f.code, plan.provider, true, f.retryAfterSeconds);
         if (e instanceof AppError && e.reason === 'no_usable_key') {
@@ -505,6 +548,7 @@ const OPENAI_SIZES: Record<string, `${number}x${number}`> = {
 async function* imageStep(
   db: Db,
   ws: Ws,
+  ledger: RunLedger,
   s: { runId: string; stepId: string; image: { provider: 'openai' | 'google'; modelId: string; perImage: number }; count: number; aspectRatio: string; prompt: string; reservationId: string },
   signal?: AbortSignal,
 ): AsyncGenerator<RunEvent, StepResult> {
@@ -537,7 +581,7 @@ async function* imageStep(
       : { status: 'failed', code: 'image_failed', message: runErrorMessage('image_failed', null, false) };
     log.warn({ runId: s.runId, provider: s.image.provider, code: classifyRunError(s.image.provider, e, false).code }, 'image step failed');
   }
-  const { charged } = await settle(db, { workspaceId: ws.id, reservationId: s.reservationId, actual: made * s.image.perImage });
+  const charged = await ledger.settle(s.reservationId, made * s.image.perImage);
   const done = { status: failure ? failure.status : 'succeeded', errorCode: failure?.code ?? null, credits: charged, finishedAt: new Date() };
   yield { type: 'step', step: await updateStep(db, s.stepId, done) };
   return { credits: charged, failure };

@@ -18,13 +18,35 @@ import type { Tier } from '~/lib/models';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import type { MembershipDto } from '~/server/services/workspaces';
 import { decryptProviderKey } from '~/server/vault/decrypt';
-import { sealForStatement, sealProviderKey } from '~/server/vault/envelope';
+import { sealProviderKey } from '~/server/vault/envelope';
+import { reclaimKeySpace } from '~/server/vault/reclaim';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
 
 type Tx = Prisma.TransactionClient;
-/** Who acts: the user, and the client address the request came from when known (rate limits). */
-export type Actor = { id: string; clientIp?: string | null };
+/**
+ * Who acts: the user, the client address the request came from when known (rate limits), and the
+ * personal access token used, if any (audit rows name its prefix).
+ */
+export type Actor = { id: string; clientIp?: string | null; tokenPrefix?: string | null };
+
+/** The audit fields every key operation shares. */
+function auditBy(actor: Actor, workspaceId: string) {
+  return { workspaceId, actorId: actor.id, actorToken: actor.tokenPrefix ?? null } as const;
+}
+
+/**
+ * A tier to point at the key in the same write that stores it (the AI config's "store the key and use it
+ * for Standard" is one write). `model` picks the tier's model from the models the probe found.
+ */
+export type PointTier = { tier: Tier; model: (offered: string[]) => string };
+
+function chosenModel(point: PointTier | undefined, offered: string[]): { tier: Tier; modelId: string } | null {
+  if (!point) return null;
+  const modelId = point.model(offered);
+  assertOffersModel(offered, modelId);
+  return { tier: point.tier, modelId };
+}
 
 /** The only columns of a key row that ever leave this module: no nonce, ciphertext, tag or fingerprint. */
 export const keyDtoSelect = {
@@ -170,7 +192,7 @@ export async function addKey(
   db: Db,
   actor: Actor & { name: string },
   ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
-  input: AddKeyInput & { requireModel?: string },
+  input: AddKeyInput & { requireModel?: string; pointTier?: PointTier },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
   assertByokPlan(ws.plan);
   assertOwner(ws);
@@ -184,81 +206,95 @@ export async function addKey(
   await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
 
   const probe = await probeKey(input.provider, key);
-  const audit = { workspaceId: ws.id, actorId: actor.id, provider: input.provider, label } as const;
+  const audit = { ...auditBy(actor, ws.id), provider: input.provider, label } as const;
   if (probe.outcome !== 'valid') {
     await writeAudit(db, { ...audit, operation: 'key.create', keyId: null, outcome: probe.outcome });
     throw probeFailure(input.provider, probe);
   }
-  assertOffersModel(probe.models.map((m) => m.id), input.requireModel);
+  const offered = probe.models.map((m) => m.id);
+  assertOffersModel(offered, input.requireModel);
+  const point = chosenModel(input.pointTier, offered);
 
-  return { key: await writeNewKey(db, { actor, workspaceId: ws.id, provider: input.provider, label, key, models: probe.models }), warnings };
+  return { key: await writeNewKey(db, { actor, workspaceId: ws.id, provider: input.provider, label, key, models: probe.models, point }), warnings };
 }
 
 /**
  * Writes a probed key with its models and its audit row in one statement, so it is atomic without a
  * transaction's extra round trips. The statement writes nothing unless the workspace is still on a BYOK
- * plan (it may have changed while the probe ran), the label is still free, and the data key the key
- * was sealed under is still current; the last is retried with a fresh seal (two first keys at once).
+ * plan (it may have changed while the probe ran) and the label is still free. In the same statement, a
+ * new `primary` key serves again the tiers left keyless for its provider (the AI config's `api_key: null`
+ * keeps Standard on that provider without a key, until a new one is set), and `point` sets a tier to it.
  */
 async function writeNewKey(
   db: Db,
-  n: { actor: Actor & { name: string }; workspaceId: string; provider: ProviderId; label: string; key: string; models: DiscoveredModel[] },
+  n: {
+    actor: Actor & { name: string }; workspaceId: string; provider: ProviderId; label: string; key: string; models: DiscoveredModel[];
+    point: { tier: Tier; modelId: string } | null;
+  },
 ): Promise<KeyDto> {
   const id = newId();
   const now = new Date();
   const maskedHint = maskKey(n.key);
-  const audit: AuditRecord = { workspaceId: n.workspaceId, actorId: n.actor.id, provider: n.provider, label: n.label, operation: 'key.create', keyId: id, outcome: 'valid' };
-  for (let attempt = 0; ; attempt++) {
-    const { sealed, claim } = await sealForStatement(db, { workspaceId: n.workspaceId, provider: n.provider, keyId: id }, n.key);
-    const [row] = await db.$queryRaw<{ plan: string | null; labelFree: boolean; dekCurrent: boolean; written: boolean; modelCount: number }[]>`
-      WITH ws AS (
-        SELECT plan FROM workspace WHERE id = ${n.workspaceId}
-      ), free AS (
-        SELECT 1 FROM ws WHERE plan = ANY(${BYOK_PLANS}::text[]) AND NOT EXISTS (
-          SELECT 1 FROM provider_key WHERE "workspaceId" = ${n.workspaceId} AND provider = ${n.provider} AND label = ${n.label})
-      ), dek AS (${claim(Prisma.sql`EXISTS (SELECT 1 FROM free)`)}
-      ), k AS (
-        INSERT INTO provider_key (id, "workspaceId", provider, label, "maskedHint", fingerprint, "fpVersion", "formatVersion", alg,
-                                  "dekVersion", nonce, ciphertext, tag, status, "lastOutcome", "lastValidatedAt", "modelsRefreshedAt",
-                                  "createdById", "createdAt", "updatedAt")
-        SELECT ${id}, ${n.workspaceId}, ${n.provider}, ${n.label}, ${maskedHint}, ${keyFingerprint(n.key)}, ${FINGERPRINT_VERSION},
-               ${sealed.formatVersion}, ${sealed.alg}, ${sealed.dekVersion}, ${sealed.nonce}, ${sealed.ciphertext}, ${sealed.tag},
-               'active', 'valid', ${now}, ${now}, ${n.actor.id}, ${now}, ${now}
-        FROM dek
-        ON CONFLICT ("workspaceId", provider, label) DO NOTHING
-        RETURNING id
-      ), m AS (
-        INSERT INTO discovered_model ("keyId", "modelId", "displayName", "contextWindow", "refreshedAt")
-        SELECT k.id, x."modelId", x."displayName", x."contextWindow", ${now}
-        FROM k CROSS JOIN unnest(${n.models.map((m) => m.id)}::text[], ${n.models.map((m) => m.displayName)}::text[],
-                                 ${n.models.map((m) => m.contextWindow ?? null)}::int[]) AS x("modelId", "displayName", "contextWindow")
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-      ), a AS (${auditInsertSql(audit, Prisma.raw('k'))})
-      SELECT (SELECT plan FROM ws) AS plan, EXISTS (SELECT 1 FROM free) AS "labelFree", EXISTS (SELECT 1 FROM dek) AS "dekCurrent",
-             EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`;
-    const r = row!;
-    if (r.plan === null) throw notFound('Workspace not found');
-    assertByokPlan(r.plan);
-    if (!r.labelFree) throw labelTaken(n.label);
-    if (r.written) {
-      logAudit(audit);
-      return {
-        id, provider: n.provider, label: n.label, maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: now, lastUsedAt: null,
-        modelsRefreshedAt: now, modelCount: r.modelCount, createdAt: now, createdBy: n.actor.name, alsoConnectedIn: [],
-      };
-    }
-    // A free label and a current data key, yet nothing written: a concurrent add took the label first.
-    if (r.dekCurrent) throw labelTaken(n.label);
-    if (attempt === 2) throw new Error('the workspace data key kept changing while a key was written');
-  }
+  const audit: AuditRecord = { ...auditBy(n.actor, n.workspaceId), provider: n.provider, label: n.label, operation: 'key.create', keyId: id, outcome: 'valid' };
+  const sealed = await sealProviderKey({ workspaceId: n.workspaceId, provider: n.provider, keyId: id }, n.key);
+  const [row] = await db.$queryRaw<{ plan: string | null; labelFree: boolean; written: boolean; modelCount: number }[]>`
+    WITH ws AS (
+      SELECT plan FROM workspace WHERE id = ${n.workspaceId}
+    ), free AS (
+      SELECT 1 FROM ws WHERE plan = ANY(${BYOK_PLANS}::text[]) AND NOT EXISTS (
+        SELECT 1 FROM provider_key WHERE "workspaceId" = ${n.workspaceId} AND provider = ${n.provider} AND label = ${n.label})
+    ), k AS (
+      INSERT INTO provider_key (id, "workspaceId", provider, label, "maskedHint", fingerprint, "fpVersion", "formatVersion", alg,
+                                "kekVersion", "dekNonce", "wrappedDek", "dekTag", nonce, ciphertext, tag, status, "lastOutcome",
+                                "lastValidatedAt", "modelsRefreshedAt", "createdById", "createdAt", "updatedAt")
+      SELECT ${id}, ${n.workspaceId}, ${n.provider}, ${n.label}, ${maskedHint}, ${keyFingerprint(n.key)}, ${FINGERPRINT_VERSION},
+             ${sealed.formatVersion}, ${sealed.alg}, ${sealed.kekVersion}, ${sealed.dekNonce}, ${sealed.wrappedDek}, ${sealed.dekTag},
+             ${sealed.nonce}, ${sealed.ciphertext}, ${sealed.tag}, 'active', 'valid', ${now}, ${now}, ${n.actor.id}, ${now}, ${now}
+      FROM free
+      ON CONFLICT ("workspaceId", provider, label) DO NOTHING
+      RETURNING id
+    ), m AS (
+      INSERT INTO discovered_model ("keyId", "modelId", "displayName", "contextWindow", "refreshedAt")
+      SELECT k.id, x."modelId", x."displayName", x."contextWindow", ${now}
+      FROM k CROSS JOIN unnest(${n.models.map((m) => m.id)}::text[], ${n.models.map((m) => m.displayName)}::text[],
+                               ${n.models.map((m) => m.contextWindow ?? null)}::int[]) AS x("modelId", "displayName", "contextWindow")
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    ), rebound AS (
+      UPDATE tier_default t SET "keyId" = k.id, "updatedAt" = ${now}
+      FROM k
+      WHERE ${n.label} = ${PRIMARY_LABEL} AND t."workspaceId" = ${n.workspaceId} AND t.source = 'byok' AND t.provider = ${n.provider}
+        AND t."keyId" IS NULL AND t.tier <> ${n.point?.tier ?? ''}
+      RETURNING 1
+    ), pointed AS (
+      INSERT INTO tier_default ("workspaceId", tier, source, "platformModelId", provider, "modelId", "keyId", "updatedAt")
+      SELECT ${n.workspaceId}, ${n.point?.tier ?? ''}, 'byok', NULL, ${n.provider}, ${n.point?.modelId ?? ''}, k.id, ${now}
+      FROM k WHERE ${n.point !== null}
+      ON CONFLICT ("workspaceId", tier) DO UPDATE SET source = 'byok', "platformModelId" = NULL, provider = EXCLUDED.provider,
+        "modelId" = EXCLUDED."modelId", "keyId" = EXCLUDED."keyId", "updatedAt" = EXCLUDED."updatedAt"
+      RETURNING 1
+    ), a AS (${auditInsertSql(audit, Prisma.raw('k'))})
+    SELECT (SELECT plan FROM ws) AS plan, EXISTS (SELECT 1 FROM free) AS "labelFree",
+           EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`;
+  const r = row!;
+  if (r.plan === null) throw notFound('Workspace not found');
+  assertByokPlan(r.plan);
+  // A free label, yet nothing written: a concurrent add took the label first.
+  if (!r.labelFree || !r.written) throw labelTaken(n.label);
+  logAudit(audit);
+  return {
+    id, provider: n.provider, label: n.label, maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: now, lastUsedAt: null,
+    modelsRefreshedAt: now, modelCount: r.modelCount, createdAt: now, createdBy: n.actor.name, alsoConnectedIn: [],
+  };
 }
 
 function labelTaken(label: string) {
   return new AppError('CONFLICT', `This provider already has a key labelled "${label}". Choose another label, or replace that key.`, 'label_taken');
 }
 
-async function ownedKey(db: Db, workspaceId: string, keyId: string) {
+export const PRIMARY_LABEL = 'primary';
+
+export async function ownedKey(db: Db | Tx, workspaceId: string, keyId: string) {
   const row = await db.providerKey.findFirst({
     where: { id: keyId, workspaceId },
     select: { id: true, provider: true, label: true },
@@ -272,7 +308,7 @@ export async function replaceKey(
   db: Db,
   actor: Actor,
   ws: Pick<MembershipDto, 'id' | 'role' | 'plan'>,
-  input: { keyId: string; apiKey: string; requireModel?: string },
+  input: { keyId: string; apiKey: string; requireModel?: string; pointTier?: PointTier },
 ): Promise<{ key: KeyDto; warnings: string[] }> {
   assertByokPlan(ws.plan);
   assertOwner(ws);
@@ -280,17 +316,19 @@ export async function replaceKey(
   const { key, warnings } = checkedKey(row.provider, input.apiKey);
   await takeProbeSlot(db, { userId: actor.id, workspaceId: ws.id, clientIp: actor.clientIp ?? null });
   const probe = await probeKey(row.provider, key);
-  const audit = { workspaceId: ws.id, actorId: actor.id, provider: row.provider, label: row.label, keyId: row.id } as const;
+  const audit = { ...auditBy(actor, ws.id), provider: row.provider, label: row.label, keyId: row.id } as const;
   if (probe.outcome !== 'valid') {
     await writeAudit(db, { ...audit, operation: 'key.replace', outcome: probe.outcome });
     throw probeFailure(row.provider, probe);
   }
-  assertOffersModel(probe.models.map((m) => m.id), input.requireModel);
+  const offered = probe.models.map((m) => m.id);
+  assertOffersModel(offered, input.requireModel);
+  const point = chosenModel(input.pointTier, offered);
   const now = new Date();
+  const sealed = await sealProviderKey({ workspaceId: ws.id, provider: row.provider, keyId: row.id }, key);
   await db.$transaction(async (tx) => {
     const current = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: { plan: true } });
     assertByokPlan(current.plan);
-    const sealed = await sealProviderKey(tx, { workspaceId: ws.id, provider: row.provider, keyId: row.id }, key);
     const updated = await tx.providerKey.updateMany({
       where: { id: row.id, workspaceId: ws.id },
       data: {
@@ -306,8 +344,10 @@ export async function replaceKey(
     });
     if (updated.count !== 1) throw notFound('Key not found');
     await storeModels(tx, row.id, probe.models, now);
+    if (point) await pointTierAtKey(tx, ws.id, point.tier, { provider: row.provider, modelId: point.modelId, keyId: row.id });
     await writeAudit(tx, { ...audit, operation: 'key.replace', outcome: 'valid' });
   });
+  await reclaimKeySpace(db); // the replaced ciphertext leaves the files too
   return { key: await getKeyDto(db, ws.id, row.id), warnings };
 }
 
@@ -335,10 +375,7 @@ export async function verifyKey(
       },
     });
     if (probe.outcome === 'valid') await storeModels(tx, row.id, probe.models, now);
-    await writeAudit(tx, {
-      workspaceId: ws.id, actorId: actor.id, keyId: row.id, provider: row.provider, label: row.label,
-      operation: 'key.verify', outcome: probe.outcome,
-    });
+    await writeAudit(tx, { ...auditBy(actor, ws.id), keyId: row.id, provider: row.provider, label: row.label, operation: 'key.verify', outcome: probe.outcome });
   });
   return {
     key: await getKeyDto(db, ws.id, row.id),
@@ -348,27 +385,46 @@ export async function verifyKey(
 }
 
 /**
- * Deletes the key (ciphertext included) at once, with its audit row, in one transaction. Tier defaults
- * that used it revert to their platform defaults in the same transaction (PRODUCT.md M4), unless
- * `keepTierModes` (the AI config's `api_key: null`, which keeps the mode and leaves the tier keyless).
+ * Deletes the key (ciphertext and its own data key included) at once, with its audit row, in one
+ * transaction. Tier defaults that used it revert to their platform defaults in the same transaction
+ * (PRODUCT.md M4), except `keepTiers` (the AI config's `api_key: null` keeps Standard on the provider,
+ * keyless). Then the deleted row's bytes are reclaimed from the database's files.
  */
 export async function removeKey(
   db: Db,
   actor: Actor,
   ws: Pick<MembershipDto, 'id' | 'role'>,
-  input: { keyId: string; keepTierModes?: boolean },
+  input: { keyId: string },
 ): Promise<{ ok: true; revertedTiers: Tier[] }> {
   assertOwner(ws);
   const row = await ownedKey(db, ws.id, input.keyId);
-  const revertedTiers = await db.$transaction(async (tx) => {
-    const reverted = input.keepTierModes ? [] : await revertTiersForKey(tx, ws.id, row.id);
-    const deleted = await tx.providerKey.deleteMany({ where: { id: row.id, workspaceId: ws.id } });
-    if (deleted.count !== 1) throw notFound('Key not found');
-    await writeAudit(tx, {
-      workspaceId: ws.id, actorId: actor.id, keyId: row.id, provider: row.provider, label: row.label,
-      operation: 'key.remove', outcome: null,
-    });
-    return reverted;
-  });
+  const revertedTiers = await db.$transaction((tx) => removeKeyInTx(tx, actor, ws.id, row));
+  await reclaimKeySpace(db);
   return { ok: true, revertedTiers };
+}
+
+/** The removal itself, inside the caller's transaction; the caller reclaims the space after commit. */
+export async function removeKeyInTx(
+  tx: Tx,
+  actor: Actor,
+  workspaceId: string,
+  row: { id: string; provider: string; label: string },
+  opts: { keepTiers?: Tier[] } = {},
+): Promise<Tier[]> {
+  const reverted = await revertTiersForKey(tx, workspaceId, row.id, opts.keepTiers ?? []);
+  const deleted = await tx.providerKey.deleteMany({ where: { id: row.id, workspaceId } });
+  if (deleted.count !== 1) throw notFound('Key not found');
+  await writeAudit(tx, { ...auditBy(actor, workspaceId), keyId: row.id, provider: row.provider, label: row.label, operation: 'key.remove', outcome: null });
+  return reverted;
+}
+
+/** Points a tier at a model through one of the workspace's keys (inside the caller's transaction). */
+export async function pointTierAtKey(
+  tx: Tx,
+  workspaceId: string,
+  tier: Tier,
+  to: { provider: string; modelId: string; keyId: string | null },
+): Promise<void> {
+  const data = { source: 'byok', platformModelId: null, provider: to.provider, modelId: to.modelId, keyId: to.keyId };
+  await tx.tierDefault.upsert({ where: { workspaceId_tier: { workspaceId, tier } }, create: { workspaceId, tier, ...data }, update: data });
 }

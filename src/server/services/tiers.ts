@@ -108,9 +108,12 @@ export async function tiersUsingKey(db: Db | Tx, workspaceId: string, keyId: str
   return TIERS.filter((t) => rows.some((r) => r.tier === t));
 }
 
-/** Reverts every tier that used the key to its platform default; runs in the key deletion's transaction. */
-export async function revertTiersForKey(tx: Tx, workspaceId: string, keyId: string): Promise<Tier[]> {
-  const tiers = await tiersUsingKey(tx, workspaceId, keyId);
-  await tx.tierDefault.deleteMany({ where: { workspaceId, keyId } });
+/**
+ * Reverts every tier that used the key to its platform default, except `keep` (left pointing at the
+ * provider and model, keyless once the key is gone); runs in the key deletion's transaction.
+ */
+export async function revertTiersForKey(tx: Tx, workspaceId: string, keyId: string, keep: Tier[] = []): Promise<Tier[]> {
+  const tiers = (await tiersUsingKey(tx, workspaceId, keyId)).filter((t) => !keep.includes(t));
+  await tx.tierDefault.deleteMany({ where: { workspaceId, keyId, tier: { in: tiers } } });
   return tiers;
 }

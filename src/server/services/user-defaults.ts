@@ -1,7 +1,8 @@
 // A user's AI defaults (PRODUCT.md M6, seed 001): mode, provider, model and an optional key, applied to
 // every workspace the user creates afterwards unless the creation says otherwise. The key is probed
-// before it is stored, sealed under the user's own data key, and re-sealed under the new workspace's
-// data key (with a new key id and new associated data) when copied.
+// before it is stored, sealed under its own data key, and re-sealed for the new workspace (with a new
+// key id, data key and associated data) when copied. A replaced or cleared key leaves the database's
+// files as a removed workspace key does.
 import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/ai-config';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
@@ -14,6 +15,7 @@ import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import { assertOffersModel, checkedKey, probeFailure } from '~/server/services/keys';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import { openUserKey, sealProviderKey, sealUserKey } from '~/server/vault/envelope';
+import { reclaimKeySpace } from '~/server/vault/reclaim';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
 import type { Actor } from '~/server/actor';
@@ -37,8 +39,12 @@ async function assertOwnsByokWorkspace(db: Db, userId: string): Promise<void> {
 
 const KEY_COLUMNS_CLEARED = {
   keyId: null, maskedHint: null, fingerprint: null, fpVersion: null, formatVersion: null, alg: null,
-  dekVersion: null, nonce: null, ciphertext: null, tag: null,
+  dekVersion: null, kekVersion: null, dekNonce: null, wrappedDek: null, dekTag: null, nonce: null, ciphertext: null, tag: null,
 } as const;
+
+async function storedKeyId(db: Db, userId: string): Promise<string | null> {
+  return (await db.userAiDefaults.findUnique({ where: { userId }, select: { keyId: true } }))?.keyId ?? null;
+}
 
 export async function getUserAiDefaults(db: Db, userId: string): Promise<AiConfig | null> {
   const row = await db.userAiDefaults.findUnique({
@@ -64,7 +70,9 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     if (model && !(await findPlatformModel(db, { provider: input.provider, modelId: model }))) {
       throw new AppError('BAD_REQUEST', 'That model is not one of the platform models for this provider.', 'unknown_model');
     }
+    const hadKey = (await storedKeyId(db, userId)) !== null;
     await db.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base }, update: { ...base, ...KEY_COLUMNS_CLEARED } });
+    if (hadKey) await reclaimKeySpace(db);
     return (await getUserAiDefaults(db, userId))!;
   }
 
@@ -76,18 +84,18 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     if (probe.outcome !== 'valid') throw probeFailure(input.provider, probe);
     assertOffersModel(probe.models.map((m) => m.id), model);
     const keyId = newId();
-    await db.$transaction(async (tx) => {
-      const sealed = await sealUserKey(tx, { userId, provider: input.provider, keyId }, f.key);
-      const keyData = {
-        keyId, maskedHint: maskKey(f.key), fingerprint: keyFingerprint(f.key), fpVersion: FINGERPRINT_VERSION, ...sealed,
-        model: model ?? probe.models[0]?.id ?? null,
-      };
-      await tx.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base, ...keyData }, update: { ...base, ...keyData } });
-    });
+    const sealed = await sealUserKey({ userId, provider: input.provider, keyId }, f.key);
+    const keyData = {
+      keyId, maskedHint: maskKey(f.key), fingerprint: keyFingerprint(f.key), fpVersion: FINGERPRINT_VERSION, ...sealed,
+      model: model ?? probe.models[0]?.id ?? null,
+    };
+    const hadKey = (await storedKeyId(db, userId)) !== null;
+    await db.userAiDefaults.upsert({ where: { userId }, create: { userId, ...base, ...keyData }, update: { ...base, ...keyData } });
+    if (hadKey) await reclaimKeySpace(db);
     return (await getUserAiDefaults(db, userId))!;
   }
 
-  const existing = await db.userAiDefaults.findUnique({ where: { userId }, select: { provider: true } });
+  const existing = await db.userAiDefaults.findUnique({ where: { userId }, select: { provider: true, keyId: true } });
   // A stored key belongs to one provider: clear it when the key is cleared or the provider changes.
   const clearKey = input.apiKey === null || (existing && existing.provider !== input.provider);
   await db.userAiDefaults.upsert({
@@ -95,11 +103,14 @@ export async function setUserAiDefaults(db: Db, actor: Pick<Actor, 'id' | 'clien
     create: { userId, ...base },
     update: { ...base, ...(clearKey ? KEY_COLUMNS_CLEARED : {}) },
   });
+  if (clearKey && existing?.keyId) await reclaimKeySpace(db);
   return (await getUserAiDefaults(db, userId))!;
 }
 
 export async function clearUserAiDefaults(db: Db, userId: string): Promise<void> {
+  const hadKey = (await storedKeyId(db, userId)) !== null;
   await db.userAiDefaults.deleteMany({ where: { userId } });
+  if (hadKey) await reclaimKeySpace(db);
 }
 
 /**
@@ -123,17 +134,17 @@ export async function applyUserDefaultsToWorkspace(db: Db, userId: string, works
   }
 
   let keyId: string | null = null;
-  if (d.keyId && d.nonce && d.ciphertext && d.tag && d.dekVersion !== null && d.formatVersion !== null && d.alg) {
-    const sealedUser = { userId, provider, keyId: d.keyId, dekVersion: d.dekVersion, formatVersion: d.formatVersion, alg: d.alg, nonce: d.nonce, ciphertext: d.ciphertext, tag: d.tag };
-    const plaintext = await db.$transaction((tx) => openUserKey(tx, sealedUser));
+  if (d.keyId && d.nonce && d.ciphertext && d.tag && d.formatVersion !== null && d.alg) {
+    const sealedUser = { ...d, userId, provider, keyId: d.keyId, formatVersion: d.formatVersion, alg: d.alg, nonce: d.nonce, ciphertext: d.ciphertext, tag: d.tag };
+    const plaintext = await openUserKey(db, sealedUser);
     const listed = await listKeyModels(provider, plaintext);
     const models = 'ok' in listed ? listed.models : [];
     if (!('ok' in listed)) log.warn({ provider, outcome: listed.outcome }, 'inherited key could not list its models');
     keyId = newId();
     const newKeyId = keyId;
     const now = new Date();
+    const sealed = await sealProviderKey({ workspaceId, provider, keyId: newKeyId }, plaintext);
     await db.$transaction(async (tx) => {
-      const sealed = await sealProviderKey(tx, { workspaceId, provider, keyId: newKeyId }, plaintext);
       await tx.providerKey.create({
         data: {
           id: newKeyId, workspaceId, provider, label: 'primary', maskedHint: d.maskedHint ?? maskKey(plaintext),

@@ -3,10 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
-import { AppError, forbidden, notFound } from '~/server/errors';
+import { forbidden, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { PLANS, type Plan, parsePlan } from '~/lib/plans';
 import { grantInTx } from '~/server/services/credits';
+import { consumeLimits, type LimitRule } from '~/server/services/rate-limit';
 import { applyUserDefaultsToWorkspace } from '~/server/services/user-defaults';
 
 export type Role = 'owner' | 'member';
@@ -38,11 +39,33 @@ function slugify(name: string): string {
   return `${base || 'workspace'}-${randomBytes(3).toString('hex')}`;
 }
 
+export const WORKSPACES_PER_HOUR = 10;
+const CREATE_LIMIT = { name: 'workspace:create:user', points: WORKSPACES_PER_HOUR, duration: 3600 } satisfies LimitRule;
+
+/** The ledger key of a user's Free credits: one grant per user, whichever workspace gets it. */
+export const freeCreditsKey = (userId: string) => `free-credits:user:${userId}`;
+
 /**
- * A new workspace on the Free plan with its credits, the creator as owner, starting with the
- * creator's AI defaults unless `aiDefaults: 'managed'` overrides them (PRODUCT.md M6).
+ * A workspace a user asked for: at most WORKSPACES_PER_HOUR an hour per user (the counter is charged
+ * before anything is written).
  */
 export async function createWorkspace(
+  db: Db,
+  input: { ownerId: string; name: string; aiDefaults?: 'inherit' | 'managed' },
+): Promise<WorkspaceDto> {
+  await consumeLimits(db, [{ rule: CREATE_LIMIT, key: input.ownerId }], {
+    message: `Too many new workspaces: at most ${WORKSPACES_PER_HOUR} workspaces an hour. Try again later.`,
+    reason: 'workspace_rate_limited',
+  });
+  return createOwnedWorkspace(db, input);
+}
+
+/**
+ * A new workspace on the Free plan, the creator as owner, starting with the creator's AI defaults unless
+ * `aiDefaults: 'managed'` overrides them (PRODUCT.md M6). The Free plan's credits go to the user's first
+ * workspace only (PRODUCT.md P), whichever creation gets there first.
+ */
+async function createOwnedWorkspace(
   db: Db,
   input: { ownerId: string; name: string; aiDefaults?: 'inherit' | 'managed' },
 ): Promise<WorkspaceDto> {
@@ -61,8 +84,8 @@ async function createBareWorkspace(db: Db, input: { ownerId: string; name: strin
     await grantInTx(tx, {
       workspaceId: id,
       amount: PLANS.free.monthlyCredits,
-      reason: 'Free plan credits',
-      idempotencyKey: `plan-grant:${id}:initial`,
+      reason: 'Free plan credits (your first workspace)',
+      idempotencyKey: freeCreditsKey(input.ownerId),
     });
     return toDto(await tx.workspace.findUniqueOrThrow({ where: { id }, select: workspaceDtoSelect }));
   });
@@ -71,7 +94,7 @@ async function createBareWorkspace(db: Db, input: { ownerId: string; name: strin
 /** Called after sign-up; also repairs a user left without any workspace. */
 export async function ensurePersonalWorkspace(db: Db, user: { id: string; name: string }): Promise<void> {
   const count = await db.membership.count({ where: { userId: user.id } });
-  if (count === 0) await createWorkspace(db, { ownerId: user.id, name: `${user.name}'s workspace` });
+  if (count === 0) await createOwnedWorkspace(db, { ownerId: user.id, name: `${user.name}'s workspace` });
 }
 
 export async function listForUser(db: Db, userId: string): Promise<MembershipDto[]> {
@@ -116,23 +139,6 @@ export async function listMembers(db: Db, workspaceId: string): Promise<MemberDt
     role: r.role as Role,
     joinedAt: r.createdAt,
   }));
-}
-
-/** Adds an existing user as a member. Owners only (checked by the caller's procedure). */
-export async function addMember(db: Db, input: { workspaceId: string; email: string }): Promise<MemberDto> {
-  const user = await db.user.findUnique({
-    where: { email: input.email.trim().toLowerCase() },
-    select: { id: true, name: true, email: true },
-  });
-  if (!user) throw new AppError('NOT_FOUND', 'No account uses that email address. Ask them to sign up first.', 'user_not_found');
-  const existing = await db.membership.findUnique({
-    where: { workspaceId_userId: { workspaceId: input.workspaceId, userId: user.id } },
-  });
-  if (existing) throw new AppError('CONFLICT', 'That person is already in this workspace.', 'already_member');
-  const m = await db.membership.create({
-    data: { workspaceId: input.workspaceId, userId: user.id, role: 'member' },
-  });
-  return { userId: user.id, name: user.name, email: user.email, role: 'member', joinedAt: m.createdAt };
 }
 
 export async function removeMember(db: Db, input: { workspaceId: string; userId: string }): Promise<void> {

@@ -11,8 +11,8 @@ import { CryptoError } from '~/server/vault/aead';
 import { openSealedKey } from '~/server/vault/envelope';
 
 const storedKeySelect = {
-  id: true, workspaceId: true, provider: true, label: true, status: true, dekVersion: true,
-  formatVersion: true, alg: true, nonce: true, ciphertext: true, tag: true,
+  id: true, workspaceId: true, provider: true, label: true, status: true, formatVersion: true, alg: true,
+  dekVersion: true, kekVersion: true, dekNonce: true, wrappedDek: true, dekTag: true, nonce: true, ciphertext: true, tag: true,
 } satisfies Prisma.ProviderKeySelect;
 
 /** A workspace's key as stored: still sealed, with what a caller needs to decide whether to use it. */

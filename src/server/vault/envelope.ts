@@ -1,32 +1,70 @@
 import 'server-only';
-// Envelope encryption: each workspace (and, for user AI defaults, each user) has a random 256-bit data
-// key (DEK), stored only wrapped by a master key version; provider keys are sealed under the owner's DEK
-// with AAD naming their row. Callers never see DEK bytes: they get sealed values, or (decrypt.ts and the
+// Envelope encryption. Each provider key — a workspace's, or a user's default key — is sealed under
+// its own random 256-bit data key, stored in the same row wrapped by a master key version, with AAD
+// naming the row. Why one data key per provider key rather than per workspace: once a row is deleted,
+// a copy of it kept elsewhere (a backup, an archived WAL segment, a replica) can only be opened through
+// that copy's own wrapped data key, so retiring the master key versions that wrapped it shreds the key.
+// A data key shared by a workspace's other keys would live on, be re-wrapped by every rotation, and
+// open the copy. Callers never see data key bytes: they get sealed values, or (decrypt.ts and the
 // user-default copy only) a plaintext key.
+//
+// Format 1 rows (sealed under a shared workspace or user data key) are still read, and
+// upgradeLegacyKeys re-seals them as format 2 and deletes the shared data keys they leave unused.
 import { randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
-import { Prisma } from '~/generated/prisma/client';
+import type { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
-import { FORMAT_VERSION, providerKeyAad, userDekAad, userKeyAad, workspaceDekAad } from '~/server/vault/aad';
+import {
+  FORMAT_VERSION,
+  type KeyRef,
+  LEGACY_FORMAT_VERSION,
+  keyAad,
+  keyDekAad,
+  providerKeyAad,
+  userDekAad,
+  userKeyAad,
+  workspaceDekAad,
+} from '~/server/vault/aad';
 import { CryptoError, open, seal } from '~/server/vault/aead';
 import { type Keyring, keyring, masterKey } from '~/server/vault/keyring';
 
 type Tx = Prisma.TransactionClient;
+type Bytes = Uint8Array<ArrayBuffer>;
 
 export const ALG = 'A256GCM';
 
+/** A freshly sealed key: the columns a row stores. */
 export type SealedKey = {
-  dekVersion: number;
   formatVersion: number;
   alg: string;
-  nonce: Uint8Array<ArrayBuffer>;
-  ciphertext: Uint8Array<ArrayBuffer>;
-  tag: Uint8Array<ArrayBuffer>;
+  dekVersion: null;
+  kekVersion: string;
+  dekNonce: Bytes;
+  wrappedDek: Bytes;
+  dekTag: Bytes;
+  nonce: Bytes;
+  ciphertext: Bytes;
+  tag: Bytes;
 };
 
-export type SealedKeyRow = SealedKey & { id: string; workspaceId: string; provider: string };
+/** A sealed key as a row holds it, in either format. */
+export type StoredSealedKey = {
+  formatVersion: number;
+  alg: string;
+  dekVersion: number | null;
+  kekVersion: string | null;
+  dekNonce: Uint8Array | null;
+  wrappedDek: Uint8Array | null;
+  dekTag: Uint8Array | null;
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+  tag: Uint8Array;
+};
 
-const bytes = (b: Buffer) => new Uint8Array(b);
+export type SealedKeyRow = StoredSealedKey & { id: string; workspaceId: string; provider: string };
+export type SealedUserKey = StoredSealedKey & { userId: string; provider: string; keyId: string };
+
+const bytes = (b: Buffer): Bytes => new Uint8Array(b);
+const buf = (b: Uint8Array) => Buffer.from(b);
 
 async function kek(ring: Keyring, version: string): Promise<Buffer> {
   const k = await masterKey(ring, version);
@@ -34,260 +72,258 @@ async function kek(ring: Keyring, version: string): Promise<Buffer> {
   return k;
 }
 
-// ---- data-key stores: the workspace's and the user's, same scheme, different tables and AAD ----
+type WrappedKeyDek = { kekVersion: string; dekNonce: Bytes; wrappedDek: Bytes; dekTag: Bytes };
+
+async function wrapKeyDek(ref: KeyRef, dek: Buffer, ring: Keyring): Promise<WrappedKeyDek> {
+  const w = seal(await kek(ring, ring.primary), dek, keyDekAad(ref, ring.primary));
+  return { kekVersion: ring.primary, dekNonce: bytes(w.nonce), wrappedDek: bytes(w.ciphertext), dekTag: bytes(w.tag) };
+}
+
+async function unwrapKeyDek(ref: KeyRef, row: StoredSealedKey, ring: Keyring): Promise<Buffer> {
+  if (!row.kekVersion || !row.dekNonce || !row.wrappedDek || !row.dekTag) throw new CryptoError('format');
+  return open(
+    await kek(ring, row.kekVersion),
+    { nonce: buf(row.dekNonce), ciphertext: buf(row.wrappedDek), tag: buf(row.dekTag) },
+    keyDekAad(ref, row.kekVersion),
+  );
+}
+
+/** Seals a key for the row `ref` names, under a new data key wrapped by the primary master key. */
+async function sealKey(ref: KeyRef, plaintext: string, given: Keyring | undefined): Promise<SealedKey> {
+  const ring = given ?? (await keyring());
+  const dek = randomBytes(32);
+  try {
+    const wrapped = await wrapKeyDek(ref, dek, ring);
+    const s = seal(dek, Buffer.from(plaintext, 'utf8'), keyAad(ref));
+    return { formatVersion: FORMAT_VERSION, alg: ALG, dekVersion: null, ...wrapped, nonce: bytes(s.nonce), ciphertext: bytes(s.ciphertext), tag: bytes(s.tag) };
+  } finally {
+    dek.fill(0);
+  }
+}
+
+async function openKey(db: Db | Tx, ref: KeyRef, row: StoredSealedKey, given: Keyring | undefined): Promise<string> {
+  if (row.alg !== ALG) throw new CryptoError('format');
+  const ring = given ?? (await keyring());
+  const sealed = { nonce: buf(row.nonce), ciphertext: buf(row.ciphertext), tag: buf(row.tag) };
+  if (row.formatVersion === FORMAT_VERSION) {
+    const dek = await unwrapKeyDek(ref, row, ring);
+    try {
+      return open(dek, sealed, keyAad(ref)).toString('utf8');
+    } finally {
+      dek.fill(0);
+    }
+  }
+  if (row.formatVersion === LEGACY_FORMAT_VERSION && row.dekVersion !== null) {
+    const [store, owner, aad] =
+      'workspaceId' in ref
+        ? [workspaceDeks, ref.workspaceId, providerKeyAad({ ...ref, dekVersion: row.dekVersion })]
+        : [userDeks, ref.userId, userKeyAad({ ...ref, dekVersion: row.dekVersion })];
+    const dekRow = await store.get(db, owner, row.dekVersion);
+    if (!dekRow) throw new CryptoError('missing_key');
+    return open(await unwrapLegacy(store, dekRow, ring), sealed, aad).toString('utf8');
+  }
+  throw new CryptoError('format');
+}
+
+// ---- workspace keys ----
+
+/** Seals a provider key for its row (the id is generated before, as it is part of the AAD). */
+export function sealProviderKey(target: { workspaceId: string; provider: string; keyId: string }, plaintext: string, ring?: Keyring): Promise<SealedKey> {
+  return sealKey(target, plaintext, ring);
+}
+
+/** Opens a sealed provider key. Only src/server/vault/decrypt.ts calls this. */
+export function openSealedKey(db: Db, row: SealedKeyRow, ring?: Keyring): Promise<string> {
+  return openKey(db, { workspaceId: row.workspaceId, provider: row.provider, keyId: row.id }, row, ring);
+}
+
+// ---- user default keys (PRODUCT.md M6) ----
+
+export function sealUserKey(target: { userId: string; provider: string; keyId: string }, plaintext: string, ring?: Keyring): Promise<SealedKey> {
+  return sealKey(target, plaintext, ring);
+}
+
+/** Opens a user's default key; only the copy into a new workspace calls this. */
+export function openUserKey(db: Db | Tx, row: SealedUserKey, ring?: Keyring): Promise<string> {
+  return openKey(db, { userId: row.userId, provider: row.provider, keyId: row.keyId }, row, ring);
+}
+
+// ---- format 1: shared data keys, the workspace's and the user's ----
 
 type WrappedDek = { owner: string; dekVersion: number; kekVersion: string; nonce: Uint8Array; wrappedKey: Uint8Array; tag: Uint8Array };
-type NewWrappedDek = Omit<WrappedDek, 'owner'> & { nonce: Uint8Array<ArrayBuffer>; wrappedKey: Uint8Array<ArrayBuffer>; tag: Uint8Array<ArrayBuffer> };
+type NewWrappedDek = { kekVersion: string; nonce: Bytes; wrappedKey: Bytes; tag: Bytes };
 
 type DekStore = {
   aad(owner: string, dekVersion: number, kekVersion: string): Buffer;
-  current(tx: Tx, owner: string): Promise<WrappedDek | null>;
   get(db: Db | Tx, owner: string, dekVersion: number): Promise<WrappedDek | null>;
-  /** Inserts version 1 unless a concurrent writer already did; returns it when this call inserted it. */
-  insertFirst(tx: Tx, owner: string, row: NewWrappedDek): Promise<WrappedDek | null>;
   /** Keys wrapped by a version other than `primary`. */
   stale(db: Db, primary: string): Promise<WrappedDek[]>;
   /** Replaces the wrapping only if the row still holds `from`; returns the number of rows updated. */
   rewrap(db: Db, owner: string, dekVersion: number, from: string, to: NewWrappedDek): Promise<number>;
+  /** Deletes the data keys no format 1 key is sealed under any more; returns how many. */
+  deleteUnused(db: Db): Promise<number>;
 };
 
 const workspaceDeks: DekStore = {
   aad: workspaceDekAad,
-  current: async (tx, owner) => {
-    const r = await tx.workspaceDataKey.findFirst({ where: { workspaceId: owner, retiredAt: null }, orderBy: { dekVersion: 'desc' } });
-    return r && { ...r, owner: r.workspaceId };
-  },
   get: async (db, owner, dekVersion) => {
     const r = await db.workspaceDataKey.findUnique({ where: { workspaceId_dekVersion: { workspaceId: owner, dekVersion } } });
     return r && { ...r, owner: r.workspaceId };
-  },
-  insertFirst: async (tx, owner, row) => {
-    const [r] = await tx.workspaceDataKey.createManyAndReturn({ data: [{ workspaceId: owner, ...row }], skipDuplicates: true });
-    return r ? { ...r, owner: r.workspaceId } : null;
   },
   stale: async (db, primary) =>
     (await db.workspaceDataKey.findMany({ where: { kekVersion: { not: primary } } })).map((r) => ({ ...r, owner: r.workspaceId })),
   rewrap: async (db, owner, dekVersion, from, to) =>
     (await db.workspaceDataKey.updateMany({ where: { workspaceId: owner, dekVersion, kekVersion: from }, data: to })).count,
+  deleteUnused: (db) => db.$executeRaw`
+    DELETE FROM workspace_data_key d WHERE NOT EXISTS (
+      SELECT 1 FROM provider_key k WHERE k."workspaceId" = d."workspaceId" AND k."formatVersion" = ${LEGACY_FORMAT_VERSION} AND k."dekVersion" = d."dekVersion")`,
 };
 
 const userDeks: DekStore = {
   aad: userDekAad,
-  current: async (tx, owner) => {
-    const r = await tx.userDataKey.findFirst({ where: { userId: owner }, orderBy: { dekVersion: 'desc' } });
-    return r && { ...r, owner: r.userId };
-  },
   get: async (db, owner, dekVersion) => {
     const r = await db.userDataKey.findUnique({ where: { userId_dekVersion: { userId: owner, dekVersion } } });
     return r && { ...r, owner: r.userId };
   },
-  insertFirst: async (tx, owner, row) => {
-    const [r] = await tx.userDataKey.createManyAndReturn({ data: [{ userId: owner, ...row }], skipDuplicates: true });
-    return r ? { ...r, owner: r.userId } : null;
-  },
   stale: async (db, primary) => (await db.userDataKey.findMany({ where: { kekVersion: { not: primary } } })).map((r) => ({ ...r, owner: r.userId })),
   rewrap: async (db, owner, dekVersion, from, to) =>
     (await db.userDataKey.updateMany({ where: { userId: owner, dekVersion, kekVersion: from }, data: to })).count,
+  deleteUnused: (db) => db.$executeRaw`
+    DELETE FROM user_data_key d WHERE NOT EXISTS (
+      SELECT 1 FROM user_ai_defaults u WHERE u."userId" = d."userId" AND u."formatVersion" = ${LEGACY_FORMAT_VERSION} AND u."dekVersion" = d."dekVersion")`,
 };
 
-async function unwrap(store: DekStore, row: WrappedDek, ring: Keyring): Promise<Buffer> {
+async function unwrapLegacy(store: DekStore, row: WrappedDek, ring: Keyring): Promise<Buffer> {
   return open(
     await kek(ring, row.kekVersion),
-    { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.wrappedKey), tag: Buffer.from(row.tag) },
+    { nonce: buf(row.nonce), ciphertext: buf(row.wrappedKey), tag: buf(row.tag) },
     store.aad(row.owner, row.dekVersion, row.kekVersion),
   );
 }
 
-async function wrap(store: DekStore, owner: string, dekVersion: number, dek: Buffer, ring: Keyring): Promise<NewWrappedDek> {
+async function wrapLegacy(store: DekStore, owner: string, dekVersion: number, dek: Buffer, ring: Keyring): Promise<NewWrappedDek> {
   const w = seal(await kek(ring, ring.primary), dek, store.aad(owner, dekVersion, ring.primary));
-  return { dekVersion, kekVersion: ring.primary, nonce: bytes(w.nonce), wrappedKey: bytes(w.ciphertext), tag: bytes(w.tag) };
+  return { kekVersion: ring.primary, nonce: bytes(w.nonce), wrappedKey: bytes(w.ciphertext), tag: bytes(w.tag) };
 }
 
-/** The owner's current DEK, created (wrapped by the primary master key) on first use. */
-async function currentDek(store: DekStore, tx: Tx, owner: string, given: Keyring | undefined): Promise<{ version: number; key: Buffer }> {
-  const ring = given ?? (await keyring());
-  let row = await store.current(tx, owner);
-  if (!row) {
-    // A concurrent first key for the same owner may win the insert; then its DEK is used.
-    row = (await store.insertFirst(tx, owner, await wrap(store, owner, 1, randomBytes(32), ring))) ?? (await store.current(tx, owner));
-    if (!row) throw new CryptoError('missing_key');
-  }
-  return { version: row.dekVersion, key: await unwrap(store, row, ring) };
+const sealedColumns = {
+  formatVersion: true, alg: true, dekVersion: true, kekVersion: true, dekNonce: true, wrappedDek: true, dekTag: true,
+  nonce: true, ciphertext: true, tag: true,
+} as const;
+
+type NullableSealed = { [K in keyof StoredSealedKey]: StoredSealedKey[K] | null };
+
+/** A user default row's sealed columns, when it holds a key (those columns are nullable there). */
+function storedSealed(r: NullableSealed): StoredSealedKey | null {
+  const { formatVersion, alg, nonce, ciphertext, tag } = r;
+  if (formatVersion === null || alg === null || !nonce || !ciphertext || !tag) return null;
+  return { ...r, formatVersion, alg, nonce, ciphertext, tag };
 }
-
-async function dekAt(store: DekStore, db: Db | Tx, owner: string, dekVersion: number, ring: Keyring | undefined): Promise<Buffer> {
-  const row = await store.get(db, owner, dekVersion);
-  if (!row) throw new CryptoError('missing_key');
-  return unwrap(store, row, ring ?? (await keyring()));
-}
-
-// Unwrapped workspace data keys, kept briefly so that a busy workspace does not read and unwrap its
-// data key on every run. The bytes of a (workspace, version) data key never change — rewrap changes
-// only their wrapping — so an entry goes stale only by age; a rewrap evicts it anyway, and entries belong
-// to the keyring that unwrapped them (a new keyring starts empty). At most 1,000 entries for 60 s: the
-// cache holds data keys, never provider keys.
-const dekCaches = new WeakMap<Keyring, LRUCache<string, Buffer>>();
-
-async function cachedWorkspaceDek(db: Db, workspaceId: string, dekVersion: number, given: Keyring | undefined): Promise<Buffer> {
-  const ring = given ?? (await keyring());
-  let cache = dekCaches.get(ring);
-  if (!cache) dekCaches.set(ring, (cache = new LRUCache<string, Buffer>({ max: 1_000, ttl: 60_000 })));
-  const id = `${workspaceId}:${dekVersion}`;
-  const hit = cache.get(id);
-  if (hit) return hit;
-  const key = await dekAt(workspaceDeks, db, workspaceId, dekVersion, ring);
-  cache.set(id, key);
-  return key;
-}
-
-function evictCachedDek(workspaceId: string, dekVersion: number, ring: Keyring): void {
-  dekCaches.get(ring)?.delete(`${workspaceId}:${dekVersion}`);
-}
-
-function sealed(dekVersion: number, s: { nonce: Buffer; ciphertext: Buffer; tag: Buffer }): SealedKey {
-  return { dekVersion, formatVersion: FORMAT_VERSION, alg: ALG, nonce: bytes(s.nonce), ciphertext: bytes(s.ciphertext), tag: bytes(s.tag) };
-}
-
-/** A provider key sealed under its workspace's data key `dekVersion`, bound to its row by the AAD. */
-function sealUnder(dek: Buffer, dekVersion: number, target: { workspaceId: string; provider: string; keyId: string }, plaintext: string): SealedKey {
-  return sealed(dekVersion, seal(dek, Buffer.from(plaintext, 'utf8'), providerKeyAad({ ...target, dekVersion })));
-}
-
-function openSealed(dek: Buffer, row: SealedKey, aad: Buffer): string {
-  if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
-  return open(dek, { nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext), tag: Buffer.from(row.tag) }, aad).toString('utf8');
-}
-
-// ---- workspace keys ----
-
-/** Seals a provider key for its row. Runs inside the transaction that writes the row. */
-export async function sealProviderKey(
-  tx: Tx,
-  target: { workspaceId: string; provider: string; keyId: string },
-  plaintext: string,
-  ring?: Keyring,
-): Promise<SealedKey> {
-  const dek = await currentDek(workspaceDeks, tx, target.workspaceId, ring);
-  const s = sealUnder(dek.key, dek.version, target, plaintext);
-  await tx.workspaceDataKey.update({
-    where: { workspaceId_dekVersion: { workspaceId: target.workspaceId, dekVersion: dek.version } },
-    data: { encryptCount: { increment: 1 } },
-  });
-  return s;
-}
-
-export type ClaimedSeal = {
-  sealed: SealedKey;
-  /**
-   * A statement for a CTE of the one statement that writes the key: it yields a row only if `guard`
-   * holds and the data key used is still the workspace's current one, and counts the encryption on
-   * it — or, for the workspace's first key, inserts the new data key unless another writer's was first.
-   * No row: nothing may be written; seal again.
-   */
-  claim(guard: Prisma.Sql): Prisma.Sql;
-};
 
 /**
- * Seals a provider key for a row that a single statement writes, without a transaction around it: the
- * current data key is read (or created) here, and its use is made conditional inside that statement.
+ * Re-seals every format 1 key under its own data key (wrapped by the primary master key), each row
+ * conditionally on still holding what was read, then deletes the shared data keys no key uses any more.
+ * Idempotent and resumable; a key the keyring cannot open stays as it is and is counted.
  */
-export async function sealForStatement(
-  db: Db,
-  target: { workspaceId: string; provider: string; keyId: string },
-  plaintext: string,
-  given?: Keyring,
-): Promise<ClaimedSeal> {
+export async function upgradeLegacyKeys(db: Db, given?: Keyring): Promise<{ upgraded: number; unreadable: number; dataKeysDeleted: number }> {
   const ring = given ?? (await keyring());
-  const ws = target.workspaceId;
-  const version = (await workspaceDeks.current(db, ws))?.dekVersion;
-  if (version === undefined) {
-    const dek = randomBytes(32);
-    const w = await wrap(workspaceDeks, ws, 1, dek, ring);
-    return {
-      sealed: sealUnder(dek, 1, target, plaintext),
-      claim: (guard) => Prisma.sql`
-        INSERT INTO workspace_data_key ("workspaceId", "dekVersion", "kekVersion", nonce, "wrappedKey", tag, "encryptCount")
-        SELECT ${ws}, 1, ${w.kekVersion}, ${w.nonce}, ${w.wrappedKey}, ${w.tag}, 1 WHERE ${guard}
-        ON CONFLICT DO NOTHING RETURNING "dekVersion"`,
-    };
-  }
-  const dek = await cachedWorkspaceDek(db, ws, version, ring);
-  return {
-    sealed: sealUnder(dek, version, target, plaintext),
-    claim: (guard) => Prisma.sql`
-      UPDATE workspace_data_key d SET "encryptCount" = d."encryptCount" + 1
-      WHERE d."workspaceId" = ${ws} AND d."dekVersion" = ${version} AND d."retiredAt" IS NULL AND ${guard}
-        AND NOT EXISTS (SELECT 1 FROM workspace_data_key n WHERE n."workspaceId" = ${ws} AND n."dekVersion" > ${version} AND n."retiredAt" IS NULL)
-      RETURNING d."dekVersion"`,
+  let upgraded = 0;
+  let unreadable = 0;
+  const reseal = async (ref: KeyRef, row: StoredSealedKey, write: (s: SealedKey) => Promise<number>) => {
+    let plaintext: string;
+    try {
+      plaintext = await openKey(db, ref, row, ring);
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+      unreadable++;
+      return;
+    }
+    upgraded += await write(await sealKey(ref, plaintext, ring));
   };
-}
-
-/** Opens a sealed provider key. Only src/server/vault/decrypt.ts calls this. */
-export async function openSealedKey(db: Db, row: SealedKeyRow, ring?: Keyring): Promise<string> {
-  if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
-  const dek = await cachedWorkspaceDek(db, row.workspaceId, row.dekVersion, ring);
-  return openSealed(dek, row, providerKeyAad({ workspaceId: row.workspaceId, provider: row.provider, keyId: row.id, dekVersion: row.dekVersion }));
-}
-
-// ---- user default keys (PRODUCT.md M6) ----
-
-export async function sealUserKey(
-  tx: Tx,
-  target: { userId: string; provider: string; keyId: string },
-  plaintext: string,
-  ring?: Keyring,
-): Promise<SealedKey> {
-  const dek = await currentDek(userDeks, tx, target.userId, ring);
-  return sealed(dek.version, seal(dek.key, Buffer.from(plaintext, 'utf8'), userKeyAad({ ...target, dekVersion: dek.version })));
-}
-
-/** Opens a user's default key; only the copy into a new workspace calls this. */
-export async function openUserKey(
-  tx: Tx,
-  row: SealedKey & { userId: string; provider: string; keyId: string },
-  ring?: Keyring,
-): Promise<string> {
-  if (row.formatVersion !== FORMAT_VERSION || row.alg !== ALG) throw new CryptoError('format');
-  const dek = await dekAt(userDeks, tx, row.userId, row.dekVersion, ring);
-  return openSealed(dek, row, userKeyAad({ userId: row.userId, provider: row.provider, keyId: row.keyId, dekVersion: row.dekVersion }));
+  const keys = await db.providerKey.findMany({
+    where: { formatVersion: LEGACY_FORMAT_VERSION },
+    select: { id: true, workspaceId: true, provider: true, ...sealedColumns },
+  });
+  for (const k of keys) {
+    await reseal({ workspaceId: k.workspaceId, provider: k.provider, keyId: k.id }, k, async (s) =>
+      (await db.providerKey.updateMany({ where: { id: k.id, formatVersion: LEGACY_FORMAT_VERSION, nonce: k.nonce }, data: s })).count);
+  }
+  const defaults = await db.userAiDefaults.findMany({
+    where: { formatVersion: LEGACY_FORMAT_VERSION, keyId: { not: null } },
+    select: { userId: true, provider: true, keyId: true, ...sealedColumns },
+  });
+  for (const d of defaults) {
+    const row = storedSealed(d);
+    if (!row || !d.keyId) continue;
+    await reseal({ userId: d.userId, provider: d.provider, keyId: d.keyId }, row, async (s) =>
+      (await db.userAiDefaults.updateMany({ where: { userId: d.userId, keyId: d.keyId, formatVersion: LEGACY_FORMAT_VERSION, nonce: d.nonce }, data: s })).count);
+  }
+  const dataKeysDeleted = (await workspaceDeks.deleteUnused(db)) + (await userDeks.deleteUnused(db));
+  return { upgraded, unreadable, dataKeysDeleted };
 }
 
 // ---- rotation ----
 
 /**
- * Re-wraps every data key that is not under the primary master key. Each row is updated on its own,
- * conditionally on still holding the old version, so the job is idempotent, resumable and safe to run
- * while the app serves requests (old versions keep decrypting until it finishes). A data key the
- * keyring cannot open stays as it is (and stays unreadable); the job goes on and reports it.
+ * Re-wraps every data key that is not under the primary master key: each provider key's own data key
+ * and any format 1 shared data key. Each row is updated on its own, conditionally on still holding the
+ * old wrapping, so the job is idempotent, resumable and safe to run while the app serves requests (old
+ * versions keep decrypting until it finishes). A data key the keyring cannot open stays as it is (and
+ * stays unreadable); the job goes on and reports it.
  */
-export async function rewrapDataKeys(
-  db: Db,
-  given?: Keyring,
-): Promise<{ rewrapped: number; unreadable: number; remaining: number }> {
+export async function rewrapDataKeys(db: Db, given?: Keyring): Promise<{ rewrapped: number; unreadable: number; remaining: number }> {
   const ring = given ?? (await keyring());
   let rewrapped = 0;
   let unreadable = 0;
-  let remaining = 0;
+  const rewrapOne = async (unwrap: () => Promise<Buffer>, write: (dek: Buffer) => Promise<number>) => {
+    let dek: Buffer;
+    try {
+      dek = await unwrap();
+    } catch (e) {
+      if (!(e instanceof CryptoError)) throw e;
+      unreadable++;
+      return;
+    }
+    try {
+      rewrapped += await write(dek);
+    } finally {
+      dek.fill(0);
+    }
+  };
+
+  const stale = { kekVersion: { not: ring.primary }, formatVersion: FORMAT_VERSION };
+  for (const k of await db.providerKey.findMany({ where: stale, select: { id: true, workspaceId: true, provider: true, ...sealedColumns } })) {
+    const ref = { workspaceId: k.workspaceId, provider: k.provider, keyId: k.id };
+    await rewrapOne(() => unwrapKeyDek(ref, k, ring), async (dek) =>
+      (await db.providerKey.updateMany({ where: { id: k.id, kekVersion: k.kekVersion, wrappedDek: k.wrappedDek }, data: await wrapKeyDek(ref, dek, ring) })).count);
+  }
+  for (const d of await db.userAiDefaults.findMany({ where: stale, select: { userId: true, provider: true, keyId: true, ...sealedColumns } })) {
+    const row = storedSealed(d);
+    if (!row || !d.keyId) continue;
+    const ref = { userId: d.userId, provider: d.provider, keyId: d.keyId };
+    await rewrapOne(() => unwrapKeyDek(ref, row, ring), async (dek) =>
+      (await db.userAiDefaults.updateMany({ where: { userId: d.userId, keyId: d.keyId, kekVersion: d.kekVersion, wrappedDek: d.wrappedDek }, data: await wrapKeyDek(ref, dek, ring) })).count);
+  }
   for (const store of [workspaceDeks, userDeks]) {
     for (const row of await store.stale(db, ring.primary)) {
-      let dek: Buffer;
-      try {
-        dek = await unwrap(store, row, ring);
-      } catch (e) {
-        if (!(e instanceof CryptoError)) throw e;
-        unreadable++;
-        continue;
-      }
-      rewrapped += await store.rewrap(db, row.owner, row.dekVersion, row.kekVersion, await wrap(store, row.owner, row.dekVersion, dek, ring));
-      if (store === workspaceDeks) evictCachedDek(row.owner, row.dekVersion, ring);
+      await rewrapOne(() => unwrapLegacy(store, row, ring), async (dek) =>
+        store.rewrap(db, row.owner, row.dekVersion, row.kekVersion, await wrapLegacy(store, row.owner, row.dekVersion, dek, ring)));
     }
-    remaining += (await store.stale(db, ring.primary)).length;
   }
+  const remaining =
+    (await db.providerKey.count({ where: stale })) +
+    (await db.userAiDefaults.count({ where: stale })) +
+    (await workspaceDeks.stale(db, ring.primary)).length +
+    (await userDeks.stale(db, ring.primary)).length;
   return { rewrapped, unreadable, remaining };
 }
 
+/** Every master key version some stored data key is wrapped by. */
 export async function masterKeyVersionsInUse(db: Db): Promise<Set<string>> {
-  const ws = await db.workspaceDataKey.groupBy({ by: ['kekVersion'] });
-  const users = await db.userDataKey.groupBy({ by: ['kekVersion'] });
-  return new Set([...ws, ...users].map((r) => r.kekVersion));
+  const rows = await db.$queryRaw<{ v: string }[]>`
+    SELECT "kekVersion" AS v FROM workspace_data_key
+    UNION SELECT "kekVersion" FROM user_data_key
+    UNION SELECT "kekVersion" FROM provider_key WHERE "kekVersion" IS NOT NULL
+    UNION SELECT "kekVersion" FROM user_ai_defaults WHERE "kekVersion" IS NOT NULL`;
+  return new Set(rows.map((r) => r.v));
 }

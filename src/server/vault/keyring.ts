@@ -3,7 +3,9 @@ import 'server-only';
 // `npm run admin -- rewrap` has moved every data key off them. Sources:
 //  - local (default outside production): ./.data/master-keys.json, created on first start, mode 0600;
 //  - env: MASTER_KEYS="k1:<base64 32 bytes>,k2:<…>" with MASTER_KEY_PRIMARY=k2 (read once, then
-//    removed from process.env so env dumps and child processes do not see it);
+//    removed from process.env so env dumps and child processes do not see it; the kernel's copy in
+//    /proc/<pid>/environ cannot be removed, hence the file variant);
+//  - file: MASTER_KEYS_FILE=/run/secrets/master-keys, a file holding the same value (read once at start);
 //  - Google Secret Manager: MASTER_KEY_SECRET=projects/<p>/secrets/<name> with a pinned
 //    MASTER_KEY_SECRET_VERSION; secret version N is master key version `smN`. Older versions are
 //    fetched when a stored data key names one.
@@ -103,15 +105,22 @@ function readLocalFile(dataDir: string, create: boolean): Keyring {
   return build('local', parsed.primary, Object.entries(parsed.keys));
 }
 
-function readEnv(env: Record<string, string | undefined>): Keyring {
-  const raw = env.MASTER_KEYS ?? '';
+function readKeysFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`MASTER_KEYS_FILE ${path} is missing or unreadable.`);
+  }
+}
+
+function readKeyList(env: Record<string, string | undefined>, raw: string): Keyring {
   const entries = raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => {
       const i = s.indexOf(':');
-      if (i < 1) throw new ConfigError('MASTER_KEYS must look like k1:<base64>,k2:<base64>.');
+      if (i < 1) throw new ConfigError('MASTER_KEYS (or the MASTER_KEYS_FILE content) must look like k1:<base64>,k2:<base64>.');
       return [s.slice(0, i), s.slice(i + 1)] as [string, string];
     });
   const primary = env.MASTER_KEY_PRIMARY ?? entries.at(-1)?.[0] ?? '';
@@ -157,16 +166,18 @@ async function readSecretManager(cfg: SecretManagerConfig, secret: MasterKeySecr
 export async function loadKeyring(env: Record<string, string | undefined> = process.env): Promise<Keyring> {
   const config = serverEnv();
   const sm = secretManagerConfig(env, config.APP_ENV);
-  if (sm && env.MASTER_KEYS) throw new ConfigError('Set either MASTER_KEYS or MASTER_KEY_SECRET, not both.');
+  const file = env.MASTER_KEYS_FILE || undefined;
+  if (file && env.MASTER_KEYS) throw new ConfigError('Set either MASTER_KEYS or MASTER_KEYS_FILE, not both.');
+  if (sm && (env.MASTER_KEYS || file)) throw new ConfigError('Set either MASTER_KEYS or MASTER_KEY_SECRET, not both.');
   if (sm) return readSecretManager(sm, await openMasterKeySecret(sm));
-  if (env.MASTER_KEYS) {
-    const ring = readEnv(env);
+  if (env.MASTER_KEYS || file) {
+    const ring = readKeyList(env, file ? readKeysFile(file) : (env.MASTER_KEYS ?? ''));
     delete env.MASTER_KEYS;
     delete env.MASTER_KEY_PRIMARY;
     return ring;
   }
   if (config.APP_ENV === 'production') {
-    throw new ConfigError('MASTER_KEY_SECRET or MASTER_KEYS is required when APP_ENV=production (see README, "Master key").');
+    throw new ConfigError('MASTER_KEY_SECRET, MASTER_KEYS_FILE or MASTER_KEYS is required when APP_ENV=production (see README, "Master key").');
   }
   return readLocal(env.DATA_DIR || config.DATA_DIR, true);
 }

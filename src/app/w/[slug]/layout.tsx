@@ -1,3 +1,5 @@
+import { Suspense } from 'react';
+import { InvitationsBanner } from '~/components/invitations-banner';
 import { AppShell } from '~/components/shell/app-shell';
 import { currentWorkspace } from '~/app/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
@@ -16,11 +18,17 @@ export default async function WorkspaceLayout({
   const { slug } = await params;
   const ws = await currentWorkspace(slug);
   prefetch(trpc().workspace.get.queryOptions({ workspaceId: ws.id }));
+  prefetch(trpc().account.invitations.queryOptions());
   return (
     <HydrateClient>
       <AppShell
         workspace={{ id: ws.id, slug: ws.slug, name: ws.name, plan: ws.plan, creditBalance: ws.creditBalance, role: ws.role }}
         user={{ name: ws.user.name, email: ws.user.email }}
+        banner={
+          <Suspense fallback={null}>
+            <InvitationsBanner />
+          </Suspense>
+        }
       >
         {children}
       </AppShell>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZAiConfig, ZAiConfigInput } from '~/lib/ai-config';
+import { ZAiConfig, ZAiConfigChange, ZAiConfigInput } from '~/lib/ai-config';
 import { ZCatalog, ZModelChoice, ZTier, ZTierSetting } from '~/lib/models';
 import { createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import { getAiConfig, setAiConfig } from '~/server/services/ai-config';
@@ -33,6 +33,6 @@ export const modelsRouter = createTRPCRouter({
 
   setAiConfig: ownerProcedure
     .input(ZAiConfigInput)
-    .output(ZAiConfig)
+    .output(ZAiConfigChange)
     .mutation(({ ctx, input }) => setAiConfig(ctx.db, ctx.actor, ctx.workspace, input)),
 });

@@ -7,6 +7,8 @@ import {
   ZId,
 } from '~/server/api/trpc';
 import { ZPlan } from '~/lib/enum-schemas';
+import * as invitations from '~/server/services/invitations';
+import { ZDisplayName } from '~/lib/schemas/names';
 import * as workspaces from '~/server/services/workspaces';
 
 const ZRole = z.enum(['owner', 'member']);
@@ -25,12 +27,7 @@ const ZMember = z.object({
   role: ZRole,
   joinedAt: z.date(),
 });
-export const ZWorkspaceName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(60)
-  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'Use letters, digits, spaces and punctuation only');
+const ZWorkspaceName = ZDisplayName;
 
 export const workspaceRouter = createTRPCRouter({
   list: authedProcedure.output(z.array(ZMembership)).query(({ ctx }) => workspaces.listForUser(ctx.db, ctx.user.id)),
@@ -48,10 +45,25 @@ export const workspaceRouter = createTRPCRouter({
     .output(z.array(ZMember))
     .query(({ ctx }) => workspaces.listMembers(ctx.db, ctx.workspace.id)),
 
-  addMember: ownerProcedure
-    .input(z.object({ email: z.email().max(254) }))
-    .output(ZMember)
-    .mutation(({ ctx, input }) => workspaces.addMember(ctx.db, { workspaceId: ctx.workspace.id, email: input.email })),
+  /** The same answer whether or not an account uses the address (services/invitations.ts). */
+  invite: ownerProcedure
+    .input(z.object({ email: z.string().trim().max(254).pipe(z.email()) }))
+    .output(invitations.ZWorkspaceInvitation)
+    .mutation(({ ctx, input }) =>
+      invitations.invite(ctx.db, { workspaceId: ctx.workspace.id, ownerId: ctx.user.id, email: input.email }),
+    ),
+
+  invitations: ownerProcedure
+    .output(z.array(invitations.ZWorkspaceInvitation))
+    .query(({ ctx }) => invitations.listForWorkspace(ctx.db, ctx.workspace.id)),
+
+  revokeInvitation: ownerProcedure
+    .input(z.object({ invitationId: ZId }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await invitations.revoke(ctx.db, { workspaceId: ctx.workspace.id, invitationId: input.invitationId });
+      return { ok: true as const };
+    }),
 
   removeMember: ownerProcedure
     .input(z.object({ userId: ZId }))
