@@ -9,8 +9,8 @@ import type { CredentialSource } from '~/lib/runs';
 
 /** Longest script answer a run asks for (MAX_OUTPUT_TOKENS on the server). */
 export const SCRIPT_MAX_OUTPUT_TOKENS = 1024;
-/** Characters of the fixed instructions sent with every prompt. */
-export const SCRIPT_SYSTEM_CHARS = 88;
+/** UTF-8 bytes of the fixed instructions sent with every prompt. */
+export const SCRIPT_SYSTEM_BYTES = 88;
 
 export type Price = { in: number; out: number };
 
@@ -18,8 +18,9 @@ export function textCredits(price: Price, inputTokens: number, outputTokens: num
   return Math.max(1, Math.ceil((inputTokens * price.in + outputTokens * price.out) / 1000));
 }
 
+// A token is never shorter than one UTF-8 byte: the bytes bound the tokens, whatever the language.
 function estimatedInputTokens(prompt: string): number {
-  return Math.ceil((prompt.length + SCRIPT_SYSTEM_CHARS) / 3) + 16;
+  return new TextEncoder().encode(prompt).length + SCRIPT_SYSTEM_BYTES + 16;
 }
 
 /** The least and the most a managed script step can cost for this prompt (the most is what is reserved). */

@@ -22,7 +22,7 @@ await describeEachDb('cost estimate', (getDb) => {
       let edge = 1;
       while (scriptCreditRange(price, 'x'.repeat(edge + 1)).max === scriptCreditRange(price, 'x'.repeat(edge)).max) edge++;
       expect(edge).toBeLessThan(4000);
-      const prompts = ['Otters', 'x'.repeat(edge), 'x'.repeat(edge + 1)];
+      const prompts = ['Otters', 'Бобры строят плотину, 水獭在建坝', 'x'.repeat(edge), 'x'.repeat(edge + 1)];
       for (const prompt of prompts) {
         for (const imageCount of [0, 3]) {
           const estimate =
