@@ -26,7 +26,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
     <HydrateClient>
       <AccountFrame user={user} workspace={workspace}>
         <div className="flex flex-col gap-6">
-          <PageHeader title="Account" description={`Signed in as ${user.name} (${user.email}). These settings are yours, in every workspace.`} />
+          <PageHeader title="Account settings" description={`Signed in as ${user.name} (${user.email}). These settings are yours, in every workspace.`} />
           <Suspense fallback={<LoadingBlock />}>
             <AiDefaultsForm />
             <TokensPanel />

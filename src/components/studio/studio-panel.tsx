@@ -148,8 +148,14 @@ export function StudioPanel() {
       }
     } finally {
       abortRef.current = null;
-      void queryClient.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId }));
-      void queryClient.invalidateQueries(trpc.generation.history.pathFilter());
+      const refresh = () => {
+        void queryClient.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId }));
+        void queryClient.invalidateQueries(trpc.generation.history.pathFilter());
+      };
+      refresh();
+      // A cancelled run's credits come back once the server has seen the request close, which can be a
+      // moment after the browser gave up on it: read the balance again then.
+      if (controller.signal.aborted) for (const ms of [1000, 3000]) setTimeout(refresh, ms);
     }
   }
 
