@@ -62,7 +62,9 @@ export function PlanPanel() {
           <div className="shrink-0 sm:text-right">
             <p className="text-xs text-muted-foreground">Credit balance</p>
             <p className="text-2xl font-semibold tabular-nums">{ws.creditBalance.toLocaleString('en-US')}</p>
-            <p className="text-xs text-muted-foreground">+{credits(PLANS[ws.plan].monthlyCredits)} a month</p>
+            <p className="text-xs text-muted-foreground">
+              {ws.plan === 'free' ? `${credits(PLANS.free.monthlyCredits)} to start, once per account` : `+${credits(PLANS[ws.plan].monthlyCredits)} a month`}
+            </p>
           </div>
         </div>
         {pending ? (
@@ -92,7 +94,7 @@ export function PlanPanel() {
                 </div>
                 <p className="mt-1 text-2xl font-semibold tabular-nums">
                   {PLANS[p].monthlyCredits.toLocaleString('en-US')}
-                  <span className="ml-1 text-xs font-normal text-muted-foreground">credits / month</span>
+                  <span className="ml-1 text-xs font-normal text-muted-foreground">{p === 'free' ? 'credits to start' : 'credits / month'}</span>
                 </p>
                 <ul className="mt-3 flex flex-1 flex-col gap-1.5 text-sm">
                   {FEATURES.slice(1).map((f) => {
