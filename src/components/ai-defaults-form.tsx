@@ -3,8 +3,8 @@
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { SecretInput } from '~/components/api-keys/secret-input';
-import { GetKeyLink } from '~/components/api-keys/key-dialogs';
-import { ModelIdPicker } from '~/components/model-id-picker';
+import { GetKeyLink } from '~/components/api-keys/get-key-link';
+import dynamic from 'next/dynamic';
 import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
 import { Card, CardDescription, CardTitle } from '~/components/ui/card';
@@ -15,6 +15,12 @@ import { useFrameWorkspace } from '~/components/workspace-context';
 import { modelName } from '~/lib/model-names';
 import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
+
+// Loaded after the page: Popover and cmdk are needed only when the picker opens.
+const ModelIdPicker = dynamic(() => import('~/components/model-id-picker').then((m) => m.ModelIdPicker), {
+  ssr: false,
+  loading: () => <div aria-hidden className="h-9 w-full animate-pulse rounded-md border border-input bg-muted/50" />,
+});
 
 const MODES = [
   { value: 'managed', label: 'Platform models (credits)' },

@@ -2,20 +2,21 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { Check, Clock, Minus } from 'lucide-react';
+import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { Alert } from '~/components/ui/alert';
 import { Badge } from '~/components/ui/badge';
 import { Button } from '~/components/ui/button';
 import { Card, CardDescription, CardTitle } from '~/components/ui/card';
 import { cn } from '~/components/ui/cn';
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '~/components/ui/dialog';
-import { Textarea } from '~/components/ui/input';
 import { RelativeTime } from '~/components/ui/time';
 import { toast } from '~/components/ui/toast';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { credits } from '~/lib/format';
 import { PLAN_IDS, PLANS, type Plan } from '~/lib/plans';
 import { useTRPC } from '~/trpc/react';
+
+const RequestUpgradeDialog = dynamic(() => import('~/components/request-upgrade-dialog').then((m) => m.RequestUpgradeDialog), { ssr: false });
 
 const FEATURES: { label: string; has: (p: Plan) => boolean | string }[] = [
   { label: 'Monthly credits', has: (p) => PLANS[p].monthlyCredits.toLocaleString('en-US') },
@@ -135,34 +136,20 @@ export function PlanPanel() {
         </ul>
       </Card>
 
-      <Dialog open={asking !== null} onOpenChange={(o) => (o ? null : (request.reset(), setAsking(null)))}>
-        <DialogContent>
-          <DialogHeader>
-            <DialogTitle>Request the {asking ? PLANS[asking].name : ''} plan</DialogTitle>
-            <DialogDescription>
-              Plans are set by the operator of this installation. Your request goes to their list; once they change the plan, its
-              credits are added and this page shows it.
-            </DialogDescription>
-          </DialogHeader>
-          <form
-            className="flex flex-col gap-4"
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (asking) request.mutate({ workspaceId, plan: asking, ...(note.trim() ? { note: note.trim() } : {}) });
-            }}
-          >
-            <div className="flex flex-col gap-1.5">
-              <label htmlFor="upgrade-note" className="text-sm font-medium">Note for the operator <span className="font-normal text-muted-foreground">(optional)</span></label>
-              <Textarea id="upgrade-note" rows={3} maxLength={500} value={note} onChange={(e) => setNote(e.target.value.replace(/[\r\n]+/g, ' '))} placeholder="e.g. We need our own Anthropic key for the launch campaign." />
-            </div>
-            {request.error ? <Alert>{request.error.message}</Alert> : null}
-            <DialogFooter>
-              <Button variant="secondary" onClick={() => setAsking(null)}>Cancel</Button>
-              <Button type="submit" loading={request.isPending}>Send request</Button>
-            </DialogFooter>
-          </form>
-        </DialogContent>
-      </Dialog>
+      {asking ? (
+        <RequestUpgradeDialog
+          planName={PLANS[asking].name}
+          note={note}
+          onNote={setNote}
+          pending={request.isPending}
+          error={request.error?.message ?? null}
+          onCancel={() => {
+            request.reset();
+            setAsking(null);
+          }}
+          onSubmit={() => request.mutate({ workspaceId, plan: asking, ...(note.trim() ? { note: note.trim() } : {}) })}
+        />
+      ) : null}
     </div>
   );
 }

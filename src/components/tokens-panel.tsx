@@ -2,12 +2,9 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { KeyRound } from 'lucide-react';
+import dynamic from 'next/dynamic';
 import { useRef, useState } from 'react';
 import { Alert } from '~/components/ui/alert';
-import {
-  AlertDialog, AlertDialogCancel, AlertDialogContent, AlertDialogDescription, AlertDialogDestructive, AlertDialogFooter,
-  AlertDialogHeader, AlertDialogTitle,
-} from '~/components/ui/alert-dialog';
 import { Badge } from '~/components/ui/badge';
 import { Button } from '~/components/ui/button';
 import { Card, CardDescription, CardTitle } from '~/components/ui/card';
@@ -16,6 +13,8 @@ import { Input, NativeSelect } from '~/components/ui/input';
 import { RelativeTime } from '~/components/ui/time';
 import { toast } from '~/components/ui/toast';
 import { useTRPC } from '~/trpc/react';
+
+const RevokeTokenDialog = dynamic(() => import('~/components/revoke-token-dialog').then((m) => m.RevokeTokenDialog), { ssr: false });
 
 type Token = { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revoked: boolean };
 
@@ -125,21 +124,18 @@ export function TokensPanel() {
           ))}
         </ul>
       )}
-      <AlertDialog open={revoking !== null} onOpenChange={(o) => (o ? null : (revoke.reset(), setRevoking(null)))}>
-        <AlertDialogContent>
-          <AlertDialogHeader>
-            <AlertDialogTitle>Revoke token “{revoking?.name}”?</AlertDialogTitle>
-            <AlertDialogDescription>Scripts and services using it stop working at once. This cannot be undone.</AlertDialogDescription>
-          </AlertDialogHeader>
-          {revoke.error ? <Alert>{revoke.error.message}</Alert> : null}
-          <AlertDialogFooter>
-            <AlertDialogCancel>Cancel</AlertDialogCancel>
-            <AlertDialogDestructive disabled={revoke.isPending} onClick={() => revoking && confirmRevoke(revoking)}>
-              {revoke.isPending ? 'Revoking…' : 'Revoke'}
-            </AlertDialogDestructive>
-          </AlertDialogFooter>
-        </AlertDialogContent>
-      </AlertDialog>
+      {revoking ? (
+        <RevokeTokenDialog
+          name={revoking.name}
+          pending={revoke.isPending}
+          error={revoke.error?.message ?? null}
+          onCancel={() => {
+            revoke.reset();
+            setRevoking(null);
+          }}
+          onConfirm={() => confirmRevoke(revoking)}
+        />
+      ) : null}
     </Card>
   );
 }

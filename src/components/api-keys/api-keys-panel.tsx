@@ -4,7 +4,9 @@ import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-q
 import { Plus } from 'lucide-react';
 import Link from 'next/link';
 import { useRef, useState } from 'react';
-import { AddKeyDialog, GetKeyLink, type KeySaved, RemoveKeyDialog, ReplaceKeyDialog } from '~/components/api-keys/key-dialogs';
+import dynamic from 'next/dynamic';
+import { GetKeyLink } from '~/components/api-keys/get-key-link';
+import type { KeySaved } from '~/components/api-keys/key-dialogs';
 import { ProviderMark } from '~/components/brand/provider-mark';
 import { Alert } from '~/components/ui/alert';
 import { Badge } from '~/components/ui/badge';
@@ -18,6 +20,11 @@ import type { Tier } from '~/lib/models';
 import { BYOK_PLAN_NAMES, PLANS } from '~/lib/plans';
 import { outcomeMessage, PROVIDER_IDS, PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
+
+// The dialogs load after the page: none is open when it is first shown.
+const AddKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.AddKeyDialog), { ssr: false });
+const ReplaceKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.ReplaceKeyDialog), { ssr: false });
+const RemoveKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.RemoveKeyDialog), { ssr: false });
 
 const STATUS: Record<KeyDto['status'], { text: string; tone: 'success' | 'danger' | 'warning' }> = {
   active: { text: 'Active', tone: 'success' },

@@ -1,8 +1,8 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ExternalLink } from 'lucide-react';
 import { useState } from 'react';
+import { GetKeyLink, SMALL_LINK } from '~/components/api-keys/get-key-link';
 import { SecretInput } from '~/components/api-keys/secret-input';
 import { Alert } from '~/components/ui/alert';
 import {
@@ -29,22 +29,6 @@ function useInvalidateKeys(workspaceId: string) {
       queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId })),
       queryClient.invalidateQueries(trpc.models.pathFilter()),
     ]);
-}
-
-export const SMALL_LINK = 'inline-flex items-center gap-1 text-xs font-medium text-accent-foreground underline-offset-4 hover:underline';
-
-export function GetKeyLink({ provider, className }: { provider: ProviderId; className?: string }) {
-  return (
-    <a
-      href={PROVIDERS[provider].consoleUrl}
-      target="_blank"
-      rel="noopener noreferrer"
-      className={className ?? 'inline-flex items-center gap-1 text-sm font-medium text-accent-foreground underline-offset-4 hover:underline'}
-    >
-      Get a key<span className="sr-only"> from the {PROVIDERS[provider].name} console (opens in a new tab)</span>
-      <ExternalLink aria-hidden className="size-3.5" />
-    </a>
-  );
 }
 
 export function AddKeyDialog({

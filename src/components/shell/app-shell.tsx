@@ -3,19 +3,22 @@
 // The workspace frame: a sidebar on wide screens, the same navigation in a sheet on phones, and a top
 // bar with where you are and the workspace's plan and credits. Pages render inside <main>.
 import { useQuery } from '@tanstack/react-query';
-import { Menu } from 'lucide-react';
+import dynamic from 'next/dynamic';
 import { usePathname } from 'next/navigation';
-import { useState } from 'react';
 import { SidebarContent, type ShellWorkspace, type ShellUser, sectionTitle } from '~/components/shell/sidebar';
 import { Badge } from '~/components/ui/badge';
-import { Sheet, SheetContent, SheetTitle, SheetTrigger } from '~/components/ui/sheet';
-import { Toaster } from '~/components/ui/toast';
-import { TooltipProvider } from '~/components/ui/tooltip';
 import { WorkspaceProvider } from '~/components/workspace-context';
 import { credits } from '~/lib/format';
 import { PLANS } from '~/lib/plans';
 import { useTRPC } from '~/trpc/react';
 import Link from 'next/link';
+
+// Loaded after the page: the phone menu and the toasts are not needed to show it (first-load JS budget).
+const MobileNav = dynamic(() => import('~/components/shell/mobile-nav').then((m) => m.MobileNav), {
+  ssr: false,
+  loading: () => <span aria-hidden className="-ml-1 inline-block size-9 lg:hidden" />,
+});
+const Toaster = dynamic(() => import('~/components/ui/toaster').then((m) => m.Toaster), { ssr: false });
 
 export function AppShell({
   workspace,
@@ -31,11 +34,10 @@ export function AppShell({
   children: React.ReactNode;
 }) {
   const pathname = usePathname();
-  const [menuOpen, setMenuOpen] = useState(false);
   const title = sectionTitle(pathname, workspace?.slug ?? null);
 
   const frame = (
-    <TooltipProvider delayDuration={250}>
+    <>
       <a
         href="#main"
         className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-[60] focus:rounded-md focus:bg-background focus:px-3 focus:py-2 focus:shadow"
@@ -50,18 +52,7 @@ export function AppShell({
         </div>
         <div className="flex min-w-0 flex-col">
           <header className="sticky top-0 z-30 flex h-14 items-center gap-2 border-b border-border bg-background/95 px-3 backdrop-blur sm:px-6">
-            <Sheet open={menuOpen} onOpenChange={setMenuOpen}>
-              <SheetTrigger
-                className="-ml-1 inline-flex size-9 items-center justify-center rounded-md text-foreground hover:bg-muted lg:hidden"
-                aria-label="Open navigation"
-              >
-                <Menu aria-hidden className="size-5" />
-              </SheetTrigger>
-              <SheetContent aria-describedby={undefined}>
-                <SheetTitle className="sr-only">Navigation</SheetTitle>
-                <SidebarContent workspace={workspace} user={user} onNavigate={() => setMenuOpen(false)} />
-              </SheetContent>
-            </Sheet>
+            <MobileNav workspace={workspace} user={user} />
             <p className="min-w-0 truncate text-sm">
               {workspace ? <span className="hidden text-muted-foreground sm:inline">{workspace.name}<span aria-hidden className="px-1.5">/</span></span> : null}
               <span className="font-medium text-foreground">{title}</span>
@@ -75,7 +66,7 @@ export function AppShell({
         </div>
       </div>
       <Toaster />
-    </TooltipProvider>
+    </>
   );
   return workspace ? <WorkspaceProvider value={{ id: workspace.id, slug: workspace.slug }}>{frame}</WorkspaceProvider> : frame;
 }

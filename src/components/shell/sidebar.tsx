@@ -1,20 +1,15 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
 import {
-  Boxes, ChevronsUpDown, Code2, CreditCard, History, KeyRound, LogOut, Plus, Settings, Sparkles, UserRound, Users,
+  Boxes, Code2, CreditCard, History, KeyRound, LogOut, Plus, Settings, Sparkles, UserRound, Users,
 } from 'lucide-react';
+import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { LogoMark } from '~/components/brand/provider-mark';
 import { cn } from '~/components/ui/cn';
-import {
-  DropdownMenu, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuRadioGroup, DropdownMenuRadioItem,
-  DropdownMenuSeparator, DropdownMenuTrigger,
-} from '~/components/ui/dropdown-menu';
-import { PLANS, type Plan } from '~/lib/plans';
-import { useTRPC } from '~/trpc/react';
+import type { Plan } from '~/lib/plans';
 
 export type ShellWorkspace = { id: string; slug: string; name: string; plan: Plan; creditBalance: number; role: 'owner' | 'member' };
 export type ShellUser = { name: string; email: string };
@@ -38,6 +33,12 @@ export function sectionTitle(pathname: string, slug: string | null): string {
   if (rest.startsWith('runs')) return 'Runs';
   return 'Content Studio';
 }
+
+// Loaded after the page (its menu is needed only when opened); until then a look-alike stands in.
+const WorkspaceSwitcher = dynamic(() => import('~/components/shell/workspace-switcher').then((m) => m.WorkspaceSwitcher), {
+  ssr: false,
+  loading: () => <SwitcherPlaceholder />,
+});
 
 export function SidebarContent({
   workspace,
@@ -103,71 +104,8 @@ export function SidebarContent({
   );
 }
 
-function WorkspaceSwitcher({ workspace, onNavigate }: { workspace: ShellWorkspace; onNavigate?: () => void }) {
-  const trpc = useTRPC();
-  const router = useRouter();
-  const [open, setOpen] = useState(false);
-  // Fetched when the menu first opens (and prefetched by the page): the sidebar itself needs only the current one.
-  const { data: all } = useQuery({ ...trpc.workspace.list.queryOptions(), enabled: open });
-  const list = all ?? [workspace];
-  return (
-    <DropdownMenu open={open} onOpenChange={setOpen}>
-      <DropdownMenuTrigger
-        aria-label={`Switch workspace (current: ${workspace.name})`}
-        className="flex w-full items-center gap-2.5 rounded-md border border-border bg-background px-2 py-1.5 text-left shadow-xs hover:bg-muted data-[state=open]:bg-muted"
-      >
-        <WorkspaceAvatar name={workspace.name} />
-        <span className="min-w-0 flex-1">
-          <span className="block truncate text-sm font-medium">{workspace.name}</span>
-          <span className="block truncate text-xs text-muted-foreground">
-            {PLANS[workspace.plan].name} · {workspace.role === 'owner' ? 'Owner' : 'Member'}
-          </span>
-        </span>
-        <ChevronsUpDown aria-hidden className="size-4 shrink-0 text-muted-foreground" />
-      </DropdownMenuTrigger>
-      <DropdownMenuContent align="start" className="w-[var(--radix-dropdown-menu-trigger-width)] min-w-56">
-        <DropdownMenuLabel>Workspaces</DropdownMenuLabel>
-        <DropdownMenuRadioGroup
-          value={workspace.slug}
-          onValueChange={(slug) => {
-            onNavigate?.();
-            router.push(`/w/${slug}/studio`);
-          }}
-        >
-          {list.map((w) => (
-            <DropdownMenuRadioItem key={w.id} value={w.slug}>
-              <WorkspaceAvatar name={w.name} small />
-              <span className="truncate">{w.name}</span>
-            </DropdownMenuRadioItem>
-          ))}
-        </DropdownMenuRadioGroup>
-        <DropdownMenuSeparator />
-        <DropdownMenuItem
-          onSelect={() => {
-            onNavigate?.();
-            router.push(`/new-workspace?from=${encodeURIComponent(workspace.slug)}`);
-          }}
-        >
-          <Plus aria-hidden />
-          New workspace
-        </DropdownMenuItem>
-      </DropdownMenuContent>
-    </DropdownMenu>
-  );
-}
-
-function WorkspaceAvatar({ name, small }: { name: string; small?: boolean }) {
-  return (
-    <span
-      aria-hidden
-      className={cn(
-        'flex shrink-0 items-center justify-center rounded-md bg-gradient-to-br from-indigo-500 to-violet-600 font-semibold text-white',
-        small ? 'size-5 text-[10px]' : 'size-8 text-sm',
-      )}
-    >
-      {name.trim().charAt(0).toUpperCase() || '?'}
-    </span>
-  );
+function SwitcherPlaceholder() {
+  return <div aria-hidden className="h-[50px] w-full rounded-md border border-border bg-background shadow-xs" />;
 }
 
 function UserFooter({ user, from, onNavigate }: { user: ShellUser; from: string | null; onNavigate?: () => void }) {

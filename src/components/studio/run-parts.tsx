@@ -2,14 +2,13 @@
 
 // Pieces a run is shown with, live in Content Studio and on its own page: the status badge, the steps
 // with their cost in words, the script with a copy button and the images at their aspect ratio.
-import { Ban, CheckCircle2, Circle, Download, Loader2, MinusCircle, XCircle } from 'lucide-react';
+import { Ban, CheckCircle2, Circle, Loader2, MinusCircle, XCircle } from 'lucide-react';
+import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { ProviderMark } from '~/components/brand/provider-mark';
 import { Badge } from '~/components/ui/badge';
-import { buttonVariants } from '~/components/ui/button';
 import { cn } from '~/components/ui/cn';
 import { CopyButton } from '~/components/ui/copy-button';
-import { Dialog, DialogContent, DialogDescription, DialogTitle } from '~/components/ui/dialog';
 import { stepCostText } from '~/lib/costs';
 import { modelName } from '~/lib/model-names';
 import type { Catalog } from '~/lib/models';
@@ -116,6 +115,9 @@ const ASPECT: Record<string, string> = {
   '3:4': 'aspect-[3/4]',
 };
 
+// The full-size viewer (a dialog) is loaded when an image is first opened.
+const ImageViewer = dynamic(() => import('~/components/studio/image-viewer').then((m) => m.ImageViewer), { ssr: false });
+
 /** The run's images at their own aspect ratio; each opens full size, with a download link. */
 export function ImageGrid({ images, aspectRatio }: { images: string[]; aspectRatio: string }) {
   const [open, setOpen] = useState<number | null>(null);
@@ -138,24 +140,7 @@ export function ImageGrid({ images, aspectRatio }: { images: string[]; aspectRat
           </li>
         ))}
       </ul>
-      <Dialog open={current !== null && current !== undefined} onOpenChange={(o) => (o ? null : setOpen(null))}>
-        <DialogContent className="max-w-3xl gap-3">
-          <DialogTitle>Image {open === null ? '' : open + 1} of {images.length}</DialogTitle>
-          <DialogDescription className="sr-only">The generated image at full size.</DialogDescription>
-          {current ? (
-            <>
-              {/* eslint-disable-next-line @next/next/no-img-element -- private, per-member images */}
-              <img src={`/api/images/${current}`} alt={`Generated image ${open! + 1}`} className="max-h-[70dvh] w-full rounded-md object-contain" />
-              <div className="flex justify-end">
-                <a href={`/api/images/${current}`} download={`image-${open! + 1}.png`} className={buttonVariants({ variant: 'secondary', size: 'sm' })}>
-                  <Download aria-hidden />
-                  Download
-                </a>
-              </div>
-            </>
-          ) : null}
-        </DialogContent>
-      </Dialog>
+      {current ? <ImageViewer images={images} index={open!} onClose={() => setOpen(null)} /> : null}
     </>
   );
 }

@@ -3,12 +3,11 @@
 import * as TooltipPrimitive from '@radix-ui/react-tooltip';
 import { cn } from '~/components/ui/cn';
 
-export const TooltipProvider = TooltipPrimitive.Provider;
-
 /** A short label shown on hover and keyboard focus of its trigger (which must be focusable). */
 export function Tooltip({ content, children, side = 'top' }: { content: React.ReactNode; children: React.ReactNode; side?: 'top' | 'bottom' | 'left' | 'right' }) {
   return (
-    <TooltipPrimitive.Root delayDuration={250}>
+    <TooltipPrimitive.Provider delayDuration={250}>
+    <TooltipPrimitive.Root>
       <TooltipPrimitive.Trigger asChild>{children}</TooltipPrimitive.Trigger>
       <TooltipPrimitive.Portal>
         <TooltipPrimitive.Content
@@ -20,5 +19,6 @@ export function Tooltip({ content, children, side = 'top' }: { content: React.Re
         </TooltipPrimitive.Content>
       </TooltipPrimitive.Portal>
     </TooltipPrimitive.Root>
+    </TooltipPrimitive.Provider>
   );
 }

@@ -9,41 +9,15 @@ import { CheckCircle2, Info, X, XCircle } from 'lucide-react';
 import { useSyncExternalStore } from 'react';
 import { cn } from '~/components/ui/cn';
 
-type Tone = 'success' | 'error' | 'info';
-type Item = { id: number; tone: Tone; title: string; description?: string };
+import { currentToasts, dismiss, subscribe } from '~/components/ui/toast';
 
-let items: Item[] = [];
-let nextId = 1;
-const listeners = new Set<() => void>();
-const emit = () => listeners.forEach((l) => l());
-
-function push(tone: Tone, title: string, description?: string) {
-  items = [...items.slice(-3), { id: nextId++, tone, title, description }];
-  emit();
-}
-
-export const toast = {
-  success: (title: string, description?: string) => push('success', title, description),
-  error: (title: string, description?: string) => push('error', title, description),
-  info: (title: string, description?: string) => push('info', title, description),
-};
-
-function dismiss(id: number) {
-  items = items.filter((i) => i.id !== id);
-  emit();
-}
-
-const subscribe = (l: () => void) => {
-  listeners.add(l);
-  return () => listeners.delete(l);
-};
 const noSubscribe = () => () => {};
 
 const ICONS = { success: CheckCircle2, error: XCircle, info: Info } as const;
 const ICON_CLASS = { success: 'text-success', error: 'text-destructive', info: 'text-accent' } as const;
 
 export function Toaster() {
-  const list = useSyncExternalStore(subscribe, () => items, () => items);
+  const list = useSyncExternalStore(subscribe, currentToasts, currentToasts);
   // Mounted only in the browser: the viewport carries an inline style that the CSP refuses in server HTML.
   const mounted = useSyncExternalStore(noSubscribe, () => true, () => false);
   if (!mounted) return null;
