@@ -1,6 +1,7 @@
 import 'server-only';
 import { createCallerFactory, createTRPCRouter } from '~/server/api/trpc';
 import { accountRouter } from '~/server/api/routers/account';
+import { billingRouter } from '~/server/api/routers/billing';
 import { generationRouter } from '~/server/api/routers/generation';
 import { keysRouter } from '~/server/api/routers/keys';
 import { modelsRouter } from '~/server/api/routers/models';
@@ -8,6 +9,7 @@ import { workspaceRouter } from '~/server/api/routers/workspace';
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
+  billing: billingRouter,
   generation: generationRouter,
   keys: keysRouter,
   models: modelsRouter,
