@@ -22,6 +22,8 @@ const fake = `http://127.0.0.1:${FAKE_PORT}`;
 
 export default defineConfig({
   testDir: './e2e',
+  // The screenshots (docs/screenshots/) are taken by `npm run screenshots` only.
+  testIgnore: process.env.SCREENSHOTS ? [] : ['**/screenshots.spec.ts'],
   fullyParallel: false,
   workers: 1,
   retries: process.env.CI ? 1 : 0,

@@ -15,8 +15,8 @@ test('an owner on Pro adds, verifies, replaces and removes keys for all five pro
 
   for (const p of PROVIDERS) {
     const key = testKey(p.prefix);
-    const row = page.getByRole('row', { name: p.name });
-    await row.getByRole('button', { name: 'Add key' }).click();
+    const row = page.getByRole('region', { name: p.name });
+    await row.getByRole('button', { name: `Add key for ${p.name}` }).click();
     const dialog = page.getByRole('dialog', { name: `Add ${p.name} key` });
     await expect(dialog.getByLabel('Label')).toHaveValue('primary');
     const input = dialog.getByLabel('API key');
@@ -24,6 +24,11 @@ test('an owner on Pro adds, verifies, replaces and removes keys for all five pro
     await expect(input).toHaveAttribute('autocomplete', 'off');
     await expect(input).toHaveAttribute('spellcheck', 'false');
     await input.fill(key);
+    // Show/hide: the pasted key can be checked, and is hidden again before saving.
+    await dialog.getByRole('button', { name: 'Show key' }).click();
+    await expect(input).toHaveAttribute('type', 'text');
+    await dialog.getByRole('button', { name: 'Show key' }).click();
+    await expect(input).toHaveAttribute('type', 'password');
     await dialog.getByRole('button', { name: 'Save key' }).click();
     await expect(dialog).toBeHidden();
     const item = row.getByRole('listitem', { name: `${p.name} key primary` });
@@ -32,10 +37,10 @@ test('an owner on Pro adds, verifies, replaces and removes keys for all five pro
     await expect(page.locator('body')).not.toContainText(key);
   }
 
-  // Verify
+  // Verify: the result shows on the key that was verified.
   const openai = page.getByRole('listitem', { name: 'OpenAI key primary' });
   await openai.getByRole('button', { name: 'Verify' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'OpenAI accepted the key' })).toBeVisible();
+  await expect(openai.getByRole('status').filter({ hasText: 'OpenAI accepted the key' })).toBeVisible();
 
   // Replace
   const newKey = testKey('sk-proj-');
@@ -49,28 +54,30 @@ test('an owner on Pro adds, verifies, replaces and removes keys for all five pro
   // Remove: Cancel keeps it, Remove deletes it
   const mistral = page.getByRole('listitem', { name: 'Mistral key primary' });
   await mistral.getByRole('button', { name: 'Remove' }).click();
-  const confirm = page.getByRole('dialog', { name: /Remove Mistral key/ });
+  const confirm = page.getByRole('alertdialog', { name: /Remove Mistral key/ });
   await expect(confirm).toContainText('deleted permanently');
   await confirm.getByRole('button', { name: 'Cancel' }).click();
   await expect(mistral).toBeVisible();
   await mistral.getByRole('button', { name: 'Remove' }).click();
   await confirm.getByRole('button', { name: 'Remove' }).click();
   await expect(mistral).toHaveCount(0);
-  await expect(page.getByRole('row', { name: 'Mistral' })).toContainText('No key');
+  await expect(page.getByRole('region', { name: 'Mistral' })).toContainText('No key');
+  // Focus went back to the Mistral card, not to the page.
+  await expect(page.getByRole('heading', { name: 'Mistral' })).toBeFocused();
   await expect(page.getByRole('list', { name: 'Key activity' })).toContainText('Removed');
 });
 
 test('invalid, unpermitted and credit-less keys each get their own message and store nothing', async ({ page }) => {
   await signInSeeded(page, 'owner-fail@e2e.test');
   await openApiKeys(page);
-  const row = page.getByRole('row', { name: 'Anthropic' });
+  const row = page.getByRole('region', { name: 'Anthropic' });
   const cases = [
     ['invalid', /Anthropic rejected this key/],
     ['noperm', /not allowed to generate text/],
     ['nocredit', /no credit or quota left/],
   ] as const;
   for (const [scenario, message] of cases) {
-    await row.getByRole('button', { name: 'Add key' }).click();
+    await row.getByRole('button', { name: 'Add key for Anthropic' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add Anthropic key' });
     await dialog.getByLabel('API key').fill(testKey('sk-ant-api03-', scenario));
     await dialog.getByRole('button', { name: 'Save key' }).click();
@@ -80,7 +87,7 @@ test('invalid, unpermitted and credit-less keys each get their own message and s
     await expect(row).toContainText('No key');
   }
   // The field is empty when the dialog opens again.
-  await row.getByRole('button', { name: 'Add key' }).click();
+  await row.getByRole('button', { name: 'Add key for Anthropic' }).click();
   await expect(page.getByRole('dialog', { name: 'Add Anthropic key' }).getByLabel('API key')).toHaveValue('');
 });
 
@@ -93,9 +100,9 @@ test('a member sees the masked table without controls', async ({ page, browser }
   const ctx = await browser.newContext();
   const mp = await ctx.newPage();
   await signInSeeded(mp, 'member@e2e.test');
-  await mp.goto(`/w/${slug}/settings/models`);
+  await mp.goto(`/w/${slug}/settings/api-keys`);
   await expect(mp.getByRole('listitem', { name: 'xAI key primary' })).toContainText(mask(key));
-  await expect(mp.getByRole('button', { name: 'Add key' })).toHaveCount(0);
+  await expect(mp.getByRole('button', { name: /Add key/ })).toHaveCount(0);
   await expect(mp.getByRole('button', { name: 'Remove' })).toHaveCount(0);
   await expect(mp.getByRole('button', { name: 'Verify' })).toHaveCount(0);
   await expect(mp.getByText('Only the workspace owner can add')).toBeVisible();
@@ -106,7 +113,8 @@ test('a Free workspace sees why BYOK is unavailable, and the API refuses with 40
   await signInSeeded(page, 'free@e2e.test');
   await openApiKeys(page);
   await expect(page.getByText(/available on the Pro, Ultra, Enterprise plans/)).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Add key' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Add key/ })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'See plans' })).toHaveAttribute('href', /\/settings\/plan$/);
   const workspaceId = await page.evaluate(async () => {
     const r = await fetch('/api/trpc/workspace.list');
     return ((await r.json()) as { result: { data: { json: { id: string }[] } } }).result.data.json[0]!.id;

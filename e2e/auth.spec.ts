@@ -1,5 +1,5 @@
 import { expect, test } from './test';
-import { newAccount, signIn, signOut, signUp, workspaceSlug } from './fixtures';
+import { newAccount, openNewWorkspace, signIn, signOut, signUp, switchWorkspace, workspaceSlug, workspaceSwitcher } from './fixtures';
 
 test('sign up lands the new owner in a Free workspace with 250 credits; sign out and back in', async ({ page }) => {
   const account = newAccount('Alice');
@@ -40,28 +40,40 @@ test('a wrong password is refused with a clear message', async ({ page }) => {
 test('a user switches between their workspaces', async ({ page }) => {
   await signUp(page, newAccount('Carol'));
   const first = workspaceSlug(page);
-  await page.getByLabel('Workspace').selectOption({ label: '+ New workspace…' });
-  await expect(page).toHaveURL(/\/new-workspace$/);
+  await openNewWorkspace(page);
+  // New workspace keeps the frame and a way back.
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await expect(page.getByRole('link', { name: /^Back to / })).toHaveAttribute('href', `/w/${first}/studio`);
   await page.getByLabel('Workspace name').fill('Carol Labs');
   await page.getByRole('button', { name: 'Create workspace' }).click();
   await expect(page).toHaveURL(/\/w\/carol-labs-[0-9a-f]+\/studio$/);
-  await expect(page.getByLabel('Workspace')).toHaveValue(workspaceSlug(page));
+  await expect(workspaceSwitcher(page)).toHaveAccessibleName('Switch workspace (current: Carol Labs)');
 
-  await page.getByLabel('Workspace').selectOption({ value: first });
+  await switchWorkspace(page, "Carol's workspace");
   await expect(page).toHaveURL(new RegExp(`/w/${first}/studio$`));
-  await expect(page.getByLabel('Workspace')).toHaveValue(first);
+  await expect(workspaceSwitcher(page)).toHaveAccessibleName("Switch workspace (current: Carol's workspace)");
 });
 
-test('settings show the Models page with API Keys and Models tabs, usable by keyboard', async ({ page }) => {
+test('settings pages each have their own URL in the sidebar, and old URLs still lead there', async ({ page }) => {
   await signUp(page, newAccount('Dana'));
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
-  await expect(page).toHaveURL(/\/settings\/models$/);
-  const apiKeys = page.getByRole('tab', { name: 'API Keys' });
-  await expect(apiKeys).toHaveAttribute('aria-selected', 'true');
-  await apiKeys.focus();
-  await page.keyboard.press('ArrowRight');
-  await expect(page.getByRole('tab', { name: 'Models' })).toHaveAttribute('aria-selected', 'true');
-  await expect(page.getByRole('tabpanel', { name: 'Models' })).toBeVisible();
+  const slug = workspaceSlug(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Settings' }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${slug}/settings/api-keys$`));
+  for (const [name, path] of [['API Keys', 'api-keys'], ['Models', 'models'], ['Members', 'members'], ['Developers', 'developers'], ['Plan & credits', 'plan']]) {
+    await nav.getByRole('link', { name, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/w/${slug}/settings/${path}$`));
+    await expect(nav.getByRole('link', { name, exact: true })).toHaveAttribute('aria-current', 'page');
+    await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  }
+  // Keyboard: the sidebar links are reachable with Tab and followed with Enter.
+  await nav.getByRole('link', { name: 'Models', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`/settings/models$`));
+  await page.goto(`/w/${slug}/settings/models?tab=models`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Models' })).toBeVisible();
+  await page.goto(`/w/${slug}/settings`);
+  await expect(page).toHaveURL(new RegExp(`/settings/api-keys$`));
 });
 
 test('a member cannot reach owner-only procedures, and outsiders get 404', async ({ page, browser }) => {
@@ -140,7 +152,9 @@ test('cookie-authenticated mutations from another site are refused', async ({ pa
   });
   expect(form.status()).toBe(415);
   await page.reload();
-  await expect(page.getByLabel('Workspace').locator('option', { hasText: 'Pwned' })).toHaveCount(0);
+  await workspaceSwitcher(page).click();
+  await expect(page.getByRole('menuitemradio')).toHaveCount(1);
+  await expect(page.getByRole('menuitemradio', { name: /Pwned/ })).toHaveCount(0);
 });
 
 test('changing the password on the Account page signs out the other session', async ({ page, browser }) => {

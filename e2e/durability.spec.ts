@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { expect, test } from './test';
-import { newAccount, signIn, signUp } from './fixtures';
+import { newAccount, openNewWorkspace, signIn, signUp, workspaceSwitcher } from './fixtures';
 
 const PORT = 3219;
 const DATA_DIR = '.data-e2e-kill';
@@ -38,7 +38,7 @@ test('data is there after SIGKILL and restart', async ({ browser }) => {
     const page = await ctx.newPage();
     const account = newAccount('Kill');
     await signUp(page, account);
-    await page.getByLabel('Workspace').selectOption({ label: '+ New workspace…' });
+    await openNewWorkspace(page);
     await page.getByLabel('Workspace name').fill('Survivor');
     await page.getByRole('button', { name: 'Create workspace' }).click();
     await expect(page).toHaveURL(/\/w\/survivor-[0-9a-f]+\/studio$/);
@@ -53,7 +53,8 @@ test('data is there after SIGKILL and restart', async ({ browser }) => {
     const p2 = await ctx2.newPage();
     await signIn(p2, account);
     await expect(p2).toHaveURL(/\/studio$/);
-    await expect(p2.getByLabel('Workspace').locator('option', { hasText: 'Survivor' })).toHaveCount(1);
+    await workspaceSwitcher(p2).click();
+    await expect(p2.getByRole('menuitemradio', { name: 'Survivor' })).toHaveCount(1);
     await ctx2.close();
   } finally {
     try {

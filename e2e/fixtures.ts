@@ -44,9 +44,38 @@ export async function signInSeeded(page: Page, email: string) {
   await expect(page).toHaveURL(/\/w\/[^/]+\/studio$/);
 }
 
+/** Settings → API Keys, through the sidebar (Settings opens on API Keys). */
 export async function openApiKeys(page: Page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
-  await expect(page.getByRole('tab', { name: 'API Keys' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API Keys' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { level: 1, name: 'API Keys' })).toBeVisible();
+}
+
+/** Settings → Models, through the sidebar. */
+export async function openModels(page: Page) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Models' })).toBeVisible();
+}
+
+/** A toast (in the notifications region) whose text contains `text`. */
+export function toast(page: Page, text: string | RegExp) {
+  return page.getByRole('region', { name: /^Notifications/ }).getByRole('listitem').filter({ hasText: text });
+}
+
+/** The workspace switcher at the top of the sidebar. */
+export function workspaceSwitcher(page: Page) {
+  return page.getByRole('button', { name: /^Switch workspace/ });
+}
+
+export async function switchWorkspace(page: Page, name: string) {
+  await workspaceSwitcher(page).click();
+  await page.getByRole('menuitemradio', { name }).click();
+}
+
+export async function openNewWorkspace(page: Page) {
+  await workspaceSwitcher(page).click();
+  await page.getByRole('menuitem', { name: 'New workspace' }).click();
+  await expect(page).toHaveURL(/\/new-workspace(\?|$)/);
 }
 
 /** A canary key, recorded so the leak sweep can search everything the app emitted for it. */
@@ -62,7 +91,7 @@ export const mask = (key: string) => `${key.slice(0, 4)}…${key.slice(-4)}`;
 /** Adds a key through Settings → Models → API Keys and waits for the dialog to close. */
 export async function addKeyInUi(page: Page, provider: string, key: string) {
   await openApiKeys(page);
-  await page.getByRole('row', { name: provider }).getByRole('button', { name: 'Add key' }).click();
+  await page.getByRole('region', { name: provider }).getByRole('button', { name: `Add key for ${provider}` }).click();
   const dialog = page.getByRole('dialog', { name: `Add ${provider} key` });
   await dialog.getByLabel('API key').fill(key);
   await dialog.getByRole('button', { name: 'Save key' }).click();

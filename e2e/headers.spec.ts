@@ -19,9 +19,9 @@ test('pages carry a strict CSP with a fresh nonce, and nothing is cached or fram
   expect(signIn.headers()['referrer-policy']).toBe('same-origin');
 
   await signInSeeded(page, 'owner-keys@e2e.test');
-  const settings = await page.goto(page.url().replace(/studio$/, 'settings/models'));
+  const settings = await page.goto(page.url().replace(/studio$/, 'settings/api-keys'));
   expect(settings!.headers()['cache-control']).toContain('no-store');
-  await expect(page.getByRole('tab', { name: 'API Keys' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'API Keys' })).toBeVisible();
   const api = await page.request.get('/api/trpc/workspace.list', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
   expect(api.headers()['cache-control']).toContain('no-store');
   expect(api.headers()['content-encoding']).toBeUndefined(); // API responses are never compressed

@@ -1,6 +1,6 @@
 import type { Browser, Page } from '@playwright/test';
 import { expect, test } from './test';
-import { type Account, newAccount, signUp, workspaceSlug } from './fixtures';
+import { type Account, newAccount, signUp, workspaceSlug, workspaceSwitcher } from './fixtures';
 
 async function inviteInUi(page: Page, email: string): Promise<string> {
   await page.getByLabel('Invite by email').fill(email);
@@ -48,7 +48,7 @@ test('an owner invites an address; the person signs up, accepts and appears amon
   await expect(banner).toContainText(`${owner.name} (${owner.email}) invited you to join ${owner.name}'s workspace.`);
   await banner.getByRole('button', { name: `Accept invitation to ${owner.name}'s workspace` }).click();
   await expect(ip).toHaveURL(new RegExp(`/w/${slug}/studio$`));
-  await expect(ip.getByLabel('Workspace')).toHaveValue(slug);
+  await expect(workspaceSwitcher(ip)).toHaveAccessibleName(`Switch workspace (current: ${owner.name}'s workspace)`);
   await expect(ip.getByRole('region', { name: 'Invitations' })).toHaveCount(0);
   expect(await offered(ip)).toEqual([]);
   await ip.context().close();

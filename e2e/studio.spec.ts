@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Page } from '@playwright/test';
 import { expect, test } from './test';
 import { FAKE_PORT } from '../playwright.config';
-import { addKeyInUi, openApiKeys, signInSeeded, testKey } from './fixtures';
+import { addKeyInUi, openApiKeys, openModels, signInSeeded, testKey } from './fixtures';
 
 const fake = `http://127.0.0.1:${FAKE_PORT}`;
 const credits = async (page: Page) => Number((await page.getByTestId('credits').textContent())!.replace(/\D/g, ''));
@@ -19,13 +19,19 @@ test('a run through the owner’s Anthropic key streams the script, makes two im
   const before = await credits(page);
 
   await pick(page, 'My models', /Claude Haiku 4\.5/);
-  await expect(page.getByRole('button', { name: 'Model', exact: true })).toContainText('Anthropic primary');
+  await expect(page.getByRole('button', { name: 'Model', exact: true })).toContainText('Your Anthropic key “primary”');
   await page.getByLabel('Prompt').fill('Otters building a dam');
   await page.getByLabel('Images', { exact: true }).selectOption('2');
+  // The cost before: nothing for the script through the key, the images exactly.
+  await expect(page.getByTestId('estimate')).toContainText('through your Anthropic key');
+  await expect(page.getByTestId('estimate')).toContainText('no credits');
+  await expect(page.getByTestId('estimate')).toContainText('2 images at 4 credits each');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('script')).toContainText('Otters building a dam');
   await expect(page.getByTestId('run-status')).toHaveText('Done');
-  await expect(page.getByRole('list', { name: 'Steps' })).toContainText('Your key (no credits)');
+  // … and after, per step, in words.
+  await expect(page.getByRole('list', { name: 'Steps' })).toContainText('Script through your Anthropic key — no credits');
+  await expect(page.getByRole('list', { name: 'Steps' })).toContainText('2 images — 8 credits');
   await expect(page.locator('img[alt="Generated for this run"]')).toHaveCount(2);
   await expect(page.getByTestId('run-credits')).toHaveText('8 credits used');
   await expect(page.getByTestId('credits')).toHaveText(`${(before - 8).toLocaleString('en-US')} credits`);
@@ -41,8 +47,9 @@ test('a run through the owner’s Anthropic key streams the script, makes two im
 
   // History and the run page.
   await page.getByRole('list', { name: 'Run history' }).getByRole('link', { name: 'Otters building a dam' }).last().click();
-  await expect(page.getByTestId('run-page-status')).toHaveText('succeeded');
-  await expect(page.getByRole('table')).toContainText('Your key (no credits)');
+  await expect(page).toHaveURL(/\/w\/[^/]+\/runs\/[^/]+$/);
+  await expect(page.getByTestId('run-page-status')).toHaveText('Done');
+  await expect(page.getByRole('list', { name: 'Steps' })).toContainText('Script through your Anthropic key — no credits');
 });
 
 test('Cancel stops the stream and returns the reserved credits', async ({ page, request }) => {
@@ -56,6 +63,10 @@ test('Cancel stops the stream and returns the reserved credits', async ({ page, 
     await expect(page.getByTestId('script')).toContainText('Scene');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect(page.getByTestId('run-status')).toHaveText('Cancelled');
+    // The step agrees with the run, and the keyboard is back on Generate.
+    await expect(page.getByRole('list', { name: 'Steps' })).toContainText('Cancelled');
+    await expect(page.getByRole('list', { name: 'Steps' })).not.toContainText('Running');
+    await expect(page.getByRole('button', { name: 'Generate' })).toBeFocused();
     await expect(page.getByTestId('credits')).toHaveText(`${before.toLocaleString('en-US')} credits`);
     await expect.poll(async () => {
       const calls = (await (await request.get(`${fake}/__fake/requests`)).json()) as { provider: string; stream: boolean; clientAborted: boolean }[];
@@ -70,14 +81,14 @@ test('a key that starts failing: with fallback off the run fails without charge;
   await signInSeeded(page, 'owner-fallback@e2e.test');
   const key = testKey('sk-proj-');
   await addKeyInUi(page, 'OpenAI', key);
-  await page.getByRole('tab', { name: 'Models' }).click();
+  await openModels(page);
   await page.getByLabel('Allow fallback to platform credits').uncheck();
   await expect(page.getByLabel('Allow fallback to platform credits')).not.toBeChecked();
   await request.post(`${fake}/__fake/revoke`, { data: { fingerprint: createHash('sha256').update(key).digest('hex').slice(0, 16) } });
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Content Studio' }).click();
   const before = await credits(page);
-  await pick(page, 'My models', /gpt-4\.1-nano/);
+  await pick(page, 'My models', /GPT-4\.1 nano/);
   await page.getByLabel('Prompt').fill('Failing key');
   await page.getByLabel('Images', { exact: true }).selectOption('1');
   await page.getByRole('button', { name: 'Generate' }).click();
@@ -87,16 +98,16 @@ test('a key that starts failing: with fallback off the run fails without charge;
   await openApiKeys(page);
   await expect(page.getByRole('listitem', { name: 'OpenAI key primary' })).toContainText('Failing');
 
-  await page.getByRole('tab', { name: 'Models' }).click();
+  await openModels(page);
   await page.getByLabel('Allow fallback to platform credits').check();
   await expect(page.getByLabel('Allow fallback to platform credits')).toBeChecked();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Content Studio' }).click();
-  await pick(page, 'My models', /gpt-4\.1-nano/);
+  await pick(page, 'My models', /GPT-4\.1 nano/);
   await page.getByLabel('Prompt').fill('Failing key, fallback on');
   await page.getByLabel('Images', { exact: true }).selectOption('0');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('run-status')).toHaveText('Done');
   await expect(page.getByRole('status').filter({ hasText: 'continues on platform credits' })).toBeVisible();
-  await expect(page.getByRole('list', { name: 'Steps' })).toContainText('Platform credits (fallback)');
+  await expect(page.getByRole('list', { name: 'Steps' })).toContainText('Script on platform credits (fallback)');
   await expect(page.locator('body')).not.toContainText(key.slice(-12));
 });

@@ -8,6 +8,7 @@ import { openMigrated } from '~/server/db/startup';
 import { ConfigError, loadServerEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { releaseExpiredReservations } from '~/server/services/credits';
+import { listUpgradeRequests, resolveUpgradeRequest } from '~/server/services/upgrade-requests';
 import { setPlan } from '~/server/services/workspaces';
 import { masterKeyVersionsInUse, rewrapDataKeys } from '~/server/vault/envelope';
 import { reclaimKeySpace, upgradeAndReclaimKeys } from '~/server/vault/reclaim';
@@ -45,10 +46,35 @@ const commands: Record<string, Command> = {
       const { values } = parseArgs({ args, options: { workspace: { type: 'string' }, plan: { type: 'string' } } });
       const plan = ZPlan.safeParse(values.plan);
       if (!values.workspace || !plan.success) throw new UsageError(this.usage);
-      const r = await withDb((db) => setPlan(db, { slug: values.workspace!, plan: plan.data }));
+      const r = await withDb(async (db) => {
+        const set = await setPlan(db, { slug: values.workspace!, plan: plan.data });
+        return { ...set, closed: await resolveUpgradeRequest(db, set.workspace.id, plan.data) };
+      });
       console.log(
-        `Workspace ${r.workspace.slug} is now on ${r.workspace.plan}; granted ${r.granted} credits; balance ${r.workspace.creditBalance}.`,
+        `Workspace ${r.workspace.slug} is now on ${r.workspace.plan}; granted ${r.granted} credits; balance ${r.workspace.creditBalance}.` +
+          (r.closed ? ' Its upgrade request is done.' : ''),
       );
+    },
+  },
+  'upgrade-requests': {
+    usage: 'upgrade-requests [--all]',
+    summary: 'List the plan upgrades owners asked for (open ones; --all for every request). Grant with set-plan.',
+    async run(args) {
+      const { values } = parseArgs({ args, options: { all: { type: 'boolean' } } });
+      const rows = await withDb((db) => listUpgradeRequests(db, { all: values.all }));
+      if (rows.length === 0) {
+        console.log(values.all ? 'No upgrade requests yet.' : 'No open upgrade requests.');
+        return;
+      }
+      for (const r of rows) {
+        const who = r.requestedBy ? `${r.requestedBy.name} <${r.requestedBy.email}>` : 'a former member';
+        console.log(
+          `${r.requestedAt.toISOString().slice(0, 16).replace('T', ' ')}  ${r.workspace.slug}  ${r.workspace.plan} → ${r.plan}  ${r.status}  by ${who}` +
+            (r.note ? `\n    “${r.note}”` : ''),
+        );
+      }
+      const open = rows.filter((r) => r.status === 'open');
+      if (open[0]) console.log(`\nGrant one with: npm run admin -- set-plan --workspace ${open[0].workspace.slug} --plan ${open[0].plan}`);
     },
   },
   'rotate-master-key': {

@@ -16,11 +16,13 @@ type Spec = { email: string; name: string; password: string; plan: Plan; memberO
 const PRESETS: Record<string, Spec[]> = {
   demo: [{ email: 'demo@example.com', name: 'Demo Owner', password: 'demo-password', plan: 'pro' }],
   e2e: [
-    ...['keys', 'fail', 'member', 'leak', 'models', 'defaults', 'rest', 'studio', 'fallback'].map((n) => ({
+    ...['keys', 'fail', 'member', 'leak', 'models', 'defaults', 'rest', 'studio', 'fallback', 'ux', 'kbd', 'shots'].map((n) => ({
       email: `owner-${n}@e2e.test`, name: `Owner ${n}`, password: 'e2e-password', plan: 'pro' as Plan,
     })),
     { email: 'member@e2e.test', name: 'Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-member@e2e.test' },
     { email: 'free@e2e.test', name: 'Free Owner', password: 'e2e-password', plan: 'free' },
+    { email: 'free-ux@e2e.test', name: 'Free Owner', password: 'e2e-password', plan: 'free' },
+    { email: 'member-ux@e2e.test', name: 'UX Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-ux@e2e.test' },
     { email: 'member-rest@e2e.test', name: 'REST Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-rest@e2e.test' },
     { email: 'member-models@e2e.test', name: 'Models Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-models@e2e.test' },
   ],

@@ -20,3 +20,17 @@ export const currentWorkspace = cache(async (slug: string): Promise<MembershipDt
   if (!ws) notFound();
   return { ...ws, user };
 });
+
+/**
+ * The workspace whose frame account-level pages (Account, New workspace) are shown in: the one the user
+ * came from when it is theirs, else their first; null when they have none.
+ */
+export async function frameWorkspace(userId: string, from: string | string[] | undefined): Promise<MembershipDto | null> {
+  const slug = typeof from === 'string' && /^[a-z0-9-]{1,80}$/.test(from) ? from : null;
+  if (slug) {
+    const ws = await pageServices().membership(userId, slug);
+    if (ws) return ws;
+  }
+  const [first] = await pageServices().workspaces(userId);
+  return first ?? null;
+}

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { CspNonce } from '~/components/csp-nonce';
 import { TRPCReactProvider } from '~/trpc/react';
 import './globals.css';
 
@@ -14,7 +15,8 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en">
-      <body className="min-h-screen font-sans">
+      <body className="min-h-dvh font-sans">
+        <CspNonce />
         <TRPCReactProvider>{children}</TRPCReactProvider>
       </body>
     </html>

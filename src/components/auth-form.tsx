@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { LogoMark } from '~/components/brand/provider-mark';
 import { Alert, Button, Card, Field } from '~/components/ui';
 import { authClient } from '~/lib/auth-client';
 
@@ -42,7 +43,9 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
   const title = mode === 'sign-up' ? 'Create your account' : 'Sign in';
   return (
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-4 py-10">
-      <p className="mb-6 text-center text-lg font-semibold text-brand-700">BYOK Studio</p>
+      <p className="mb-6 flex items-center justify-center gap-2 text-lg font-semibold tracking-tight">
+        <LogoMark className="size-7" /> BYOK Studio
+      </p>
       <Card>
         <h1 className="mb-4 text-xl font-semibold">{title}</h1>
         <form onSubmit={onSubmit} className="flex flex-col gap-4" noValidate={false}>
@@ -64,11 +67,11 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
           </Button>
         </form>
       </Card>
-      <p className="mt-4 text-center text-sm text-slate-600">
+      <p className="mt-4 text-center text-sm text-muted-foreground">
         {mode === 'sign-up' ? (
-          <>Already have an account? <Link className="font-medium text-brand-700 underline" href="/sign-in">Sign in</Link></>
+          <>Already have an account? <Link className="font-medium text-accent-foreground underline" href="/sign-in">Sign in</Link></>
         ) : (
-          <>New here? <Link className="font-medium text-brand-700 underline" href="/sign-up">Create an account</Link></>
+          <>New here? <Link className="font-medium text-accent-foreground underline" href="/sign-up">Create an account</Link></>
         )}
       </p>
     </main>

@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Dialog } from '~/components/dialog';
+import { Dialog, DialogContent, DialogTitle } from '~/components/ui/dialog';
 import { Alert, Button, Card, Field } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { formatWhen } from '~/lib/format';
@@ -115,7 +115,9 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
         ))}
       </ul>
 
-      <Dialog open={revoking !== null} onClose={closeRevoke} title="Revoke invitation?">
+      <Dialog open={revoking !== null} onOpenChange={(open) => (open ? null : closeRevoke())}>
+        <DialogContent aria-describedby={undefined}>
+        <DialogTitle>Revoke invitation?</DialogTitle>
         <div className="flex flex-col gap-4">
           <p className="text-sm text-slate-700">
             <span className="font-medium">{revoking?.email}</span> will no longer be able to join with this invitation. You can
@@ -145,6 +147,7 @@ function Invitations({ workspaceId }: { workspaceId: string }) {
             </Button>
           </div>
         </div>
+        </DialogContent>
       </Dialog>
     </>
   );

@@ -1,12 +1,18 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
+import { ArrowLeft } from 'lucide-react';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { Alert, Button, Card, Field } from '~/components/ui';
+import { PageHeader } from '~/components/shell/page-header';
+import { Alert } from '~/components/ui/alert';
+import { Button } from '~/components/ui/button';
+import { Card } from '~/components/ui/card';
+import { Field } from '~/components/ui/field';
 import { useTRPC } from '~/trpc/react';
 
-export function NewWorkspaceForm() {
+export function NewWorkspaceForm({ back }: { back: { href: string; name: string } | null }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [name, setName] = useState('');
@@ -15,9 +21,14 @@ export function NewWorkspaceForm() {
     trpc.workspace.create.mutationOptions({ onSuccess: (ws) => router.push(`/w/${ws.slug}/studio`) }),
   );
   return (
-    <main className="mx-auto max-w-md px-4 py-10">
+    <div className="mx-auto flex max-w-lg flex-col gap-6">
+      {back ? (
+        <Link href={back.href} className="inline-flex w-fit items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
+          <ArrowLeft aria-hidden className="size-4" /> Back to {back.name}
+        </Link>
+      ) : null}
+      <PageHeader title="New workspace" description="A workspace has its own keys, models, members, plan and credits." />
       <Card>
-        <h1 className="mb-4 text-xl font-semibold">New workspace</h1>
         <form
           className="flex flex-col gap-4"
           onSubmit={(e) => {
@@ -25,20 +36,23 @@ export function NewWorkspaceForm() {
             create.mutate({ name, aiDefaults: inherit ? 'inherit' : 'managed' });
           }}
         >
-          <Field id="ws-name" label="Workspace name" required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} />
-          <label className="flex items-start gap-2 text-sm">
-            <input type="checkbox" className="mt-0.5 h-4 w-4" checked={inherit} onChange={(e) => setInherit(e.target.checked)} />
+          <Field id="ws-name" label="Workspace name" required maxLength={60} value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Marketing" autoFocus />
+          <label className="flex items-start gap-2.5 text-sm">
+            <input type="checkbox" className="mt-0.5 size-4 accent-[var(--color-accent)]" checked={inherit} onChange={(e) => setInherit(e.target.checked)} aria-describedby="inherit-help" />
             <span>
               Start with my AI defaults
-              <span className="block text-xs text-slate-500">
-                Unchecked: the workspace starts on platform models. Set your defaults under <a className="underline" href="/account">Account</a>.
+              <span id="inherit-help" className="block text-xs text-muted-foreground">
+                Unchecked: the workspace starts on platform models. Set your defaults under <Link className="underline" href="/account">Account</Link>.
               </span>
             </span>
           </label>
           {create.error ? <Alert>{create.error.message}</Alert> : null}
-          <Button type="submit" disabled={create.isPending}>Create workspace</Button>
+          <div className="flex flex-wrap justify-end gap-2">
+            {back ? <Button asChild variant="secondary"><Link href={back.href}>Cancel</Link></Button> : null}
+            <Button type="submit" loading={create.isPending}>Create workspace</Button>
+          </div>
         </form>
       </Card>
-    </main>
+    </div>
   );
 }

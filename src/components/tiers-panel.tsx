@@ -1,13 +1,18 @@
 'use client';
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useState } from 'react';
-import { ModelPicker } from '~/components/model-picker';
-import { Alert, Card } from '~/components/ui';
+import { describeChoice, KeysHelp, ModelPicker } from '~/components/model-picker';
+import { Alert } from '~/components/ui/alert';
+import { Button } from '~/components/ui/button';
+import { Card, CardDescription, CardTitle } from '~/components/ui/card';
+import { Switch } from '~/components/ui/switch';
+import { toast } from '~/components/ui/toast';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import type { TierSetting } from '~/lib/schemas/models';
+import { PLANS } from '~/lib/plans';
 import { TIER_NAMES } from '~/lib/schemas/tiers';
-import { PROVIDERS } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 
 const BROKEN: Record<NonNullable<TierSetting['broken']>, string> = {
@@ -15,6 +20,12 @@ const BROKEN: Record<NonNullable<TierSetting['broken']>, string> = {
   model_unavailable: 'its key no longer offers this model',
   key_failing: 'its key is failing',
 };
+
+const TIER_HELP = {
+  fast: 'Quick drafts and short scripts.',
+  standard: 'The everyday default.',
+  premium: 'The most capable model, for final cuts.',
+} as const;
 
 export function TiersPanel() {
   const trpc = useTRPC();
@@ -24,15 +35,28 @@ export function TiersPanel() {
   const { data } = useSuspenseQuery(trpc.models.tiers.queryOptions({ workspaceId }));
   const { data: catalog } = useSuspenseQuery(trpc.models.catalog.queryOptions({ workspaceId }));
   const isOwner = ws.role === 'owner';
+  const byok = PLANS[ws.plan].byok;
   const refresh = () => queryClient.invalidateQueries(trpc.models.tiers.queryFilter({ workspaceId }));
-  const setTier = useMutation(trpc.models.setTier.mutationOptions({ onSuccess: refresh }));
-  // Shown at once (a controlled checkbox would otherwise snap back until the server answers).
+  const setTier = useMutation(
+    trpc.models.setTier.mutationOptions({
+      onSuccess: async (t) => {
+        await refresh();
+        toast.success(
+          t.isPlatformDefault ? `${TIER_NAMES[t.tier]} uses its platform default` : `${TIER_NAMES[t.tier]} now uses ${describeChoice(catalog, t.choice)?.name ?? t.displayName}`,
+          t.isPlatformDefault ? t.platformDefault.displayName : undefined,
+        );
+      },
+      onError: (e) => toast.error('The default was not changed', e.message),
+    }),
+  );
+  // Shown at once (a controlled switch would otherwise snap back until the server answers).
   const [pendingPolicy, setPendingPolicy] = useState<boolean | null>(null);
   const setPolicy = useMutation(
     trpc.models.setFallbackPolicy.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async (r) => {
         await refresh();
         setPendingPolicy(null);
+        toast.success(r.allowCreditFallback ? 'Fallback to platform credits is on' : 'Fallback to platform credits is off');
       },
       onError: () => setPendingPolicy(null),
     }),
@@ -42,67 +66,77 @@ export function TiersPanel() {
     <div className="flex flex-col gap-4">
       {!isOwner ? <Alert tone="info">Only the workspace owner can change the defaults.</Alert> : null}
       <Card>
-        <h2 className="text-lg font-semibold">Default model per tier</h2>
-        <p className="mt-1 text-sm text-slate-600">
-          A run that does not pick a model uses its tier&apos;s default. Models through your own keys consume no credits.
-        </p>
-        <div className="mt-4 flex flex-col gap-4">
+        <CardTitle>Default model per tier</CardTitle>
+        <CardDescription>
+          {byok
+            ? 'A run that does not pick a model uses its tier’s default. Models through your own keys cost no credits; platform models do.'
+            : 'A run that does not pick a model uses its tier’s default. On this plan every tier runs on platform models and credits.'}
+        </CardDescription>
+        <div className="mt-5 flex flex-col divide-y divide-border">
           {data.tiers.map((t) => (
-            <div key={t.tier} className="grid gap-2 sm:grid-cols-[8rem_1fr] sm:items-center">
-              <span className="text-sm font-medium" id={`tier-${t.tier}`}>{TIER_NAMES[t.tier]}</span>
-              <div className="flex flex-col gap-1">
+            <div key={t.tier} className="grid gap-2 py-3 first:pt-0 last:pb-0 sm:grid-cols-[11rem_minmax(0,1fr)] sm:items-start sm:gap-4">
+              <div>
+                <p className="text-sm font-medium" id={`tier-${t.tier}`}>{TIER_NAMES[t.tier]}</p>
+                <p className="text-xs text-muted-foreground">{TIER_HELP[t.tier]}</p>
+              </div>
+              <div className="flex min-w-0 flex-col gap-2">
                 <ModelPicker
                   catalog={catalog}
                   value={t.isPlatformDefault ? null : t.choice}
                   onChange={(choice) => setTier.mutate({ workspaceId, tier: t.tier, choice })}
                   label={TIER_NAMES[t.tier]}
-                  buttonText={
-                    t.isPlatformDefault
-                      ? `${t.displayName} (platform default)`
-                      : t.keyLabel
-                        ? `${t.displayName} · ${PROVIDERS[t.provider].name} ${t.keyLabel} (${t.maskedHint})`
-                        : `${t.displayName} · ${PROVIDERS[t.provider].name}`
-                  }
-                  disabled={setTier.isPending}
+                  placeholder={{ provider: t.provider, name: t.platformDefault.displayName, detail: 'Platform default · credits' }}
+                  defaultOption={{ provider: null, name: `Platform default: ${t.platformDefault.displayName}`, detail: 'Follows the platform’s choice for this tier' }}
                   readOnly={!isOwner}
-                  canManageKeys={isOwner}
-                  keysHref={`/w/${slug}/settings/models`}
-                  defaultOption={`Platform default: ${t.platformDefault.displayName}`}
+                  myModelsAllowed={byok}
+                  keysHelp={<KeysHelp byok={byok} isOwner={isOwner} slug={slug} />}
                 />
                 {t.broken ? (
-                  <p role="status" className="text-xs text-amber-800">
-                    Broken: {BROKEN[t.broken]}. Runs use the platform default ({t.platformDefault.displayName})
+                  <Alert
+                    tone="warning"
+                    title={`This default cannot be used: ${BROKEN[t.broken]}`}
+                    action={
+                      isOwner ? (
+                        <Button asChild size="xs" variant="secondary">
+                          <Link href={`/w/${slug}/settings/api-keys`}>Fix key</Link>
+                        </Button>
+                      ) : undefined
+                    }
+                  >
+                    Runs use the platform default ({t.platformDefault.displayName})
                     {data.allowCreditFallback ? ' and consume credits' : ' only if fallback is allowed; otherwise they fail'}.
-                  </p>
+                  </Alert>
                 ) : null}
               </div>
             </div>
           ))}
         </div>
-        {setTier.error ? <div className="mt-3"><Alert>{setTier.error.message}</Alert></div> : null}
       </Card>
-      <Card>
-        {setPolicy.error ? <div className="mb-3"><Alert>{setPolicy.error.message}</Alert></div> : null}
-        <label className="flex items-start gap-3">
-          <input
-            type="checkbox"
-            className="mt-1 h-4 w-4"
-            checked={pendingPolicy ?? data.allowCreditFallback}
-            disabled={!isOwner || setPolicy.isPending}
-            onChange={(e) => {
-              setPendingPolicy(e.target.checked);
-              setPolicy.mutate({ workspaceId, allowCreditFallback: e.target.checked });
-            }}
-          />
-          <span>
-            <span className="block text-sm font-medium">Allow fallback to platform credits</span>
-            <span className="block text-sm text-slate-600">
-              When a run needs one of your keys and it is missing or rejected, use the tier&apos;s platform model and its
-              credits instead (the run says so). Off: such runs fail and spend nothing.
-            </span>
-          </span>
-        </label>
-      </Card>
+      {byok ? (
+        <Card>
+          {setPolicy.error ? <Alert className="mb-3">{setPolicy.error.message}</Alert> : null}
+          <div className="flex items-start gap-3">
+            <Switch
+              id="fallback"
+              className="mt-0.5"
+              aria-describedby="fallback-help"
+              checked={pendingPolicy ?? data.allowCreditFallback}
+              disabled={!isOwner || setPolicy.isPending}
+              onChange={(e) => {
+                setPendingPolicy(e.target.checked);
+                setPolicy.mutate({ workspaceId, allowCreditFallback: e.target.checked });
+              }}
+            />
+            <div>
+              <label htmlFor="fallback" className="block text-sm font-medium">Allow fallback to platform credits</label>
+              <p id="fallback-help" className="mt-0.5 text-sm text-muted-foreground">
+                When a run needs one of your keys and it is missing or rejected, use the tier’s platform model and its credits
+                instead (the run says so). Off: such runs fail and spend nothing.
+              </p>
+            </div>
+          </div>
+        </Card>
+      ) : null}
     </div>
   );
 }

@@ -12,3 +12,8 @@ export function useCurrentWorkspace(): CurrentWorkspace {
   if (!ws) throw new Error('useCurrentWorkspace outside a workspace page');
   return ws;
 }
+
+/** The workspace whose frame an account-level page is shown in, if any. */
+export function useFrameWorkspace(): CurrentWorkspace | null {
+  return useContext(WorkspaceContext);
+}

@@ -14,6 +14,8 @@ export type RunDetail = Awaited<ReturnType<typeof getRun>>;
 
 export type PageServices = {
   router: AppRouter;
+  /** The app's public address (APP_URL; required in production), for the snippets pages show. */
+  appUrl: string;
   /** The tRPC context of a page request: the signed-in user (or none) and the database. */
   createContext(headers: Headers): Promise<Context>;
   sessionUser(headers: Headers): Promise<SessionUser | null>;

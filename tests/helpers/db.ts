@@ -2,7 +2,6 @@
 // when TEST_DATABASE_URL is set (so locking and concurrency are proven on the real server).
 import { createPostgresDatabase } from '../../scripts/lib/pg-database';
 import { type Db, openDatabase } from '~/server/db/connect';
-import { closeListener } from '~/server/db/notifications';
 import { applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
 
 export type TestDb = { db: Db; kind: 'pglite' | 'postgres'; url?: string; close(): Promise<void> };
@@ -20,7 +19,6 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
       kind,
       url: created.url,
       async close() {
-        await closeListener(opened.db);
         await opened.close();
         await created.drop();
       },
@@ -32,7 +30,6 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
     db: opened.db,
     kind,
     async close() {
-      await closeListener(opened.db);
       await opened.close();
     },
   };
@@ -105,4 +102,14 @@ export function describePostgres(name: string, body: (get: () => TestDb) => void
       });
     });
   });
+}
+
+/**
+ * Makes this suite's database the one the server code under test reads through getDb() (src/server/db):
+ * HTTP suites serve requests from their own database. Use as `beforeEach(serveFromTestDb(getDb))`.
+ */
+export function serveFromTestDb(get: () => TestDb): () => void {
+  return () => {
+    (globalThis as { __db?: Db }).__db = get().db;
+  };
 }

@@ -61,6 +61,8 @@ const EXPECTED: Record<string, Expectation> = {
   'models.setTier': WS_OWNER,
   'models.setFallbackPolicy': WS_OWNER,
   'models.setAiConfig': WS_OWNER,
+  'billing.upgradeRequest': WS_READ,
+  'billing.requestUpgrade': WS_OWNER,
   'generation.start': WS_READ,
   'generation.history': WS_READ,
   'generation.get': WS_READ,

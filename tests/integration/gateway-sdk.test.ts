@@ -9,11 +9,10 @@ import { flushCalls } from '~/server/gateway/calls';
 import { createRuntimeToken, revokeRuntimeToken } from '~/server/services/runtime-tokens';
 import { startApiServer } from '../helpers/api-server';
 import { canaryKey } from '../helpers/canary';
-import { describeEachDb } from '../helpers/db';
+import { describeEachDb, serveFromTestDb } from '../helpers/db';
 import { callsWithKey, clearFakeRequests, fakeRequests, keyFingerprint } from '../helpers/fake-providers';
 import { callerFor, proWorkspace } from '../helpers/fixtures';
 
-type Globals = { __db?: unknown };
 let server: Awaited<ReturnType<typeof startApiServer>>;
 beforeAll(async () => {
   server = await startApiServer();
@@ -48,9 +47,7 @@ const KEYS: Record<Exclude<GatewayProvider, 'brave'>, string> = {
 
 await describeEachDb('gateway through the official SDKs', (getDb) => {
   const db = () => getDb().db;
-  beforeEach(() => {
-    (globalThis as Globals).__db = getDb().db;
-  });
+  beforeEach(serveFromTestDb(getDb));
 
   /** A Pro workspace in byok mode with a key per provider, and a runtime token. */
   async function byokWorkspace(name: string, scenario: Partial<Record<keyof typeof KEYS, string>> = {}) {
@@ -77,7 +74,7 @@ await describeEachDb('gateway through the official SDKs', (getDb) => {
   describe('byok', () => {
     let w: Awaited<ReturnType<typeof byokWorkspace>>;
     beforeAll(async () => {
-      (globalThis as Globals).__db = getDb().db;
+      serveFromTestDb(getDb)();
       w = await byokWorkspace('Gateway SDKs');
     });
 

@@ -12,7 +12,7 @@ import { textCredits } from '~/server/services/pricing';
 import { sealProviderKey } from '~/server/vault/envelope';
 import { startApiServer } from '../helpers/api-server';
 import { canaryKey, findCanary } from '../helpers/canary';
-import { describeEachDb } from '../helpers/db';
+import { describeEachDb, serveFromTestDb } from '../helpers/db';
 import { callsWithKey, clearFakeRequests, fakeRequests, keyFingerprint } from '../helpers/fake-providers';
 import { callerFor, createUser, dumpDatabaseText, proWorkspace } from '../helpers/fixtures';
 
@@ -63,9 +63,7 @@ const chat = (model = 'gpt-4.1-mini', extra: Record<string, unknown> = {}) => ({
 
 await describeEachDb('workspace AI gateway', (getDb) => {
   const db = () => getDb().db;
-  beforeEach(() => {
-    (globalThis as { __db?: unknown }).__db = getDb().db;
-  });
+  beforeEach(serveFromTestDb(getDb));
 
   async function workspaceWithToken(opts: { name: string; plan?: 'free' | 'pro'; openaiKey?: string; mode?: 'byok' | 'managed'; credits?: number }) {
     const { owner, workspaceId } = opts.plan === 'free' ? await (async () => { const o = await createUser(db(), opts.name); return { owner: o, workspaceId: o.workspace.id }; })() : await proWorkspace(db(), opts.name);

@@ -203,7 +203,7 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
     const second = (await caller.keys.create({ workspaceId, provider: 'openai', label: 'alpha', apiKey: canaryKey() })).key;
     const gone = await t.db.discoveredModel.findFirstOrThrow({ where: { keyId: openai.id }, orderBy: { modelId: 'asc' }, select: { modelId: true, displayName: true, available: true } });
     await t.db.discoveredModel.update({ where: { keyId_modelId: { keyId: openai.id, modelId: gone.modelId } }, data: { available: false } });
-    const models = (keyId: string) => t.db.discoveredModel.findMany({ where: { keyId }, orderBy: { modelId: 'asc' }, select: { modelId: true, displayName: true, available: true } });
+    const models = (keyId: string) => t.db.discoveredModel.findMany({ where: { keyId }, orderBy: { modelId: 'asc' }, select: { modelId: true, displayName: true, available: true, contextWindow: true } });
 
     const list = await callerFor(t.db, member).keys.list({ workspaceId });
     // By provider, then oldest first.
@@ -221,7 +221,12 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
       { keyId: second.id, provider: 'openai', label: 'alpha', maskedHint: second.maskedHint, status: 'active', models: await models(second.id) },
       { keyId: openai.id, provider: 'openai', label: 'zeta', maskedHint: openai.maskedHint, status: 'active', models: await models(openai.id) },
     ]);
-    expect(catalog.myModels[2]!.models.find((m) => m.modelId === gone.modelId)).toEqual({ ...gone, available: false });
+    expect(catalog.myModels[2]!.models.find((m) => m.modelId === gone.modelId)).toMatchObject({ ...gone, available: false });
+    // Context windows where the provider reports them (Anthropic's list does), for the picker.
+    expect(catalog.myModels[0]!.models.some((m) => typeof m.contextWindow === 'number' && m.contextWindow > 0)).toBe(true);
+    // The image price Generate's estimate multiplies: the image provider's first enabled image model.
+    const image = await t.db.platformModel.findFirstOrThrow({ where: { provider: 'openai', kind: 'image', enabled: true }, orderBy: { id: 'asc' } });
+    expect(catalog.imageCreditsPerImage).toBe(image.creditsPerImage);
     const platform = await t.db.platformModel.findMany({ where: { enabled: true, kind: 'text' }, orderBy: [{ provider: 'asc' }, { displayName: 'asc' }] });
     expect(catalog.platformModels).toEqual(
       platform.map((m) => ({

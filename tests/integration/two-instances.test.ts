@@ -139,13 +139,14 @@ await describePostgres('two app instances on one database', (getDb) => {
     for (let i = 0; i < 4; i++) {
       const k = canaryKey('sk-proj-');
       expect((await restThroughA('PUT', 'ai-config', { mode: 'byok', provider: 'openai', api_key: k, model: 'gpt-4.1-mini' })).status).toBe(200);
+      const probed = await chatsWith(k); // the key check A made before storing it
       expect(await chatThroughB()).toBe(200);
-      expect(await chatsWith(k), `own key, round ${i}`).toBe(1);
+      expect(await chatsWith(k), `own key, round ${i}`).toBe(probed + 1);
       const platformCalls = await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY);
       expect((await restThroughA('PUT', 'ai-config', { mode: 'managed', provider: 'openai', model: 'gpt-4.1-mini' })).status).toBe(200);
       expect(await chatThroughB()).toBe(200);
       expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY), `platform key, round ${i}`).toBe(platformCalls + 1);
-      expect(await chatsWith(k)).toBe(1);
+      expect(await chatsWith(k)).toBe(probed + 1);
     }
     // A plan without own keys, set while B holds the workspace as byok: B refuses the next call.
     expect((await restThroughA('PUT', 'ai-config', { mode: 'byok', provider: 'openai', api_key: canaryKey('sk-proj-'), model: 'gpt-4.1-mini' })).status).toBe(200);

@@ -93,7 +93,7 @@ CREATE TRIGGER runtime_token_config_changed AFTER INSERT OR DELETE OR UPDATE OF 
   ON "runtime_token" FOR EACH ROW EXECUTE FUNCTION byok_notify_workspace_config();
 CREATE TRIGGER workspace_config_changed AFTER DELETE OR UPDATE OF plan, "allowCreditFallback" ON "workspace" FOR EACH ROW EXECUTE FUNCTION byok_notify_workspace_row();
 
--- The platform catalog (prices, enabled models) is cached by the gateway too; operators edit it from
+-- The platform catalog (prices, enabled models) is cached by the gateway too: operators edit it from
 -- another process (npm run admin -- catalog …), so its changes are announced as well.
 CREATE FUNCTION byok_notify_catalog() RETURNS trigger AS $$
 BEGIN

@@ -1,34 +1,40 @@
-import Link from 'next/link';
 import { Suspense } from 'react';
 import { PasswordPanel } from '~/components/account/password-panel';
 import { SessionsPanel } from '~/components/account/sessions-panel';
 import { AiDefaultsForm } from '~/components/ai-defaults-form';
+import { AccountFrame } from '~/components/shell/account-frame';
+import { PageHeader } from '~/components/shell/page-header';
 import { TokensPanel } from '~/components/tokens-panel';
-import { requireUser } from '~/app/current-workspace';
+import { LoadingBlock } from '~/components/ui/skeleton';
+import { frameWorkspace, requireUser } from '~/app/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
 
 export const dynamic = 'force-dynamic';
+export const metadata = { title: 'Account · BYOK Studio' };
 
-export default async function AccountPage() {
+export default async function AccountPage({ searchParams }: { searchParams: Promise<{ from?: string | string[] }> }) {
   const user = await requireUser();
+  const workspace = await frameWorkspace(user.id, (await searchParams).from);
+  if (workspace) {
+    prefetch(trpc().workspace.get.queryOptions({ workspaceId: workspace.id }));
+    prefetch(trpc().models.catalog.queryOptions({ workspaceId: workspace.id }));
+  }
   prefetch(trpc().account.aiDefaults.queryOptions());
   prefetch(trpc().account.tokens.queryOptions());
   prefetch(trpc().account.sessions.queryOptions());
   return (
     <HydrateClient>
-      <main className="mx-auto flex max-w-3xl flex-col gap-6 px-4 py-8">
-        <div>
-          <Link href="/" className="text-sm text-brand-700 underline">← Back to your workspace</Link>
-          <h1 className="mt-2 text-2xl font-semibold">Account settings</h1>
-          <p className="text-sm text-slate-600">Signed in as {user.name} ({user.email})</p>
+      <AccountFrame user={user} workspace={workspace}>
+        <div className="flex flex-col gap-6">
+          <PageHeader title="Account settings" description={`Signed in as ${user.name} (${user.email}). These settings are yours, in every workspace.`} />
+          <Suspense fallback={<LoadingBlock />}>
+            <AiDefaultsForm />
+            <TokensPanel />
+            <PasswordPanel />
+            <SessionsPanel />
+          </Suspense>
         </div>
-        <Suspense fallback={<p className="text-sm text-slate-500">Loading…</p>}>
-          <AiDefaultsForm />
-          <TokensPanel />
-          <PasswordPanel />
-          <SessionsPanel />
-        </Suspense>
-      </main>
+      </AccountFrame>
     </HydrateClient>
   );
 }

@@ -1,140 +1,243 @@
 'use client';
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
-import { useState } from 'react';
-import { AddKeyDialog, RemoveKeyDialog, ReplaceKeyDialog } from '~/components/api-keys/key-dialogs';
-import { Alert, Button, Card, cn } from '~/components/ui';
+import { Plus } from 'lucide-react';
+import Link from 'next/link';
+import { useRef, useState } from 'react';
+import dynamic from 'next/dynamic';
+import { GetKeyLink } from '~/components/api-keys/get-key-link';
+import type { KeySaved } from '~/components/api-keys/key-dialogs';
+import { ProviderMark } from '~/components/brand/provider-mark';
+import { Alert } from '~/components/ui/alert';
+import { Badge } from '~/components/ui/badge';
+import { Button } from '~/components/ui/button';
+import { Card, CardDescription, CardTitle } from '~/components/ui/card';
+import { RelativeTime } from '~/components/ui/time';
+import { toast } from '~/components/ui/toast';
 import { useCurrentWorkspace } from '~/components/workspace-context';
-import { formatWhen } from '~/lib/format';
 import type { KeyDto } from '~/lib/schemas/keys';
+import type { Tier } from '~/lib/schemas/models';
 import { BYOK_PLAN_NAMES, PLANS } from '~/lib/plans';
-import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '~/lib/providers';
+import { outcomeMessage, PROVIDER_IDS, PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 
+// The dialogs load after the page: none is open when it is first shown.
+const AddKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.AddKeyDialog), { ssr: false });
+const ReplaceKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.ReplaceKeyDialog), { ssr: false });
+const RemoveKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.RemoveKeyDialog), { ssr: false });
 
-const STATUS: Record<KeyDto['status'], { text: string; className: string; help: string }> = {
-  active: { text: 'Active', className: 'bg-green-50 text-green-800 ring-green-200', help: 'The provider accepted this key at the last check.' },
-  failing: { text: 'Failing', className: 'bg-red-50 text-red-800 ring-red-200', help: 'The provider rejected this key. Verify it again or replace it.' },
-  needs_reentry: { text: 'Re-enter key', className: 'bg-amber-50 text-amber-900 ring-amber-200', help: 'This key can no longer be read. Replace it.' },
+const STATUS: Record<KeyDto['status'], { text: string; tone: 'success' | 'danger' | 'warning' }> = {
+  active: { text: 'Active', tone: 'success' },
+  failing: { text: 'Failing', tone: 'danger' },
+  needs_reentry: { text: 'Re-enter key', tone: 'warning' },
 };
 
 export function ApiKeysPanel() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const { id: workspaceId } = useCurrentWorkspace();
+  const { id: workspaceId, slug } = useCurrentWorkspace();
   const { data: ws } = useSuspenseQuery(trpc.workspace.get.queryOptions({ workspaceId }));
   const { data: keys } = useSuspenseQuery(trpc.keys.list.queryOptions({ workspaceId }));
+  const { data: tierData } = useSuspenseQuery(trpc.models.tiers.queryOptions({ workspaceId }));
   const isOwner = ws.role === 'owner';
   const byok = PLANS[ws.plan].byok;
+  const canAdd = isOwner && byok;
   const [adding, setAdding] = useState<ProviderId | null>(null);
   const [replacing, setReplacing] = useState<KeyDto | null>(null);
   const [removing, setRemoving] = useState<KeyDto | null>(null);
-  const [notice, setNotice] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
-  const verify = useMutation(
-    trpc.keys.verify.mutationOptions({
-      onSuccess: async (r) => {
-        setNotice({ tone: r.outcome === 'valid' ? 'success' : 'error', text: r.message });
-        await queryClient.invalidateQueries(trpc.keys.list.queryFilter({ workspaceId }));
-        await queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId }));
-        await queryClient.invalidateQueries(trpc.models.pathFilter());
-      },
-      onError: (e) => setNotice({ tone: 'error', text: e.message }),
-    }),
-  );
-  const saved = (text: string) => setNotice({ tone: 'success', text });
+  const [saved, setSaved] = useState<KeySaved | null>(null);
+  const headings = useRef<Partial<Record<ProviderId, HTMLHeadingElement | null>>>({});
+  const platformDefaults = Object.fromEntries(tierData.tiers.map((t) => [t.tier, t.platformDefault.displayName])) as Partial<Record<Tier, string>>;
+
+  const onSaved = (s: KeySaved) => {
+    setSaved(s);
+    toast.success(s.text, s.warnings.length ? 'Saved with a note: see the key.' : undefined);
+  };
 
   return (
     <div className="flex flex-col gap-4">
       {!byok ? (
-        <Alert tone="info">
-          Bring-your-own-key is available on the {BYOK_PLAN_NAMES.join(', ')} plans. This workspace is on {PLANS[ws.plan].name}, so
-          generations use platform models and credits.
+        <Alert
+          tone="info"
+          title={`Your own keys need the ${BYOK_PLAN_NAMES.join(', ')} plan`}
+          action={
+            <Button asChild size="sm" variant="secondary">
+              <Link href={`/w/${slug}/settings/plan`}>See plans</Link>
+            </Button>
+          }
+        >
+          This workspace is on {PLANS[ws.plan].name}: its runs use platform models and credits. Bring-your-own-key is available on the{' '}
+          {BYOK_PLAN_NAMES.join(', ')} plans.
         </Alert>
       ) : null}
       {!isOwner ? <Alert tone="info">Only the workspace owner can add, verify, replace or remove keys.</Alert> : null}
-      <div aria-live="polite">{notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}</div>
 
-      <Card className="overflow-x-auto p-0 sm:p-0">
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">API keys by provider</caption>
-          <thead className="border-b border-slate-200 bg-slate-50 text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th scope="col" className="px-4 py-2">Provider</th>
-              <th scope="col" className="px-4 py-2">Keys</th>
-              <th scope="col" className="hidden px-4 py-2 sm:table-cell"><span className="sr-only">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-200">
-            {PROVIDER_IDS.map((provider) => {
-              const mine = keys.filter((k) => k.provider === provider);
-              return (
-                <tr key={provider} aria-label={PROVIDERS[provider].name} className="align-top">
-                  <th scope="row" className="px-4 py-3 font-medium sm:w-32">
-                    {PROVIDERS[provider].name}
-                    {isOwner && byok ? (
-                      <Button variant="secondary" className="mt-2 px-2 py-1 text-xs sm:hidden" aria-label={`Add ${PROVIDERS[provider].name} key`}
-                        onClick={() => { setNotice(null); setAdding(provider); }}>
-                        Add key
-                      </Button>
-                    ) : null}
-                  </th>
-                  <td className="px-4 py-3">
-                    {mine.length === 0 ? (
-                      <span className="text-slate-500">No key</span>
-                    ) : (
-                      <ul className="flex flex-col gap-3">
-                        {mine.map((k) => (
-                          <li key={k.id} aria-label={`${PROVIDERS[provider].name} key ${k.label}`} className="flex flex-col gap-1">
-                            <div className="flex flex-wrap items-center gap-2">
-                              <span className="font-medium">{k.label}</span>
-                              <code className="whitespace-nowrap rounded bg-slate-100 px-1.5 py-0.5 text-xs">{k.maskedHint}</code>
-                              <span title={STATUS[k.status].help} className={cn('rounded-full px-2 py-0.5 text-xs font-medium ring-1', STATUS[k.status].className)}>
-                                {STATUS[k.status].text}
-                              </span>
-                            </div>
-                            {k.alsoConnectedIn.length ? (
-                              <p className="text-xs text-amber-800">
-                                This key is also connected in {k.alsoConnectedIn.join(', ')}. One key per workspace makes it easier to revoke access to one workspace.
-                              </p>
-                            ) : null}
-                            <p className="text-xs text-slate-500">
-                              {k.modelCount} models · verified {formatWhen(k.lastValidatedAt)} · last used {formatWhen(k.lastUsedAt)} · added by {k.createdBy}
-                            </p>
-                            {isOwner ? (
-                              <div className="flex flex-wrap gap-2">
-                                <Button variant="secondary" className="px-2 py-1 text-xs" disabled={verify.isPending}
-                                  onClick={() => verify.mutate({ workspaceId, keyId: k.id })}>
-                                  Verify
-                                </Button>
-                                {byok ? (
-                                  <Button variant="secondary" className="px-2 py-1 text-xs" onClick={() => setReplacing(k)}>Replace</Button>
-                                ) : null}
-                                <Button variant="secondary" className="px-2 py-1 text-xs text-red-700" onClick={() => setRemoving(k)}>Remove</Button>
-                              </div>
-                            ) : null}
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </td>
-                  <td className="hidden px-4 py-3 text-right sm:table-cell">
-                    {isOwner && byok ? (
-                      <Button variant="secondary" onClick={() => { setNotice(null); setAdding(provider); }}>Add key</Button>
-                    ) : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </Card>
+      <div className="grid gap-3">
+        {PROVIDER_IDS.map((provider) => {
+          const p = PROVIDERS[provider];
+          const mine = keys.filter((k) => k.provider === provider);
+          const headingId = `provider-${provider}`;
+          return (
+            <Card key={provider} aria-labelledby={headingId} className="p-0 sm:p-0">
+              <div className="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3 sm:px-5">
+                <ProviderMark provider={provider} className="size-8 rounded-md" />
+                <div className="min-w-0 flex-1">
+                  <CardTitle
+                    id={headingId}
+                    tabIndex={-1}
+                    ref={(el) => {
+                      headings.current[provider] = el;
+                    }}
+                    className="outline-none"
+                  >
+                    {p.name}
+                  </CardTitle>
+                  <CardDescription className="mt-0">
+                    Keys look like <code className="font-mono text-xs">{p.keyHint}</code>
+                  </CardDescription>
+                </div>
+                {canAdd ? (
+                  <div className="flex items-center gap-3">
+                    <GetKeyLink provider={provider} />
+                    <Button size="sm" variant="secondary" aria-label={`Add key for ${p.name}`} onClick={() => setAdding(provider)}>
+                      <Plus aria-hidden />
+                      Add key
+                    </Button>
+                  </div>
+                ) : null}
+              </div>
+              <div className="border-t border-border">
+                {mine.length === 0 ? (
+                  <p className="px-4 py-3 text-sm text-muted-foreground sm:px-5">No key yet.</p>
+                ) : (
+                  <ul className="divide-y divide-border" aria-label={`${p.name} keys`}>
+                    {mine.map((k) => (
+                      <KeyItem
+                        key={k.id}
+                        k={k}
+                        isOwner={isOwner}
+                        byok={byok}
+                        saved={saved?.keyId === k.id ? saved : null}
+                        onReplace={() => setReplacing(k)}
+                        onRemove={() => setRemoving(k)}
+                      />
+                    ))}
+                  </ul>
+                )}
+              </div>
+            </Card>
+          );
+        })}
+      </div>
 
       {isOwner ? <AuditLog workspaceId={workspaceId} /> : null}
 
-      <AddKeyDialog workspaceId={workspaceId} provider={adding} onClose={() => setAdding(null)} onSaved={saved} />
-      <ReplaceKeyDialog workspaceId={workspaceId} target={replacing} onClose={() => setReplacing(null)} onSaved={saved} />
-      <RemoveKeyDialog workspaceId={workspaceId} target={removing} onClose={() => setRemoving(null)} onRemoved={saved} />
+      <AddKeyDialog workspaceId={workspaceId} provider={adding} onClose={() => setAdding(null)} onSaved={onSaved} />
+      <ReplaceKeyDialog workspaceId={workspaceId} target={replacing} onClose={() => setReplacing(null)} onSaved={onSaved} />
+      <RemoveKeyDialog
+        workspaceId={workspaceId}
+        target={removing}
+        platformDefaults={platformDefaults}
+        onClose={(removed) => {
+          const provider = removing?.provider;
+          setRemoving(null);
+          // The Remove button went with the key: put focus on its provider's card instead of the page.
+          if (removed && provider) setTimeout(() => headings.current[provider]?.focus(), 0);
+        }}
+        onRemoved={(text) => toast.success(text)}
+      />
     </div>
+  );
+}
+
+function KeyItem({
+  k,
+  isOwner,
+  byok,
+  saved,
+  onReplace,
+  onRemove,
+}: {
+  k: KeyDto;
+  isOwner: boolean;
+  byok: boolean;
+  saved: KeySaved | null;
+  onReplace: () => void;
+  onRemove: () => void;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { id: workspaceId } = useCurrentWorkspace();
+  const name = PROVIDERS[k.provider].name;
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  // One mutation per key: Verify shows its progress on the key that was clicked, and nowhere else.
+  const verify = useMutation(
+    trpc.keys.verify.mutationOptions({
+      onMutate: () => setResult(null),
+      onSuccess: async (r) => {
+        setResult({ ok: r.outcome === 'valid', text: r.message });
+        await Promise.all([
+          queryClient.invalidateQueries(trpc.keys.list.queryFilter({ workspaceId })),
+          queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId })),
+          queryClient.invalidateQueries(trpc.models.pathFilter()),
+        ]);
+      },
+      onError: (e) => setResult({ ok: false, text: e.message }),
+    }),
+  );
+  const status = STATUS[k.status];
+  const failing = k.status !== 'active';
+
+  return (
+    <li aria-label={`${name} key ${k.label}`} className="flex flex-col gap-2 px-4 py-3 sm:px-5">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
+        <div className="flex min-w-0 flex-1 flex-wrap items-center gap-2">
+          <span className="font-medium">{k.label}</span>
+          <code className="whitespace-nowrap rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{k.maskedHint}</code>
+          <Badge tone={status.tone}>{status.text}</Badge>
+        </div>
+        {isOwner ? (
+          <div className="flex flex-wrap gap-1.5">
+            {byok ? (
+              <>
+                <Button variant="secondary" size="xs" loading={verify.isPending} onClick={() => verify.mutate({ workspaceId, keyId: k.id })}>
+                  {verify.isPending ? 'Verifying…' : 'Verify'}
+                </Button>
+                <Button variant="secondary" size="xs" onClick={onReplace}>Replace</Button>
+              </>
+            ) : null}
+            <Button variant="danger-ghost" size="xs" onClick={onRemove}>Remove</Button>
+          </div>
+        ) : null}
+      </div>
+      <p className="text-xs text-muted-foreground">
+        {k.modelCount} models · {failing ? 'last checked' : 'verified'} <RelativeTime date={k.lastValidatedAt} /> · last used{' '}
+        <RelativeTime date={k.lastUsedAt} /> · added by {k.createdBy}
+      </p>
+      {failing ? (
+        <Alert tone={k.status === 'failing' ? 'error' : 'warning'} className="py-2 text-xs">
+          {k.status === 'needs_reentry'
+            ? 'This key can no longer be read. Replace it with the same or a new key.'
+            : k.lastOutcome && k.lastOutcome !== 'valid'
+              ? outcomeMessage(k.lastOutcome, k.provider)
+              : `${name} rejected this key. Verify it again or replace it.`}
+        </Alert>
+      ) : null}
+      {k.alsoConnectedIn.length ? (
+        <Alert tone="warning" className="py-2 text-xs">
+          This key is also connected in {k.alsoConnectedIn.join(', ')}. One key per workspace makes it easier to revoke access to one workspace.
+        </Alert>
+      ) : null}
+      {saved?.warnings.length ? (
+        <Alert tone="warning" className="py-2 text-xs" title="Saved, with a note">{saved.warnings.join(' ')}</Alert>
+      ) : null}
+      <div aria-live="polite">
+        {result ? (
+          <p role="status" className={result.ok ? 'text-xs text-success-foreground' : 'text-xs text-destructive-foreground'}>
+            {result.text}
+          </p>
+        ) : null}
+      </div>
+    </li>
   );
 }
 
@@ -151,21 +254,25 @@ function AuditLog({ workspaceId }: { workspaceId: string }) {
   const { data: events } = useSuspenseQuery(trpc.keys.audit.queryOptions({ workspaceId }));
   return (
     <Card>
-      <h3 className="text-base font-semibold">Key activity</h3>
+      <CardTitle>Key activity</CardTitle>
+      <CardDescription>Every add, check, replacement and removal, newest first.</CardDescription>
       {events.length === 0 ? (
-        <p className="mt-2 text-sm text-slate-500">Nothing yet.</p>
+        <p className="mt-3 text-sm text-muted-foreground">Nothing yet.</p>
       ) : (
-        <ul className="mt-2 divide-y divide-slate-100 text-sm" aria-label="Key activity">
+        <ul className="mt-3 divide-y divide-border text-sm" aria-label="Key activity">
           {events.map((e) => (
-            <li key={e.id} className="flex flex-wrap gap-x-2 py-1.5">
+            <li key={e.id} className="flex flex-wrap items-center gap-x-2 gap-y-0.5 py-2">
+              {e.provider && e.provider in PROVIDERS ? <ProviderMark provider={e.provider as ProviderId} className="size-4" /> : null}
               <span className="font-medium">
                 {(e.operation === 'key.create' || e.operation === 'key.replace') && e.outcome !== 'valid'
                   ? 'Refused'
                   : (OPERATIONS[e.operation] ?? e.operation)}
               </span>
-              <span>{e.provider ? PROVIDERS[e.provider as ProviderId]?.name ?? e.provider : ''} {e.label ? `“${e.label}”` : ''}</span>
-              {e.outcome ? <span className="text-slate-500">({e.outcome.replace(/_/g, ' ')})</span> : null}
-              <span className="ml-auto text-xs text-slate-500">{e.actor} · {formatWhen(e.createdAt)}</span>
+              <span>{e.provider ? (PROVIDERS[e.provider as ProviderId]?.name ?? e.provider) : ''} {e.label ? `“${e.label}”` : ''}</span>
+              {e.outcome ? <span className="text-muted-foreground">({e.outcome.replace(/_/g, ' ')})</span> : null}
+              <span className="ml-auto text-xs text-muted-foreground">
+                {e.actor} · <RelativeTime date={e.createdAt} />
+              </span>
             </li>
           ))}
         </ul>

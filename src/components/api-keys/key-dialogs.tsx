@@ -2,13 +2,23 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { GetKeyLink, SMALL_LINK } from '~/components/api-keys/get-key-link';
 import { SecretInput } from '~/components/api-keys/secret-input';
-import { Dialog } from '~/components/dialog';
-import { Alert, Button } from '~/components/ui';
+import { Alert } from '~/components/ui/alert';
+import {
+  AlertDialog, AlertDialogCancel, AlertDialogContent, AlertDialogDescription, AlertDialogDestructive, AlertDialogFooter,
+  AlertDialogHeader, AlertDialogTitle,
+} from '~/components/ui/alert-dialog';
+import { Button } from '~/components/ui/button';
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from '~/components/ui/dialog';
+import { Input } from '~/components/ui/input';
 import type { KeyDto } from '~/lib/schemas/keys';
+import type { Tier } from '~/lib/schemas/models';
 import { TIER_NAMES } from '~/lib/schemas/tiers';
 import { PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
+
+export type KeySaved = { keyId: string; text: string; warnings: string[] };
 
 function useInvalidateKeys(workspaceId: string) {
   const trpc = useTRPC();
@@ -30,7 +40,7 @@ export function AddKeyDialog({
   workspaceId: string;
   provider: ProviderId | null;
   onClose: () => void;
-  onSaved: (message: string) => void;
+  onSaved: (saved: KeySaved) => void;
 }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateKeys(workspaceId);
@@ -50,56 +60,58 @@ export function AddKeyDialog({
   }
 
   return (
-    <Dialog open={provider !== null} onClose={close} title={`Add ${name} key`}>
-      <form
-        className="flex flex-col gap-4"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!provider) return;
-          create.mutate(
-            { workspaceId, provider, label, apiKey },
-            {
-              onSuccess: async (res) => {
-                setApiKey('');
-                await invalidate();
-                onSaved(
-                  `${name} key "${res.key.label}" saved: ${res.key.modelCount} models available.` +
-                    (res.warnings.length ? ` Note: ${res.warnings.join(' ')}` : ''),
-                );
-                close();
+    <Dialog open={provider !== null} onOpenChange={(open) => (open ? null : close())}>
+      <DialogContent>
+        <DialogHeader>
+          <DialogTitle>Add {name} key</DialogTitle>
+          <DialogDescription>
+            We check the key with {name} before saving, store it encrypted and only ever show its first and last four characters.
+          </DialogDescription>
+        </DialogHeader>
+        <form
+          className="flex flex-col gap-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!provider) return;
+            create.mutate(
+              { workspaceId, provider, label, apiKey },
+              {
+                onSuccess: async (res) => {
+                  setApiKey('');
+                  await invalidate();
+                  onSaved({
+                    keyId: res.key.id,
+                    text: `${name} key “${res.key.label}” saved: ${res.key.modelCount} models available.`,
+                    warnings: res.warnings,
+                  });
+                  close();
+                },
               },
-            },
-          );
-        }}
-      >
-        <div className="flex flex-col gap-1">
-          <label htmlFor="key-label" className="text-sm font-medium">Label</label>
-          <input
-            id="key-label"
-            value={label}
-            onChange={(e) => setLabel(e.target.value)}
-            required
-            maxLength={40}
-            autoComplete="off"
-            className="rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm"
-          />
-        </div>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="api-key" className="text-sm font-medium">API key</label>
-          <SecretInput id="api-key" value={apiKey} onChange={setApiKey} describedBy="api-key-help" />
-          <p id="api-key-help" className="text-xs text-slate-500">
-            Looks like {provider ? PROVIDERS[provider].keyHint : ''}. We check it with the provider before saving, store it
-            encrypted, and only ever show its first and last four characters.
-          </p>
-        </div>
-        {create.error ? <Alert>{create.error.message}</Alert> : null}
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={close}>Cancel</Button>
-          <Button type="submit" disabled={create.isPending || apiKey.trim() === ''}>
-            {create.isPending ? 'Checking key…' : 'Save key'}
-          </Button>
-        </div>
-      </form>
+            );
+          }}
+        >
+          <div className="flex flex-col gap-1.5">
+            <label htmlFor="key-label" className="text-sm font-medium">Label</label>
+            <Input id="key-label" value={label} onChange={(e) => setLabel(e.target.value)} required maxLength={40} autoComplete="off" aria-describedby="key-label-help" />
+            <p id="key-label-help" className="text-xs text-muted-foreground">Tells keys of the same provider apart, e.g. “primary” or “team-b”.</p>
+          </div>
+          <div className="flex flex-col gap-1.5">
+            <label htmlFor="api-key" className="text-sm font-medium">API key</label>
+            <SecretInput id="api-key" value={apiKey} onChange={setApiKey} describedBy="api-key-help" invalid={create.isError} />
+            <p className="flex flex-wrap items-center justify-between gap-x-3 text-xs text-muted-foreground">
+              <span id="api-key-help">Looks like <code className="font-mono">{provider ? PROVIDERS[provider].keyHint : ''}</code></span>
+              {provider ? <GetKeyLink provider={provider} className={SMALL_LINK} /> : null}
+            </p>
+          </div>
+          {create.error ? <Alert>{create.error.message}</Alert> : null}
+          <DialogFooter>
+            <Button variant="secondary" onClick={close}>Cancel</Button>
+            <Button type="submit" loading={create.isPending} disabled={apiKey.trim() === ''}>
+              {create.isPending ? 'Checking key…' : 'Save key'}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
     </Dialog>
   );
 }
@@ -113,12 +125,13 @@ export function ReplaceKeyDialog({
   workspaceId: string;
   target: KeyDto | null;
   onClose: () => void;
-  onSaved: (message: string) => void;
+  onSaved: (saved: KeySaved) => void;
 }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateKeys(workspaceId);
   const [apiKey, setApiKey] = useState('');
   const replace = useMutation({ ...trpc.keys.replace.mutationOptions(), gcTime: 0 });
+  const name = target ? PROVIDERS[target.provider].name : '';
 
   function close() {
     setApiKey('');
@@ -127,44 +140,49 @@ export function ReplaceKeyDialog({
   }
 
   return (
-    <Dialog
-      open={target !== null}
-      onClose={close}
-      title={target ? `Replace ${PROVIDERS[target.provider].name} key "${target.label}"` : ''}
-    >
-      <form
-        className="flex flex-col gap-4"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!target) return;
-          replace.mutate(
-            { workspaceId, keyId: target.id, apiKey },
-            {
-              onSuccess: async (res) => {
-                setApiKey('');
-                await invalidate();
-                onSaved(`Key "${res.key.label}" replaced. Revoke the old key in the provider console.`);
-                close();
+    <Dialog open={target !== null} onOpenChange={(open) => (open ? null : close())}>
+      <DialogContent>
+        <DialogHeader>
+          <DialogTitle>Replace {name} key “{target?.label}”</DialogTitle>
+          <DialogDescription>
+            The new key is checked first; the stored key (<code className="font-mono">{target?.maskedHint}</code>) is swapped only if the new one works.
+          </DialogDescription>
+        </DialogHeader>
+        <form
+          className="flex flex-col gap-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!target) return;
+            replace.mutate(
+              { workspaceId, keyId: target.id, apiKey },
+              {
+                onSuccess: async (res) => {
+                  setApiKey('');
+                  await invalidate();
+                  onSaved({ keyId: res.key.id, text: `Key “${res.key.label}” replaced. Revoke the old key in the ${name} console.`, warnings: res.warnings });
+                  close();
+                },
               },
-            },
-          );
-        }}
-      >
-        <p className="text-sm text-slate-600">
-          The new key is checked first; the stored key ({target?.maskedHint}) is swapped only if it works.
-        </p>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="replace-api-key" className="text-sm font-medium">API key</label>
-          <SecretInput id="replace-api-key" value={apiKey} onChange={setApiKey} />
-        </div>
-        {replace.error ? <Alert>{replace.error.message}</Alert> : null}
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={close}>Cancel</Button>
-          <Button type="submit" disabled={replace.isPending || apiKey.trim() === ''}>
-            {replace.isPending ? 'Checking key…' : 'Save key'}
-          </Button>
-        </div>
-      </form>
+            );
+          }}
+        >
+          <div className="flex flex-col gap-1.5">
+            <label htmlFor="replace-api-key" className="text-sm font-medium">API key</label>
+            <SecretInput id="replace-api-key" value={apiKey} onChange={setApiKey} describedBy="replace-api-key-help" invalid={replace.isError} />
+            <p className="flex flex-wrap items-center justify-between gap-x-3 text-xs text-muted-foreground">
+              <span id="replace-api-key-help">Looks like <code className="font-mono">{target ? PROVIDERS[target.provider].keyHint : ''}</code></span>
+              {target ? <GetKeyLink provider={target.provider} className={SMALL_LINK} /> : null}
+            </p>
+          </div>
+          {replace.error ? <Alert>{replace.error.message}</Alert> : null}
+          <DialogFooter>
+            <Button variant="secondary" onClick={close}>Cancel</Button>
+            <Button type="submit" loading={replace.isPending} disabled={apiKey.trim() === ''}>
+              {replace.isPending ? 'Checking key…' : 'Save key'}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
     </Dialog>
   );
 }
@@ -172,12 +190,15 @@ export function ReplaceKeyDialog({
 export function RemoveKeyDialog({
   workspaceId,
   target,
+  platformDefaults,
   onClose,
   onRemoved,
 }: {
   workspaceId: string;
   target: KeyDto | null;
-  onClose: () => void;
+  /** Each tier's platform default, by display name: what a tier served by this key reverts to. */
+  platformDefaults: Partial<Record<Tier, string>>;
+  onClose: (removed: boolean) => void;
   onRemoved: (message: string) => void;
 }) {
   const trpc = useTRPC();
@@ -190,34 +211,38 @@ export function RemoveKeyDialog({
     staleTime: 0,
   });
   const tiers = impact.data?.tiers ?? [];
+  const reverts = (list: Tier[]) => list.map((t) => `${TIER_NAMES[t]} → ${platformDefaults[t] ?? 'its platform default'}`).join(', ');
 
-  function close() {
+  function close(removed = false) {
     remove.reset();
-    onClose();
+    onClose(removed);
   }
 
   return (
-    <Dialog open={target !== null} onClose={close} title={`Remove ${name} key "${target?.label ?? ''}"?`}>
-      <div className="flex flex-col gap-4">
-        <p className="text-sm text-slate-700">
-          The key <span className="font-mono">{target?.maskedHint}</span> is deleted permanently. It cannot be recovered or
-          shown again. Generations that used it fall back to the platform default models and consume credits.
-        </p>
+    <AlertDialog open={target !== null} onOpenChange={(open) => (open ? null : close())}>
+      <AlertDialogContent>
+        <AlertDialogHeader>
+          <AlertDialogTitle>Remove {name} key “{target?.label ?? ''}”?</AlertDialogTitle>
+          <AlertDialogDescription>
+            The key <code className="font-mono">{target?.maskedHint}</code> is deleted permanently. It cannot be recovered or shown again.
+          </AlertDialogDescription>
+        </AlertDialogHeader>
         {impact.isPending ? (
-          <p className="text-sm text-slate-500">Checking which defaults use this key…</p>
+          <p className="text-sm text-muted-foreground" role="status">Checking which defaults use this key…</p>
         ) : tiers.length ? (
-          <div role="note" className="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-            These tier defaults will revert to their platform defaults: {tiers.map((t) => TIER_NAMES[t]).join(', ')}.
+          <div role="note" className="rounded-md border border-amber-200 bg-warning-soft px-3 py-2 text-sm text-warning-foreground">
+            {tiers.length === 1 ? 'This tier default reverts' : 'These tier defaults revert'} to the platform model and use credits:{' '}
+            <span className="font-medium">{reverts(tiers)}</span>.
           </div>
         ) : (
-          <p className="text-sm text-slate-600">No tier default uses this key.</p>
+          <p className="text-sm text-muted-foreground">No tier default uses this key.</p>
         )}
         {remove.error ? <Alert>{remove.error.message}</Alert> : null}
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={close}>Cancel</Button>
-          <Button
-            variant="danger"
+        <AlertDialogFooter>
+          <AlertDialogCancel>Cancel</AlertDialogCancel>
+          <AlertDialogDestructive
             disabled={remove.isPending || impact.isPending}
+            aria-busy={remove.isPending || undefined}
             onClick={() =>
               target &&
               remove.mutate(
@@ -226,19 +251,19 @@ export function RemoveKeyDialog({
                   onSuccess: async (res) => {
                     await invalidate();
                     onRemoved(
-                      `${name} key "${target.label}" removed.` +
-                        (res.revertedTiers.length ? ` ${res.revertedTiers.map((t) => TIER_NAMES[t]).join(', ')} now use the platform default.` : ''),
+                      `${name} key “${target.label}” removed.` +
+                        (res.revertedTiers.length ? ` ${reverts(res.revertedTiers)} (platform default).` : ''),
                     );
-                    close();
+                    close(true);
                   },
                 },
               )
             }
           >
-            Remove
-          </Button>
-        </div>
-      </div>
-    </Dialog>
+            {remove.isPending ? 'Removing…' : 'Remove'}
+          </AlertDialogDestructive>
+        </AlertDialogFooter>
+      </AlertDialogContent>
+    </AlertDialog>
   );
 }

@@ -1,39 +1,63 @@
 'use client';
 
 import { useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
+import { Sparkles } from 'lucide-react';
 import Link from 'next/link';
 import { useEffect, useRef, useState } from 'react';
-import { describeChoice, ModelPicker } from '~/components/model-picker';
-import { Alert, Button, Card, cn } from '~/components/ui';
+import { KeysHelp, ModelPicker } from '~/components/model-picker';
+import { CostEstimate, estimateRun } from '~/components/studio/cost-estimate';
+import { ImageGrid, RunStatusBadge, RunSteps, ScriptBox, seconds } from '~/components/studio/run-parts';
+import { Alert } from '~/components/ui/alert';
+import { Button } from '~/components/ui/button';
+import { Card, CardTitle } from '~/components/ui/card';
+import { NativeSelect, Textarea } from '~/components/ui/input';
+import { Segmented } from '~/components/ui/segmented';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { credits } from '~/lib/format';
-import { ASPECT_RATIOS, CREDENTIAL_LABELS, type RunEvent, type StepView } from '~/lib/schemas/runs';
+import { PLANS } from '~/lib/plans';
+import { ASPECT_RATIOS, type RunEvent, type StepView } from '~/lib/schemas/runs';
 import type { ModelChoice, Tier } from '~/lib/schemas/models';
 import { TIER_NAMES, TIERS } from '~/lib/schemas/tiers';
-import { PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC, useTRPCClient } from '~/trpc/react';
+
+type AspectRatio = (typeof ASPECT_RATIOS)[number];
 
 type RunState = {
   runId: string | null;
   steps: StepView[];
   text: string;
   images: string[];
+  imageCount: number;
+  aspectRatio: AspectRatio;
   notices: string[];
   status: 'running' | 'succeeded' | 'failed' | 'cancelled';
   message: string | null;
   creditsUsed: number;
   startedAt: number;
+  finishedAt: number | null;
+  lastEventAt: number;
 };
 
-function elapsed(step: StepView, now: number): string {
-  if (!step.startedAt) return '';
-  const end = step.finishedAt ? new Date(step.finishedAt).getTime() : now;
-  return `${((end - new Date(step.startedAt).getTime()) / 1000).toFixed(1)} s`;
-}
+/** After this long without new text mid-script (or before the first words), the run says it may be stalled. */
+const STALL_MS = 4000;
+const FIRST_WORDS_MS = 8000;
 
-const STEP_STATUS: Record<string, string> = {
-  pending: 'Waiting', running: 'Running', succeeded: 'Done', failed: 'Failed', cancelled: 'Cancelled', skipped: 'Skipped',
-};
+const ASPECT_OPTIONS = ASPECT_RATIOS.map((a) => {
+  const [w, h] = a.split(':').map(Number) as [number, number];
+  const scale = 12 / Math.max(w, h);
+  return {
+    value: a,
+    title: `${a} (${w === h ? 'square' : w > h ? 'landscape' : 'portrait'})`,
+    label: (
+      <>
+        <svg aria-hidden viewBox="0 0 14 14" className="size-3.5">
+          <rect x={(14 - w * scale) / 2} y={(14 - h * scale) / 2} width={w * scale} height={h * scale} rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.3" />
+        </svg>
+        <span>{a}</span>
+      </>
+    ),
+  };
+});
 
 export function StudioPanel() {
   const trpc = useTRPC();
@@ -42,41 +66,51 @@ export function StudioPanel() {
   const { id: workspaceId, slug } = useCurrentWorkspace();
   const { data: ws } = useSuspenseQuery(trpc.workspace.get.queryOptions({ workspaceId }));
   const { data: catalog } = useSuspenseQuery(trpc.models.catalog.queryOptions({ workspaceId }));
+  const { data: tiers } = useSuspenseQuery(trpc.models.tiers.queryOptions({ workspaceId }));
+  const byok = PLANS[ws.plan].byok;
   const [prompt, setPrompt] = useState('');
   const [choice, setChoice] = useState<ModelChoice | null>(null);
   const [tier, setTier] = useState<Tier>('standard');
   const [imageCount, setImageCount] = useState(2);
-  const [aspectRatio, setAspectRatio] = useState<(typeof ASPECT_RATIOS)[number]>('1:1');
+  const [aspectRatio, setAspectRatio] = useState<AspectRatio>('1:1');
   const [run, setRun] = useState<RunState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const abortRef = useRef<AbortController | null>(null);
+  const generateRef = useRef<HTMLButtonElement>(null);
   const running = run?.status === 'running';
+  const tierSetting = tiers.tiers.find((t) => t.tier === tier);
+  const estimate = estimateRun({ catalog, tiers, byok, choice, tier, prompt, imageCount });
 
   useEffect(() => {
     if (!running) return;
-    const t = setInterval(() => setNow(Date.now()), 200);
+    const t = setInterval(() => setNow(Date.now()), 250);
     return () => clearInterval(t);
   }, [running]);
 
   function apply(e: RunEvent) {
     setRun((r) => {
       if (!r) return r;
+      const at = Date.now();
       switch (e.type) {
         case 'started':
-          return { ...r, runId: e.runId, steps: e.steps, notices: e.fallbackNotice ? [e.fallbackNotice] : [] };
+          return { ...r, lastEventAt: at, runId: e.runId, steps: e.steps, notices: e.fallbackNotice ? [e.fallbackNotice] : [] };
         case 'delta':
-          return { ...r, text: r.text + e.text };
+          return { ...r, lastEventAt: at, text: r.text + e.text };
         case 'notice':
-          return { ...r, notices: [...r.notices, e.text], text: '' };
+          return { ...r, lastEventAt: at, notices: [...r.notices, e.text], text: '' };
         case 'step': {
           const exists = r.steps.some((s) => s.id === e.step.id);
-          return { ...r, steps: exists ? r.steps.map((s) => (s.id === e.step.id ? e.step : s)) : [...r.steps.slice(0, 1), e.step, ...r.steps.slice(1)] };
+          return {
+            ...r,
+            lastEventAt: at,
+            steps: exists ? r.steps.map((s) => (s.id === e.step.id ? e.step : s)) : [...r.steps.slice(0, 1), e.step, ...r.steps.slice(1)],
+          };
         }
         case 'image':
-          return { ...r, images: [...r.images, e.imageId] };
+          return { ...r, lastEventAt: at, images: [...r.images, e.imageId] };
         case 'finished':
-          return { ...r, status: e.status, message: e.message, creditsUsed: e.creditsUsed };
+          return { ...r, lastEventAt: at, status: e.status, message: e.message, creditsUsed: e.creditsUsed, finishedAt: at };
       }
     });
   }
@@ -85,127 +119,179 @@ export function StudioPanel() {
     setError(null);
     const controller = new AbortController();
     abortRef.current = controller;
-    setRun({ runId: null, steps: [], text: '', images: [], notices: [], status: 'running', message: null, creditsUsed: 0, startedAt: Date.now() });
+    const t = Date.now();
+    setRun({
+      runId: null, steps: [], text: '', images: [], imageCount, aspectRatio, notices: [], status: 'running', message: null, creditsUsed: 0,
+      startedAt: t, finishedAt: null, lastEventAt: t,
+    });
     try {
       const stream = await client.generation.start.mutate({ workspaceId, prompt, choice, tier, imageCount, aspectRatio }, { signal: controller.signal });
       for await (const event of stream) apply(event);
     } catch (e) {
       if (controller.signal.aborted) {
-        setRun((r) => (r ? { ...r, status: 'cancelled', message: 'Cancelled. Unused credits were returned.' } : r));
+        // The server marks the run and its unfinished steps cancelled; show the same here at once.
+        const at = new Date();
+        setRun((r) =>
+          r
+            ? {
+                ...r,
+                status: 'cancelled',
+                finishedAt: at.getTime(),
+                message: 'Cancelled. Unused credits were returned.',
+                steps: r.steps.map((s) => (s.status === 'running' || s.status === 'pending' ? { ...s, status: 'cancelled', finishedAt: s.startedAt ? at : null } : s)),
+              }
+            : r,
+        );
       } else {
         setRun(null);
         setError(e instanceof Error ? e.message : 'The run could not start.');
       }
     } finally {
       abortRef.current = null;
-      void queryClient.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId }));
-      void queryClient.invalidateQueries(trpc.generation.history.pathFilter());
+      const refresh = () => {
+        void queryClient.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId }));
+        void queryClient.invalidateQueries(trpc.generation.history.pathFilter());
+      };
+      refresh();
+      // A cancelled run's credits come back once the server has seen the request close, which can be a
+      // moment after the browser gave up on it: read the balance again then.
+      if (controller.signal.aborted) for (const ms of [1000, 3000]) setTimeout(refresh, ms);
     }
   }
 
+  function cancel() {
+    abortRef.current?.abort();
+  }
+
+  // When a run ends, Cancel disappears and Generate comes back: if the keyboard was on either, it lands
+  // on Generate again rather than on the page.
+  const wasRunning = useRef(false);
+  useEffect(() => {
+    if (wasRunning.current && !running) {
+      const active = document.activeElement;
+      if (!active || active === document.body) generateRef.current?.focus();
+    }
+    wasRunning.current = running;
+  }, [running]);
+
+  const stalled = running && run.text !== '' && now - run.lastEventAt > STALL_MS;
+  const waitingLong = running && run.text === '' && now - run.lastEventAt > FIRST_WORDS_MS;
+
   return (
-    <div className="flex flex-col gap-6">
+    <div className="flex flex-col gap-5">
       <Card>
         <form
           className="flex flex-col gap-4"
           onSubmit={(e) => {
             e.preventDefault();
-            void generate();
+            if (!running) void generate();
           }}
         >
-          <div className="flex flex-col gap-1">
-            <label htmlFor="prompt" className="text-sm font-medium">Prompt</label>
-            <textarea
+          <div className="flex flex-col gap-1.5">
+            <div className="flex items-baseline justify-between">
+              <label htmlFor="prompt" className="text-sm font-medium">Prompt</label>
+              <span className="text-xs tabular-nums text-muted-foreground" aria-hidden>{prompt.length.toLocaleString('en-US')} / 4,000</span>
+            </div>
+            <Textarea
               id="prompt"
               required
               maxLength={4000}
               rows={4}
               value={prompt}
               onChange={(e) => setPrompt(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) {
+                  e.preventDefault();
+                  e.currentTarget.form?.requestSubmit();
+                }
+              }}
+              aria-describedby="prompt-help"
               placeholder="A 30-second explainer about how bees make honey"
-              className="rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm"
             />
+            <p id="prompt-help" className="text-xs text-muted-foreground">A short video script, then images for it. Ctrl+Enter generates.</p>
           </div>
-          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-            <div className="flex flex-col gap-1 lg:col-span-2">
+          <div className="grid gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+            <div className="flex min-w-0 flex-col gap-1.5">
               <span className="text-sm font-medium" id="model-label">Model</span>
               <ModelPicker
                 catalog={catalog}
                 value={choice}
                 onChange={setChoice}
                 label="Model"
-                buttonText={describeChoice(catalog, choice) ?? `${TIER_NAMES[tier]} tier default`}
-                canManageKeys={ws.role === 'owner'}
-                keysHref={`/w/${slug}/settings/models`}
-                defaultOption="Use the tier default"
+                placeholder={{
+                  provider: tierSetting?.provider ?? null,
+                  name: `${TIER_NAMES[tier]} tier default`,
+                  detail: tierSetting ? `${tierSetting.displayName}${tierSetting.isPlatformDefault || tierSetting.choice?.source === 'platform' ? ' · platform' : tierSetting.keyLabel ? ` · your key “${tierSetting.keyLabel}”` : ''}` : '',
+                }}
+                defaultOption={{ provider: null, name: 'Use the tier default', detail: `${TIER_NAMES[tier]}: ${tierSetting?.displayName ?? ''}` }}
+                myModelsAllowed={byok}
+                keysHelp={<KeysHelp byok={byok} isOwner={ws.role === 'owner'} slug={slug} />}
                 disabled={running}
               />
             </div>
-            <div className="flex flex-col gap-1">
+            <div className="flex flex-col gap-1.5">
               <label htmlFor="tier" className="text-sm font-medium">Tier</label>
-              <select id="tier" value={tier} disabled={choice !== null || running} onChange={(e) => setTier(e.target.value as Tier)} className="rounded-md border border-slate-300 px-3 py-2 text-sm">
+              <NativeSelect id="tier" value={tier} disabled={choice !== null || running} onChange={(e) => setTier(e.target.value as Tier)} aria-describedby="tier-help">
                 {TIERS.map((t) => <option key={t} value={t}>{TIER_NAMES[t]}</option>)}
-              </select>
-            </div>
-            <div className="grid grid-cols-2 gap-2">
-              <div className="flex flex-col gap-1">
-                <label htmlFor="images" className="text-sm font-medium">Images</label>
-                <select id="images" value={imageCount} disabled={running} onChange={(e) => setImageCount(Number(e.target.value))} className="rounded-md border border-slate-300 px-3 py-2 text-sm">
-                  {[0, 1, 2, 3, 4].map((n) => <option key={n} value={n}>{n}</option>)}
-                </select>
-              </div>
-              <div className="flex flex-col gap-1">
-                <label htmlFor="aspect" className="text-sm font-medium">Aspect ratio</label>
-                <select id="aspect" value={aspectRatio} disabled={running || imageCount === 0} onChange={(e) => setAspectRatio(e.target.value as (typeof ASPECT_RATIOS)[number])} className="rounded-md border border-slate-300 px-3 py-2 text-sm">
-                  {ASPECT_RATIOS.map((a) => <option key={a} value={a}>{a}</option>)}
-                </select>
-              </div>
+              </NativeSelect>
+              <p id="tier-help" className="text-xs text-muted-foreground">{choice ? 'Not used: a model is picked.' : 'Used when no model is picked.'}</p>
             </div>
           </div>
-          <div className="flex flex-wrap items-center gap-3">
-            <Button type="submit" disabled={running || prompt.trim() === ''}>{running ? 'Generating…' : 'Generate'}</Button>
-            {running ? <Button variant="secondary" onClick={() => abortRef.current?.abort()}>Cancel</Button> : null}
-            <p className="text-xs text-slate-500">Your own keys cost no credits; platform models and images do.</p>
+          <div className="grid gap-4 sm:grid-cols-[8rem_minmax(0,1fr)]">
+            <div className="flex flex-col gap-1.5">
+              <label htmlFor="images" className="text-sm font-medium">Images</label>
+              <NativeSelect id="images" value={imageCount} disabled={running} onChange={(e) => setImageCount(Number(e.target.value))}>
+                {[0, 1, 2, 3, 4].map((n) => <option key={n} value={n}>{n}</option>)}
+              </NativeSelect>
+            </div>
+            <Segmented
+              legend="Aspect ratio"
+              name="aspect"
+              value={aspectRatio}
+              options={ASPECT_OPTIONS}
+              onChange={setAspectRatio}
+              disabled={running || imageCount === 0}
+            />
+          </div>
+          <CostEstimate estimate={estimate} balance={ws.creditBalance} />
+          <div className="flex flex-wrap items-center gap-2">
+            <Button ref={generateRef} type="submit" loading={running} disabled={prompt.trim() === ''}>
+              {running ? 'Generating…' : (<><Sparkles aria-hidden />Generate</>)}
+            </Button>
+            {running ? <Button variant="secondary" onClick={cancel}>Cancel</Button> : null}
           </div>
           {error ? <Alert>{error}</Alert> : null}
         </form>
       </Card>
 
       {run ? (
-        <Card>
-          <div className="flex flex-wrap items-center gap-2">
-            <h2 className="text-lg font-semibold">Run</h2>
-            <span className={cn('rounded-full px-2 py-0.5 text-xs font-medium', run.status === 'succeeded' ? 'bg-green-50 text-green-800' : run.status === 'running' ? 'bg-indigo-50 text-brand-700' : 'bg-red-50 text-red-800')} data-testid="run-status">
-              {run.status === 'running' ? 'Running' : run.status === 'succeeded' ? 'Done' : run.status === 'cancelled' ? 'Cancelled' : 'Failed'}
-            </span>
-            {run.status !== 'running' ? <span className="text-sm text-slate-600" data-testid="run-credits">{credits(run.creditsUsed)} used</span> : null}
-            {run.runId && run.status !== 'running' ? <Link className="ml-auto text-sm text-brand-700 underline" href={`/w/${slug}/studio/runs/${run.runId}`}>Run details</Link> : null}
+        <Card aria-labelledby="run-title">
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
+            <CardTitle id="run-title">Run</CardTitle>
+            <RunStatusBadge status={run.status} testId="run-status" />
+            <span className="text-xs tabular-nums text-muted-foreground">{seconds(new Date(run.startedAt), run.finishedAt ?? now)}</span>
+            {run.status !== 'running' ? (
+              <span className="text-sm text-muted-foreground" data-testid="run-credits">{credits(run.creditsUsed)} used</span>
+            ) : null}
+            {run.runId && run.status !== 'running' ? (
+              <Link className="ml-auto text-sm font-medium text-accent-foreground underline-offset-4 hover:underline" href={`/w/${slug}/runs/${run.runId}`}>
+                Run details
+              </Link>
+            ) : null}
           </div>
-          <ol className="mt-3 flex flex-col gap-1 text-sm" aria-label="Steps">
-            {run.steps.map((s) => (
-              <li key={s.id} className="flex flex-wrap gap-x-2">
-                <span className="font-medium capitalize">{s.kind}</span>
-                <span>{STEP_STATUS[s.status] ?? s.status}</span>
-                <span className="text-slate-500">{PROVIDERS[s.provider as ProviderId]?.name ?? s.provider} {s.modelId}</span>
-                <span className="text-slate-500">· {CREDENTIAL_LABELS[s.credentialSource]}</span>
-                <span className="text-slate-500">{elapsed(s, now)}</span>
-                {s.status === 'succeeded' ? <span className="text-slate-500">· {credits(s.credits)}</span> : null}
-              </li>
-            ))}
-          </ol>
-          {run.notices.map((n) => <div key={n} className="mt-3"><Alert tone="info">{n}</Alert></div>)}
-          <div className="mt-3 whitespace-pre-wrap rounded-md bg-slate-50 p-3 text-sm leading-relaxed" aria-live="polite" aria-label="Script" data-testid="script">
-            {run.text || (run.status === 'running' ? 'Waiting for the first words…' : '')}
+          <div className="mt-4 flex flex-col gap-3">
+            {run.steps.length ? <RunSteps steps={run.steps} catalog={catalog} imageCount={run.images.length || run.imageCount} now={now} /> : null}
+            {run.notices.map((n) => <Alert key={n} tone="info">{n}</Alert>)}
+            {stalled || waitingLong ? (
+              <Alert tone="warning">
+                {stalled ? 'No new text' : 'No answer yet'} for {Math.floor((now - run.lastEventAt) / 1000)} s. The provider may be slow or
+                stalled: keep waiting, or cancel (unused credits are returned).
+              </Alert>
+            ) : null}
+            <ScriptBox text={run.text} placeholder={run.status === 'running' ? 'Waiting for the first words…' : 'No script.'} live />
+            {run.message && run.status !== 'succeeded' ? <Alert tone={run.status === 'cancelled' ? 'info' : 'error'}>{run.message}</Alert> : null}
+            {run.images.length ? <ImageGrid images={run.images} aspectRatio={run.aspectRatio} /> : null}
           </div>
-          {run.message && run.status !== 'succeeded' ? <div className="mt-3"><Alert tone={run.status === 'cancelled' ? 'info' : 'error'}>{run.message}</Alert></div> : null}
-          {run.images.length ? (
-            <div className="mt-3 grid grid-cols-2 gap-2 sm:grid-cols-4" aria-label="Generated images">
-              {run.images.map((id) => (
-                // eslint-disable-next-line @next/next/no-img-element -- private, per-member images
-                <img key={id} src={`/api/images/${id}`} alt="Generated for this run" className="aspect-square w-full rounded-md border border-slate-200 object-cover" />
-              ))}
-            </div>
-          ) : null}
         </Card>
       ) : null}
     </div>

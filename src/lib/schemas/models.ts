@@ -23,11 +23,16 @@ export const ZMyModelsGroup = z.object({
   label: z.string(),
   maskedHint: z.string(),
   status: z.string(),
-  models: z.array(z.object({ modelId: z.string(), displayName: z.string(), available: z.boolean() })),
+  models: z.array(z.object({ modelId: z.string(), displayName: z.string(), available: z.boolean(), contextWindow: z.number().int().nullable() })),
 });
 export type MyModelsGroup = z.infer<typeof ZMyModelsGroup>;
 
-export const ZCatalog = z.object({ myModels: z.array(ZMyModelsGroup), platformModels: z.array(ZPlatformModelDto) });
+export const ZCatalog = z.object({
+  myModels: z.array(ZMyModelsGroup),
+  platformModels: z.array(ZPlatformModelDto),
+  /** Credits per image of the platform's image model (what Generate's estimate multiplies); null when none is enabled. */
+  imageCreditsPerImage: z.number().int().nullable(),
+});
 export type Catalog = z.infer<typeof ZCatalog>;
 
 /** What a picker selection means: a platform model, or a model through one of the workspace's keys. */

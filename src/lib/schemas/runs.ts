@@ -33,9 +33,10 @@ export type RunEvent =
   | { type: 'image'; imageId: string }
   | { type: 'finished'; runId: string; status: 'succeeded' | 'failed' | 'cancelled'; errorCode: string | null; message: string | null; creditsUsed: number };
 
+/** How a step was paid for, in a few words (history rows; the run itself says it per step, see costs.ts). */
 export const CREDENTIAL_LABELS: Record<CredentialSource, string> = {
-  byok: 'Your key (no credits)',
-  managed: 'Platform credits',
-  managed_fallback: 'Platform credits (fallback)',
-  platform: 'Platform credits',
+  byok: 'your key',
+  managed: 'platform credits',
+  managed_fallback: 'platform credits (fallback)',
+  platform: 'platform credits',
 };

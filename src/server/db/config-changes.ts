@@ -5,7 +5,7 @@ import 'server-only';
 // gateway's) subscribe here; writers run through `changingConfig`, which answers only once the change has
 // been heard back, so a change applies to the very next call, whichever instance serves it.
 import type { Db } from '~/server/db/connect';
-import { type Listener, listenerFor } from '~/server/db/notifications';
+import { DEAF, type Listener, listenerFor, whenListening } from '~/server/db/notifications';
 import { log } from '~/server/log';
 
 export const CONFIG_CHANNEL = 'byok_config';
@@ -13,6 +13,7 @@ export const CONFIG_CHANNEL = 'byok_config';
 export const CATALOG = '*catalog';
 /** How long a writer waits to hear its own change back before answering anyway (and logging it). */
 const ANNOUNCE_WAIT_MS = 500;
+const CONNECT_WAIT_MS = 2_000;
 
 export type ConfigSubscriber = {
   /** `scope` is a workspace id, or CATALOG. */
@@ -58,6 +59,8 @@ class ConfigChanges {
   }
 
   async write<T>(scope: string, write: () => Promise<T>): Promise<T> {
+    // A process's first change (an operator command's, say) waits for its listener, so it can hear it back.
+    if (!this.connected && this.listener !== DEAF) await whenListening(this.listener, CONNECT_WAIT_MS);
     const since = this.seq;
     const result = await write();
     // This instance forgets at once; the others as soon as they hear it, which the wait below covers.

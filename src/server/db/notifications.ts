@@ -21,7 +21,8 @@ export type Listener = {
 
 const listeners = new WeakMap<Db, Listener>();
 
-const DEAF: Listener = { connected: false, subscribe: () => () => {}, close: async () => {} };
+/** The listener of a client with no connection of its own (see listenerFor): never connected, hears nothing. */
+export const DEAF: Listener = { connected: false, subscribe: () => () => {}, close: async () => {} };
 
 /** The one listener of this database client (created on first use). */
 export function listenerFor(db: Db): Listener {

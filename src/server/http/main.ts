@@ -29,6 +29,7 @@ const notFoundAsNull = (e: unknown) => {
 
 providePageServices({
   router: appRouter,
+  appUrl: env.APP_URL,
   createContext: (headers) => requestContext(headers.get('cookie')),
   sessionUser: (headers) => getSessionUser(headers.get('cookie')),
   membership: (userId, slug) => getForMember({ db: getDb(), actor: { id: userId } }, { slug }).catch(notFoundAsNull),

@@ -5,6 +5,7 @@ import { type Catalog, type PlatformModelDto, type Tier, ZTier } from '~/lib/sch
 import type { ProviderId } from '~/lib/providers';
 import { isModelId } from '~/lib/schemas/ids';
 import type { Db } from '~/server/db/connect';
+import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import type { WorkspaceScope } from '~/server/services/context';
 import { CATALOG, changingConfig } from '~/server/db/config-changes';
@@ -55,7 +56,7 @@ export async function getCatalog({ db, workspace }: WorkspaceScope): Promise<Cat
         SELECT json_agg(json_build_object(
           'keyId', k.id, 'provider', k.provider, 'label', k.label, 'maskedHint', k."maskedHint", 'status', k.status,
           'models', COALESCE((
-            SELECT json_agg(json_build_object('modelId', d."modelId", 'displayName', d."displayName", 'available', d.available) ORDER BY d."modelId")
+            SELECT json_agg(json_build_object('modelId', d."modelId", 'displayName', d."displayName", 'available', d.available, 'contextWindow', d."contextWindow") ORDER BY d."modelId")
             FROM discovered_model d WHERE d."keyId" = k.id), '[]')
         ) ORDER BY k.provider, k.label)
         FROM provider_key k WHERE k."workspaceId" = ${workspace.id}), '[]'),
@@ -64,10 +65,14 @@ export async function getCatalog({ db, workspace }: WorkspaceScope): Promise<Cat
           'id', p.id, 'provider', p.provider, 'modelId', p."modelId", 'displayName', p."displayName", 'tiers', p.tiers,
           'creditsPer1kInput', p."creditsPer1kInput", 'creditsPer1kOutput', p."creditsPer1kOutput"
         ) ORDER BY p.provider, p."displayName")
-        FROM platform_model p WHERE p.enabled AND p.kind = 'text'), '[]')
+        FROM platform_model p WHERE p.enabled AND p.kind = 'text'), '[]'),
+      -- the model a run's images use (generation.ts imageModel): the first enabled one of the image provider
+      'imageCreditsPerImage', (
+        SELECT p."creditsPerImage" FROM platform_model p
+        WHERE p.provider = ${serverEnv().PLATFORM_IMAGE_PROVIDER} AND p.kind = 'image' AND p.enabled ORDER BY p.id LIMIT 1)
     )::text AS doc`;
-  const doc = JSON.parse(row!.doc) as { myModels: Catalog['myModels']; platformModels: PlatformRow[] };
-  return { myModels: doc.myModels, platformModels: doc.platformModels.map(toPlatformDto) };
+  const doc = JSON.parse(row!.doc) as Omit<Catalog, 'platformModels'> & { platformModels: PlatformRow[] };
+  return { myModels: doc.myModels, platformModels: doc.platformModels.map(toPlatformDto), imageCreditsPerImage: doc.imageCreditsPerImage };
 }
 
 // ---- operator edits (npm run admin -- catalog …) ----

@@ -1,6 +1,11 @@
+import { Suspense } from 'react';
 import { MembersPanel } from '~/components/members-panel';
+import { PageHeader } from '~/components/shell/page-header';
+import { LoadingBlock } from '~/components/ui/skeleton';
 import { currentWorkspace } from '~/app/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
+
+export const metadata = { title: 'Members · BYOK Studio' };
 
 export default async function MembersPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
@@ -10,7 +15,10 @@ export default async function MembersPage({ params }: { params: Promise<{ slug: 
   if (ws.role === 'owner') prefetch(trpc().workspace.invitations.queryOptions({ workspaceId: ws.id }));
   return (
     <HydrateClient>
-      <MembersPanel />
+      <PageHeader eyebrow="Settings" title="Members" description="Who can use this workspace. Members run generations; the owner manages keys, models and the plan." />
+      <Suspense fallback={<LoadingBlock />}>
+        <MembersPanel />
+      </Suspense>
     </HydrateClient>
   );
 }
