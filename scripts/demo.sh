@@ -19,8 +19,11 @@ export PLATFORM_BRAVE_API_KEY="${PLATFORM_BRAVE_API_KEY:-DemoPlatformBraveKey000
 FAKE_PROVIDERS_PORT="$FAKE_PORT" npx tsx fake-providers/cli.ts &
 FAKE_PID=$!
 trap 'kill $FAKE_PID 2>/dev/null || true' EXIT
-npm run --silent seed -- demo
+# The seed's output (with the gateway example and its fresh runtime token) is shown after the build's.
+SEEDED="$(npm run --silent seed -- demo)"
 npm run build
+echo
+echo "$SEEDED"
 echo
 echo "Demo: http://localhost:${PORT:-3000}  — sign in as demo@example.com / demo-password"
 echo "Keys that work with the fake providers: any key, e.g. sk-proj-demo-key-0001; add -invalid, -noperm or -nocredit to see failures."

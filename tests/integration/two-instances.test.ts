@@ -160,4 +160,24 @@ await describePostgres('two app instances on one database', (getDb) => {
     expect((await restThroughA('DELETE', `runtime-tokens/${created.json!.id as string}`)).status).toBe(204);
     expect(await chatThroughB()).toBe(401);
   });
+
+  it('writes the gateway calls an instance served before it stops, however recent', async () => {
+    const viaB = b!;
+    const { cookie } = await signUpThrough(a!, 'Stopping gateway');
+    const [ws] = await trpcThrough(a!, cookie).workspace.list.query();
+    const { token } = await trpcThrough(a!, cookie).developers.createRuntimeToken.mutate({ workspaceId: ws!.id, label: 'stop' });
+    const calls = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${viaB.url}/api/gateway/openai/v1/chat/completions`, {
+          method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        }).then(async (r) => (await r.arrayBuffer(), r.status)),
+      ),
+    );
+    expect(calls).toEqual([200, 200, 200, 200, 200]);
+    // At once, within the recorder's batching interval: SIGTERM, and the records are there all the same.
+    expect(await viaB.stop()).toBe(0);
+    b = undefined;
+    expect(await getDb().db.gatewayCall.count({ where: { workspaceId: ws!.id } })).toBe(5);
+  });
 });
