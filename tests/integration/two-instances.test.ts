@@ -179,5 +179,8 @@ await describePostgres('two app instances on one database', (getDb) => {
     expect(await viaB.stop()).toBe(0);
     b = undefined;
     expect(await getDb().db.gatewayCall.count({ where: { workspaceId: ws!.id } })).toBe(5);
+    // Managed calls: each settled before the process ended, none left holding credits.
+    expect(await getDb().db.creditReservation.count({ where: { workspaceId: ws!.id, status: 'held' } })).toBe(0);
+    expect(await getDb().db.creditReservation.count({ where: { workspaceId: ws!.id, status: 'settled' } })).toBe(5);
   });
 });

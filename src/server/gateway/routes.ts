@@ -12,7 +12,7 @@ import { ZModelId } from '~/lib/schemas/ids';
 import { getDb } from '~/server/db';
 import type { Db } from '~/server/db/connect';
 import { serverEnv } from '~/server/env';
-import { recordCall } from '~/server/gateway/calls';
+import { flushCalls, recordCall } from '~/server/gateway/calls';
 import { type Credential, platformPrice, type Price, resolveCredential } from '~/server/gateway/credentials';
 import { asRefusal, GatewayRefusal, refusalResponse } from '~/server/gateway/errors';
 import { DESCRIPTORS, findRoute, forwardedRequestHeaders, type Route } from '~/server/gateway/providers';
@@ -64,6 +64,16 @@ async function takeLimits(tokenKey: string, address: string): Promise<void> {
   }
 }
 
+// Calls being served, including what follows the answer (settling credits, recording the call): a server
+// that stops waits for them, so a clean stop never leaves a reservation held or a call unrecorded.
+const inFlight = new Set<Promise<unknown>>();
+
+/** Waits for the calls in flight to finish, then writes their records (at shutdown). */
+export async function drainGateway(db: Db): Promise<void> {
+  await Promise.allSettled([...inFlight]);
+  await flushCalls(db);
+}
+
 export async function gatewayRoutes(app: FastifyInstance) {
   // Bodies pass upstream as the caller sent them: bytes, whatever their type, within the limit.
   app.removeAllContentTypeParsers();
@@ -78,8 +88,12 @@ export async function gatewayRoutes(app: FastifyInstance) {
       const params = request.params as { provider: string; '*': string };
       const provider = (GATEWAY_PROVIDERS as readonly string[]).includes(params.provider) ? (params.provider as GatewayProvider) : null;
       if (!provider) return send(reply, null, new GatewayRefusal('not_found', 'No such gateway provider.', 'unknown_provider'));
+      const work = serve(request, reply, provider, params['*'], started);
+      inFlight.add(work);
+      const done = () => void inFlight.delete(work);
+      work.then(done, done);
       try {
-        return await serve(request, reply, provider, params['*'], started);
+        return await work;
       } catch (e) {
         const refusal = asRefusal(e);
         if (refusal) return send(reply, provider, refusal);
