@@ -75,6 +75,7 @@ export default defineConfig({
       GOOGLE_BASE_URL: `${fake}/gemini/v1beta`,
       XAI_BASE_URL: `${fake}/xai/v1`,
       MISTRAL_BASE_URL: `${fake}/mistral/v1`,
+      BRAVE_BASE_URL: `${fake}/brave`,
       PORT: String(E2E_PORT),
       DATA_DIR: E2E_DATA_DIR,
       APP_URL: baseURL,
@@ -90,6 +91,7 @@ export default defineConfig({
       PLATFORM_GOOGLE_API_KEY: 'AQ.platform-e2e-google-0001',
       PLATFORM_XAI_API_KEY: 'xai-platform-e2e-0001',
       PLATFORM_MISTRAL_API_KEY: 'PlatformE2eMistralKey00000000001',
+      PLATFORM_BRAVE_API_KEY: 'BravePlatformE2eKey0000000000001',
       STREAM_IDLE_TIMEOUT_MS: '5000',
       // The server's log goes to a file the leak checks read.
       LOG_FILE: `${E2E_DATA_DIR}/server.log`,

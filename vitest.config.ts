@@ -28,6 +28,7 @@ export default defineConfig({
       PLATFORM_GOOGLE_API_KEY: 'AQ.platform-fake-google-key-0001',
       PLATFORM_XAI_API_KEY: 'xai-platform-fake-xai-key-0001',
       PLATFORM_MISTRAL_API_KEY: 'PlatformFakeMistralKey0000000001',
+      PLATFORM_BRAVE_API_KEY: 'BravePlatformFakeKey000000000001',
       STREAM_IDLE_TIMEOUT_MS: '1500',
       OPENAI_API_KEY: 'sk-canary-std-env-openai-0000000000000000',
       ANTHROPIC_API_KEY: 'sk-ant-canary-std-env-anthropic-000000000',

@@ -20,13 +20,15 @@ import { loadServerEnv } from '~/server/env';
 import { newId } from '~/server/ids';
 import { setPlan } from '~/server/services/workspaces';
 import { open as aeadOpen, seal } from '~/server/vault/aead';
+import { gatewayOverhead, gatewayRows } from './gateway';
+import { cpuMs, fixedRate, fmt, round, rssMB, sleep, type Stats, stats, timeStream } from './lib';
 
 const { values: args } = parseArgs({
   options: {
     db: { type: 'string', default: 'pglite' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
-    // While working on one figure: `--only reads` (generation, reads, addkey, pages), `--no-build`.
+    // While working on one figure: `--only reads` (generation, gateway, reads, addkey, pages), `--no-build`.
     only: { type: 'string' },
     // V8 flags for the server, to compare settings (e.g. "--max-semi-space-size=32"); they come after
     // those `npm start` sets, so they can override them. Recorded in the report.
@@ -37,7 +39,7 @@ const { values: args } = parseArgs({
     'idle-seconds': { type: 'string', default: '15' },
   },
 });
-const SECTIONS = ['generation', 'reads', 'addkey', 'pages'] as const;
+const SECTIONS = ['generation', 'gateway', 'reads', 'addkey', 'pages'] as const;
 const only = new Set(args.only ? args.only.split(',') : SECTIONS);
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')}`);
 const PROFILE_DIR = 'bench-results/profile';
@@ -59,14 +61,6 @@ const MODELS_PER_KEY = 50;
 const PASSWORD = 'bench-password';
 const EMAIL = 'bench@bench.test';
 
-type Stats = { n: number; errors: number; p50: number; p99: number; max: number };
-function stats(samples: number[], errors = 0): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  const q = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]! : NaN);
-  return { n: s.length, errors, p50: q(0.5), p99: q(0.99), max: s.at(-1) ?? NaN };
-}
-const round = (x: number) => Math.round(x * 100) / 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- setup
 
@@ -154,21 +148,6 @@ async function trpc(cookie: string, path: string, input: unknown, method: 'GET' 
 }
 
 // ---------------------------------------------------------------- measurements
-
-/** Reads a streamed response to its end, noting when `marker` first appears (time to first token). */
-async function timeStream(r: Response, t0: number, marker: string) {
-  let ttft = NaN;
-  let text = '';
-  const decoder = new TextDecoder();
-  const reader = r.body!.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    if (Number.isNaN(ttft) && text.includes(marker)) ttft = performance.now() - t0;
-  }
-  return { ttft, total: performance.now() - t0, text };
-}
 
 /** A streamed run through the app: time to the first script delta and to the end of the response. */
 async function streamThroughApp(cookie: string, workspaceId: string, keyId: string) {
@@ -294,35 +273,6 @@ async function generationOverhead(cookie: string, workspaceId: string, keyId: st
   };
 }
 
-/**
- * Fires at a fixed rate and times each request from when it was due, so a load generator that falls
- * behind cannot hide the delay (coordinated omission). Failures are counted by HTTP status.
- */
-async function fixedRate(rps: number, seconds: number, fire: (i: number) => Promise<number>, expected = 200) {
-  const latencies: number[] = [];
-  const failures: Record<string, number> = {};
-  const inflight: Promise<void>[] = [];
-  const start = performance.now();
-  const total = rps * seconds;
-  const fail = (why: string) => {
-    failures[why] = (failures[why] ?? 0) + 1;
-  };
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rps;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    inflight.push(
-      fire(i).then(
-        (status) => (status === expected ? void latencies.push(performance.now() - due) : fail(String(status))),
-        () => fail('network'),
-      ),
-    );
-  }
-  await Promise.all(inflight);
-  const errors = Object.values(failures).reduce((a, b) => a + b, 0);
-  return { ...stats(latencies, errors), failures };
-}
-
 // The read load goes through node:http with keep-alive, the lightest client Node has, rather than fetch:
 // the load generator shares the machine's two cores with the server and the database.
 const readAgent = new http.Agent({ keepAlive: true });
@@ -406,17 +356,6 @@ async function pageWeight(cookie: string, path: string) {
   return { scripts: scripts.length, gzipKB: round(gzip / 1024) };
 }
 
-/** The server's CPU time so far (user and system), in ms; /proc counts it in clock ticks of 10 ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function rssMB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024);
-}
-
 /**
  * The fake providers run in a process of their own, as a real provider is elsewhere: sharing the load
  * generator's event loop would slow both sides of the comparison, the app's more.
@@ -450,6 +389,9 @@ async function main() {
     ...fakeProviderEnv(fp),
     PLATFORM_OPENAI_API_KEY: 'sk-bench-platform-openai',
     PLATFORM_ANTHROPIC_API_KEY: 'sk-ant-bench-platform',
+    // The gateway's limits per instance are for real traffic, not for a benchmark's steady load.
+    GATEWAY_TOKEN_RATE_LIMIT: '1000000',
+    GATEWAY_ADDRESS_RATE_LIMIT: '1000000',
     AUTH_SIGN_IN_RATE_LIMIT: '1000',
   };
   Object.assign(process.env, env);
@@ -480,6 +422,9 @@ async function main() {
       return run();
     };
     const generation = await section('generation', 'Generation overhead…', () => generationOverhead(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic, fp.url, server.pid!));
+    const gateway = await section('gateway', 'Gateway overhead, beside Portkey’s…', () =>
+      gatewayOverhead({ base: BASE, fakeUrl: fp.url, serverPid: server.pid!, quick: QUICK, workspaceId: benchWorkspaceId, trpc: (path, input, method) => trpc(cookie, path, input, method) }),
+    );
     const reads = await section('reads', 'Key and catalog reads at 200 req/s…', () => keyAndCatalogReads(cookie, ids, server.pid!));
     const addKey = await section('addkey', 'Add-key overhead…', () => addKeyOverhead(cookie, fp.url, ids.slice(0, 40)));
     const crypto = cryptoOps();
@@ -506,7 +451,7 @@ async function main() {
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
       versions: { node: process.version, next: pkg('next'), prisma: pkg('@prisma/client'), ai: pkg('ai'), trpc: pkg('@trpc/server') },
       settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerPacing: { short: SHORT_STREAMS, steady: MODEL_LIKE_STREAMS }, seedSeconds, serverNodeOptions: [...START_FLAGS, args['server-node-options']].join(' ').trim() },
-      generation, reads, addKey, crypto, pages, memory,
+      generation, gateway, reads, addKey, crypto, pages, memory,
     };
     printTable(report);
   } finally {
@@ -536,12 +481,14 @@ function pkg(name: string): string {
 function printTable(r: Record<string, unknown>) {
   const g = r.generation as Awaited<ReturnType<typeof generationOverhead>> | null;
   const reads = r.reads as Awaited<ReturnType<typeof keyAndCatalogReads>> | null;
+  const gateway = r.gateway as Awaited<ReturnType<typeof gatewayOverhead>> | null;
   const addKey = r.addKey as Stats | null;
   const pages = r.pages as Record<string, { gzipKB: number }> | null;
   const { rssMB: mem, rssAfterIdleMB } = r.memory as { rssMB: number; rssAfterIdleMB: number };
   const c = r.crypto as { encryptMicros: number; decryptMicros: number };
   const rows: [string, string, string, boolean | null][] = [
     ...(g ? generationRows(g) : []),
+    ...(gateway ? gatewayRows(gateway) : []),
     ...(reads ? readRows(reads) : []),
     ...(addKey ? [['Add key beyond the probe (p50/p99/max ms)', `${fmt(addKey)} · ${addKey.errors} err`, 'p50 ≤ 20', addKey.p50 <= 20] as Row] : []),
     ['Encrypt / decrypt per op (µs)', `${c.encryptMicros} / ${c.decryptMicros}`, '—', null],
@@ -595,9 +542,6 @@ function pageRows(pages: Record<string, { gzipKB: number }>): Row[] {
   ];
 }
 
-function fmt(s: { p50: number; p99: number; max: number }) {
-  return `${round(s.p50)} / ${round(s.p99)} / ${round(s.max)}`;
-}
 
 main().then(
   () => process.exit(0),

@@ -185,6 +185,8 @@ test.describe('desktop, 1440 px', () => {
 
     // The picker: Enter opens it with the search focused, typing filters, arrows move, Enter chooses.
     await page.goto(`/w/${slug}/studio`);
+    // Typing before the page is interactive would be lost to hydration: wait for the picker's button.
+    await expect(page.getByRole('button', { name: 'Model', exact: true })).toBeEnabled();
     await page.getByLabel('Prompt').focus();
     await page.keyboard.type('A very long story');
     await page.keyboard.press('Tab');

@@ -19,6 +19,7 @@ export const GOOGLE_MODELS = [
   { id: 'gemini-2.5-flash-lite', displayName: 'Gemini 2.5 Flash-Lite', methods: ['generateContent', 'countTokens'] },
   { id: 'gemini-3.1-flash-image-preview', displayName: 'Gemini 3.1 Flash Image', methods: ['generateContent'] },
   { id: 'text-embedding-004', displayName: 'Text Embedding 004', methods: ['embedContent'] },
+  { id: 'gemini-embedding-001', displayName: 'Gemini Embedding 001', methods: ['embedContent', 'batchEmbedContents'] },
   { id: 'gemini-2.0-flash-live-001', displayName: 'Gemini 2.0 Flash Live', methods: ['bidiGenerateContent'] },
 ].map((m) => ({
   name: `models/${m.id}`,

@@ -16,7 +16,8 @@ import {
 } from './catalog';
 import { type Scenario, scenarioFor } from './scenarios';
 
-export type ProviderId = 'anthropic' | 'openai' | 'google' | 'xai' | 'mistral';
+// The five key providers, and Brave Search (the platform's web search for the gateway's managed mode).
+export type ProviderId = 'anthropic' | 'openai' | 'google' | 'xai' | 'mistral' | 'brave';
 
 export const PREFIXES: Record<ProviderId, string> = {
   anthropic: '/anthropic/v1',
@@ -24,6 +25,7 @@ export const PREFIXES: Record<ProviderId, string> = {
   google: '/gemini/v1beta',
   xai: '/xai/v1',
   mistral: '/mistral/v1',
+  brave: '/brave',
 };
 
 export type Latency = { firstByteMs: number; chunkIntervalMs: number; chunks: number };
@@ -33,7 +35,7 @@ export type RecordedRequest = {
   method: string;
   path: string;
   /** Which auth header carried a key (never the key itself). */
-  authHeader: 'x-api-key' | 'authorization' | 'x-goog-api-key' | null;
+  authHeader: 'x-api-key' | 'authorization' | 'x-goog-api-key' | 'x-subscription-token' | null;
   /** sha256 of the key, first 16 hex characters: lets tests tell keys apart without storing them. */
   keyFingerprint: string | null;
   keyInUrl: boolean;
@@ -44,6 +46,10 @@ export type RecordedRequest = {
   clientAborted: boolean;
   /** Milliseconds from the request's arrival to the end of the response. */
   durationMs: number | null;
+  /** The names of the headers it came with (never their values). */
+  headerNames: string[];
+  /** sha256 of the raw body, first 16 hex characters (null without one): shows a body arrived unchanged. */
+  bodyFingerprint: string | null;
 };
 
 export type FakeProviders = {
@@ -168,6 +174,15 @@ function providerError(ctx: Ctx, kind: ErrorKind, model?: string) {
       if (kind === 'ratelimit') return send(res, 429, { error: 'Rate limit exceeded. Please slow down your requests.' }, { 'retry-after': '3' });
       if (kind === 'down') return send(res, 500, '"Internal server error"');
       return send(res, 404, { code: 'Some requested entity was not found', error: `The model ${model} does not exist or your team does not have access to it.` });
+    }
+    case 'brave': {
+      const e = (status: number, code: string, detail: string, headers: Record<string, string> = {}) =>
+        send(res, status, { type: 'ErrorResponse', error: { id: randomUUID(), status, code, detail, meta: {} } }, headers);
+      if (kind === 'invalid' || kind === 'missing') return e(401, 'SUBSCRIPTION_TOKEN_INVALID', 'The provided subscription token is invalid.');
+      if (kind === 'ratelimit') return e(429, 'RATE_LIMITED', 'Request rate limit exceeded for plan.', { 'retry-after': '1', 'x-ratelimit-remaining': '0' });
+      if (kind === 'nocredit') return e(402, 'QUOTA_LIMITED', 'Monthly quota exhausted.');
+      if (kind === 'noperm') return e(403, 'OPTION_NOT_IN_PLAN', 'This option is not in your plan.');
+      return e(kind === 'down' ? 503 : 404, kind === 'down' ? 'UNAVAILABLE' : 'NOT_FOUND', kind === 'down' ? 'Service unavailable.' : 'Not found.');
     }
     case 'mistral': {
       if (kind === 'invalid' || kind === 'missing') return send(res, 401, { detail: 'Unauthorized' });
@@ -311,30 +326,36 @@ async function chatCompletions(ctx: Ctx) {
   const id = ctx.provider === 'openai' ? `chatcmpl-${randomUUID().slice(0, 12)}` : randomUUID();
   const created = Math.floor(Date.now() / 1000);
   const usage = { prompt_tokens: p.inputTokens, completion_tokens: p.outputTokens, total_tokens: p.inputTokens + p.outputTokens };
+  // What OpenAI sends besides: headers naming the key owner's organization and project, and a cookie.
+  const ownerHeaders: Record<string, string> = ctx.provider === 'openai'
+    ? { 'openai-organization': 'org-fake-key-owner', 'openai-project': 'proj_fake_owner', 'set-cookie': '__cf_bm=fake; path=/; HttpOnly', 'x-request-id': `req_${id.slice(-12)}` }
+    : {};
   if (!ctx.body.stream) {
     return send(ctx.res, 200, {
       id, object: 'chat.completion', created, model,
       choices: [{ index: 0, message: { role: 'assistant', content: p.words.join(''), refusal: null }, logprobs: null, finish_reason: p.finish }],
       usage,
-    });
+    }, ownerHeaders);
   }
-  sseHeaders(ctx.res);
+  sseHeaders(ctx.res, ownerHeaders);
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
     ctx.res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
   const includeUsage = ctx.provider === 'xai' || (ctx.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-  chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }], ctx.provider === 'openai' ? { usage: null } : {});
+  // With include_usage, OpenAI puts `"usage": null` on every chunk before the final usage chunk.
+  const nullUsage = ctx.provider === 'openai' && includeUsage ? { usage: null } : {};
+  chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }], nullUsage);
   for (let i = 0; i < p.words.length; i++) {
     const f = await streamFaults(ctx, i, () =>
       ctx.res.write(`data: ${JSON.stringify({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`),
     );
     if (f === 'stop') return;
     if (i > 0) await sleep(ctx.latency.chunkIntervalMs);
-    chunk([{ index: 0, delta: { content: p.words[i] }, logprobs: null, finish_reason: null }]);
+    chunk([{ index: 0, delta: { content: p.words[i] }, logprobs: null, finish_reason: null }], nullUsage);
   }
   if (ctx.provider === 'mistral') {
     chunk([{ index: 0, delta: { content: '' }, finish_reason: p.finish, logprobs: null }], { usage });
   } else {
-    chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: p.finish }]);
+    chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: p.finish }], nullUsage);
     if (includeUsage) chunk([], { usage });
   }
   ctx.res.write('data: [DONE]\n\n');
@@ -385,6 +406,83 @@ async function googleGenerate(ctx: Ctx, model: string, stream: boolean) {
   ctx.res.end(); // Gemini streams have no terminator
 }
 
+/** OpenAI's Responses API, whole or as its typed SSE events (`event:` + `data:`), usage in response.completed. */
+async function openaiResponses(ctx: Ctx) {
+  const model = String(ctx.body.model ?? '');
+  if (!OPENAI_MODELS.some((m) => m.id === model)) return providerError(ctx, 'modelgone', model);
+  const input = ctx.body.input;
+  const text = typeof input === 'string' ? input : promptText({ ...ctx, body: { messages: Array.isArray(input) ? input : [] } });
+  const p = plan({ ...ctx, body: { ...ctx.body, max_tokens: ctx.body.max_output_tokens, messages: [{ role: 'user', content: text }] } });
+  const id = `resp_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+  const msgId = `msg_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+  const created_at = Math.floor(Date.now() / 1000);
+  const usage = { input_tokens: p.inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: p.outputTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: p.inputTokens + p.outputTokens };
+  const message = (t: string) => ({ id: msgId, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: t, annotations: [] }] });
+  const response = (status: string, output: unknown[], u: unknown) => ({ id, object: 'response', created_at, status, model, output, usage: u, error: null, incomplete_details: null });
+  if (!ctx.body.stream) return send(ctx.res, 200, response('completed', [message(p.words.join(''))], usage));
+  sseHeaders(ctx.res);
+  let seq = 0;
+  const ev = (type: string, data: Record<string, unknown>) => ctx.res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+  ev('response.created', { response: response('in_progress', [], null) });
+  ev('response.output_item.added', { output_index: 0, item: { id: msgId, type: 'message', status: 'in_progress', role: 'assistant', content: [] } });
+  for (let i = 0; i < p.words.length; i++) {
+    if (i > 0) await sleep(ctx.latency.chunkIntervalMs);
+    ev('response.output_text.delta', { item_id: msgId, output_index: 0, content_index: 0, delta: p.words[i] });
+  }
+  ev('response.output_text.done', { item_id: msgId, output_index: 0, content_index: 0, text: p.words.join('') });
+  ev('response.completed', { response: response('completed', [message(p.words.join(''))], usage) });
+  ctx.res.end();
+}
+
+function vector(text: string, dims = 8): number[] {
+  const h = createHash('sha256').update(text).digest();
+  return Array.from({ length: dims }, (_, i) => (h[i]! - 128) / 128);
+}
+
+function embeddingInputs(input: unknown): string[] {
+  return (Array.isArray(input) ? input : [input]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
+}
+
+/** OpenAI's and Mistral's embeddings (the same shape). */
+function embeddings(ctx: Ctx, models: { id: string }[]) {
+  const model = String(ctx.body.model ?? '');
+  if (!models.some((m) => m.id === model)) return providerError(ctx, 'modelgone', model);
+  const inputs = embeddingInputs(ctx.body.input);
+  const tokens = inputs.reduce((n, t) => n + countTokens(t), 0);
+  return send(ctx.res, 200, {
+    // Mistral's answer carries an id (its SDK requires one) and a completion count; OpenAI's neither.
+    ...(ctx.provider === 'mistral' ? { id: randomUUID().replace(/-/g, '') } : {}),
+    object: 'list',
+    data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: vector(t) })),
+    model,
+    usage: ctx.provider === 'mistral' ? { prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens } : { prompt_tokens: tokens, total_tokens: tokens },
+  });
+}
+
+function googleEmbed(ctx: Ctx, batch: boolean) {
+  const text = (c: unknown) => ((c as { parts?: { text?: string }[] })?.parts ?? []).map((p) => p.text ?? '').join(' ');
+  if (!batch) return send(ctx.res, 200, { embedding: { values: vector(text(ctx.body.content)) } });
+  const requests = Array.isArray(ctx.body.requests) ? (ctx.body.requests as { content?: unknown }[]) : [];
+  return send(ctx.res, 200, { embeddings: requests.map((r) => ({ values: vector(text(r.content)) })) });
+}
+
+/** Brave Search's web results, shaped like the real ones (a few fields of each). */
+function braveSearch(ctx: Ctx) {
+  const q = ctx.query.get('q');
+  if (!q) return send(ctx.res, 422, { type: 'ErrorResponse', error: { id: randomUUID(), status: 422, code: 'VALIDATION', detail: 'Unable to validate request parameter(s).', meta: {} } });
+  const count = Math.min(20, Math.max(1, Number(ctx.query.get('count') ?? 3)));
+  return send(ctx.res, 200, {
+    type: 'search',
+    query: { original: q, more_results_available: true },
+    web: {
+      type: 'search',
+      results: Array.from({ length: count }, (_, i) => ({
+        type: 'search_result', title: `Result ${i + 1} for ${q}`, url: `https://example.test/${i + 1}`, description: `A page about ${q}.`, language: 'en',
+      })),
+    },
+  }, { 'x-ratelimit-remaining': '99' });
+}
+
 function openaiImages(ctx: Ctx) {
   const model = String(ctx.body.model ?? '');
   if (model.startsWith('gpt-image') && ctx.body.response_format !== undefined) {
@@ -402,7 +500,7 @@ function openaiImages(ctx: Ctx) {
 
 // ---------- routing ----------
 
-const INFERENCE = /(messages$|chat\/completions$|:generateContent$|:streamGenerateContent$|images\/generations$)/;
+const INFERENCE = /(messages$|chat\/completions$|responses$|embeddings$|:generateContent$|:streamGenerateContent$|:embedContent$|:batchEmbedContents$|images\/generations$|web\/search$)/;
 
 // The first probe candidate per provider: `modelgone` keys get 404 for it, as a retired model would.
 const FIRST_PROBE_CANDIDATE: Record<ProviderId, RegExp> = {
@@ -411,6 +509,7 @@ const FIRST_PROBE_CANDIDATE: Record<ProviderId, RegExp> = {
   google: /flash-lite/,
   xai: /mini/,
   mistral: /^mistral-small-latest$/,
+  brave: /^$/,
 };
 
 async function handleProvider(ctx: Ctx): Promise<void> {
@@ -488,6 +587,12 @@ async function handleProvider(ctx: Ctx): Promise<void> {
         return chatCompletions(ctx);
       }
       if (provider === 'openai' && req.method === 'POST' && route === '/images/generations') return openaiImages(ctx);
+      if (provider === 'openai' && req.method === 'POST' && route === '/responses') return openaiResponses(ctx);
+      if (provider !== 'xai' && req.method === 'POST' && route === '/embeddings') return embeddings(ctx, models);
+      break;
+    }
+    case 'brave': {
+      if (req.method === 'GET' && route === '/res/v1/web/search') return braveSearch(ctx);
       break;
     }
     case 'google': {
@@ -507,6 +612,12 @@ async function handleProvider(ctx: Ctx): Promise<void> {
         }
         return googleGenerate(ctx, id, m[2] === 'streamGenerateContent');
       }
+      const e = /^\/models\/([^:/]+):(embedContent|batchEmbedContents|countTokens)$/.exec(route);
+      if (req.method === 'POST' && e) {
+        if (!GOOGLE_MODELS.some((g) => g.baseModelId === e[1])) return providerError(ctx, 'modelgone', e[1]);
+        if (e[2] === 'countTokens') return send(ctx.res, 200, { totalTokens: countTokens(promptText(ctx)) });
+        return googleEmbed(ctx, e[2] === 'batchEmbedContents');
+      }
       break;
     }
   }
@@ -522,12 +633,16 @@ function extractKey(provider: ProviderId, req: IncomingMessage): { key: string |
     const k = req.headers['x-goog-api-key'];
     return { key: typeof k === 'string' ? k : null, header: typeof k === 'string' ? 'x-goog-api-key' : null };
   }
+  if (provider === 'brave') {
+    const k = req.headers['x-subscription-token'];
+    return { key: typeof k === 'string' ? k : null, header: typeof k === 'string' ? 'x-subscription-token' : null };
+  }
   const auth = req.headers.authorization;
   const m = typeof auth === 'string' ? /^Bearer (.+)$/.exec(auth) : null;
   return { key: m?.[1] ?? null, header: auth ? 'authorization' : null };
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -535,13 +650,21 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
     if (size > 5_000_000) break;
     chunks.push(c as Buffer);
   }
-  if (!chunks.length) return {};
+  return Buffer.concat(chunks);
+}
+
+function parseBody(raw: Buffer): Record<string, unknown> {
+  if (!raw.length) return {};
   try {
-    const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    const v = JSON.parse(raw.toString('utf8')) as unknown;
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
   } catch {
     return {};
   }
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return parseBody(await readRawBody(req));
 }
 
 export type FakeOptions = { port?: number; host?: string; latency?: Partial<Latency> };
@@ -580,7 +703,8 @@ export async function startFakeProviders(opts: FakeOptions = {}): Promise<FakePr
       const provider = (Object.keys(PREFIXES) as ProviderId[]).find((p) => url.pathname.startsWith(`${PREFIXES[p]}/`));
       if (!provider) return send(res, 404, { error: 'unknown provider path' });
       const route = url.pathname.slice(PREFIXES[provider].length);
-      const body = req.method === 'POST' ? await readBody(req) : {};
+      const raw = req.method === 'POST' ? await readRawBody(req) : Buffer.alloc(0);
+      const body = parseBody(raw);
       const { key, header } = extractKey(provider, req);
       const keyInUrl = url.searchParams.has('key');
       requests.push({
@@ -595,6 +719,8 @@ export async function startFakeProviders(opts: FakeOptions = {}): Promise<FakePr
         at: Date.now(),
         clientAborted: false,
         durationMs: null,
+        headerNames: Object.keys(req.headers).sort(),
+        bodyFingerprint: raw.length ? createHash('sha256').update(raw).digest('hex').slice(0, 16) : null,
       });
       const record = requests[requests.length - 1]!;
       const arrived = performance.now();
@@ -648,5 +774,6 @@ export function fakeProviderEnv(fp: Pick<FakeProviders, 'baseUrls'>): Record<str
     GOOGLE_BASE_URL: fp.baseUrls.google,
     XAI_BASE_URL: fp.baseUrls.xai,
     MISTRAL_BASE_URL: fp.baseUrls.mistral,
+    BRAVE_BASE_URL: fp.baseUrls.brave,
   };
 }

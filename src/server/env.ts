@@ -28,6 +28,8 @@ const ServerEnv = z.object({
   GOOGLE_BASE_URL: z.url().optional(),
   XAI_BASE_URL: z.url().optional(),
   MISTRAL_BASE_URL: z.url().optional(),
+  // Brave Search (managed only: the gateway's web search on platform credits), without a version path.
+  BRAVE_BASE_URL: z.url().optional(),
   // Platform (managed) credentials. Never the SDKs' standard names: the AI SDK silently falls back to
   // those, which would bill a BYOK run to the platform.
   PLATFORM_ANTHROPIC_API_KEY: z.string().min(1).optional(),
@@ -35,6 +37,10 @@ const ServerEnv = z.object({
   PLATFORM_GOOGLE_API_KEY: z.string().min(1).optional(),
   PLATFORM_XAI_API_KEY: z.string().min(1).optional(),
   PLATFORM_MISTRAL_API_KEY: z.string().min(1).optional(),
+  PLATFORM_BRAVE_API_KEY: z.string().min(1).optional(),
+  // Gateway limits per instance (calls a minute): per runtime token and per client address.
+  GATEWAY_TOKEN_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+  GATEWAY_ADDRESS_RATE_LIMIT: z.coerce.number().int().min(1).default(1200),
   // Which platform provider makes Content Studio images (its image model comes from the catalog).
   PLATFORM_IMAGE_PROVIDER: z.enum(['openai', 'google']).default('openai'),
   // A stream that sends nothing for this long is treated as stalled.

@@ -26,7 +26,13 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
   }
   const opened = openDatabase({ kind: 'pglite', dataDir: 'memory://' });
   await applyMigrations(await openSchemaEngine(opened.adapterFactory), await readMigrations());
-  return { db: opened.db, kind, close: opened.close };
+  return {
+    db: opened.db,
+    kind,
+    async close() {
+      await opened.close();
+    },
+  };
 }
 
 export const DB_KINDS: ('pglite' | 'postgres')[] = ['pglite', 'postgres'];
@@ -96,4 +102,14 @@ export function describePostgres(name: string, body: (get: () => TestDb) => void
       });
     });
   });
+}
+
+/**
+ * Makes this suite's database the one the server code under test reads through getDb() (src/server/db):
+ * HTTP suites serve requests from their own database. Use as `beforeEach(serveFromTestDb(getDb))`.
+ */
+export function serveFromTestDb(get: () => TestDb): () => void {
+  return () => {
+    (globalThis as { __db?: Db }).__db = get().db;
+  };
 }

@@ -2,6 +2,7 @@
 // authorization matrix and the hostile-input properties; a procedure missing here fails both.
 import type { Db } from '~/server/db/connect';
 import { newId } from '~/server/ids';
+import { createRuntimeToken } from '~/server/services/runtime-tokens';
 import { createToken } from '~/server/services/tokens';
 import { sealProviderKey } from '~/server/vault/envelope';
 import { canaryKey } from './canary';
@@ -66,6 +67,13 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
     await w.db.membership.create({ data: { workspaceId: w.workspaceId, userId: leaver.id, role: 'member' } });
     return { ...ws(w), userId: leaver.id };
   },
+  'developers.runtimeTokens': async (w) => ws(w),
+  'developers.createRuntimeToken': async (w) => ({ ...ws(w), label: 'matrix' }),
+  'developers.revokeRuntimeToken': async (w) => ({
+    ...ws(w),
+    tokenId: (await createRuntimeToken({ db: w.db, actor: w.owner, workspace: { id: w.workspaceId, role: 'owner' } }, { label: 'to revoke' })).info.id,
+  }),
+  'developers.gatewayCalls': async (w) => ws(w),
   'keys.list': async (w) => ws(w),
   'keys.audit': async (w) => ws(w),
   'keys.removalImpact': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),

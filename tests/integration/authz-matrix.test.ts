@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appRouter } from '~/server/api/root';
 import { REST_OPERATIONS } from '~/server/rest/routes';
+import { createRuntimeToken } from '~/server/services/runtime-tokens';
 import { canaryKey } from '../helpers/canary';
 import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
@@ -43,6 +44,10 @@ const EXPECTED: Record<string, Expectation> = {
   'workspace.invitations': WS_OWNER,
   'workspace.revokeInvitation': WS_OWNER,
   'workspace.removeMember': WS_OWNER,
+  'developers.runtimeTokens': WS_OWNER,
+  'developers.createRuntimeToken': WS_OWNER,
+  'developers.revokeRuntimeToken': WS_OWNER,
+  'developers.gatewayCalls': WS_OWNER,
   'keys.list': WS_READ,
   'keys.audit': WS_OWNER,
   'keys.removalImpact': WS_OWNER,
@@ -64,8 +69,14 @@ const EXPECTED: Record<string, Expectation> = {
 };
 
 // REST: HTTP statuses, by operationId. Each request is the one a script would send for that cell.
-type Status = 200 | 401 | 403 | 404;
-type RestCase = { expected: Record<Plan, [Status, Status, Status, Status]>; body?: () => unknown };
+type Status = 200 | 201 | 204 | 401 | 403 | 404;
+type RestCase = {
+  expected: Record<Plan, [Status, Status, Status, Status]>;
+  body?: () => unknown;
+  /** Path parameters beyond the workspace (made fresh for each cell). */
+  params?: (w: World) => Promise<Record<string, string>>;
+};
+const OWNER_ONLY = { free: [401, 404, 403, 200], pro: [401, 404, 403, 200] } satisfies RestCase['expected'];
 const byokConfig = () => ({ mode: 'byok', provider: 'openai', api_key: canaryKey('sk-proj-'), model: 'gpt-4.1-mini' });
 const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
   getWorkspaceAiConfig: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] } },
@@ -74,6 +85,15 @@ const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
   putUserAiDefaults: {
     expected: { free: [401, 200, 200, 200], pro: [401, 200, 200, 200] },
     body: () => ({ mode: 'managed', provider: 'anthropic', model: 'claude-sonnet-4-20250514' }),
+  },
+  // Runtime tokens: owners only, on every plan (a Free workspace's code uses managed mode).
+  createRuntimeToken: { expected: { free: [401, 404, 403, 201], pro: [401, 404, 403, 201] }, body: () => ({ label: 'matrix' }) },
+  listRuntimeTokens: { expected: OWNER_ONLY },
+  revokeRuntimeToken: {
+    expected: { free: [401, 404, 403, 204], pro: [401, 404, 403, 204] },
+    params: async (w) => ({
+      token_id: (await createRuntimeToken({ db: w.db, actor: w.owner, workspace: { id: w.workspaceId, role: 'owner' } }, { label: 'to revoke' })).info.id,
+    }),
   },
 };
 
@@ -153,7 +173,8 @@ await describeEachDb('authorization matrix', (getDb) => {
         for (const role of ROLES) {
           const user = users[role];
           const op = REST_OPERATIONS[name as keyof typeof REST_OPERATIONS];
-          const url = op.url.replace(':workspace_id', world.workspaceId);
+          const extra = (await c.params?.(world)) ?? {};
+          const url = Object.entries(extra).reduce((u, [k, v]) => u.replace(`:${k}`, v), op.url.replace(':workspace_id', world.workspaceId));
           got[name]!.push((await callRest(app, { method: op.method, url, token: user ? tokens.get(user) : undefined, body: c.body?.() })).status);
         }
       }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
-import { describeEachDb } from '../helpers/db';
+import { describeEachDb, serveFromTestDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
 import { callerFor, createUser, proWorkspace, setWorkspacePlan } from '../helpers/fixtures';
 
@@ -13,8 +13,6 @@ const logFile = vi.hoisted(() => {
   return file;
 });
 
-type Globals = { __db?: unknown };
-const globals = globalThis as unknown as Globals;
 const { REST_OPERATIONS } = await import('~/server/rest/routes');
 let app: TestApp;
 beforeAll(async () => {
@@ -29,9 +27,7 @@ const defaultsUrl: Route = () => '/api/users/me/ai-defaults';
 const api = { getAiConfig: aiConfigUrl, putAiConfig: aiConfigUrl, getAiDefaults: defaultsUrl, putAiDefaults: defaultsUrl };
 
 await describeEachDb('REST API', (getDb) => {
-  beforeEach(() => {
-    globals.__db = getDb().db; // the server's database is this suite's
-  });
+  beforeEach(serveFromTestDb(getDb));
   const seen: string[] = [];
 
   async function send(
@@ -170,7 +166,10 @@ it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () 
   const result = await new Validator().validate(doc as never);
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);
-  expect(Object.keys(doc.paths)).toEqual(['/api/workspaces/{workspace_id}/ai-config', '/api/users/me/ai-defaults']);
+  expect(Object.keys(doc.paths).sort()).toEqual([
+    '/api/users/me/ai-defaults', '/api/workspaces/{workspace_id}/ai-config', '/api/workspaces/{workspace_id}/runtime-tokens',
+    '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}',
+  ]);
   expect(doc.paths['/api/workspaces/{workspace_id}/ai-config']!.put!.responses).toHaveProperty('422');
   expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AiConfig', 'AiConfigUpdateInput', 'AiConfigChange', 'Error']));
   // Every operation of the REST API, and nothing else (tRPC, the auth library and images are not in it).

@@ -5,6 +5,7 @@
 // fake providers' record of which credential each call carried shows.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { changingConfig } from '~/server/db/config-changes';
 import type { RunEvent } from '~/lib/schemas/runs';
 import { fakeProviderEnv, PREFIXES, type ProviderId } from '../../fake-providers/server';
 import { type AppProcess, ensureAppBuilt, sharedSecretsEnv, signUpThrough, startApp, trpcThrough } from '../helpers/app-process';
@@ -104,5 +105,82 @@ await describePostgres('two app instances on one database', (getDb) => {
     // Only B ran anything; neither process wrote the key anywhere.
     for (const key of Object.values(platform.a)) expect(await callsWithKey(key)).toHaveLength(0);
     for (const app of [viaA, viaB]) expect(findCanary(JSON.stringify(app.output()), k), app.name).toBeNull();
+  });
+
+  it('serves gateway calls through B by the config, plan and tokens changed through A, from the very next call', async () => {
+    const [viaA, viaB] = [a!, b!];
+    const { cookie } = await signUpThrough(viaA, 'Two gateways');
+    const [ws] = await trpcThrough(viaA, cookie).workspace.list.query();
+    await setWorkspacePlan(getDb().db, ws!.id, 'pro');
+    const { token: pat } = await trpcThrough(viaA, cookie).account.createToken.mutate({ name: 'two gateways' });
+    const restThroughA = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${viaA.url}/api/workspaces/${ws!.id}/${path}`, {
+        method, headers: { authorization: `Bearer ${pat}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, json: r.status === 204 ? null : ((await r.json()) as Record<string, unknown>) };
+    };
+    const created = await restThroughA('POST', 'runtime-tokens', { label: 'two instances' });
+    expect(created.status).toBe(201);
+    const runtimeToken = created.json!.token as string;
+    const chatThroughB = async () => {
+      const r = await fetch(`${viaB.url}/api/gateway/openai/v1/chat/completions`, {
+        method: 'POST', headers: { authorization: `Bearer ${runtimeToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await r.arrayBuffer();
+      return r.status;
+    };
+    const chatsWith = async (key: string) => (await callsWithKey(key)).filter((r) => r.path.endsWith('/chat/completions')).length;
+
+    // B serves (and caches) the workspace on platform credits first.
+    expect(await chatThroughB()).toBe(200);
+    expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY)).toBeGreaterThanOrEqual(1);
+    // Back and forth through A: each time, B's very next call follows.
+    for (let i = 0; i < 4; i++) {
+      const k = canaryKey('sk-proj-');
+      expect((await restThroughA('PUT', 'ai-config', { mode: 'byok', provider: 'openai', api_key: k, model: 'gpt-4.1-mini' })).status).toBe(200);
+      const probed = await chatsWith(k); // the key check A made before storing it
+      expect(await chatThroughB()).toBe(200);
+      expect(await chatsWith(k), `own key, round ${i}`).toBe(probed + 1);
+      const platformCalls = await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY);
+      expect((await restThroughA('PUT', 'ai-config', { mode: 'managed', provider: 'openai', model: 'gpt-4.1-mini' })).status).toBe(200);
+      expect(await chatThroughB()).toBe(200);
+      expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY), `platform key, round ${i}`).toBe(platformCalls + 1);
+      expect(await chatsWith(k)).toBe(probed + 1);
+    }
+    // A plan without own keys, set while B holds the workspace as byok: B refuses the next call.
+    expect((await restThroughA('PUT', 'ai-config', { mode: 'byok', provider: 'openai', api_key: canaryKey('sk-proj-'), model: 'gpt-4.1-mini' })).status).toBe(200);
+    expect(await chatThroughB()).toBe(200);
+    const db = getDb().db;
+    await changingConfig(db, ws!.id, () => setWorkspacePlan(db, ws!.id, 'free'));
+    expect(await chatThroughB()).toBe(403);
+    await changingConfig(db, ws!.id, () => setWorkspacePlan(db, ws!.id, 'pro'));
+    // A token revoked through A is refused by B at once.
+    expect(await chatThroughB()).toBe(200);
+    expect((await restThroughA('DELETE', `runtime-tokens/${created.json!.id as string}`)).status).toBe(204);
+    expect(await chatThroughB()).toBe(401);
+  });
+
+  it('writes the gateway calls an instance served before it stops, however recent', async () => {
+    const viaB = b!;
+    const { cookie } = await signUpThrough(a!, 'Stopping gateway');
+    const [ws] = await trpcThrough(a!, cookie).workspace.list.query();
+    const { token } = await trpcThrough(a!, cookie).developers.createRuntimeToken.mutate({ workspaceId: ws!.id, label: 'stop' });
+    const calls = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${viaB.url}/api/gateway/openai/v1/chat/completions`, {
+          method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        }).then(async (r) => (await r.arrayBuffer(), r.status)),
+      ),
+    );
+    expect(calls).toEqual([200, 200, 200, 200, 200]);
+    // At once, within the recorder's batching interval: SIGTERM, and the records are there all the same.
+    expect(await viaB.stop()).toBe(0);
+    b = undefined;
+    expect(await getDb().db.gatewayCall.count({ where: { workspaceId: ws!.id } })).toBe(5);
+    // Managed calls: each settled before the process ended, none left holding credits.
+    expect(await getDb().db.creditReservation.count({ where: { workspaceId: ws!.id, status: 'held' } })).toBe(0);
+    expect(await getDb().db.creditReservation.count({ where: { workspaceId: ws!.id, status: 'settled' } })).toBe(5);
   });
 });

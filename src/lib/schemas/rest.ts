@@ -2,6 +2,8 @@
 // REST and tRPC accept and answer by the same rules. The OpenAPI document is generated from these.
 import { z } from 'zod';
 import { AI_CONFIG_FIELDS as F } from '~/lib/schemas/ai-config';
+import { GATEWAY_PROVIDERS } from '~/lib/gateway';
+import { ZRuntimeTokenInput } from '~/lib/schemas/gateway';
 
 export const ZRestAiConfigInput = z
   .object({
@@ -41,3 +43,35 @@ export const ZRestError = z
     }),
   })
   .meta({ id: 'Error' });
+
+// ---- runtime tokens (issue 17) ----
+
+export const ZRestRuntimeTokenInput = z
+  .object({
+    // The same rules as the app's form (lib/schemas/gateway.ts), in the REST API's snake_case.
+    label: ZRuntimeTokenInput.shape.label.describe('What the token is for, e.g. "ci" or "staging VM"'),
+    expires_in_days: ZRuntimeTokenInput.shape.expiresInDays.describe('Omitted or null: never expires'),
+    providers: ZRuntimeTokenInput.shape.providers.describe('The providers it may call; omitted: all'),
+    key_label: ZRuntimeTokenInput.shape.keyLabel.describe('byok: the label of the key it uses per provider (default primary)'),
+  })
+  .meta({ id: 'RuntimeTokenRequest' });
+
+export const ZRestRuntimeToken = z
+  .object({
+    id: z.string(),
+    label: z.string(),
+    prefix: z.string().describe('The first characters of the token, to recognise it'),
+    providers: z.array(z.enum(GATEWAY_PROVIDERS)),
+    key_label: z.string().nullable(),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+    revoked: z.boolean(),
+  })
+  .meta({ id: 'RuntimeToken' });
+
+export const ZRestRuntimeTokenCreated = ZRestRuntimeToken.extend({
+  token: z.string().describe('The token itself: shown this once, stored only as a keyed hash'),
+}).meta({ id: 'RuntimeTokenCreated' });
+
+export const ZRestRuntimeTokenList = z.object({ data: z.array(ZRestRuntimeToken) }).meta({ id: 'RuntimeTokenList' });

@@ -31,21 +31,54 @@ export type Opened = {
   close(): Promise<void>;
 };
 
+/** Where a client's database is: a PostgreSQL URL, or the embedded database's own instance. */
+export type DbConnection = { kind: 'postgres'; url: string } | { kind: 'pglite'; pglite: PGlite };
+const connections = new WeakMap<Db, DbConnection>();
+const closers = new WeakMap<Db, Set<() => Promise<void>>>();
+
+/** How to reach the database behind a client directly (LISTEN/NOTIFY need a connection of their own). */
+export function connectionOf(db: Db): DbConnection | undefined {
+  return connections.get(db);
+}
+
+/** Runs `close` when the client is closed, before it (a connection of its own, e.g. a listener's, ends with it). */
+export function closeWith(db: Db, close: () => Promise<void>): () => void {
+  const set = closers.get(db) ?? new Set();
+  closers.set(db, set.add(close));
+  return () => set.delete(close);
+}
+
+async function runClosers(db: Db): Promise<void> {
+  const set = closers.get(db);
+  closers.delete(db);
+  for (const close of set ?? []) await close().catch(() => {});
+}
+
 export function openDatabase(target: DbTarget): Opened {
   if (target.kind === 'postgres') {
     // A bounded pool: the app is one process per instance; several instances share the server.
     const adapterFactory = new PrismaPg({ connectionString: target.url, max: 10 });
     const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
-    return { db, adapterFactory, close: () => db.$disconnect() };
+    connections.set(db, { kind: 'postgres', url: target.url });
+    return {
+      db,
+      adapterFactory,
+      close: async () => {
+        await runClosers(db);
+        await db.$disconnect();
+      },
+    };
   }
   if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
   const pglite = new PGlite(target.dataDir);
   const adapterFactory = new PrismaPGlite(pglite);
   const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
+  connections.set(db, { kind: 'pglite', pglite });
   return {
     db,
     adapterFactory,
     close: async () => {
+      await runClosers(db);
       await db.$disconnect();
       await pglite.close();
     },

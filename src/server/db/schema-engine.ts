@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import {
   bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
@@ -37,6 +38,28 @@ function loadGlue(): Promise<Glue> {
   return gluePromise;
 }
 
+/**
+ * The PostgreSQL driver adapter runs a script by splitting it at every `;`, which breaks any statement
+ * holding one (a function body, a string, a comment). PostgreSQL itself runs a multi-statement script
+ * in one simple query; migrations reach it whole, as `prisma migrate deploy` sends them.
+ */
+function wholeScripts(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+  if (factory.provider !== 'postgres' || factory.adapterName !== '@prisma/adapter-pg') return factory;
+  const whole = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
+    const driver = (adapter as SqlDriverAdapter & { underlyingDriver(): { query(sql: string): Promise<unknown> } }).underlyingDriver();
+    adapter.executeScript = async (script) => {
+      await driver.query(script);
+    };
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => whole(await factory.connect()),
+    connectToShadowDb: async () => whole(await factory.connectToShadowDb()),
+  };
+}
+
 export async function openSchemaEngine(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   schema?: string,
@@ -46,7 +69,7 @@ export async function openSchemaEngine(
   return glue.SchemaEngine.new(
     { datamodels: [[SCHEMA_PATH, datamodel]] },
     () => {},
-    bindMigrationAwareSqlAdapterFactory(adapterFactory),
+    bindMigrationAwareSqlAdapterFactory(wholeScripts(adapterFactory)),
   );
 }
 

@@ -10,6 +10,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { serverEnv } from '~/server/env';
 import { handleError, handleNotFound, sendError } from '~/server/http/errors';
 import { API_HEADERS, isCrossSiteRequest, isJsonContentType, isTrustedProxy, responseHeaders } from '~/server/http/guards';
+import { gatewayRoutes } from '~/server/gateway/routes';
 import { authRoutes } from '~/server/http/routes/auth';
 import { imageRoutes } from '~/server/http/routes/images';
 import { openApiRoutes } from '~/server/http/routes/openapi';
@@ -41,6 +42,8 @@ export async function createApp(opts: { pages?: RequestListener } = {}) {
     loggerInstance: log,
     // One line per request is the REST plugin's (with its allow-listed body); the rest log failures only.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: building one (with the redaction setup) cost ~0.1 ms of every call.
+    childLoggerFactory: (logger) => logger,
     // The client address from X-Forwarded-For only through the proxies named in TRUSTED_PROXIES.
     trustProxy: trusted.length ? trusted : false,
     // The default for routes that name none: small; each plugin sets what its requests need.
@@ -79,6 +82,7 @@ export async function createApp(opts: { pages?: RequestListener } = {}) {
   await app.register(trpcRoutes);
   await app.register(restRoutes);
   await app.register(imageRoutes);
+  await app.register(gatewayRoutes);
   return app;
 }
 

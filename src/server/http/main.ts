@@ -13,6 +13,7 @@ import { createApp } from '~/server/http/app';
 import { requestContext } from '~/server/http/context';
 import { log } from '~/server/log';
 import { startMaintenance } from '~/server/maintenance';
+import { drainGateway } from '~/server/gateway/routes';
 import { providePageServices } from '~/server/page-services';
 import { getRun } from '~/server/services/generation';
 import { getForMember, listForUser } from '~/server/services/workspaces';
@@ -64,6 +65,7 @@ function stop(signal: string) {
   void (async () => {
     await maintenance.stop();
     await api.close(); // stops taking connections and waits for requests in flight
+    await drainGateway(getDb()); // calls settling their credits, and their records: a clean stop loses none
     await app.close?.();
     await closeDb();
     process.exit(0);

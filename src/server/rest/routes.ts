@@ -6,8 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AiConfig } from '~/lib/schemas/ai-config';
+import type { RuntimeToken } from '~/lib/schemas/gateway';
 import { isId } from '~/lib/schemas/ids';
-import { ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError } from '~/lib/schemas/rest';
+import {
+  ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
+} from '~/lib/schemas/rest';
 import type { Actor } from '~/server/actor';
 import { getDb } from '~/server/db';
 import { AppError, notFound } from '~/server/errors';
@@ -17,6 +20,7 @@ import { tokenActor } from '~/server/rest/auth';
 import { type LoggedFields, loggedBody } from '~/server/rest/log';
 import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
+import { createRuntimeToken, listRuntimeTokens, revokeRuntimeToken } from '~/server/services/runtime-tokens';
 import { getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import type { Ctx, WorkspaceCtx } from '~/server/services/context';
 import { getForMember } from '~/server/services/workspaces';
@@ -44,6 +48,13 @@ function toWire(c: AiConfig) {
 function changeToWire(c: AiConfigChange) {
   const removed = c.removedKey && { provider: c.removedKey.provider, label: c.removedKey.label, api_key_hint: c.removedKey.apiKeyHint };
   return { ...toWire(c), reverted_tiers: c.revertedTiers, removed_key: removed };
+}
+
+function tokenToWire(t: RuntimeToken) {
+  return {
+    id: t.id, label: t.label, prefix: t.prefix, providers: t.providers, key_label: t.keyLabel, created_at: t.createdAt.toISOString(),
+    expires_at: t.expiresAt?.toISOString() ?? null, last_used_at: t.lastUsedAt?.toISOString() ?? null, revoked: t.revoked,
+  };
 }
 
 function userCtx(request: { actor: Actor | null }): Ctx {
@@ -80,6 +91,9 @@ export const REST_OPERATIONS = {
   putWorkspaceAiConfig: { method: 'PUT', url: '/api/workspaces/:workspace_id/ai-config' },
   getUserAiDefaults: { method: 'GET', url: '/api/users/me/ai-defaults' },
   putUserAiDefaults: { method: 'PUT', url: '/api/users/me/ai-defaults' },
+  createRuntimeToken: { method: 'POST', url: '/api/workspaces/:workspace_id/runtime-tokens' },
+  listRuntimeTokens: { method: 'GET', url: '/api/workspaces/:workspace_id/runtime-tokens' },
+  revokeRuntimeToken: { method: 'DELETE', url: '/api/workspaces/:workspace_id/runtime-tokens/:token_id' },
 } as const;
 
 export async function restRoutes(fastify: FastifyInstance) {
@@ -166,6 +180,44 @@ export async function restRoutes(fastify: FastifyInstance) {
     return toWire(await setUserAiDefaults(userCtx(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
   });
 
+  // ---- runtime tokens (issue 17) ----
+
+  app.post('/api/workspaces/:workspace_id/runtime-tokens', {
+    config: { logFields: { plain: ['label', 'expires_in_days', 'providers', 'key_label'], secret: [] } },
+    schema: {
+      operationId: 'createRuntimeToken', tags: ['Runtime tokens'], summary: 'Create a runtime token for the gateway (owner only)',
+      description: 'The token is in this answer only. Put it where the provider’s SDK reads its key, with the gateway’s base URL (see the README’s gateway quick start).',
+      params: WorkspaceParams, body: ZRestRuntimeTokenInput, response: { 201: ZRestRuntimeTokenCreated, ...errors(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const b = request.body;
+    const { token, info } = await createRuntimeToken(await workspaceCtx(request, request.params.workspace_id), { label: b.label, expiresInDays: b.expires_in_days, providers: b.providers, keyLabel: b.key_label });
+    return reply.code(201).send({ ...tokenToWire(info), token });
+  });
+
+  app.get('/api/workspaces/:workspace_id/runtime-tokens', {
+    schema: {
+      operationId: 'listRuntimeTokens', tags: ['Runtime tokens'], summary: 'List the runtime tokens (owner only; never the tokens themselves)',
+      params: WorkspaceParams, response: { 200: ZRestRuntimeTokenList, ...errors(401, 403, 404) },
+    },
+  }, async (request) => {
+    return { data: (await listRuntimeTokens(await workspaceCtx(request, request.params.workspace_id))).map(tokenToWire) };
+  });
+
+  app.delete('/api/workspaces/:workspace_id/runtime-tokens/:token_id', {
+    schema: {
+      operationId: 'revokeRuntimeToken', tags: ['Runtime tokens'], summary: 'Revoke a runtime token at once (owner only)',
+      params: WorkspaceParams.extend({ token_id: z.string() }), response: { 204: z.undefined().describe('Revoked'), ...errors(401, 403, 404) },
+    },
+  }, async (request, reply) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    if (!isId(request.params.token_id)) throw notFound('Runtime token not found');
+    await revokeRuntimeToken(ctx, { tokenId: request.params.token_id });
+    return reply.code(204).send();
+  });
+
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens', ['GET', 'POST']);
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id', ['DELETE']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/ai-config', ['GET', 'PUT']);
   methodNotAllowed(fastify, '/api/users/me/ai-defaults', ['GET', 'PUT']);
 }

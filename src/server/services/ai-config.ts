@@ -21,6 +21,7 @@ import { ownedKey, primaryKey, PRIMARY_LABEL } from '~/server/services/keys/quer
 import { deleteKeyInTx } from '~/server/services/keys/writer';
 import { byokTarget, getTierSetting, platformTarget, pointTier } from '~/server/services/tiers';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
+import { changingConfig } from '~/server/db/config-changes';
 
 export type RemovedKey = { provider: ProviderId; label: string; apiKeyHint: string };
 export type AiConfigChange = AiConfig & { revertedTiers: Tier[]; removedKey: RemovedKey | null };
@@ -34,8 +35,13 @@ export async function getAiConfig({ db, workspace }: WorkspaceScope): Promise<Ai
 }
 
 export async function setAiConfig(ctx: WorkspaceCtx, input: AiConfigInput): Promise<AiConfigChange> {
+  requireOwner(ctx.workspace, 'manage API keys');
+  // The gateway serves the next call by the new config, on every instance (db/config-changes.ts).
+  return changingConfig(ctx.db, ctx.workspace.id, () => applyAiConfig(ctx, input));
+}
+
+async function applyAiConfig(ctx: WorkspaceCtx, input: AiConfigInput): Promise<AiConfigChange> {
   const { db, actor, workspace: ws } = ctx;
-  requireOwner(ws, 'manage API keys');
   const provider = input.provider;
   const model = normaliseModelId(provider, input.model);
   const current = await getTierSetting(db, ws.id, 'standard');

@@ -8,6 +8,7 @@ import type { Db } from '~/server/db/connect';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import type { WorkspaceScope } from '~/server/services/context';
+import { CATALOG, changingConfig } from '~/server/db/config-changes';
 
 type Tx = Prisma.TransactionClient;
 
@@ -95,7 +96,7 @@ export async function addCatalogModel(
   input: { provider: ProviderId; modelId: string; kind: 'text' | 'image' } & CatalogEdit,
 ): Promise<void> {
   if (!isModelId(input.modelId)) throw new AppError('BAD_REQUEST', 'Invalid model id: letters, digits, ".", "_", ":" and "-", up to 128 characters.', 'invalid_model');
-  await db.platformModel.create({
+  await changingConfig(db, CATALOG, () => db.platformModel.create({
     data: {
       id: `${input.provider}:${input.modelId}`,
       provider: input.provider,
@@ -107,11 +108,11 @@ export async function addCatalogModel(
       creditsPer1kOutput: input.creditsPer1kOutput ?? 0,
       creditsPerImage: input.creditsPerImage ?? 0,
     },
-  });
+  }));
 }
 
 export async function editCatalogModel(db: Db, id: string, edit: CatalogEdit): Promise<void> {
-  await db.$transaction(async (tx) => {
+  await changingConfig(db, CATALOG, () => db.$transaction(async (tx) => {
     const m = await tx.platformModel.findUnique({ where: { id } });
     if (!m) throw new AppError('NOT_FOUND', 'No catalog model with that id (see `catalog list`).', 'not_found');
     if (edit.enabled === false && m.defaultForTier) {
@@ -136,5 +137,5 @@ export async function editCatalogModel(db: Db, id: string, edit: CatalogEdit): P
         defaultForTier: edit.defaultForTier,
       },
     });
-  });
+  }));
 }

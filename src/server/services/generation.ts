@@ -24,6 +24,7 @@ import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import type { WorkspaceScope } from '~/server/services/context';
 import { keyUsedSql, markKeyRejected } from '~/server/services/keys/writer';
 import { getBalance, release, RunLedger } from '~/server/services/credits';
+import { maxTokensOf, textCredits } from '~/server/services/pricing';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/lib/schemas/workspaces';
 import { decryptStoredKey, findStoredKey, type StoredKey } from '~/server/vault/decrypt';
@@ -49,18 +50,9 @@ type ScriptPlan = {
   fallbackReason: string | null;
 };
 
-/** Credits for a managed text call: per 1,000 tokens, rounded up, at least one. */
-export function textCredits(price: { in: number; out: number }, inputTokens: number, outputTokens: number): number {
-  return Math.max(1, Math.ceil((inputTokens * price.in + outputTokens * price.out) / 1000));
-}
-
-/**
- * An upper bound of a call's input tokens, for its reservation: byte-level tokenizers (all of today's
- * providers) never make more tokens than the text has UTF-8 bytes, whatever the language; the constant
- * covers the message framing. Characters are not a bound: a CJK character is about one token.
- */
+/** An upper bound of a run's input tokens (the prompt and the system text), for its reservation. */
 function estimateInputTokens(prompt: string): number {
-  return Buffer.byteLength(prompt, 'utf8') + SYSTEM_BYTES + 16;
+  return maxTokensOf(Buffer.byteLength(prompt, 'utf8') + SYSTEM_BYTES);
 }
 
 const managedPlan = (m: PlatformModelDto, source: 'managed' | 'managed_fallback', reason: string | null): ScriptPlan => ({

@@ -9,6 +9,7 @@ import { AppError, notFound } from '~/server/errors';
 import { requireByokPlan } from '~/server/policy';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import type { WorkspaceCtx, WorkspaceScope } from '~/server/services/context';
+import { changingConfig } from '~/server/db/config-changes';
 
 type Tx = Prisma.TransactionClient;
 
@@ -79,7 +80,7 @@ export async function setTier(
   { db, workspace: ws }: Pick<WorkspaceCtx, 'db' | 'workspace'>,
   { tier, choice }: { tier: Tier; choice: ModelChoice | null },
 ): Promise<TierSetting> {
-  return db.$transaction(async (tx) => {
+  const write = () => db.$transaction(async (tx) => {
     if (choice === null) {
       await tx.tierDefault.deleteMany({ where: { workspaceId: ws.id, tier } });
     } else {
@@ -88,6 +89,8 @@ export async function setTier(
     }
     return getTierSetting(tx, ws.id, tier);
   });
+  // Standard decides the gateway's mode: the next call follows it (db/config-changes.ts).
+  return tier === 'standard' ? changingConfig(db, ws.id, write) : write();
 }
 
 export async function setFallbackPolicy(

@@ -2,31 +2,18 @@ import 'server-only';
 // Personal access tokens (PRODUCT.md A): created on the account page, shown once, stored only as an
 // HMAC under a server secret (a database dump does not let anyone confirm or use a token), listed by
 // name and prefix, revocable, optionally expiring. A token acts as its user, with that user's roles.
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { TokenDto } from '~/lib/schemas/account';
 import type { Db } from '~/server/db/connect';
-import { readOrCreateLocalSecret } from '~/server/data-dir';
-import { serverEnv } from '~/server/env';
 import { AppError, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import type { UserScope } from '~/server/services/context';
+import { tokenHasher } from '~/server/services/token-hash';
 
 export const TOKEN_PREFIX = 'byok_pat_';
 const MAX_TOKENS_PER_USER = 50;
 
-let hashKey: Buffer | undefined;
-function tokenHashKey(): Buffer {
-  if (!hashKey) {
-    const env = serverEnv();
-    const secret = env.BETTER_AUTH_SECRET ?? readOrCreateLocalSecret(env.DATA_DIR, 'auth-secret');
-    hashKey = Buffer.from(hkdfSync('sha256', secret, 'byok-studio', 'personal-access-token-hash', 32));
-  }
-  return hashKey;
-}
-
-function hashToken(token: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(createHmac('sha256', tokenHashKey()).update(token, 'utf8').digest());
-}
+const hashToken = tokenHasher('personal-access-token-hash');
 
 const dtoSelect = { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, expiresAt: true, revokedAt: true } as const;
 type Row = { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null };

@@ -13,6 +13,7 @@ import type { UserScope, WorkspaceScope } from '~/server/services/context';
 import { grantInTx } from '~/server/services/credits';
 import { consumeLimits, type LimitRule } from '~/server/services/rate-limit';
 import { applyUserDefaultsToWorkspace } from '~/server/services/user-defaults';
+import { changingConfig } from '~/server/db/config-changes';
 
 export const workspaceDtoSelect = {
   id: true,
@@ -159,9 +160,10 @@ export async function setPlan(
 ): Promise<{ workspace: WorkspaceDto; granted: number }> {
   const plan = parsePlan(input.plan);
   const month = (input.now ?? new Date()).toISOString().slice(0, 7);
-  return db.$transaction(async (tx) => {
-    const ws = await tx.workspace.findUnique({ where: { slug: input.slug }, select: { id: true } });
-    if (!ws) throw notFound(`No workspace with that slug`);
+  const ws = await db.workspace.findUnique({ where: { slug: input.slug }, select: { id: true } });
+  if (!ws) throw notFound(`No workspace with that slug`);
+  // The plan decides whether the gateway may serve own keys: the next call follows it (db/config-changes.ts).
+  return changingConfig(db, ws.id, () => db.$transaction(async (tx) => {
     await tx.workspace.update({ where: { id: ws.id }, data: { plan } });
     const key = `plan-grant:${ws.id}:${plan}:${month}`;
     const already = await tx.creditLedger.findUnique({ where: { idempotencyKey: key } });
@@ -173,5 +175,5 @@ export async function setPlan(
     });
     const after = await tx.workspace.findUniqueOrThrow({ where: { id: ws.id }, select: workspaceDtoSelect });
     return { workspace: toDto(after), granted: already ? 0 : PLANS[plan].monthlyCredits };
-  });
+  }));
 }

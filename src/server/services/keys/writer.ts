@@ -20,6 +20,7 @@ import { sealProviderKey } from '~/server/vault/envelope';
 import { FINGERPRINT_VERSION, keyFingerprint } from '~/server/vault/fingerprint';
 import { maskKey } from '~/server/vault/mask';
 import { reclaimKeySpace } from '~/server/vault/reclaim';
+import { changingConfig } from '~/server/db/config-changes';
 
 type Tx = Prisma.TransactionClient;
 /** Who writes: the user, and the personal access token they used (audit rows name its prefix). */
@@ -70,7 +71,8 @@ export async function insertKey(db: Db, n: NewKey): Promise<{ id: string; masked
   const status = n.outcome === 'valid' ? 'active' : 'failing';
   const audit: AuditRecord = { ...auditBy(n.actor, n.workspaceId), provider: n.provider, label: n.label, operation: 'key.create', keyId: id, outcome: n.auditOutcome };
   const sealed = await sealProviderKey({ workspaceId: n.workspaceId, provider: n.provider, keyId: id }, n.key);
-  const [row] = await db.$queryRaw<{ plan: string | null; labelFree: boolean; written: boolean; modelCount: number }[]>`
+  // Every key write answers once the gateways of all instances know of it (db/config-changes.ts).
+  const [row] = await changingConfig(db, n.workspaceId, () => db.$queryRaw<{ plan: string | null; labelFree: boolean; written: boolean; modelCount: number }[]>`
     WITH ws AS (
       SELECT plan FROM workspace WHERE id = ${n.workspaceId}
     ), free AS (
@@ -109,7 +111,7 @@ export async function insertKey(db: Db, n: NewKey): Promise<{ id: string; masked
       RETURNING 1
     ), a AS (${auditInsertSql(audit, Prisma.raw('k'))})
     SELECT (SELECT plan FROM ws) AS plan, EXISTS (SELECT 1 FROM free) AS "labelFree",
-           EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`;
+           EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`);
   const r = row!;
   if (r.plan === null) throw notFound('Workspace not found');
   if (n.requireByokPlan) requireByokPlan(r.plan);
@@ -144,7 +146,7 @@ export async function replaceKeyMaterial(
 ): Promise<void> {
   const now = new Date();
   const sealed = await sealProviderKey({ workspaceId: r.workspaceId, provider: r.provider, keyId: r.keyId }, r.key);
-  await db.$transaction(async (tx) => {
+  await changingConfig(db, r.workspaceId, () => db.$transaction(async (tx) => {
     const current = await tx.workspace.findUniqueOrThrow({ where: { id: r.workspaceId }, select: { plan: true } });
     requireByokPlan(current.plan);
     const updated = await tx.providerKey.updateMany({
@@ -164,7 +166,7 @@ export async function replaceKeyMaterial(
     await storeModels(tx, r.keyId, r.models, now);
     if (r.point) await pointTier(tx, r.workspaceId, r.point.tier, byokTarget({ provider: r.provider, modelId: r.point.modelId, keyId: r.keyId }));
     await writeAudit(tx, { ...auditBy(r.actor, r.workspaceId), keyId: r.keyId, provider: r.provider, label: r.label, operation: 'key.replace', outcome: 'valid' });
-  });
+  }));
   await reclaimKeySpace(db); // the replaced ciphertext leaves the files too
 }
 
@@ -205,7 +207,7 @@ export async function deleteKeyInTx(tx: Tx, r: Omit<KeyRef, 'keyId'> & { id: str
 
 /** Deletes the key in one transaction, then reclaims the deleted row's bytes from the database's files. */
 export async function deleteKey(db: Db, r: Omit<KeyRef, 'keyId'> & { id: string; actor: Writer }): Promise<Tier[]> {
-  const reverted = await db.$transaction((tx) => deleteKeyInTx(tx, r));
+  const reverted = await changingConfig(db, r.workspaceId, () => db.$transaction((tx) => deleteKeyInTx(tx, r)));
   await reclaimKeySpace(db);
   return reverted;
 }

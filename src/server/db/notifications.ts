@@ -1,0 +1,158 @@
+import 'server-only';
+// PostgreSQL's LISTEN/NOTIFY for what must hold across app instances: a trigger or a writer announces a
+// change on a channel, and every instance listening hears it. With PostgreSQL each process keeps one
+// dedicated connection for it (reconnecting with a growing pause); the embedded database delivers its own
+// notifications in process. While a connection is down, `connected` is false and subscribers are told
+// (`onReset`) when it is back, so anything that depends on hearing every message can start afresh.
+import pg from 'pg';
+import { closeWith, connectionOf, type Db } from '~/server/db/connect';
+import { log } from '~/server/log';
+
+export type Subscriber = { onMessage(payload: string): void; onReset?(): void };
+
+type Channel = { subscribers: Set<Subscriber> };
+
+export type Listener = {
+  /** False while a PostgreSQL connection is being re-established: messages may be missed meanwhile. */
+  readonly connected: boolean;
+  subscribe(channel: string, s: Subscriber): () => void;
+  close(): Promise<void>;
+};
+
+const listeners = new WeakMap<Db, Listener>();
+
+/** The listener of a client with no connection of its own (see listenerFor): never connected, hears nothing. */
+export const DEAF: Listener = { connected: false, subscribe: () => () => {}, close: async () => {} };
+
+/** The one listener of this database client (created on first use). */
+export function listenerFor(db: Db): Listener {
+  let l = listeners.get(db);
+  if (!l) {
+    const connection = connectionOf(db);
+    // A client derived from an opened one (Prisma's $extends, in tests) has no connection of its own to listen
+    // on: it never hears anything, so whatever depends on hearing reads the database instead.
+    if (!connection) return DEAF;
+    l = connection.kind === 'pglite' ? embeddedListener(connection.pglite) : postgresListener(connection.url);
+    listeners.set(db, l);
+    closeWith(db, () => closeListener(db));
+  }
+  return l;
+}
+
+function deliver(channels: Map<string, Channel>, channel: string, payload: string) {
+  for (const s of channels.get(channel)?.subscribers ?? []) {
+    try {
+      s.onMessage(payload);
+    } catch (err) {
+      log.error({ err, channel }, 'notification subscriber failed');
+    }
+  }
+}
+
+function embeddedListener(pglite: import('@electric-sql/pglite').PGlite): Listener {
+  const channels = new Map<string, Channel & { unlisten: Promise<() => Promise<void>> }>();
+  return {
+    connected: true,
+    subscribe(channel, s) {
+      let c = channels.get(channel);
+      if (!c) {
+        const unlisten = pglite.listen(channel, (payload) => deliver(channels, channel, payload));
+        c = { subscribers: new Set(), unlisten };
+        channels.set(channel, c);
+      }
+      c.subscribers.add(s);
+      return () => c.subscribers.delete(s);
+    },
+    async close() {
+      for (const c of channels.values()) await (await c.unlisten)().catch(() => {});
+      channels.clear();
+    },
+  };
+}
+
+function postgresListener(url: string): Listener {
+  const channels = new Map<string, Channel>();
+  let client: pg.Client | null = null;
+  let connected = false;
+  let closed = false;
+  let retryMs = 100;
+
+  const quote = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
+
+  async function connect(): Promise<void> {
+    if (closed) return;
+    const c = new pg.Client({ connectionString: url, application_name: 'byok-studio-listen' });
+    c.on('notification', (m) => deliver(channels, m.channel, m.payload ?? ''));
+    c.on('error', (err) => {
+      log.warn({ err }, 'notification connection failed');
+      void drop(c);
+    });
+    c.on('end', () => void drop(c));
+    try {
+      await c.connect();
+      for (const channel of channels.keys()) await c.query(`LISTEN ${quote(channel)}`);
+    } catch (err) {
+      log.warn({ err }, 'notification connection could not be opened');
+      await drop(c);
+      return;
+    }
+    client = c;
+    connected = true;
+    retryMs = 100;
+    // Anything said while no connection listened is lost: subscribers start afresh.
+    for (const ch of channels.values()) for (const s of ch.subscribers) s.onReset?.();
+  }
+
+  async function drop(c: pg.Client): Promise<void> {
+    if (client !== c && client !== null) return;
+    const wasConnected = client === c;
+    client = null;
+    connected = false;
+    c.removeAllListeners('end');
+    await c.end().catch(() => {});
+    if (closed) return;
+    if (wasConnected) for (const ch of channels.values()) for (const s of ch.subscribers) s.onReset?.();
+    const wait = retryMs;
+    retryMs = Math.min(retryMs * 2, 10_000);
+    setTimeout(() => void connect(), wait).unref();
+  }
+
+  let starting: Promise<void> | null = null;
+  return {
+    get connected() {
+      return connected;
+    },
+    subscribe(channel, s) {
+      let c = channels.get(channel);
+      if (!c) {
+        c = { subscribers: new Set() };
+        channels.set(channel, c);
+        if (client) void client.query(`LISTEN ${quote(channel)}`).catch((err: unknown) => log.warn({ err, channel }, 'LISTEN failed'));
+      }
+      c.subscribers.add(s);
+      starting ??= connect();
+      return () => c.subscribers.delete(s);
+    },
+    async close() {
+      closed = true;
+      const c = client;
+      client = null;
+      connected = false;
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
+/** Ends this client's listening connection, if it has one (before its database is dropped or closed). */
+export async function closeListener(db: Db): Promise<void> {
+  const l = listeners.get(db);
+  listeners.delete(db);
+  await l?.close();
+}
+
+/** Waits until the listener is connected (PostgreSQL) or `timeoutMs` passes; true when connected. */
+export async function whenListening(l: Listener, timeoutMs = 5_000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (!l.connected && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return l.connected;
+}

@@ -1,0 +1,234 @@
+import 'server-only';
+// The workspace AI gateway (issue 17): /api/gateway/{provider}/…, one base URL per provider speaking that
+// provider's own wire protocol, so its official SDK works with nothing but the base URL and a runtime
+// token where it would put its key. A lean path: the token is resolved from a cache, the key decrypted for
+// this call only, the body passed upstream unchanged and the answer streamed back byte for byte. Managed
+// calls reserve their maximum cost first and settle from the usage the provider reports. Every call is
+// recorded (calls.ts). No tRPC, no AI SDK, no per-chunk parsing.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { GATEWAY_PROVIDERS, type GatewayProvider } from '~/lib/gateway';
+import { ZModelId } from '~/lib/schemas/ids';
+import { getDb } from '~/server/db';
+import type { Db } from '~/server/db/connect';
+import { serverEnv } from '~/server/env';
+import { flushCalls, recordCall } from '~/server/gateway/calls';
+import { type Credential, platformPrice, type Price, resolveCredential } from '~/server/gateway/credentials';
+import { asRefusal, GatewayRefusal, refusalResponse } from '~/server/gateway/errors';
+import { DESCRIPTORS, findRoute, forwardedRequestHeaders, type Route } from '~/server/gateway/providers';
+import { forward, stripInjectedUsage } from '~/server/gateway/proxy';
+import { readUsage, type Usage } from '~/server/gateway/usage';
+import { log } from '~/server/log';
+import { release, reserve, settle } from '~/server/services/credits';
+import { markKeyRejected } from '~/server/services/keys/writer';
+import { maxTokensOf, textCredits } from '~/server/services/pricing';
+import { decryptStoredKey } from '~/server/vault/decrypt';
+
+// Chat bodies may carry images (base64): generous, but bounded.
+export const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
+
+function send(reply: FastifyReply, provider: GatewayProvider | null, refusal: GatewayRefusal): FastifyReply {
+  const r = refusalResponse(provider, refusal);
+  return reply.code(r.status).headers(r.headers).send(r.body);
+}
+
+/** The most output a call may produce, as its body says, in each provider's own field. */
+function maxOutputTokens(body: Record<string, unknown>): number | null {
+  const config = body.generationConfig as Record<string, unknown> | undefined;
+  for (const v of [body.max_completion_tokens, body.max_tokens, body.max_output_tokens, config?.maxOutputTokens]) {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v;
+  }
+  return null;
+}
+
+function creditsFor(route: Route, price: Price, bodyBytes: number, maxOut: number | null): number {
+  if (route.price === 'search') return Math.max(1, price.perCall);
+  if (route.price === 'embedding') return textCredits({ in: price.in, out: 0 }, maxTokensOf(bodyBytes), 0);
+  return textCredits(price, maxTokensOf(bodyBytes), maxOut ?? price.maxOutputTokens);
+}
+
+type Limiters = { token: RateLimiterMemory; address: RateLimiterMemory };
+let limiters: Limiters | undefined;
+
+async function takeLimits(tokenKey: string, address: string): Promise<void> {
+  const env = serverEnv();
+  limiters ??= {
+    token: new RateLimiterMemory({ keyPrefix: 'gw-token', points: env.GATEWAY_TOKEN_RATE_LIMIT, duration: 60 }),
+    address: new RateLimiterMemory({ keyPrefix: 'gw-ip', points: env.GATEWAY_ADDRESS_RATE_LIMIT, duration: 60 }),
+  };
+  try {
+    await Promise.all([limiters.token.consume(tokenKey), limiters.address.consume(address)]);
+  } catch (e) {
+    if (!(e instanceof RateLimiterRes)) throw e;
+    throw new GatewayRefusal('rate_limited', 'Too many calls with this runtime token or from this address. Slow down and retry.', 'rate_limited', e.msBeforeNext / 1000);
+  }
+}
+
+// Calls being served, including what follows the answer (settling credits, recording the call): a server
+// that stops waits for them, so a clean stop never leaves a reservation held or a call unrecorded.
+const inFlight = new Set<Promise<unknown>>();
+
+/** Waits for the calls in flight to finish, then writes their records (at shutdown). */
+export async function drainGateway(db: Db): Promise<void> {
+  await Promise.allSettled([...inFlight]);
+  await flushCalls(db);
+}
+
+export async function gatewayRoutes(app: FastifyInstance) {
+  // Bodies pass upstream as the caller sent them: bytes, whatever their type, within the limit.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: GATEWAY_BODY_LIMIT }, (_request, body, done) => done(null, body));
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/gateway/:provider/*',
+    bodyLimit: GATEWAY_BODY_LIMIT,
+    handler: async (request, reply) => {
+      const started = performance.now();
+      const params = request.params as { provider: string; '*': string };
+      const provider = (GATEWAY_PROVIDERS as readonly string[]).includes(params.provider) ? (params.provider as GatewayProvider) : null;
+      if (!provider) return send(reply, null, new GatewayRefusal('not_found', 'No such gateway provider.', 'unknown_provider'));
+      const work = serve(request, reply, provider, params['*'], started);
+      inFlight.add(work);
+      const done = () => void inFlight.delete(work);
+      work.then(done, done);
+      try {
+        return await work;
+      } catch (e) {
+        const refusal = asRefusal(e);
+        if (refusal) return send(reply, provider, refusal);
+        throw e;
+      }
+    },
+  });
+}
+
+async function serve(request: FastifyRequest, reply: FastifyReply, provider: GatewayProvider, path: string, started: number) {
+  const db = getDb();
+  const d = DESCRIPTORS[provider];
+  const rawQuery = request.raw.url?.split('?')[1] ?? '';
+  const query = new URLSearchParams(rawQuery);
+  if (query.has('key')) {
+    throw new GatewayRefusal('bad_request', 'Send the token in its header, never in the URL (URLs end up in logs).', 'key_in_url');
+  }
+  for (const name of query.keys()) {
+    if (!d.query.has(name)) throw new GatewayRefusal('bad_request', 'This query parameter is not accepted here.', 'unknown_parameter');
+  }
+  const found = findRoute(d, request.method, path);
+  if (!found) throw new GatewayRefusal('not_found', 'The gateway does not serve this path.', 'unknown_path');
+  const { route, match } = found;
+
+  const presented = d.tokenFrom(request.headers);
+  if (!presented) throw new GatewayRefusal('unauthorized', 'Send a runtime token where the SDK sends its key.', 'missing_token');
+  await takeLimits(presented.slice(0, 24), request.ip);
+  const credential = await resolveCredential(db, presented, provider);
+
+  let body = request.body instanceof Buffer && request.body.length ? request.body : undefined;
+  let json: Record<string, unknown> = {};
+  if (body) {
+    try {
+      const parsed = JSON.parse(body.toString('utf8')) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
+    } catch {
+      throw new GatewayRefusal('bad_request', 'The body is not valid JSON.', 'invalid_json');
+    }
+  }
+  const model = route.modelFromPath?.(match) ?? (typeof json.model === 'string' ? json.model : null);
+  if (model !== null && !ZModelId.safeParse(model).success) throw new GatewayRefusal('bad_request', 'That is not a model id.', 'invalid_model');
+  const stream = !!route.streamFromPath || json.stream === true;
+  const bodyBytes = body?.length ?? 0;
+
+  // Managed: the call's maximum cost is reserved before it starts, so it can never cost more.
+  let price: Price | null = null;
+  let reservation: { id: string; amount: number } | null = null;
+  if (credential.source === 'managed' && route.price) {
+    price = await platformPrice(db, provider, route.price, model);
+    if (!price) throw new GatewayRefusal('not_found', 'This model is not available on platform credits. Pick one of the platform models.', 'model_unavailable');
+    const amount = creditsFor(route, price, bodyBytes, maxOutputTokens(json));
+    const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}` });
+    reservation = { id: r.id, amount };
+  }
+
+  try {
+    // OpenAI reports streamed usage on request only: asked for when the caller did not, and taken out again
+    // (xAI and Mistral always report it; Mistral refuses the option).
+    let transform = null;
+    const streamOptions = json.stream_options as Record<string, unknown> | undefined;
+    if (stream && route.usage === 'openai' && provider === 'openai' && streamOptions?.include_usage !== true) {
+      body = Buffer.from(JSON.stringify({ ...json, stream_options: { ...streamOptions, include_usage: true } }));
+      transform = stripInjectedUsage();
+    }
+
+    const apiKey = await keyFor(db, credential);
+    const upstream = new URL(d.baseUrl() + route.upstream(match));
+    upstream.search = rawQuery;
+    reply.hijack();
+    const result = await forward({
+      url: upstream,
+      method: route.method,
+      headers: { ...forwardedRequestHeaders(request.headers), ...d.keyHeaders(apiKey) },
+      body,
+      res: reply.raw,
+      baseHeaders: reply.getHeaders() as Record<string, string | string[]>,
+      secret: apiKey,
+      started,
+      transform,
+    });
+    if (!reply.raw.headersSent) {
+      const failed = refusalResponse(provider, new GatewayRefusal('unavailable', `${provider} did not answer. Nothing was charged; try again.`, result.outcome));
+      reply.raw.writeHead(502, { ...(reply.getHeaders() as Record<string, string>), ...failed.headers });
+      reply.raw.end(failed.body);
+    }
+    const usage = result.outcome === 'ok' ? readUsage(route.usage, result.head, result.tail) : null;
+
+    let credits = 0;
+    if (reservation && price) {
+      credits = await settleCall(db, credential.workspace.id, reservation, { route, price, usage, bodyBytes, ...result });
+      reservation = null;
+    }
+    if (credential.source === 'byok' && result.status === 401) keyRejected(db, credential);
+    recordCall(db, {
+      workspaceId: credential.workspace.id, tokenId: credential.token.id, provider, operation: route.operation, model,
+      credentialSource: credential.source, keyId: credential.source === 'byok' ? credential.key.id : null,
+      status: reply.raw.statusCode, outcome: result.outcome, stream, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
+      credits, latencyMs: Math.round(performance.now() - started), firstByteMs: result.firstByteMs, bytesIn: bodyBytes, bytesOut: result.bytesOut,
+    });
+  } finally {
+    if (reservation) await release(db, { workspaceId: credential.workspace.id, reservationId: reservation.id }).catch((err: unknown) => log.error({ err }, 'gateway reservation not released; the expiry sweep will'));
+  }
+}
+
+/** The key this call sends upstream: the workspace's, decrypted now (never cached), or the platform's. */
+async function keyFor(db: Db, c: Credential): Promise<string> {
+  if (c.source === 'managed') return c.apiKey;
+  try {
+    return await decryptStoredKey(db, c.key, c.token.createdById);
+  } catch {
+    throw new GatewayRefusal('unavailable', 'The workspace’s key can no longer be read. An owner should re-enter it under Settings → API Keys.', 'key_unreadable');
+  }
+}
+
+/**
+ * What a managed call is charged: the catalog price of the usage the provider reported; with no report,
+ * an upper bound from the bytes that passed (a stream cut short) — never more than was reserved, and
+ * nothing when the provider refused before doing any work.
+ */
+async function settleCall(
+  db: Db,
+  workspaceId: string,
+  reservation: { id: string; amount: number },
+  c: { route: Route; price: Price; usage: Usage | null; bodyBytes: number; outcome: string; status: number; firstByteMs: number | null; bytesOut: number },
+): Promise<number> {
+  let actual: number;
+  if (c.route.price === 'search') actual = c.outcome === 'ok' ? reservation.amount : 0;
+  else if (c.usage) actual = textCredits(c.price, c.usage.inputTokens, c.route.price === 'embedding' ? 0 : c.usage.outputTokens);
+  else if (c.outcome === 'ok' && c.route.price === 'embedding') actual = reservation.amount; // Gemini reports no embedding usage
+  else if (c.firstByteMs !== null && c.status < 400) actual = Math.min(reservation.amount, textCredits(c.price, maxTokensOf(c.bodyBytes), c.bytesOut));
+  else actual = 0;
+  return (await settle(db, { workspaceId, reservationId: reservation.id, actual })).charged;
+}
+
+/** The provider rejected the workspace's key: shown as failing in API Keys (off the caller's path). */
+function keyRejected(db: Db, c: Extract<Credential, { source: 'byok' }>): void {
+  markKeyRejected(db, { workspaceId: c.workspace.id, keyId: c.key.id }).catch((err: unknown) => log.warn({ err }, 'could not mark a rejected key as failing'));
+}
