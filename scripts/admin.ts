@@ -144,7 +144,7 @@ const commands: Record<string, Command> = {
   },
   catalog: {
     usage: 'catalog <list | add | set> [options]',
-    summary: 'Show or edit the platform model catalog (see README, "Operator commands").',
+    summary: 'Show or edit the platform model catalog (options: docs/models-and-studio.md, "Models and tiers").',
     async run(args) {
       const [sub, ...rest] = args;
       const { values } = parseArgs({
