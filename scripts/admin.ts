@@ -216,7 +216,9 @@ class UsageError extends Error {
 }
 
 async function main() {
-  const [name = 'help', ...rest] = process.argv.slice(2);
+  const [given = 'help', ...rest] = process.argv.slice(2);
+  // `--help` and `-h` are what people type first.
+  const name = given === '--help' || given === '-h' ? 'help' : given;
   const command = commands[name];
   if (!command) {
     console.error(`Unknown command "${name.slice(0, 40)}". Run: npm run admin -- help`);
