@@ -13,6 +13,7 @@ import { canaryKey, findCanary } from '../helpers/canary';
 import { describePostgres } from '../helpers/db';
 import { callsWithKey } from '../helpers/fake-providers';
 import { setWorkspacePlan } from '../helpers/fixtures';
+import { readRunStream } from '../helpers/runs';
 
 /** Platform keys of one instance, unique to this run, so a provider call names the instance that made it. */
 function platformKeys(instance: string) {
@@ -65,8 +66,8 @@ await describePostgres('two app instances on one database', (getDb) => {
       return { status: r.status, json: (await r.json()) as Record<string, unknown> };
     };
     const runThroughB = async () => {
-      const events: RunEvent[] = [];
-      for await (const e of await trpcThrough(viaB, cookie).generation.start.mutate({ workspaceId: ws!.id, prompt: 'Two instances', imageCount: 0 })) events.push(e as RunEvent);
+      const { runId } = await trpcThrough(viaB, cookie).generation.start.mutate({ workspaceId: ws!.id, prompt: 'Two instances', imageCount: 0 });
+      const events = (await readRunStream(`${viaB.url}/api/workspaces/${ws!.id}/runs/${runId}/events`, { cookie })).events.map((e) => e.event);
       const started = events.find((e) => e.type === 'started') as Extract<RunEvent, { type: 'started' }>;
       const finished = events.find((e) => e.type === 'finished') as Extract<RunEvent, { type: 'finished' }>;
       return { script: started.steps[0]!, finished };
