@@ -162,6 +162,9 @@ await describeEachDb('runs as jobs', (getDb) => {
       const got = await callRest(app, { method: 'GET', url: `${base}/${id}`, token });
       expect(got.json).toMatchObject({ status: 'succeeded', credential_kind: 'managed', image_urls: [expect.stringMatching(/^\/api\/images\//)], error: null });
       expect(got.json.script).toContain('A heron');
+      const image = await app.inject({ method: 'GET', url: (got.json.image_urls as string[])[0]!, headers: { authorization: `Bearer ${token}` } });
+      expect(image.statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: (got.json.image_urls as string[])[0]!, headers: { authorization: `Bearer ${otherToken}` } })).statusCode).toBe(404);
       expect((got.json.credits_used as number) > 0).toBe(true);
       const list = await callRest(app, { method: 'GET', url: `${base}?limit=1`, token });
       expect(list.json).toMatchObject({ data: [{ id, status: 'succeeded' }] });
