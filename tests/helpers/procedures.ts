@@ -96,6 +96,8 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
     return { ...ws(w), runId: id };
   },
   'generation.history': async (w) => ws(w),
+  'notifications.list': async () => undefined,
+  'notifications.markRead': async () => ({}),
   'generation.get': async (w) => {
     const id = newId();
     await w.db.generationRun.create({ data: { id, workspaceId: w.workspaceId, actorId: w.owner.id, prompt: 'x', status: 'succeeded' } });

@@ -68,6 +68,8 @@ const EXPECTED: Record<string, Expectation> = {
   'generation.cancel': WS_READ,
   'generation.history': WS_READ,
   'generation.get': WS_READ,
+  'notifications.list': AUTHED_ANY,
+  'notifications.markRead': AUTHED_ANY,
 };
 
 // REST: HTTP statuses, by operationId. Each request is the one a script would send for that cell.

@@ -5,6 +5,7 @@ import 'server-only';
 import type { Db } from '~/server/db/connect';
 import { jobQueueFor } from '~/server/jobs/queue';
 import { type RunWorker, startRunWorker } from '~/server/jobs/runs';
+import { checkKeyHealth, renewMonthlyCredits } from '~/server/jobs/scheduled';
 import { log } from '~/server/log';
 import { releaseExpiredReservations } from '~/server/services/credits';
 import { recoverInterruptedRuns } from '~/server/services/generation';
@@ -16,7 +17,23 @@ export const RUN_STALE_MS = 60_000;
 export const SCHEDULED = {
   /** Every minute: expired reservations back to their workspaces, dead workers' runs failed, old rate-limit windows deleted. */
   maintenance: '* * * * *',
+  /** Daily (the first run of a month renews; the others find it done): every workspace's monthly credits. */
+  'renew-credits': '10 0 * * *',
+  /** Daily: each BYOK key's models listed again; failing keys marked and their owners notified. */
+  'key-health': '30 3 * * *',
 } as const;
+
+const HANDLERS: Record<keyof typeof SCHEDULED, (db: Db) => Promise<unknown>> = {
+  maintenance,
+  'renew-credits': async (db) => {
+    const granted = await renewMonthlyCredits(db);
+    if (granted) log.info({ granted }, 'monthly credits granted');
+  },
+  'key-health': async (db) => {
+    const r = await checkKeyHealth(db);
+    log.info(r, 'key health check done');
+  },
+};
 
 export async function maintenance(db: Db): Promise<void> {
   const recovered = await recoverInterruptedRuns(db, RUN_STALE_MS);
@@ -31,15 +48,17 @@ export type Jobs = { runs: RunWorker; stop(): Promise<void> };
 export async function startJobs(db: Db, opts: { concurrency: number }): Promise<Jobs> {
   const q = await jobQueueFor(db);
   const runs = await startRunWorker(db, opts);
-  await q.ensureQueue('maintenance', { retryLimit: 0, expireInSeconds: 120 });
-  await q.boss.schedule('maintenance', SCHEDULED.maintenance, undefined, { singletonKey: 'maintenance' });
-  await q.boss.work('maintenance', { pollingIntervalSeconds: 10 }, async () => {
-    await maintenance(db);
-  });
+  for (const [name, cron] of Object.entries(SCHEDULED) as [keyof typeof SCHEDULED, string][]) {
+    await q.ensureQueue(name, { retryLimit: 1, retryDelay: 60, expireInSeconds: 30 * 60 });
+    await q.boss.schedule(name, cron, undefined, { tz: 'UTC' });
+    await q.boss.work(name, { pollingIntervalSeconds: 10 }, async () => {
+      await HANDLERS[name](db);
+    });
+  }
   return {
     runs,
     async stop() {
-      await q.boss.offWork('maintenance').catch(() => {});
+      for (const name of Object.keys(SCHEDULED)) await q.boss.offWork(name).catch(() => {});
       await runs.stop();
       await q.stop();
     },
