@@ -3,7 +3,9 @@
 // the daily key check marks a key the provider rejects as failing and notifies its owners once; the
 // notifications menu's list and mark-read are per user.
 import { expect, it } from 'vitest';
-import { startJobs } from '~/server/jobs';
+import { EVENTS_KEPT_MS, maintenance, startJobs } from '~/server/jobs';
+import { newId } from '~/server/ids';
+import { appendRunEvent } from '~/server/services/run-events';
 import { jobQueueFor } from '~/server/jobs/queue';
 import { checkKeyHealth, renewMonthlyCredits, setEnterpriseMonthlyCredits } from '~/server/jobs/scheduled';
 import { getBalance } from '~/server/services/credits';
@@ -65,6 +67,22 @@ await describeEachDb('scheduled jobs', (getDb) => {
     // notifyOwners, as other jobs call it, deduplicates by key.
     expect(await notifyOwners(t.db, o.workspaceId, { kind: 'x', title: 't', body: 'b', dedupeKey: 'same' })).toBe(1);
     expect(await notifyOwners(t.db, o.workspaceId, { kind: 'x', title: 't', body: 'b', dedupeKey: 'same' })).toBe(0);
+  });
+
+  it('the minutely maintenance deletes the events of runs finished more than a day ago, and keeps the others', async () => {
+    const u = await createUser(t.db, 'Old events');
+    const mk = async (finishedAt: Date | null, status: string) => {
+      const id = newId();
+      await t.db.generationRun.create({ data: { id, workspaceId: u.workspace.id, actorId: u.id, prompt: 'x', status, finishedAt } });
+      await appendRunEvent(t.db, id, { type: 'notice', text: 'kept?' });
+      return id;
+    };
+    const old = await mk(new Date(Date.now() - EVENTS_KEPT_MS - 60_000), 'succeeded');
+    const recent = await mk(new Date(), 'succeeded');
+    const running = await mk(null, 'running');
+    await maintenance(t.db);
+    const left = await t.db.runEvent.findMany({ where: { runId: { in: [old, recent, running] } }, select: { runId: true } });
+    expect(left.map((e) => e.runId).sort()).toEqual([recent, running].sort());
   });
 
   it('puts the scheduled jobs on pg-boss schedules (the same queue on the embedded database)', async () => {

@@ -13,9 +13,11 @@ import { purgeExpiredLimits } from '~/server/services/rate-limit';
 
 /** A running run whose heartbeat (every 10 s) is older than this lost its worker. */
 export const RUN_STALE_MS = 60_000;
+/** How long a finished run's events stay replayable (a client resuming its stream later gets the run with GET). */
+export const EVENTS_KEPT_MS = 24 * 3600_000;
 
 export const SCHEDULED = {
-  /** Every minute: expired reservations back to their workspaces, dead workers' runs failed, old rate-limit windows deleted. */
+  /** Every minute: expired reservations back to their workspaces, dead workers' runs failed, old rate-limit windows and run events deleted. */
   maintenance: '* * * * *',
   /** Daily (the first run of a month renews; the others find it done): every workspace's monthly credits. */
   'renew-credits': '10 0 * * *',
@@ -41,6 +43,9 @@ export async function maintenance(db: Db): Promise<void> {
   const released = await releaseExpiredReservations(db);
   if (released) log.info({ released }, 'released expired credit reservations');
   await purgeExpiredLimits(db);
+  // A finished run's page reads the run itself; its events only serve streams that were open when it ended.
+  await db.$executeRaw`DELETE FROM run_event e USING generation_run r
+    WHERE e."runId" = r.id AND r.status IN ('succeeded', 'failed', 'cancelled') AND r."finishedAt" < ${new Date(Date.now() - EVENTS_KEPT_MS)}`;
 }
 
 export type Jobs = { runs: RunWorker; stop(): Promise<void> };
