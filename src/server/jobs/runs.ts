@@ -30,12 +30,18 @@ const RUN_QUEUE_OPTIONS = {
   expireInSeconds: 15 * 60,
 };
 
+// This process's workers, woken directly when it queues a run (other instances' hear the NOTIFY).
+const localWorkers = new WeakMap<Db, Set<() => void>>();
+
 /** Queues a created run for a worker, and wakes the workers. */
 export async function enqueueRun(db: Db, runId: string): Promise<void> {
   const q = await jobQueueFor(db);
   await q.ensureQueue(RUN_QUEUE, RUN_QUEUE_OPTIONS);
   await q.boss.send(RUN_QUEUE, { runId } satisfies RunJob, RUN_QUEUE_OPTIONS);
-  await db.$executeRaw`SELECT pg_notify(${RUN_QUEUED_CHANNEL}, ${runId})`;
+  const local = localWorkers.get(db);
+  for (const wake of local ?? []) wake();
+  if (!local?.size) await db.$executeRaw`SELECT pg_notify(${RUN_QUEUED_CHANNEL}, ${runId})`;
+  else void db.$executeRaw`SELECT pg_notify(${RUN_QUEUED_CHANNEL}, ${runId})`.catch(() => {});
 }
 
 /** Announces a Cancel to whichever worker runs the run. */
@@ -102,6 +108,8 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
     running.set(runId, { controller, done });
   };
 
+  const locals = localWorkers.get(db) ?? new Set();
+  localWorkers.set(db, locals.add(pump));
   const listener = listenerFor(db);
   const unsubscribeQueued = listener.subscribe(RUN_QUEUED_CHANNEL, { onMessage: () => pump(), onReset: () => pump() });
   const unsubscribeCancel = listener.subscribe(RUN_CANCEL_CHANNEL, {
@@ -134,6 +142,7 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
     },
     async stop(graceMs = 5_000) {
       stopping = true;
+      locals.delete(pump);
       clearInterval(poll);
       clearInterval(heartbeat);
       unsubscribeQueued();

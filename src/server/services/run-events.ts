@@ -55,6 +55,8 @@ export async function appendRunEvent(db: Db, runId: string, event: RunEvent): Pr
 export class RunEventWriter {
   private seq = 0;
   private text = '';
+  /** The first script text goes out at once (time to first token); later deltas are batched. */
+  private sentText = false;
   private timer: NodeJS.Timeout | null = null;
   private queue: StoredRunEvent[] = [];
   private writing: Promise<void> = Promise.resolve();
@@ -67,6 +69,10 @@ export class RunEventWriter {
   append(event: RunEvent): void {
     if (event.type === 'delta') {
       this.text += event.text;
+      if (!this.sentText) {
+        this.sentText = true;
+        return this.pushText(true);
+      }
       this.timer ??= setTimeout(() => this.pushText(true), DELTA_BATCH_MS);
       return;
     }
