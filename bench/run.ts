@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'pglite' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
-    // While working on one figure: `--only reads` (generation, gateway, reads, addkey, pages), `--no-build`.
+    // While working on one figure: `--only reads` (generation, runs, gateway, reads, addkey, pages), `--no-build`.
     only: { type: 'string' },
     // V8 flags for the server, to compare settings (e.g. "--max-semi-space-size=32"); they come after
     // those `npm start` sets, so they can override them. Recorded in the report.
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
     'idle-seconds': { type: 'string', default: '15' },
   },
 });
-const SECTIONS = ['generation', 'gateway', 'reads', 'addkey', 'pages'] as const;
+const SECTIONS = ['generation', 'runs', 'gateway', 'reads', 'addkey', 'pages'] as const;
 const only = new Set(args.only ? args.only.split(',') : SECTIONS);
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')}`);
 const PROFILE_DIR = 'bench-results/profile';
@@ -149,14 +149,21 @@ async function trpc(cookie: string, path: string, input: unknown, method: 'GET' 
 
 // ---------------------------------------------------------------- measurements
 
-/** A streamed run through the app: time to the first script delta and to the end of the response. */
+/**
+ * A run through the app as the Studio makes it: queue it (tRPC), then follow its events (SSE); time to
+ * the first script delta and to the `finished` event.
+ */
 async function streamThroughApp(cookie: string, workspaceId: string, keyId: string) {
   const t0 = performance.now();
-  const r = await fetch(`${BASE}/api/trpc/generation.start?batch=1`, {
+  const started = await fetch(`${BASE}/api/trpc/generation.start`, {
     method: 'POST',
-    headers: { cookie, origin: BASE, 'content-type': 'application/json', 'trpc-accept': 'application/jsonl' },
-    body: JSON.stringify({ 0: { json: { workspaceId, prompt: 'bench', choice: { source: 'byok', keyId, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 0 } } }),
+    headers: { cookie, origin: BASE, 'content-type': 'application/json' },
+    body: JSON.stringify({ json: { workspaceId, prompt: 'bench', choice: { source: 'byok', keyId, modelId: 'claude-haiku-4-5-20251001' }, imageCount: 0 } }),
   });
+  const body = (await started.json()) as { result?: { data?: { json?: { runId?: string } } } };
+  const runId = body.result?.data?.json?.runId;
+  if (!started.ok || !runId) return { ttft: NaN, total: NaN, ok: false };
+  const r = await fetch(`${BASE}/api/workspaces/${workspaceId}/runs/${runId}/events`, { headers: { cookie } });
   const { ttft, total, text } = await timeStream(r, t0, '"type":"delta"');
   return { ttft, total, ok: r.ok && text.includes('"status":"succeeded"') };
 }
@@ -271,6 +278,41 @@ async function generationOverhead(cookie: string, workspaceId: string, keyId: st
     concurrency50: { ttft: diff(loaded, 'ttft'), total: diff(loaded, 'total') },
     steady50: { pacing: MODEL_LIKE_STREAMS, cpuPerRunMs, runsPerSecond: { app: steadyApp.runsPerSecond, direct: steadyDirect.runsPerSecond }, ttft: diff(steady, 'ttft'), total: diff(steady, 'total') },
   };
+}
+
+/**
+ * The Studio run path open-loop (issue 18): runs started at a fixed rate whatever the answers, for 10, 25
+ * and 50 runs a second; the time to the first script delta beside the provider's own (measured direct at
+ * the same pacing), and the server's CPU per run (web and worker are one process here) from /proc.
+ */
+async function openLoopRuns(cookie: string, workspaceId: string, keyId: string, key: string, anthropicBase: string, fakeUrl: string, serverPid: number) {
+  await setPacing(fakeUrl, SHORT_STREAMS);
+  const seconds = QUICK ? 4 : 10;
+  const direct: number[] = [];
+  for (let i = 0; i < (QUICK ? 10 : 30); i++) {
+    const d = await streamDirect(anthropicBase, key);
+    if (d.ok) direct.push(d.ttft);
+  }
+  const directP50 = stats(direct).p50;
+  const out: Record<string, unknown> = { directTtftP50: round(directP50) };
+  for (const rate of [10, 25, 50]) {
+    const results: StreamResult[] = [];
+    const cpuBefore = cpuMs(serverPid);
+    const t0 = performance.now();
+    const all: Promise<void>[] = [];
+    for (let i = 0; i < rate * seconds; i++) {
+      const at = t0 + (i * 1000) / rate;
+      await sleep(Math.max(0, at - performance.now()));
+      all.push(streamThroughApp(cookie, workspaceId, keyId).catch(() => ({ ttft: NaN, total: NaN, ok: false })).then((r) => void results.push(r)));
+    }
+    await Promise.all(all);
+    const cpuPerRunMs = round((cpuMs(serverPid) - cpuBefore) / results.length);
+    const ok = results.filter((r) => r.ok);
+    const t = stats(ok.map((r) => r.ttft), results.length - ok.length);
+    out[`${rate}/s`] = { runs: results.length, errors: results.length - ok.length, ttftAdded: { p50: round(t.p50 - directP50), p99: round(t.p99 - directP50) }, cpuPerRunMs };
+    await sleep(1000);
+  }
+  return out;
 }
 
 // The read load goes through node:http with keep-alive, the lightest client Node has, rather than fetch:
@@ -422,6 +464,8 @@ async function main() {
       return run();
     };
     const generation = await section('generation', 'Generation overhead…', () => generationOverhead(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic, fp.url, server.pid!));
+    const runsOpenLoop = await section('runs', 'Studio runs open-loop at 10, 25 and 50 runs/s…', () => openLoopRuns(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic, fp.url, server.pid!));
+    if (runsOpenLoop) console.log(`Studio runs open-loop: ${JSON.stringify(runsOpenLoop)}`);
     const gateway = await section('gateway', 'Gateway overhead, beside Portkey’s…', () =>
       gatewayOverhead({ base: BASE, fakeUrl: fp.url, serverPid: server.pid!, quick: QUICK, workspaceId: benchWorkspaceId, trpc: (path, input, method) => trpc(cookie, path, input, method) }),
     );
@@ -451,7 +495,7 @@ async function main() {
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
       versions: { node: process.version, next: pkg('next'), prisma: pkg('@prisma/client'), ai: pkg('ai'), trpc: pkg('@trpc/server') },
       settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerPacing: { short: SHORT_STREAMS, steady: MODEL_LIKE_STREAMS }, seedSeconds, serverNodeOptions: [...START_FLAGS, args['server-node-options']].join(' ').trim() },
-      generation, gateway, reads, addKey, crypto, pages, memory,
+      generation, runsOpenLoop, gateway, reads, addKey, crypto, pages, memory,
     };
     printTable(report);
   } finally {

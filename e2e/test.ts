@@ -31,7 +31,10 @@ export const test = base.extend<{ recorder: void }>({
         if (!baseURL || !res.url().startsWith(baseURL)) return;
         pending.push(
           (async () => {
-            const body = await res.text().catch(() => '');
+            // An event stream's body ends only with its run (or never, for a stream the page dropped): its
+            // events are swept from the run_event table instead (scripts/leak-sweep.ts).
+            const streamed = (res.headers()['content-type'] ?? '').startsWith('text/event-stream');
+            const body = streamed ? '(event stream: swept from run_event)' : await res.text().catch(() => '');
             appendFileSync(responses, `\n=== ${testInfo.title} ${res.status()} ${res.url()}\n${JSON.stringify(res.headers())}\n${body}`);
           })(),
         );

@@ -1,5 +1,6 @@
 // Operator commands: `npm run admin -- <command> [options]`. See `npm run admin -- help`.
 import { parseArgs } from 'node:util';
+import { setEnterpriseMonthlyCredits } from '~/server/jobs/scheduled';
 import { ZPlan, ZProviderId } from '~/lib/schemas/enums';
 import { ZTier } from '~/lib/schemas/models';
 import { addCatalogModel, editCatalogModel, listCatalogForOperator } from '~/server/services/catalog';
@@ -54,6 +55,17 @@ const commands: Record<string, Command> = {
         `Workspace ${r.workspace.slug} is now on ${r.workspace.plan}; granted ${r.granted} credits; balance ${r.workspace.creditBalance}.` +
           (r.closed ? ' Its upgrade request is done.' : ''),
       );
+    },
+  },
+  'set-monthly-credits': {
+    usage: 'set-monthly-credits --workspace <slug> --credits <n|plan>',
+    summary: "An Enterprise workspace's monthly credits from next renewal on (plan: back to the plan's).",
+    async run(args) {
+      const { values } = parseArgs({ args, options: { workspace: { type: 'string' }, credits: { type: 'string' } } });
+      const credits = values.credits === 'plan' ? null : Number(values.credits);
+      if (!values.workspace || (credits !== null && !(Number.isInteger(credits) && credits >= 0 && credits <= 100_000_000))) throw new UsageError(this.usage);
+      const r = await withDb((db) => setEnterpriseMonthlyCredits(db, { slug: values.workspace!, credits }));
+      console.log(`Workspace ${values.workspace} gets ${credits ?? 'its plan’s'} credits a month${r.plan === 'enterprise' ? '' : ' once it is on Enterprise'}.`);
     },
   },
   'upgrade-requests': {

@@ -3,6 +3,8 @@
 // included), every browser console message and page error, browser storage, Playwright traces and
 // reports, and a dump of the e2e database outside the ciphertext columns — in raw, base64, base64url,
 // hex and URL-encoded form and as any 12-character piece. Any hit fails and says where it was found.
+// Run event streams (SSE) are swept at their source: every event any stream sent is a run_event row, and
+// the job queue's own tables (schema pgboss) are dumped too.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,12 +73,13 @@ function fileText(path: string): string {
 async function databaseText(dataDir: string): Promise<string> {
   const opened = openDatabase({ kind: 'pglite', dataDir });
   try {
-    const tables = await opened.db.$queryRawUnsafe<{ table_name: string }[]>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    const tables = await opened.db.$queryRawUnsafe<{ table_schema: string; table_name: string }[]>(
+      `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('public', 'pgboss') AND table_type = 'BASE TABLE'`,
     );
     const parts: string[] = [];
-    for (const { table_name } of tables) {
-      for (const row of await opened.db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "${table_name}"`)) {
+    if (!tables.some((t) => t.table_name === 'run_event')) throw new Error('the run_event table is missing: the sweep would miss the event streams');
+    for (const { table_schema, table_name } of tables) {
+      for (const row of await opened.db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "${table_schema}"."${table_name}"`)) {
         for (const [col, v] of Object.entries(row)) {
           if (col === 'ciphertext' || col === 'wrappedKey' || col === 'wrappedDek') continue;
           parts.push(`${table_name}.${col}=${v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : String(v)}`);

@@ -45,6 +45,11 @@ const ServerEnv = z.object({
   PLATFORM_IMAGE_PROVIDER: z.enum(['openai', 'google']).default('openai'),
   // A stream that sends nothing for this long is treated as stalled.
   STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  // What this process does (docs/runs.md): serve pages and the API (web), execute runs and scheduled jobs
+  // (worker), or both (all, the default: one process does everything).
+  APP_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  // How many runs one worker process executes at once.
+  RUN_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Sign-in and sign-up attempts per client address and minute (the auth library's own limiter).
   AUTH_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),

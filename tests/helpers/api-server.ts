@@ -39,5 +39,5 @@ export async function callRest(app: TestApp, c: RestCall) {
   const payload = c.raw ?? (c.body === undefined ? undefined : JSON.stringify(c.body));
   if (payload !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
   const res = await app.inject({ method: c.method as 'GET', url: c.url, headers, payload });
-  return { status: res.statusCode, headers: res.headers, text: res.body, json: (res.body ? JSON.parse(res.body) : null) as Record<string, unknown> };
+  return { status: res.statusCode, headers: res.headers, text: res.body, json: (res.body && String(res.headers['content-type'] ?? '').includes('json') ? JSON.parse(res.body) : null) as Record<string, unknown> };
 }

@@ -90,7 +90,14 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'billing.upgradeRequest': async (w) => ws(w),
   'billing.requestUpgrade': async (w) => ({ ...ws(w), plan: 'enterprise', note: 'matrix' }),
   'generation.start': async (w) => ({ ...ws(w), prompt: 'matrix', imageCount: 0 }),
+  'generation.cancel': async (w) => {
+    const id = newId();
+    await w.db.generationRun.create({ data: { id, workspaceId: w.workspaceId, actorId: w.owner.id, prompt: 'x', status: 'running' } });
+    return { ...ws(w), runId: id };
+  },
   'generation.history': async (w) => ws(w),
+  'notifications.list': async () => undefined,
+  'notifications.markRead': async () => ({}),
   'generation.get': async (w) => {
     const id = newId();
     await w.db.generationRun.create({ data: { id, workspaceId: w.workspaceId, actorId: w.owner.id, prompt: 'x', status: 'succeeded' } });

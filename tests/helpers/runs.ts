@@ -22,3 +22,47 @@ export async function ownerWithKey(db: Db, name: string, provider: 'anthropic' |
   const ws = { id: w.workspaceId, plan: 'pro' as const };
   return { ...w, ws, k, key };
 }
+
+export type SseEvent = { id: number; event: RunEvent };
+
+/**
+ * Reads a run's event stream (GET …/runs/{id}/events) as a browser would, until it ends or `stopAfter`
+ * says so (then the connection is dropped, as a reload would).
+ */
+export async function readRunStream(
+  url: string,
+  headers: Record<string, string>,
+  opts: { lastEventId?: number; stopAfter?: (e: SseEvent, all: SseEvent[]) => boolean } = {},
+): Promise<{ status: number; contentType: string | null; events: SseEvent[] }> {
+  const controller = new AbortController();
+  const r = await fetch(url, { headers: { ...headers, ...(opts.lastEventId ? { 'last-event-id': String(opts.lastEventId) } : {}) }, signal: controller.signal });
+  const events: SseEvent[] = [];
+  if (r.status !== 200 || !r.body) {
+    await r.text();
+    return { status: r.status, contentType: r.headers.get('content-type'), events };
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const id = /^id: (\d+)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!id || !data) continue;
+        const e = { id: Number(id), event: JSON.parse(data) as RunEvent };
+        events.push(e);
+        if (opts.stopAfter?.(e, events)) {
+          controller.abort();
+          return { status: r.status, contentType: r.headers.get('content-type'), events };
+        }
+      }
+    }
+  } catch (e) {
+    if (!controller.signal.aborted) throw e;
+  }
+  return { status: r.status, contentType: r.headers.get('content-type'), events };
+}

@@ -3,6 +3,7 @@
 // table themselves: a new procedure or endpoint without an entry here fails this test.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appRouter } from '~/server/api/root';
+import { newId } from '~/server/ids';
 import { REST_OPERATIONS } from '~/server/rest/routes';
 import { createRuntimeToken } from '~/server/services/runtime-tokens';
 import { canaryKey } from '../helpers/canary';
@@ -64,12 +65,15 @@ const EXPECTED: Record<string, Expectation> = {
   'billing.upgradeRequest': WS_READ,
   'billing.requestUpgrade': WS_OWNER,
   'generation.start': WS_READ,
+  'generation.cancel': WS_READ,
   'generation.history': WS_READ,
   'generation.get': WS_READ,
+  'notifications.list': AUTHED_ANY,
+  'notifications.markRead': AUTHED_ANY,
 };
 
 // REST: HTTP statuses, by operationId. Each request is the one a script would send for that cell.
-type Status = 200 | 201 | 204 | 401 | 403 | 404;
+type Status = 200 | 201 | 202 | 204 | 401 | 403 | 404;
 type RestCase = {
   expected: Record<Plan, [Status, Status, Status, Status]>;
   body?: () => unknown;
@@ -78,7 +82,20 @@ type RestCase = {
 };
 const OWNER_ONLY = { free: [401, 404, 403, 200], pro: [401, 404, 403, 200] } satisfies RestCase['expected'];
 const byokConfig = () => ({ mode: 'byok', provider: 'openai', api_key: canaryKey('sk-proj-'), model: 'gpt-4.1-mini' });
+const MEMBERS = { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] } satisfies RestCase['expected'];
+/** A run of the workspace, finished long ago (its event stream ends at once). */
+const aRun = async (w: World) => {
+  const id = newId();
+  await w.db.generationRun.create({ data: { id, workspaceId: w.workspaceId, actorId: w.owner.id, prompt: 'x', status: 'succeeded', finishedAt: new Date(0) } });
+  return { run_id: id };
+};
 const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
+  // Runs: any member, on every plan (a Free workspace runs managed models).
+  createRun: { expected: { free: [401, 404, 202, 202], pro: [401, 404, 202, 202] }, body: () => ({ prompt: 'matrix', images: 0 }) },
+  listRuns: { expected: MEMBERS },
+  getRun: { expected: MEMBERS, params: aRun },
+  cancelRun: { expected: MEMBERS, params: aRun },
+  streamRunEvents: { expected: MEMBERS, params: aRun },
   getWorkspaceAiConfig: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] } },
   putWorkspaceAiConfig: { expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] }, body: byokConfig },
   getUserAiDefaults: { expected: { free: [401, 200, 200, 200], pro: [401, 200, 200, 200] } },

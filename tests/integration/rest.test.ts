@@ -167,10 +167,12 @@ it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () 
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);
   expect(Object.keys(doc.paths).sort()).toEqual([
-    '/api/users/me/ai-defaults', '/api/workspaces/{workspace_id}/ai-config', '/api/workspaces/{workspace_id}/runtime-tokens',
-    '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}',
-  ]);
+    '/api/users/me/ai-defaults', '/api/workspaces/{workspace_id}/ai-config',
+    '/api/workspaces/{workspace_id}/runs', '/api/workspaces/{workspace_id}/runs/{run_id}', '/api/workspaces/{workspace_id}/runs/{run_id}/cancel',
+    '/api/workspaces/{workspace_id}/runs/{run_id}/events', '/api/workspaces/{workspace_id}/runtime-tokens', '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}',
+  ].sort());
   expect(doc.paths['/api/workspaces/{workspace_id}/ai-config']!.put!.responses).toHaveProperty('422');
+  expect(doc.paths['/api/workspaces/{workspace_id}/runs']!.post!.responses).toHaveProperty('202');
   expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AiConfig', 'AiConfigUpdateInput', 'AiConfigChange', 'Error']));
   // Every operation of the REST API, and nothing else (tRPC, the auth library and images are not in it).
   const operations = Object.values(doc.paths).flatMap((p) => Object.values(p).map((o) => (o as { operationId?: string }).operationId));

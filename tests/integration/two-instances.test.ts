@@ -13,6 +13,7 @@ import { canaryKey, findCanary } from '../helpers/canary';
 import { describePostgres } from '../helpers/db';
 import { callsWithKey } from '../helpers/fake-providers';
 import { setWorkspacePlan } from '../helpers/fixtures';
+import { readRunStream } from '../helpers/runs';
 
 /** Platform keys of one instance, unique to this run, so a provider call names the instance that made it. */
 function platformKeys(instance: string) {
@@ -41,7 +42,8 @@ await describePostgres('two app instances on one database', (getDb) => {
     const deployment = { DATABASE_URL: getDb().url!, ...fakeProviderEnv({ baseUrls: fakeBaseUrls() }), ...sharedSecretsEnv(), STREAM_IDLE_TIMEOUT_MS: '5000' };
     [a, b] = await Promise.all([
       startApp({ name: 'a', env: { ...deployment, ...platform.a } }),
-      startApp({ name: 'b', env: { ...deployment, ...platform.b } }),
+      // B serves web only (APP_ROLE=web): every run executes on A's worker, wherever it was started.
+      startApp({ name: 'b', env: { ...deployment, ...platform.b, APP_ROLE: 'web' } }),
     ]);
   }, 600_000);
 
@@ -65,8 +67,8 @@ await describePostgres('two app instances on one database', (getDb) => {
       return { status: r.status, json: (await r.json()) as Record<string, unknown> };
     };
     const runThroughB = async () => {
-      const events: RunEvent[] = [];
-      for await (const e of await trpcThrough(viaB, cookie).generation.start.mutate({ workspaceId: ws!.id, prompt: 'Two instances', imageCount: 0 })) events.push(e as RunEvent);
+      const { runId } = await trpcThrough(viaB, cookie).generation.start.mutate({ workspaceId: ws!.id, prompt: 'Two instances', imageCount: 0 });
+      const events = (await readRunStream(`${viaB.url}/api/workspaces/${ws!.id}/runs/${runId}/events`, { cookie })).events.map((e) => e.event);
       const started = events.find((e) => e.type === 'started') as Extract<RunEvent, { type: 'started' }>;
       const finished = events.find((e) => e.type === 'finished') as Extract<RunEvent, { type: 'finished' }>;
       return { script: started.steps[0]!, finished };
@@ -78,7 +80,7 @@ await describePostgres('two app instances on one database', (getDb) => {
     const first = await runThroughB();
     expect(first.finished.status).toBe('succeeded');
     expect(first.script).toMatchObject({ credentialSource: 'managed', provider: 'anthropic' });
-    expect(await streamedWith(platform.b.PLATFORM_ANTHROPIC_API_KEY)).toBe(1);
+    expect(await streamedWith(platform.a.PLATFORM_ANTHROPIC_API_KEY)).toBe(1);
 
     // Through A: the workspace's own OpenAI key. B's very next run uses it.
     const k = canaryKey('sk-proj-');
@@ -89,7 +91,7 @@ await describePostgres('two app instances on one database', (getDb) => {
     expect(second.finished).toMatchObject({ status: 'succeeded', creditsUsed: 0 });
     expect(second.script).toMatchObject({ credentialSource: 'byok', provider: 'openai', modelId: 'gpt-4.1-mini' });
     expect(await streamedWith(k)).toBe(1);
-    expect(await streamedWith(platform.b.PLATFORM_OPENAI_API_KEY)).toBe(0);
+    expect(await streamedWith(platform.a.PLATFORM_OPENAI_API_KEY)).toBe(0);
 
     // Through A: back to managed (the key goes). B's very next run is on platform credits again.
     expect(await putConfigThroughA({ mode: 'managed', provider: 'openai', model: 'gpt-4.1-mini' })).toMatchObject({
@@ -99,12 +101,42 @@ await describePostgres('two app instances on one database', (getDb) => {
     expect(third.finished.status).toBe('succeeded');
     expect(third.finished.creditsUsed).toBeGreaterThan(0);
     expect(third.script).toMatchObject({ credentialSource: 'managed', provider: 'openai', modelId: 'gpt-4.1-mini' });
-    expect(await streamedWith(platform.b.PLATFORM_OPENAI_API_KEY)).toBe(1);
+    expect(await streamedWith(platform.a.PLATFORM_OPENAI_API_KEY)).toBe(1);
     expect(await streamedWith(k)).toBe(1);
 
-    // Only B ran anything; neither process wrote the key anywhere.
-    for (const key of Object.values(platform.a)) expect(await callsWithKey(key)).toHaveLength(0);
+    // Started and streamed through B, executed by A's worker (B runs none); neither process wrote the key anywhere.
+    for (const key of Object.values(platform.b)) expect(await callsWithKey(key)).toHaveLength(0);
     for (const app of [viaA, viaB]) expect(findCanary(JSON.stringify(app.output()), k), app.name).toBeNull();
+  });
+
+  it('a run started through A streams through B, and a Cancel through B stops it at A’s worker', async () => {
+    const [viaA, viaB] = [a!, b!];
+    const { cookie } = await signUpThrough(viaA, 'Two instances cancel');
+    const [ws] = await trpcThrough(viaA, cookie).workspace.list.query();
+    await fetch(`${inject('fakeProvidersUrl')}/__fake/latency`, { method: 'POST', body: JSON.stringify({ chunkIntervalMs: 150, chunks: 80 }) });
+    try {
+      const choice = { source: 'platform', platformModelId: 'mistral:mistral-small-latest' } as const;
+      const { runId } = await trpcThrough(viaA, cookie).generation.start.mutate({ workspaceId: ws!.id, prompt: 'Cancel across', choice, imageCount: 1 });
+      const url = `${viaB.url}/api/workspaces/${ws!.id}/runs/${runId}/events`;
+      const early = await readRunStream(url, { cookie }, { stopAfter: (e) => e.event.type === 'delta' });
+      expect(early.contentType).toMatch(/^text\/event-stream/);
+      expect(early.events[0]!.event).toMatchObject({ type: 'started', runId });
+      const cancelled = await fetch(`${viaB.url}/api/trpc/generation.cancel`, {
+        method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: viaB.url }, body: JSON.stringify({ json: { workspaceId: ws!.id, runId } }),
+      });
+      expect(cancelled.status).toBe(200);
+      await cancelled.text();
+      // The rest, through B, from the last id seen: no repeats, the end says cancelled.
+      const rest = await readRunStream(url, { cookie }, { lastEventId: early.events.at(-1)!.id });
+      expect(rest.events[0]!.id).toBe(early.events.at(-1)!.id + 1);
+      expect(rest.events.at(-1)!.event).toMatchObject({ type: 'finished', status: 'cancelled', creditsUsed: 0 });
+      const call = (await callsWithKey(platform.a.PLATFORM_MISTRAL_API_KEY)).filter((r) => r.stream).at(-1)!;
+      expect(call.clientAborted).toBe(true);
+      expect(await callsWithKey(platform.b.PLATFORM_MISTRAL_API_KEY)).toHaveLength(0);
+      expect((await getDb().db.workspace.findUniqueOrThrow({ where: { id: ws!.id } })).creditBalance).toBe(250);
+    } finally {
+      await fetch(`${inject('fakeProvidersUrl')}/__fake/latency`, { method: 'POST', body: JSON.stringify({ chunkIntervalMs: 2, chunks: 12, firstByteMs: 0 }) });
+    }
   });
 
   it('serves gateway calls through B by the config, plan and tokens changed through A, from the very next call', async () => {

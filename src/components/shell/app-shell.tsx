@@ -5,6 +5,7 @@
 import { useQuery } from '@tanstack/react-query';
 import dynamic from 'next/dynamic';
 import { usePathname } from 'next/navigation';
+import { NotificationsMenu } from '~/components/shell/notifications-menu';
 import { SidebarContent, type ShellWorkspace, type ShellUser, sectionTitle } from '~/components/shell/sidebar';
 import { Badge } from '~/components/ui/badge';
 import { WorkspaceProvider } from '~/components/workspace-context';
@@ -58,6 +59,9 @@ export function AppShell({
               <span className="font-medium text-foreground">{title}</span>
             </p>
             {workspace ? <PlanAndCredits workspace={workspace} /> : null}
+            <span className={workspace ? '' : 'ml-auto'}>
+              <NotificationsMenu />
+            </span>
           </header>
           {banner}
           <main id="main" tabIndex={-1} className="mx-auto w-full max-w-5xl flex-1 px-4 py-6 outline-none sm:px-6 lg:px-8 lg:py-8">

@@ -1,7 +1,11 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
 import { ImageGrid, RunStatusBadge, RunSteps, ScriptBox, seconds } from '~/components/studio/run-parts';
+import { useRunEvents } from '~/components/studio/use-run-events';
+import { Button } from '~/components/ui/button';
 import { Alert } from '~/components/ui/alert';
 import { Card, CardTitle } from '~/components/ui/card';
 import { RelativeTime } from '~/components/ui/time';
@@ -9,7 +13,7 @@ import { useCurrentWorkspace } from '~/components/workspace-context';
 import { credits } from '~/lib/format';
 import type { StepView } from '~/lib/schemas/runs';
 import { TIER_NAMES, type Tier } from '~/lib/schemas/tiers';
-import { useTRPC } from '~/trpc/react';
+import { useTRPC, useTRPCClient } from '~/trpc/react';
 
 export type RunDetailData = {
   id: string;
@@ -26,11 +30,42 @@ export type RunDetailData = {
   images: string[];
 };
 
-export function RunDetail({ run }: { run: RunDetailData }) {
+/** A run still going, as its events tell it (replayed from the first, then live); null once it is not. */
+function useLiveRun(workspaceId: string, run: RunDetailData) {
+  const router = useRouter();
+  const going = run.status === 'queued' || run.status === 'running';
+  const [live, setLive] = useState<{ text: string; steps: StepView[] | null; images: string[] }>({ text: '', steps: null, images: [] });
+  useRunEvents(workspaceId, going ? run.id : null, (e) => {
+    if (e.type === 'finished') return router.refresh(); // the page reads the finished run again
+    setLive((l) => {
+      switch (e.type) {
+        case 'started':
+          return { ...l, steps: e.steps };
+        case 'delta':
+          return { ...l, text: l.text + e.text };
+        case 'notice':
+          return { ...l, text: '' };
+        case 'step':
+          return { ...l, steps: l.steps?.some((x) => x.id === e.step.id) ? l.steps.map((x) => (x.id === e.step.id ? e.step : x)) : [...(l.steps ?? []), e.step] };
+        case 'image':
+          return { ...l, images: [...l.images, e.imageId] };
+      }
+    });
+  });
+  return going ? live : null;
+}
+
+export function RunDetail({ run: stored }: { run: RunDetailData }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
   const { id: workspaceId } = useCurrentWorkspace();
   const { data: catalog } = useQuery(trpc.models.catalog.queryOptions({ workspaceId }));
-  const script = run.steps.filter((s) => s.kind === 'script').at(-1);
+  const live = useLiveRun(workspaceId, stored);
+  const [cancelling, setCancelling] = useState(false);
+  const run = live
+    ? { ...stored, steps: (live.steps ?? stored.steps).map((s) => ({ ...s, text: null })), images: live.images.length ? live.images : stored.images }
+    : stored;
+  const script = live ? { text: live.text } : run.steps.filter((s) => s.kind === 'script').at(-1);
   return (
     <div className="flex flex-col gap-4">
       <Card>
@@ -58,6 +93,21 @@ export function RunDetail({ run }: { run: RunDetailData }) {
             </div>
           ) : null}
         </dl>
+        {live ? (
+          <div className="mt-4">
+            <Button
+              variant="secondary"
+              loading={cancelling}
+              disabled={cancelling}
+              onClick={() => {
+                setCancelling(true);
+                void client.generation.cancel.mutate({ workspaceId, runId: run.id }).catch(() => setCancelling(false));
+              }}
+            >
+              Cancel run
+            </Button>
+          </div>
+        ) : null}
         {run.errorMessage ? <Alert className="mt-4" tone={run.status === 'cancelled' ? 'info' : 'error'}>{run.errorMessage}</Alert> : null}
       </Card>
       <Card>
@@ -79,7 +129,7 @@ export function RunDetail({ run }: { run: RunDetailData }) {
       <Card>
         <CardTitle>Script</CardTitle>
         <div className="mt-3">
-          <ScriptBox text={script?.text ?? ''} placeholder="No script." />
+          <ScriptBox text={script?.text ?? ''} placeholder={live ? 'Waiting for the first words…' : 'No script.'} live={!!live} />
         </div>
       </Card>
       {run.images.length ? (

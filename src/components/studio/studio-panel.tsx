@@ -3,10 +3,12 @@
 import { useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { Sparkles } from 'lucide-react';
 import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { KeysHelp, ModelPicker } from '~/components/model-picker';
 import { CostEstimate, estimateRun } from '~/components/studio/cost-estimate';
 import { ImageGrid, RunStatusBadge, RunSteps, ScriptBox, seconds } from '~/components/studio/run-parts';
+import { useRunEvents } from '~/components/studio/use-run-events';
 import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
 import { Card, CardTitle } from '~/components/ui/card';
@@ -76,7 +78,10 @@ export function StudioPanel() {
   const [run, setRun] = useState<RunState | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
-  const abortRef = useRef<AbortController | null>(null);
+  const [cancelling, setCancelling] = useState(false);
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
   const generateRef = useRef<HTMLButtonElement>(null);
   const running = run?.status === 'running';
   const tierSetting = tiers.tiers.find((t) => t.tier === tier);
@@ -88,13 +93,22 @@ export function StudioPanel() {
     return () => clearInterval(t);
   }, [running]);
 
+  function refreshAfterRun() {
+    setCancelling(false);
+    void queryClient.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId }));
+    void queryClient.invalidateQueries(trpc.generation.history.pathFilter());
+  }
+
   function apply(e: RunEvent) {
+    if (e.type === 'finished') refreshAfterRun();
     setRun((r) => {
       if (!r) return r;
       const at = Date.now();
       switch (e.type) {
         case 'started':
           return { ...r, lastEventAt: at, runId: e.runId, steps: e.steps, notices: e.fallbackNotice ? [e.fallbackNotice] : [] };
+        case 'finished':
+          return { ...r, lastEventAt: at, status: e.status, message: e.message, creditsUsed: e.creditsUsed, finishedAt: at };
         case 'delta':
           return { ...r, lastEventAt: at, text: r.text + e.text };
         case 'notice':
@@ -109,58 +123,66 @@ export function StudioPanel() {
         }
         case 'image':
           return { ...r, lastEventAt: at, images: [...r.images, e.imageId] };
-        case 'finished':
-          return { ...r, lastEventAt: at, status: e.status, message: e.message, creditsUsed: e.creditsUsed, finishedAt: at };
       }
     });
   }
 
+  // The run's events, from its first (a reload replays them all, then follows the live tail).
+  useRunEvents(workspaceId, run?.runId ?? null, apply);
+
+  // A reload (or a link) with ?run= shows that run again, live if it is still going.
+  const shownRun = searchParams.get('run');
+  useEffect(() => {
+    if (!shownRun || run?.runId === shownRun) return;
+    let stale = false;
+    void client.generation.get.query({ workspaceId, runId: shownRun }).then(
+      (r) => {
+        if (stale) return;
+        const t = new Date(r.createdAt).getTime();
+        setRun({
+          runId: r.id, steps: [], text: '', images: [], imageCount: r.imageCount, aspectRatio: r.aspectRatio as AspectRatio, notices: [], status: 'running',
+          message: null, creditsUsed: 0, startedAt: t, finishedAt: null, lastEventAt: Date.now(),
+        });
+      },
+      () => undefined,
+    );
+    return () => {
+      stale = true;
+    };
+    // Only when the address names another run than the one shown.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [shownRun, workspaceId]);
+
   async function generate() {
     setError(null);
-    const controller = new AbortController();
-    abortRef.current = controller;
+    setCancelling(false);
     const t = Date.now();
     setRun({
       runId: null, steps: [], text: '', images: [], imageCount, aspectRatio, notices: [], status: 'running', message: null, creditsUsed: 0,
       startedAt: t, finishedAt: null, lastEventAt: t,
     });
     try {
-      const stream = await client.generation.start.mutate({ workspaceId, prompt, choice, tier, imageCount, aspectRatio }, { signal: controller.signal });
-      for await (const event of stream) apply(event);
+      // The run is queued and goes on without this page: its events come from useRunEvents.
+      const { runId } = await client.generation.start.mutate({ workspaceId, prompt, choice, tier, imageCount, aspectRatio });
+      setRun((r) => (r ? { ...r, runId } : r));
+      router.replace(`${pathname}?run=${encodeURIComponent(runId)}`, { scroll: false });
+      void queryClient.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId }));
     } catch (e) {
-      if (controller.signal.aborted) {
-        // The server marks the run and its unfinished steps cancelled; show the same here at once.
-        const at = new Date();
-        setRun((r) =>
-          r
-            ? {
-                ...r,
-                status: 'cancelled',
-                finishedAt: at.getTime(),
-                message: 'Cancelled. Unused credits were returned.',
-                steps: r.steps.map((s) => (s.status === 'running' || s.status === 'pending' ? { ...s, status: 'cancelled', finishedAt: s.startedAt ? at : null } : s)),
-              }
-            : r,
-        );
-      } else {
-        setRun(null);
-        setError(e instanceof Error ? e.message : 'The run could not start.');
-      }
-    } finally {
-      abortRef.current = null;
-      const refresh = () => {
-        void queryClient.invalidateQueries(trpc.workspace.get.queryFilter({ workspaceId }));
-        void queryClient.invalidateQueries(trpc.generation.history.pathFilter());
-      };
-      refresh();
-      // A cancelled run's credits come back once the server has seen the request close, which can be a
-      // moment after the browser gave up on it: read the balance again then.
-      if (controller.signal.aborted) for (const ms of [1000, 3000]) setTimeout(refresh, ms);
+      setRun(null);
+      setError(e instanceof Error ? e.message : 'The run could not start.');
     }
   }
 
-  function cancel() {
-    abortRef.current?.abort();
+  async function cancel() {
+    if (!run?.runId) return;
+    setCancelling(true);
+    try {
+      // The run's worker stops it wherever it runs; its `finished` event ends the run here.
+      await client.generation.cancel.mutate({ workspaceId, runId: run.runId });
+    } catch (e) {
+      setCancelling(false);
+      setError(e instanceof Error ? e.message : 'The run could not be cancelled.');
+    }
   }
 
   // When a run ends, Cancel disappears and Generate comes back: if the keyboard was on either, it lands
@@ -258,7 +280,7 @@ export function StudioPanel() {
             <Button ref={generateRef} type="submit" loading={running} disabled={prompt.trim() === ''}>
               {running ? 'Generating…' : (<><Sparkles aria-hidden />Generate</>)}
             </Button>
-            {running ? <Button variant="secondary" onClick={cancel}>Cancel</Button> : null}
+            {running ? <Button variant="secondary" onClick={() => void cancel()} loading={cancelling} disabled={!run.runId || cancelling}>Cancel</Button> : null}
           </div>
           {error ? <Alert>{error}</Alert> : null}
         </form>

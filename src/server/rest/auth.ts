@@ -3,6 +3,7 @@ import 'server-only';
 // carries its prefix, so audit rows can name the token that acted.
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '~/server/actor';
+import { getSessionUser } from '~/server/auth';
 import { getDb } from '~/server/db';
 import { AppError } from '~/server/errors';
 import { authenticateToken } from '~/server/services/tokens';
@@ -12,4 +13,11 @@ export async function tokenActor(request: FastifyRequest): Promise<Actor> {
   const token = match ? await authenticateToken(getDb(), match[1]!) : null;
   if (!token) throw new AppError('UNAUTHORIZED', 'Send a valid personal access token as "Authorization: Bearer <token>".', 'unauthorized');
   return { ...token.user, clientIp: request.ip, tokenPrefix: token.prefix, sessionId: null };
+}
+
+/** The signed-in user of the app, for the few REST reads the Studio shares (the run events). */
+export async function sessionActor(request: FastifyRequest): Promise<Actor> {
+  const user = await getSessionUser(request.headers.cookie);
+  if (!user) throw new AppError('UNAUTHORIZED', 'Sign in, or send a personal access token as "Authorization: Bearer <token>".', 'unauthorized');
+  return { id: user.id, name: user.name, email: user.email, clientIp: request.ip, tokenPrefix: null, sessionId: user.sessionId ?? null };
 }

@@ -16,7 +16,8 @@ import { getDb } from '~/server/db';
 import { AppError, notFound } from '~/server/errors';
 import { methodNotAllowed } from '~/server/http/routes/methods';
 import { requireOwner } from '~/server/policy';
-import { tokenActor } from '~/server/rest/auth';
+import { sessionActor, tokenActor } from '~/server/rest/auth';
+import { RUN_OPERATIONS, runRoutes } from '~/server/rest/runs';
 import { type LoggedFields, loggedBody } from '~/server/rest/log';
 import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
@@ -31,6 +32,8 @@ declare module 'fastify' {
     rest?: boolean;
     /** The REST request log's allow-list for this route's body. */
     logFields?: LoggedFields;
+    /** A GET the Studio also calls: without an Authorization header, the session cookie authenticates. */
+    sessionAllowed?: boolean;
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -94,6 +97,7 @@ export const REST_OPERATIONS = {
   createRuntimeToken: { method: 'POST', url: '/api/workspaces/:workspace_id/runtime-tokens' },
   listRuntimeTokens: { method: 'GET', url: '/api/workspaces/:workspace_id/runtime-tokens' },
   revokeRuntimeToken: { method: 'DELETE', url: '/api/workspaces/:workspace_id/runtime-tokens/:token_id' },
+  ...RUN_OPERATIONS,
 } as const;
 
 export async function restRoutes(fastify: FastifyInstance) {
@@ -110,7 +114,8 @@ export async function restRoutes(fastify: FastifyInstance) {
   });
   // Before the body is read: a request without a valid token costs no parsing.
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.rest) request.actor = await tokenActor(request);
+    const config = request.routeOptions.config;
+    if (config.rest) request.actor = config.sessionAllowed && !request.headers.authorization ? await sessionActor(request) : await tokenActor(request);
   });
   app.addHook('preValidation', (request, _reply, done) => {
     request.sentBody = request.body;
@@ -215,6 +220,8 @@ export async function restRoutes(fastify: FastifyInstance) {
     await revokeRuntimeToken(ctx, { tokenId: request.params.token_id });
     return reply.code(204).send();
   });
+
+  runRoutes(fastify, workspaceCtx);
 
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens', ['GET', 'POST']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id', ['DELETE']);

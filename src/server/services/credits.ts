@@ -264,6 +264,12 @@ export class RunLedger {
     return r.id;
   }
 
+  /** Takes over reservations made earlier (a queued run's, made when it was created), by id. */
+  adopt(reservationIds: (string | null | undefined)[]): this {
+    for (const id of reservationIds) if (id) this.held.add(id);
+    return this;
+  }
+
   /** Settles at the actual cost; returns what was charged. */
   async settle(reservationId: string, actual: number): Promise<number> {
     const { charged } = await settle(this.db, { workspaceId: this.workspaceId, reservationId, actual });

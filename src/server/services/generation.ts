@@ -5,7 +5,6 @@ import 'server-only';
 // from actual usage and releasing them on failure or cancel. No automatic retry that could bill twice.
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import { APICallError, generateImage } from 'ai';
-import type { z } from 'zod';
 import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/schemas/models';
 import { type CredentialSource, type GenerateInput, type RunEvent, type RunErrorCode, type StepView, ZGenerateInput } from '~/lib/schemas/generation';
 import { type ProviderId, outcomeMessage, PROVIDERS } from '~/lib/providers';
@@ -24,6 +23,7 @@ import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import type { WorkspaceScope } from '~/server/services/context';
 import { keyUsedSql, markKeyRejected } from '~/server/services/keys/writer';
 import { getBalance, release, RunLedger } from '~/server/services/credits';
+import { appendRunEvent } from '~/server/services/run-events';
 import { maxTokensOf, textCredits } from '~/server/services/pricing';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
 import type { MembershipDto } from '~/lib/schemas/workspaces';
@@ -203,22 +203,25 @@ async function updateStep(db: Db, id: string, data: Prisma.GenerationStepUpdateI
   return stepView(await db.generationStep.update({ where: { id }, data, select: stepSelect }));
 }
 
-type NewRun = { id: string; workspaceId: string; actorId: string; prompt: string; tier: string | null; imageCount: number; aspectRatio: string; createdAt: Date };
+type NewRun = {
+  id: string; workspaceId: string; actorId: string; prompt: string; tier: string | null; imageCount: number; aspectRatio: string; createdAt: Date;
+  fallbackNotice: string | null;
+};
+type NewStep = Pick<StepView, 'id' | 'kind' | 'provider' | 'modelId' | 'credentialSource'> & { keyId: string | null; reservationId: string | null };
 
 /**
- * The run, its steps and the BYOK key's last use in one statement (the run's bookkeeping used to be six
- * round trips while the provider prepared its first token). Foreign keys are checked at the statement's
- * end, when the run exists.
+ * The queued run, its steps and the BYOK key's last use in one statement. Foreign keys are checked at the
+ * statement's end, when the run exists.
  */
-async function insertRun(db: Db, run: NewRun, steps: (StepView & { keyId: string | null; reservationId: string | null })[]): Promise<void> {
+async function insertRun(db: Db, run: NewRun, steps: NewStep[]): Promise<void> {
   const keyId = steps.find((x) => x.keyId)?.keyId;
   await db.$executeRaw`
     WITH run AS (
-      INSERT INTO generation_run (id, "workspaceId", "actorId", prompt, tier, "imageCount", "aspectRatio", status, "createdAt", "heartbeatAt")
-      VALUES (${run.id}, ${run.workspaceId}, ${run.actorId}, ${run.prompt}, ${run.tier}, ${run.imageCount}, ${run.aspectRatio}, 'running', ${run.createdAt}, ${run.createdAt})
+      INSERT INTO generation_run (id, "workspaceId", "actorId", prompt, tier, "imageCount", "aspectRatio", status, "createdAt", "heartbeatAt", "fallbackNotice")
+      VALUES (${run.id}, ${run.workspaceId}, ${run.actorId}, ${run.prompt}, ${run.tier}, ${run.imageCount}, ${run.aspectRatio}, 'queued', ${run.createdAt}, ${run.createdAt}, ${run.fallbackNotice})
     ), steps AS (
-      INSERT INTO generation_step (id, "runId", kind, provider, "modelId", "credentialSource", "keyId", "reservationId", status, "startedAt")
-      VALUES ${Prisma.join(steps.map((x) => Prisma.sql`(${x.id}, ${run.id}, ${x.kind}, ${x.provider}, ${x.modelId}, ${x.credentialSource}, ${x.keyId}, ${x.reservationId}, ${x.status}, ${x.startedAt})`))}
+      INSERT INTO generation_step (id, "runId", kind, provider, "modelId", "credentialSource", "keyId", "reservationId", status)
+      VALUES ${Prisma.join(steps.map((x) => Prisma.sql`(${x.id}, ${run.id}, ${x.kind}, ${x.provider}, ${x.modelId}, ${x.credentialSource}, ${x.keyId}, ${x.reservationId}, 'pending')`))}
     )
     ${keyId
       ? keyUsedSql({ workspaceId: run.workspaceId, keyId }, run.createdAt)
@@ -226,25 +229,18 @@ async function insertRun(db: Db, run: NewRun, steps: (StepView & { keyId: string
 }
 
 /**
- * Starts a run and streams its events. Validation, credential resolution and the credit check happen
- * before anything is yielded, so a refused run throws (and nothing was called or charged).
+ * Creates a run and queues it; a worker executes it (executeRun). Validation, credential resolution and
+ * the credit check happen here, so a refused run throws (and nothing was called or charged).
  *
- * The run's reservations belong to one RunLedger: from the first reservation on, every way out (a
- * refusal here, a failed write, a provider or database error, a cancel, a consumer that leaves) passes
- * through its `releaseAll`, so no failure can strand credits. A run whose events are never read at all
- * holds its reservations until they expire; the periodic sweep returns them then.
+ * Everything managed is reserved up front, so a run that cannot be paid for is refused before any call.
+ * The reservations belong to the run: its worker adopts them into a RunLedger, whose `releaseAll` every
+ * way out passes through; a run nobody executes holds them until they expire (the minutely sweep).
  */
-export async function startGeneration(
-  { db, actor, workspace: ws }: RunCtx,
-  rawInput: GenerateInput,
-  signal?: AbortSignal,
-): Promise<AsyncGenerator<RunEvent>> {
+export async function createRun({ db, actor, workspace: ws }: RunCtx, rawInput: GenerateInput): Promise<{ runId: string }> {
   const input = ZGenerateInput.parse(rawInput);
-  sweepInterruptedRunsNow(db);
   const plan = await planScript(db, ws, input.choice, input.tier);
   const image = input.imageCount > 0 ? await imageModel(db) : null;
 
-  // Everything managed is reserved up front: a run that cannot be paid for is refused before any call.
   const scriptNeed = plan.price ? textCredits(plan.price, estimateInputTokens(input.prompt), MAX_OUTPUT_TOKENS) : 0;
   const imageNeed = image ? image.perImage * input.imageCount : 0;
   const balance = scriptNeed + imageNeed > 0 ? await getBalance(db, ws.id) : 0;
@@ -259,15 +255,97 @@ export async function startGeneration(
   const runId = newId();
   const ledger = new RunLedger(db, ws.id);
   try {
-    const reservations = {
-      script: scriptNeed ? await ledger.reserve(scriptNeed, `run ${runId} script`) : undefined,
-      image: imageNeed ? await ledger.reserve(imageNeed, `run ${runId} images`) : undefined,
-    };
-    return runEvents(db, actor, ws, { runId, input, plan, image, reservations, ledger }, signal);
+    const script = scriptNeed ? await ledger.reserve(scriptNeed, `run ${runId} script`) : null;
+    const images = imageNeed ? await ledger.reserve(imageNeed, `run ${runId} images`) : null;
+    await insertRun(
+      db,
+      {
+        id: runId, workspaceId: ws.id, actorId: actor.id, prompt: input.prompt, tier: input.choice ? null : input.tier, imageCount: input.imageCount,
+        aspectRatio: input.aspectRatio, createdAt: new Date(), fallbackNotice: plan.fallbackReason ? `Using platform credits: ${plan.fallbackReason}.` : null,
+      },
+      [
+        { id: newId(), kind: 'script', provider: plan.provider, modelId: plan.modelId, credentialSource: plan.source, keyId: plan.keyId, reservationId: script },
+        ...(image ? [{ id: newId(), kind: 'image' as const, provider: image.provider, modelId: image.modelId, credentialSource: 'platform' as const, keyId: null, reservationId: images }] : []),
+      ],
+    );
+    return { runId };
   } catch (e) {
     await ledger.releaseAll();
     throw e;
   }
+}
+
+/** Creates a run and executes it in this process, streaming its events (tests, and tools without a worker). */
+export async function startGeneration(ctx: RunCtx, rawInput: GenerateInput, signal?: AbortSignal): Promise<AsyncGenerator<RunEvent>> {
+  const { runId } = await createRun(ctx, rawInput);
+  return executeRun(ctx.db, runId, signal);
+}
+
+/** The script step's plan again, from the run's rows (the sealed key is read again, never queued). */
+async function planOfStep(
+  db: Db,
+  workspaceId: string,
+  step: { provider: string; modelId: string; credentialSource: string; keyId: string | null },
+  fallbackReason: string | null,
+): Promise<{ plan: ScriptPlan; failure: Classified | null }> {
+  const base = { provider: step.provider as ProviderId, modelId: step.modelId, fallbackReason };
+  if (step.credentialSource === 'byok') {
+    const stored = step.keyId ? await findStoredKey(db, { workspaceId, keyId: step.keyId }) : null;
+    // A key removed while the run waited: as if it could not be read (which may fall back to credits).
+    const failure: Classified | null = stored ? null : { code: 'key_unreadable', retryAfterSeconds: null };
+    return { plan: { ...base, source: 'byok', keyId: step.keyId, stored, price: null }, failure };
+  }
+  const m = await findPlatformModel(db, { provider: step.provider, modelId: step.modelId });
+  const source = step.credentialSource === 'managed_fallback' ? 'managed_fallback' : 'managed';
+  return {
+    plan: { ...base, source, keyId: null, stored: null, price: m ? { in: m.creditsPer1kInput, out: m.creditsPer1kOutput } : null },
+    failure: m ? null : { code: 'model_unavailable', retryAfterSeconds: null },
+  };
+}
+
+/**
+ * Executes a queued run and streams its events. Only the caller that moves the run from queued to
+ * running executes it: a job delivered twice, or a run cancelled while queued, yields nothing.
+ */
+export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): AsyncGenerator<RunEvent> {
+  const claimed = await db.generationRun.updateMany({
+    where: { id: runId, status: 'queued', cancelRequestedAt: null },
+    data: { status: 'running', heartbeatAt: new Date() },
+  });
+  if (claimed.count !== 1) return;
+  const run = await db.generationRun.findUniqueOrThrow({
+    where: { id: runId },
+    select: {
+      workspaceId: true, actorId: true, prompt: true, tier: true, imageCount: true, aspectRatio: true, fallbackNotice: true,
+      workspace: { select: { plan: true } },
+      steps: { select: { ...stepSelect, keyId: true, reservationId: true } },
+    },
+  });
+  const ledger = new RunLedger(db, run.workspaceId).adopt(run.steps.map((x) => x.reservationId));
+  const scriptRow = run.steps.find((x) => x.kind === 'script')!;
+  const imageRow = run.steps.find((x) => x.kind === 'image') ?? null;
+  try {
+    const ws: Ws = { id: run.workspaceId, plan: run.workspace.plan as Ws['plan'] };
+    const fallbackReason = run.fallbackNotice;
+    const [{ plan, failure }, image] = await Promise.all([
+      planOfStep(db, ws.id, scriptRow, fallbackReason),
+      imageRow ? imagePrice(db, imageRow) : null,
+    ]);
+    const input = { prompt: run.prompt, imageCount: run.imageCount, aspectRatio: run.aspectRatio, tier: (run.tier ?? 'standard') as Tier };
+    yield* runEvents(db, { id: run.actorId }, ws, {
+      runId, input, plan, planFailure: failure, image, ledger,
+      steps: { script: stepView(scriptRow), image: imageRow ? stepView(imageRow) : null },
+      reservations: { script: scriptRow.reservationId ?? undefined, image: imageRow?.reservationId ?? undefined },
+      fallbackNotice: run.fallbackNotice,
+    }, signal);
+  } finally {
+    await ledger.releaseAll();
+  }
+}
+
+async function imagePrice(db: Db, row: { provider: string; modelId: string }) {
+  const m = await db.platformModel.findFirst({ where: { provider: row.provider, modelId: row.modelId, kind: 'image' }, select: { creditsPerImage: true } });
+  return { provider: row.provider as 'openai' | 'google', modelId: row.modelId, perImage: m?.creditsPerImage ?? 0 };
 }
 
 function runEvents(
@@ -275,31 +353,24 @@ function runEvents(
   actor: Actor,
   ws: Ws,
   r: {
-    runId: string; input: z.output<typeof ZGenerateInput>; plan: ScriptPlan; image: Awaited<ReturnType<typeof imageModel>> | null;
-    reservations: { script?: string; image?: string }; ledger: RunLedger;
+    runId: string; input: { prompt: string; imageCount: number; aspectRatio: string; tier: Tier }; plan: ScriptPlan; planFailure: Classified | null;
+    image: { provider: 'openai' | 'google'; modelId: string; perImage: number } | null;
+    steps: { script: StepView; image: StepView | null };
+    reservations: { script?: string; image?: string }; ledger: RunLedger; fallbackNotice: string | null;
   },
   signal?: AbortSignal,
 ): AsyncGenerator<RunEvent> {
   const { runId, input, plan, image, reservations, ledger } = r;
   const now = new Date();
-  const newStep = (x: Pick<StepView, 'kind' | 'provider' | 'modelId' | 'credentialSource' | 'status' | 'startedAt'>): StepView => ({
-    id: newId(), ...x, errorCode: null, inputTokens: null, outputTokens: null, credits: 0, finishedAt: null,
-  });
-  const firstStep = newStep({ kind: 'script', provider: plan.provider, modelId: plan.modelId, credentialSource: plan.source, status: 'running', startedAt: now });
-  const imageView = image ? newStep({ kind: 'image', provider: image.provider, modelId: image.modelId, credentialSource: 'platform', status: 'pending', startedAt: null }) : null;
+  const firstStep: StepView = { ...r.steps.script, status: 'running', startedAt: now };
+  const imageView = image ? r.steps.image : null;
   const [scriptStepId, imageStepId] = [firstStep.id, imageView?.id ?? null];
-  // The run is written while the key is decrypted and the provider prepares its first token; the run's
-  // events wait for the write, so nothing the provider sends is shown before the run exists.
-  const created = insertRun(
-    db,
-    { id: runId, workspaceId: ws.id, actorId: actor.id, prompt: input.prompt, tier: input.choice ? null : input.tier, imageCount: input.imageCount, aspectRatio: input.aspectRatio, createdAt: now },
-    [
-      { ...firstStep, keyId: plan.keyId, reservationId: reservations.script ?? null },
-      ...(imageView ? [{ ...imageView, keyId: null, reservationId: reservations.image ?? null }] : []),
-    ],
-  ).then(() => true);
+  // The step is marked running while the key is decrypted and the provider prepares its first token.
+  const created = db.generationStep.update({ where: { id: scriptStepId }, data: { status: 'running', startedAt: now }, select: { id: true } }).then(() => true);
   created.catch(() => {}); // awaited in the run; this only keeps an early failure from being reported as unhandled
-  let credential: Promise<Credential> | null = credentialFor(db, actor, plan);
+  let credential: Promise<Credential> | null = r.planFailure
+    ? Promise.resolve({ apiKey: null, failure: r.planFailure })
+    : credentialFor(db, actor, plan);
 
   return (async function* run(): AsyncGenerator<RunEvent> {
     let first: Attempt | null = null;
@@ -315,7 +386,7 @@ function runEvents(
         type: 'started',
         runId,
         steps: imageView ? [firstStep, imageView] : [firstStep],
-        fallbackNotice: plan.fallbackReason ? `Using platform credits: ${plan.fallbackReason}.` : null,
+        fallbackNotice: r.fallbackNotice,
       };
       const script = yield* scriptStep(
         db, actor, ws, ledger,
@@ -341,10 +412,9 @@ function runEvents(
     } finally {
       first?.stream?.stop(); // also when the consumer left before the script step began
       try {
-        // The run row is finished only if it was written (a failed write leaves nothing to finish).
-        if (await created.catch(() => false)) {
+        {
           if (!finished) {
-            // An error, or the consumer went away (tab closed): the run ends here, its credits returned.
+            // An error, a cancel, or a consumer that went away: the run ends here, its credits returned.
             const code = failed ? 'internal_error' : 'cancelled';
             outcome = { status: failed ? 'failed' : 'cancelled', code, message: runErrorMessage(code, null, false) };
             await db.generationStep.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: outcome.status, finishedAt: new Date() } });
@@ -602,40 +672,42 @@ async function* imageStep(
 
 // ---- recovery and history ----
 
-// The opportunistic sweep before new runs: at most once a minute per process, in the background (it
-// touches only runs whose heartbeat stopped, never the one being started).
-const SWEEP_EVERY_MS = 60_000;
-const sweepState = globalThis as unknown as { __lastRunSweep?: number };
-
-function sweepInterruptedRunsNow(db: Db): void {
-  const now = Date.now();
-  if (now - (sweepState.__lastRunSweep ?? 0) < SWEEP_EVERY_MS) return;
-  sweepState.__lastRunSweep = now;
-  recoverInterruptedRuns(db).catch((e: unknown) => log.warn({ err: e }, 'interrupted-run sweep failed'));
-}
+/** A queued run no worker has taken for this long will not be (its job was lost): it is failed. */
+export const QUEUED_GIVE_UP_MS = 15 * 60_000;
 
 /**
- * Runs whose process died mid-run (no heartbeat for `staleMs`) are marked failed and their held
- * reservations released. With the embedded database only one process exists, so start-up passes 0.
+ * Runs whose worker died mid-run (no heartbeat for `staleMs`), and runs queued for longer than
+ * QUEUED_GIVE_UP_MS, are marked failed, their held reservations released and their watchers told (a
+ * `finished` event). Each run is claimed by one status change, so concurrent sweeps never double up.
  */
 export async function recoverInterruptedRuns(db: Db, staleMs = 120_000): Promise<number> {
+  const now = Date.now();
   const stale = await db.generationRun.findMany({
-    where: { status: 'running', heartbeatAt: { lt: new Date(Date.now() - staleMs) } },
-    select: { id: true, workspaceId: true, steps: { select: { id: true, reservationId: true } } },
+    where: {
+      OR: [
+        { status: 'running', heartbeatAt: { lt: new Date(now - staleMs) } },
+        { status: 'queued', createdAt: { lt: new Date(now - QUEUED_GIVE_UP_MS) } },
+      ],
+    },
+    select: { id: true, status: true, workspaceId: true, creditsUsed: true, steps: { select: { id: true, reservationId: true } } },
     take: 500,
   });
+  let recovered = 0;
   for (const run of stale) {
+    const message = runErrorMessage('interrupted', null, false);
     const claimed = await db.generationRun.updateMany({
-      where: { id: run.id, status: 'running' },
-      data: { status: 'failed', errorCode: 'interrupted', errorMessage: runErrorMessage('interrupted', null, false), finishedAt: new Date() },
+      where: { id: run.id, status: run.status },
+      data: { status: 'failed', errorCode: 'interrupted', errorMessage: message, finishedAt: new Date() },
     });
     if (claimed.count !== 1) continue;
+    recovered++;
     for (const step of run.steps) {
       if (step.reservationId) await release(db, { workspaceId: run.workspaceId, reservationId: step.reservationId });
     }
     await db.generationStep.updateMany({ where: { runId: run.id, status: { in: ['pending', 'running'] } }, data: { status: 'failed', errorCode: 'interrupted' } });
+    await appendRunEvent(db, run.id, { type: 'finished', runId: run.id, status: 'failed', errorCode: 'interrupted', message, creditsUsed: run.creditsUsed });
   }
-  return stale.length;
+  return recovered;
 }
 
 export type RunSummary = {
@@ -670,7 +742,7 @@ export async function getRun({ db, workspace }: WorkspaceScope, { runId }: { run
     where: { id: runId, workspaceId: workspace.id },
     select: {
       id: true, prompt: true, status: true, tier: true, errorCode: true, errorMessage: true, imageCount: true, aspectRatio: true,
-      creditsUsed: true, createdAt: true, finishedAt: true,
+      creditsUsed: true, createdAt: true, finishedAt: true, cancelRequestedAt: true,
       steps: { select: { ...stepSelect, keyId: true, text: true }, orderBy: [{ kind: 'desc' }, { startedAt: 'asc' }] },
       images: { select: { id: true }, orderBy: { createdAt: 'asc' } },
     },

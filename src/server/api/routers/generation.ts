@@ -3,17 +3,17 @@ import { z } from 'zod';
 import { ZGenerateInput } from '~/lib/schemas/generation';
 import { ZId } from '~/lib/schemas/ids';
 import { createTRPCRouter, workspaceProcedure } from '~/server/api/trpc';
-import { getRun, listRuns, startGeneration } from '~/server/services/generation';
+import { getRun, listRuns } from '~/server/services/generation';
+import { cancelRun, startRun } from '~/server/services/runs';
 
 export const generationRouter = createTRPCRouter({
   /**
-   * Streams a run's events (the script text as it is produced). Closing the request (Cancel, or the
-   * tab) aborts the provider call and returns the reserved credits.
+   * Queues a run and answers with its id at once; a worker executes it. Its events are streamed by
+   * GET /api/workspaces/{workspace_id}/runs/{run_id}/events. Closing the tab no longer cancels: `cancel` does.
    */
-  start: workspaceProcedure.input(ZGenerateInput).mutation(async function* ({ ctx, input, signal }) {
-    const events = await startGeneration(ctx, input, signal);
-    yield* events;
-  }),
+  start: workspaceProcedure.input(ZGenerateInput).mutation(({ ctx, input }) => startRun(ctx, input)),
+
+  cancel: workspaceProcedure.input(z.object({ runId: ZId })).mutation(({ ctx, input }) => cancelRun(ctx, input)),
 
   history: workspaceProcedure
     .input(z.object({ cursor: ZId.nullish(), limit: z.number().int().min(1).max(50).optional() }))
