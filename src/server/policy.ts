@@ -40,6 +40,13 @@ export function requireOwner(ws: { role: string }, action = 'do this'): void {
   if (ws.role !== 'owner') throw new AppError('FORBIDDEN', `Only the workspace owner can ${action}.`, 'owner_required');
 }
 
+/** A run is stopped by whoever started it or by the owner; other members watch it but cannot end it. */
+export function requireRunCanceller(ws: { role: string }, runActorId: string, actorId: string): void {
+  if (ws.role !== 'owner' && runActorId !== actorId) {
+    throw new AppError('FORBIDDEN', 'Only the member who started this run or the workspace owner can cancel it.', 'run_not_yours');
+  }
+}
+
 /** A workspace always keeps its owner: only members can be removed from it. */
 export function requireRemovable(member: { role: string }): void {
   if (member.role === 'owner') throw new AppError('FORBIDDEN', 'The owner cannot be removed from their workspace.', 'owner_not_removable');

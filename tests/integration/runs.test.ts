@@ -98,6 +98,12 @@ await describeEachDb('runs as jobs', (getDb) => {
     const { runId } = await callerFor(t.db, u).generation.start({ workspaceId: u.workspace.id, prompt: 'x', choice: MISTRAL, imageCount: 2 });
     const denied = await callerFor(t.db, other).generation.cancel({ workspaceId: other.workspace.id, runId }).catch((e: unknown) => e);
     expect(denied).toMatchObject({ code: 'NOT_FOUND' });
+    // A member who did not start it may watch it but not cancel it.
+    const colleague = await createUser(t.db, 'Colleague');
+    await t.db.membership.create({ data: { workspaceId: u.workspace.id, userId: colleague.id, role: 'member' } });
+    const refused = await callerFor(t.db, colleague).generation.cancel({ workspaceId: u.workspace.id, runId }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await t.db.generationRun.findUniqueOrThrow({ where: { id: runId } })).status).toBe('queued');
     expect(await callerFor(t.db, u).generation.cancel({ workspaceId: u.workspace.id, runId })).toMatchObject({ status: 'cancelled' });
     expect(await getBalance(t.db, u.workspace.id)).toBe(250);
     expect(parsed(await follow(runId))).toEqual([expect.objectContaining({ type: 'finished', status: 'cancelled' })]);

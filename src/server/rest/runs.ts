@@ -118,7 +118,7 @@ export function runRoutes(fastify: FastifyInstance, workspaceCtx: WorkspaceCtxOf
 
   app.post('/api/workspaces/:workspace_id/runs/:run_id/cancel', {
     schema: {
-      operationId: 'cancelRun', tags: ['Runs'], summary: 'Cancel a run (any member)',
+      operationId: 'cancelRun', tags: ['Runs'], summary: 'Cancel a run (the member who started it, or the owner)',
       description: 'A queued run is cancelled at once; a running one is stopped by its worker, wherever it runs, within moments (its finished event says so). Unused credits are returned. Cancelling a finished run changes nothing.',
       params: Params, response: { 200: ZRestRun, ...E401, ...E404 },
     },

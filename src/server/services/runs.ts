@@ -6,7 +6,8 @@ import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { announceCancel, enqueueRun } from '~/server/jobs/runs';
 import { log } from '~/server/log';
-import type { WorkspaceCtx, WorkspaceScope } from '~/server/services/context';
+import { requireRunCanceller } from '~/server/policy';
+import type { WorkspaceCtx } from '~/server/services/context';
 import { release } from '~/server/services/credits';
 import { createRun, runErrorMessage } from '~/server/services/generation';
 import { appendRunEvent } from '~/server/services/run-events';
@@ -28,12 +29,12 @@ export async function startRun(ctx: Pick<WorkspaceCtx, 'db' | 'actor' | 'workspa
 export type CancelResult = { runId: string; status: string; cancelRequested: boolean };
 
 /**
- * Asks for a run's cancel; any member of its workspace may (as anyone who can watch the run can stop it).
- * Idempotent: a finished run is left as it is.
+ * Asks for a run's cancel (its starter or the owner). Idempotent: a finished run is left as it is.
  */
-export async function cancelRun({ db, workspace }: WorkspaceScope, { runId }: { runId: string }): Promise<CancelResult> {
-  const run = await db.generationRun.findFirst({ where: { id: runId, workspaceId: workspace.id }, select: { status: true } });
+export async function cancelRun({ db, actor, workspace }: Pick<WorkspaceCtx, 'db' | 'actor' | 'workspace'>, { runId }: { runId: string }): Promise<CancelResult> {
+  const run = await db.generationRun.findFirst({ where: { id: runId, workspaceId: workspace.id }, select: { status: true, actorId: true } });
   if (!run) throw new AppError('NOT_FOUND', 'Run not found', 'not_found');
+  requireRunCanceller(workspace, run.actorId, actor.id);
   if (run.status === 'queued' && (await finishQueued(db, runId, 'cancelled', 'cancelled'))) {
     return { runId, status: 'cancelled', cancelRequested: true };
   }
