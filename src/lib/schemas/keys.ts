@@ -17,6 +17,10 @@ export const ZKeyDto = z.object({
   label: z.string(),
   maskedHint: z.string(),
   status: ZKeyStatus,
+  /** Set while an owner has paused the key: it serves nothing until resumed. */
+  pausedAt: z.date().nullable(),
+  /** Its place in the provider's failover order (lowest first). */
+  position: z.number().int(),
   lastOutcome: ZKeyOutcome.nullable(),
   lastValidatedAt: z.date().nullable(),
   lastUsedAt: z.date().nullable(),

@@ -42,5 +42,22 @@ export const keysRouter = createTRPCRouter({
     .output(z.object({ ok: z.literal(true), revertedTiers: z.array(ZTier) }))
     .mutation(({ ctx, input }) => keys.removeKey(ctx, { keyId: input.keyId })),
 
+  /** A paused key serves nothing (runs and gateway calls treat it as missing) until resumed. */
+  pause: byokOwnerProcedure
+    .input(z.object({ keyId: ZId }))
+    .output(ZKeyDto)
+    .mutation(({ ctx, input }) => keys.setKeyPausedState(ctx, { keyId: input.keyId, paused: true })),
+
+  resume: byokOwnerProcedure
+    .input(z.object({ keyId: ZId }))
+    .output(ZKeyDto)
+    .mutation(({ ctx, input }) => keys.setKeyPausedState(ctx, { keyId: input.keyId, paused: false })),
+
+  /** The provider's failover order: every one of its keys, first tried first. */
+  reorder: byokOwnerProcedure
+    .input(z.object({ provider: ZProviderId, keyIds: z.array(ZId).min(1).max(50) }))
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(({ ctx, input }) => keys.orderKeys(ctx, { provider: input.provider, keyIds: input.keyIds })),
+
   audit: ownerProcedure.output(z.array(ZAuditEventDto)).query(({ ctx }) => listAudit(ctx)),
 });

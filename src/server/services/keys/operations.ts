@@ -12,7 +12,7 @@ import { writeAudit } from '~/server/services/audit';
 import type { WorkspaceCtx } from '~/server/services/context';
 import { assertOffersModel, checkedKey, chosenModel, labelTaken, parseLabel, type PointTier, probeFailure } from '~/server/services/keys/checks';
 import { getKeyDto, ownedKey } from '~/server/services/keys/queries';
-import { deleteKey, insertKey, recordProbe, replaceKeyMaterial } from '~/server/services/keys/writer';
+import { deleteKey, insertKey, recordProbe, replaceKeyMaterial, setKeyOrder, setKeyPaused } from '~/server/services/keys/writer';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import { decryptProviderKey } from '~/server/vault/decrypt';
 
@@ -62,7 +62,7 @@ export async function addKey(
   const at = stored.at;
   return {
     key: {
-      id: stored.id, provider: input.provider, label, maskedHint: stored.maskedHint, status: 'active', lastOutcome: 'valid', lastValidatedAt: at,
+      id: stored.id, provider: input.provider, label, maskedHint: stored.maskedHint, status: 'active', pausedAt: null, position: stored.position, lastOutcome: 'valid', lastValidatedAt: at,
       lastUsedAt: null, modelsRefreshedAt: at, modelCount: stored.modelCount, createdAt: at, createdBy: actor.name, alsoConnectedIn: [],
     },
     warnings,
@@ -126,4 +126,26 @@ export async function removeKey(ctx: WorkspaceCtx, input: { keyId: string }): Pr
   const row = await ownedKey(db, ws.id, input.keyId);
   const revertedTiers = await deleteKey(db, { ...row, workspaceId: ws.id, actor });
   return { ok: true, revertedTiers };
+}
+
+/**
+ * Pauses a key (or resumes it): a paused key serves nothing — runs and gateway calls treat it as missing,
+ * under the workspace's fallback policy — until an owner resumes it. Idempotent.
+ */
+export async function setKeyPausedState(ctx: WorkspaceCtx, input: { keyId: string; paused: boolean }): Promise<KeyDto> {
+  const { db, actor, workspace: ws } = ctx;
+  requireByokPlan(ws.plan);
+  requireOwner(ws, KEY_ACTION);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  await setKeyPaused(db, { workspaceId: ws.id, keyId: row.id, provider: row.provider, label: row.label, actor, paused: input.paused });
+  return getKeyDto(db, ws.id, row.id);
+}
+
+/** Sets the order in which a provider's keys are tried (the first serving one first, then the next on failure). */
+export async function orderKeys(ctx: WorkspaceCtx, input: { provider: ProviderId; keyIds: string[] }): Promise<{ ok: true }> {
+  const { db, actor, workspace: ws } = ctx;
+  requireByokPlan(ws.plan);
+  requireOwner(ws, KEY_ACTION);
+  await setKeyOrder(db, { workspaceId: ws.id, provider: input.provider, keyIds: input.keyIds, actor });
+  return { ok: true };
 }

@@ -20,6 +20,8 @@ export const keyDtoSelect = {
   label: true,
   maskedHint: true,
   status: true,
+  pausedAt: true,
+  position: true,
   lastOutcome: true,
   lastValidatedAt: true,
   lastUsedAt: true,
@@ -38,6 +40,8 @@ function toDto(r: KeyRow): KeyDto {
     label: r.label,
     maskedHint: r.maskedHint,
     status: r.status as KeyDto['status'],
+    pausedAt: r.pausedAt,
+    position: r.position,
     lastOutcome: (r.lastOutcome as KeyOutcome | null) ?? null,
     lastValidatedAt: r.lastValidatedAt,
     lastUsedAt: r.lastUsedAt,
@@ -58,7 +62,7 @@ type KeyListRow = Omit<KeyDto, 'provider' | 'status' | 'lastOutcome'> & { provid
  */
 export async function listKeys({ db, actor, workspace }: WorkspaceScope & UserScope): Promise<KeyDto[]> {
   const rows = await db.$queryRaw<KeyListRow[]>`
-    SELECT k.id, k.provider, k.label, k."maskedHint", k.status, k."lastOutcome", k."lastValidatedAt", k."lastUsedAt",
+    SELECT k.id, k.provider, k.label, k."maskedHint", k.status, k."pausedAt", k.position, k."lastOutcome", k."lastValidatedAt", k."lastUsedAt",
            k."modelsRefreshedAt", k."createdAt", u.name AS "createdBy",
            (SELECT count(*)::int FROM discovered_model d WHERE d."keyId" = k.id AND d.available) AS "modelCount",
            ARRAY(SELECT w.name FROM provider_key t
@@ -68,7 +72,7 @@ export async function listKeys({ db, actor, workspace }: WorkspaceScope & UserSc
                  ORDER BY w.name) AS "alsoConnectedIn"
     FROM provider_key k JOIN "user" u ON u.id = k."createdById"
     WHERE k."workspaceId" = ${workspace.id}
-    ORDER BY k.provider, k."createdAt"`;
+    ORDER BY k.provider, k.position, k."createdAt"`;
   return rows.map((r) => ({
     ...r,
     provider: r.provider as ProviderId,
