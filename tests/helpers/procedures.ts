@@ -81,6 +81,13 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'keys.replace': async (w) => ({ ...ws(w), keyId: await insertKey(w), apiKey: canaryKey() }),
   'keys.verify': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
   'keys.remove': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.pause': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.resume': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.reorder': async (w) => {
+    await insertKey(w);
+    const keys = await w.db.providerKey.findMany({ where: { workspaceId: w.workspaceId, provider: 'openai' }, select: { id: true } });
+    return { ...ws(w), provider: 'openai', keyIds: keys.map((k) => k.id) };
+  },
   'models.catalog': async (w) => ws(w),
   'models.tiers': async (w) => ws(w),
   'models.aiConfig': async (w) => ws(w),

@@ -9,8 +9,12 @@ import type { AiConfig } from '~/lib/schemas/ai-config';
 import type { RuntimeToken } from '~/lib/schemas/gateway';
 import { isId } from '~/lib/schemas/ids';
 import {
-  ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
+  ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestKey, ZRestKeyList, ZRestKeyOrder, ZRestKeyUpdate,
+  ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
 } from '~/lib/schemas/rest';
+import type { KeyDto } from '~/lib/schemas/keys';
+import * as keyOps from '~/server/services/keys/operations';
+import { listKeys } from '~/server/services/keys/queries';
 import type { Actor } from '~/server/actor';
 import { getDb } from '~/server/db';
 import { AppError, notFound } from '~/server/errors';
@@ -57,6 +61,15 @@ function tokenToWire(t: RuntimeToken) {
   };
 }
 
+function keyToWire(k: KeyDto) {
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return {
+    id: k.id, provider: k.provider, label: k.label, api_key_hint: k.maskedHint, status: k.status, paused: k.pausedAt !== null,
+    paused_at: iso(k.pausedAt), position: k.position, last_outcome: k.lastOutcome, last_validated_at: iso(k.lastValidatedAt),
+    last_used_at: iso(k.lastUsedAt), created_at: k.createdAt.toISOString(),
+  };
+}
+
 function userCtx(request: { actor: Actor | null }): Ctx {
   return { db: getDb(), actor: request.actor! };
 }
@@ -68,7 +81,7 @@ async function workspaceCtx(request: { actor: Actor | null }, workspaceId: strin
   return { ...ctx, workspace: await getForMember(ctx, { workspaceId }) };
 }
 
-const errors = (...statuses: (400 | 401 | 403 | 404 | 422 | 429 | 503)[]) =>
+const errors = (...statuses: (400 | 401 | 403 | 404 | 409 | 422 | 429 | 503)[]) =>
   Object.fromEntries(statuses.map((s) => [s, ZRestError.describe(ERROR_DESCRIPTIONS[s])]));
 
 const ERROR_DESCRIPTIONS = {
@@ -76,6 +89,7 @@ const ERROR_DESCRIPTIONS = {
   401: 'Missing, unknown, revoked or expired token',
   403: 'Not the owner, or BYOK on the Free plan',
   404: 'No such workspace, or not yours',
+  409: 'The request conflicts with the current state (e.g. an order that does not name each key once)',
   422: 'The provider rejected the key; `code` says why (invalid_key, permission_denied, no_credit, model_unavailable)',
   429: 'Too many key checks; try again in a minute',
   503: 'The provider or the key store is unavailable (a `Retry-After` header is set when known)',
@@ -94,6 +108,9 @@ export const REST_OPERATIONS = {
   createRuntimeToken: { method: 'POST', url: '/api/workspaces/:workspace_id/runtime-tokens' },
   listRuntimeTokens: { method: 'GET', url: '/api/workspaces/:workspace_id/runtime-tokens' },
   revokeRuntimeToken: { method: 'DELETE', url: '/api/workspaces/:workspace_id/runtime-tokens/:token_id' },
+  listKeys: { method: 'GET', url: '/api/workspaces/:workspace_id/keys' },
+  updateKey: { method: 'PATCH', url: '/api/workspaces/:workspace_id/keys/:key_id' },
+  orderKeys: { method: 'PUT', url: '/api/workspaces/:workspace_id/keys/order' },
 } as const;
 
 export async function restRoutes(fastify: FastifyInstance) {
@@ -216,6 +233,48 @@ export async function restRoutes(fastify: FastifyInstance) {
     return reply.code(204).send();
   });
 
+  // ---- provider keys (issue 19): the masked list, pause/resume, failover order ----
+
+  app.get('/api/workspaces/:workspace_id/keys', {
+    schema: {
+      operationId: 'listKeys', tags: ['Keys'], summary: 'List the workspace’s provider keys (masked; never the keys themselves)',
+      params: WorkspaceParams, response: { 200: ZRestKeyList, ...errors(401, 404) },
+    },
+  }, async (request) => {
+    return { data: (await listKeys(await workspaceCtx(request, request.params.workspace_id))).map(keyToWire) };
+  });
+
+  app.patch('/api/workspaces/:workspace_id/keys/:key_id', {
+    config: { logFields: { plain: ['paused'], secret: [] } },
+    schema: {
+      operationId: 'updateKey', tags: ['Keys'], summary: 'Pause or resume a key (owner only, paid plans)',
+      description: 'A paused key serves nothing: Content Studio runs and gateway calls treat it as missing and follow the workspace’s fallback policy. The change applies to the next call on every instance.',
+      params: WorkspaceParams.extend({ key_id: z.string() }), body: ZRestKeyUpdate, response: { 200: ZRestKey, ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    if (!isId(request.params.key_id)) throw notFound('Key not found');
+    const { paused } = request.body;
+    const key = paused === undefined ? await keyOps.keyFor(ctx, { keyId: request.params.key_id }) : await keyOps.setKeyPausedState(ctx, { keyId: request.params.key_id, paused });
+    return keyToWire(key);
+  });
+
+  app.put('/api/workspaces/:workspace_id/keys/order', {
+    config: { logFields: { plain: ['provider'], secret: [] } },
+    schema: {
+      operationId: 'orderKeys', tags: ['Keys'], summary: 'Set the failover order of a provider’s keys (owner only, paid plans)',
+      description: 'On a rate limit, missing credit or an outage the next key in this order is tried, before any fallback to platform credits.',
+      params: WorkspaceParams, body: ZRestKeyOrder, response: { 200: ZRestKeyList, ...errors(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    await keyOps.orderKeys(ctx, { provider: request.body.provider, keyIds: request.body.key_ids });
+    return { data: (await listKeys(ctx)).filter((k) => k.provider === request.body.provider).map(keyToWire) };
+  });
+
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys', ['GET']);
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/order', ['PUT']);
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/:key_id', ['PATCH']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens', ['GET', 'POST']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id', ['DELETE']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/ai-config', ['GET', 'PUT']);

@@ -149,3 +149,8 @@ export async function orderKeys(ctx: WorkspaceCtx, input: { provider: ProviderId
   await setKeyOrder(db, { workspaceId: ws.id, provider: input.provider, keyIds: input.keyIds, actor });
   return { ok: true };
 }
+
+/** One key of the workspace, masked (what a REST update without changes answers). */
+export function keyFor(ctx: WorkspaceCtx, input: { keyId: string }): Promise<KeyDto> {
+  return getKeyDto(ctx.db, ctx.workspace.id, input.keyId);
+}
