@@ -56,6 +56,7 @@ const EXPECTED: Record<string, Expectation> = {
   'keys.verify': BYOK_OWNER,
   'keys.remove': WS_OWNER,
   'keys.pause': BYOK_OWNER,
+  'keys.rotate': BYOK_OWNER,
   'keys.resume': BYOK_OWNER,
   'keys.reorder': BYOK_OWNER,
   'models.catalog': WS_READ,
@@ -103,6 +104,11 @@ const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
   updateKey: {
     expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] },
     body: () => ({ paused: true }),
+    params: async (w) => ({ key_id: await insertKey(w) }),
+  },
+  rotateKey: {
+    expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] },
+    body: () => ({ api_key: canaryKey('sk-proj-') }),
     params: async (w) => ({ key_id: await insertKey(w) }),
   },
   orderKeys: {

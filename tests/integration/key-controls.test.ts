@@ -14,7 +14,7 @@ import { sealProviderKey } from '~/server/vault/envelope';
 import { startApiServer } from '../helpers/api-server';
 import { canaryKey } from '../helpers/canary';
 import { describeEachDb, serveFromTestDb } from '../helpers/db';
-import { callsWithKey, clearFakeRequests } from '../helpers/fake-providers';
+import { callsWithKey, clearFakeRequests, setFakeLatency } from '../helpers/fake-providers';
 import { callerFor, createUser, proWorkspace, setWorkspacePlan } from '../helpers/fixtures';
 import { collect, finished } from '../helpers/runs';
 
@@ -208,5 +208,68 @@ await describeEachDb('key controls', (getDb) => {
     const never = await workspaceWithKeys('Never', ['-ratelimit'], 'never');
     expect((await gatewayChat(never.token)).status).toBe(429);
     expect(await lastCall(never.workspaceId)).toMatchObject({ credentialSource: 'byok', status: 429, fallbackPolicy: 'never' });
+  });
+
+  // ---- rotation ----
+
+  it('rotates without downtime: a stream in flight finishes on the old value, the next call uses the new one, each step audited', async () => {
+    const w = await workspaceWithKeys('Rotate', ['']);
+    const old = w.keys[0]!;
+    const fresh = canaryKey('sk-proj-');
+    await setFakeLatency({ chunkIntervalMs: 80, chunks: 12 });
+    await clearFakeRequests();
+    let streamed = '';
+    try {
+      const res = await fetch(`${server.base}/api/gateway/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${w.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...chat(), stream: true }),
+      });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      streamed += decoder.decode((await reader.read()).value); // the call is in flight on the old value
+      const rotated = await w.c.keys.rotate({ workspaceId: w.workspaceId, keyId: w.ids[0]!, apiKey: fresh });
+      expect(rotated.key).toMatchObject({ id: w.ids[0], label: 'primary', status: 'active' });
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        streamed += decoder.decode(value);
+      }
+    } finally {
+      await setFakeLatency({ chunkIntervalMs: 2, chunks: 12 });
+    }
+    expect(streamed).toContain('[DONE]');
+    expect((await callsWithKey(old)).length).toBe(1);
+
+    await clearFakeRequests();
+    expect((await gatewayChat(w.token)).status).toBe(200);
+    expect(finished(await run(w)).status).toBe('succeeded');
+    expect(await callsWithKey(old)).toEqual([]);
+    expect((await callsWithKey(fresh)).length).toBe(2);
+    // Still the Standard tier's key, under the same id.
+    expect((await w.c.models.tiers({ workspaceId: w.workspaceId })).tiers[1]).toMatchObject({ choice: { keyId: w.ids[0] } });
+
+    // A new value the provider refuses changes nothing, and the attempt is audited.
+    await expect(w.c.keys.rotate({ workspaceId: w.workspaceId, keyId: w.ids[0]!, apiKey: `${canaryKey('sk-proj-')}-invalid` })).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT' });
+    await clearFakeRequests();
+    expect((await gatewayChat(w.token)).status).toBe(200);
+    expect((await callsWithKey(fresh)).length).toBe(1);
+    const audit = await db().auditEvent.findMany({ where: { workspaceId: w.workspaceId, operation: { startsWith: 'key.rotate' } }, orderBy: { createdAt: 'asc' } });
+    expect(audit.map((a) => [a.operation, a.outcome])).toEqual([['key.rotate_probe', 'valid'], ['key.rotate', 'valid'], ['key.rotate_probe', 'invalid_key']]);
+  });
+
+  it('rotation is the owner’s, on a paid plan, for the workspace’s own keys', async () => {
+    const w = await workspaceWithKeys('Rotate rules', ['']);
+    const member = await createUser(db(), 'Rotate member');
+    await db().membership.create({ data: { workspaceId: w.workspaceId, userId: member.id, role: 'member' } });
+    const other = await proWorkspace(db(), 'Rotate other');
+    await clearFakeRequests();
+    const fresh = canaryKey('sk-proj-');
+    await expect(callerFor(db(), member).keys.rotate({ workspaceId: w.workspaceId, keyId: w.ids[0]!, apiKey: fresh })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(callerFor(db(), other.owner).keys.rotate({ workspaceId: other.workspaceId, keyId: w.ids[0]!, apiKey: fresh })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await setWorkspacePlan(db(), w.workspaceId, 'free');
+    await expect(w.c.keys.rotate({ workspaceId: w.workspaceId, keyId: w.ids[0]!, apiKey: fresh })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(await callsWithKey(fresh)).toEqual([]); // refused before any probe
   });
 });

@@ -168,7 +168,8 @@ it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () 
   expect(result.valid).toBe(true);
   expect(Object.keys(doc.paths).sort()).toEqual([
     '/api/users/me/ai-defaults', '/api/workspaces/{workspace_id}/ai-config', '/api/workspaces/{workspace_id}/keys',
-    '/api/workspaces/{workspace_id}/keys/order', '/api/workspaces/{workspace_id}/keys/{key_id}', '/api/workspaces/{workspace_id}/runtime-tokens',
+    '/api/workspaces/{workspace_id}/keys/order', '/api/workspaces/{workspace_id}/keys/{key_id}',
+    '/api/workspaces/{workspace_id}/keys/{key_id}/rotate', '/api/workspaces/{workspace_id}/runtime-tokens',
     '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}',
   ]);
   expect(doc.paths['/api/workspaces/{workspace_id}/ai-config']!.put!.responses).toHaveProperty('422');

@@ -5,7 +5,7 @@ import { AI_CONFIG_FIELDS as F } from '~/lib/schemas/ai-config';
 import { GATEWAY_PROVIDERS } from '~/lib/gateway';
 import { ZRuntimeTokenInput } from '~/lib/schemas/gateway';
 import { ZProviderId } from '~/lib/schemas/enums';
-import { ZKeyStatus } from '~/lib/schemas/keys';
+import { ZApiKeyInput, ZKeyStatus } from '~/lib/schemas/keys';
 
 export const ZRestAiConfigInput = z
   .object({
@@ -110,3 +110,7 @@ export const ZRestKeyOrder = z
     key_ids: z.array(z.string().max(64)).min(1).max(50).describe('Every key of the provider, in the order to try them'),
   })
   .meta({ id: 'KeyOrder' });
+
+export const ZRestKeyRotate = z
+  .object({ api_key: ZApiKeyInput.describe('Write-only. The new value, probed before it replaces the old one') })
+  .meta({ id: 'KeyRotate' });

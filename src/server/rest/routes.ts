@@ -9,7 +9,7 @@ import type { AiConfig } from '~/lib/schemas/ai-config';
 import type { RuntimeToken } from '~/lib/schemas/gateway';
 import { isId } from '~/lib/schemas/ids';
 import {
-  ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestKey, ZRestKeyList, ZRestKeyOrder, ZRestKeyUpdate,
+  ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestKey, ZRestKeyList, ZRestKeyOrder, ZRestKeyRotate, ZRestKeyUpdate,
   ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
 } from '~/lib/schemas/rest';
 import type { KeyDto } from '~/lib/schemas/keys';
@@ -111,6 +111,7 @@ export const REST_OPERATIONS = {
   listKeys: { method: 'GET', url: '/api/workspaces/:workspace_id/keys' },
   updateKey: { method: 'PATCH', url: '/api/workspaces/:workspace_id/keys/:key_id' },
   orderKeys: { method: 'PUT', url: '/api/workspaces/:workspace_id/keys/order' },
+  rotateKey: { method: 'POST', url: '/api/workspaces/:workspace_id/keys/:key_id/rotate' },
 } as const;
 
 export async function restRoutes(fastify: FastifyInstance) {
@@ -272,6 +273,20 @@ export async function restRoutes(fastify: FastifyInstance) {
     return { data: (await listKeys(ctx)).filter((k) => k.provider === request.body.provider).map(keyToWire) };
   });
 
+  app.post('/api/workspaces/:workspace_id/keys/:key_id/rotate', {
+    config: { logFields: { plain: [], secret: ['api_key'] } },
+    schema: {
+      operationId: 'rotateKey', tags: ['Keys'], summary: 'Rotate a key without downtime (owner only, paid plans)',
+      description: 'The new value is probed first; then it replaces the old one under the same id and label in one step. Calls in flight finish on the old value; the next call uses the new one. Revoke the old key at the provider afterwards.',
+      params: WorkspaceParams.extend({ key_id: z.string() }), body: ZRestKeyRotate, response: { 200: ZRestKey, ...errors(400, 401, 403, 404, 422, 429, 503) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    if (!isId(request.params.key_id)) throw notFound('Key not found');
+    return keyToWire((await keyOps.rotateKey(ctx, { keyId: request.params.key_id, apiKey: request.body.api_key })).key);
+  });
+
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/:key_id/rotate', ['POST']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys', ['GET']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/order', ['PUT']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/:key_id', ['PATCH']);

@@ -42,6 +42,12 @@ export const keysRouter = createTRPCRouter({
     .output(z.object({ ok: z.literal(true), revertedTiers: z.array(ZTier) }))
     .mutation(({ ctx, input }) => keys.removeKey(ctx, { keyId: input.keyId })),
 
+  /** Rotation without downtime: probe the new value, then swap it in under the same id and label. */
+  rotate: byokOwnerProcedure
+    .input(z.object({ keyId: ZId, apiKey: ZApiKeyInput }))
+    .output(ZKeyWrite)
+    .mutation(({ ctx, input }) => keys.rotateKey(ctx, { keyId: input.keyId, apiKey: input.apiKey })),
+
   /** A paused key serves nothing (runs and gateway calls treat it as missing) until resumed. */
   pause: byokOwnerProcedure
     .input(z.object({ keyId: ZId }))

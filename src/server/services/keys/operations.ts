@@ -6,6 +6,7 @@ import 'server-only';
 import type { KeyDto } from '~/lib/schemas/keys';
 import type { Tier } from '~/lib/schemas/models';
 import { type KeyOutcome, type ProviderId, outcomeMessage } from '~/lib/providers';
+import { AppError } from '~/server/errors';
 import { requireByokPlan, requireOwner } from '~/server/policy';
 import { probeKey } from '~/server/providers/probe';
 import { writeAudit } from '~/server/services/audit';
@@ -153,4 +154,34 @@ export async function orderKeys(ctx: WorkspaceCtx, input: { provider: ProviderId
 /** One key of the workspace, masked (what a REST update without changes answers). */
 export function keyFor(ctx: WorkspaceCtx, input: { keyId: string }): Promise<KeyDto> {
   return getKeyDto(ctx.db, ctx.workspace.id, input.keyId);
+}
+
+/**
+ * Rotation without downtime: the new value is probed first (audited as `key.rotate_probe`, whatever the
+ * outcome), then swapped in under the same id and label in one transaction (`key.rotate`). Calls already
+ * in flight decrypted the old value before they started and finish on it; the next call decrypts the new
+ * one. Tiers, runtime tokens bound to the label, the failover position and a pause all stay as they were.
+ */
+export async function rotateKey(ctx: WorkspaceCtx, input: { keyId: string; apiKey: string }): Promise<KeyWrite> {
+  const { db, actor, workspace: ws } = ctx;
+  requireByokPlan(ws.plan);
+  requireOwner(ws, KEY_ACTION);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  const { key, warnings } = checkedKey(row.provider, input.apiKey);
+  await takeSlot(ctx);
+  const probe = await probeKey(row.provider, key);
+  const ref = { workspaceId: ws.id, keyId: row.id, provider: row.provider, label: row.label };
+  await writeAudit(db, { ...ref, actorId: actor.id, actorToken: actor.tokenPrefix, operation: 'key.rotate_probe', outcome: probe.outcome });
+  if (probe.outcome !== 'valid') throw probeFailure(row.provider, probe);
+  // The tiers that use this key keep their models only if the new value still offers them.
+  const offered = new Set(probe.models.map((m) => m.id));
+  const used = await db.tierDefault.findMany({ where: { workspaceId: ws.id, keyId: row.id }, select: { modelId: true } });
+  const lost = used.filter((t) => t.modelId && !offered.has(t.modelId));
+  if (lost.length) {
+    throw new AppError('UNPROCESSABLE_CONTENT', 'The new key does not offer a model your tier defaults use through this key. Rotate to a key of the same account, or change those defaults first.', 'model_unavailable', {
+      missing: [...new Set(lost.map((t) => t.modelId ?? ''))].slice(0, 10),
+    });
+  }
+  await replaceKeyMaterial(db, { ...ref, actor, key, models: probe.models, point: null, operation: 'key.rotate' });
+  return { key: await getKeyDto(db, ws.id, row.id), warnings };
 }

@@ -144,7 +144,7 @@ async function storeModels(tx: Tx, keyId: string, models: DiscoveredModel[], now
  */
 export async function replaceKeyMaterial(
   db: Db,
-  r: KeyRef & { actor: Writer; key: string; models: DiscoveredModel[]; point: TierPoint | null },
+  r: KeyRef & { actor: Writer; key: string; models: DiscoveredModel[]; point: TierPoint | null; operation?: 'key.replace' | 'key.rotate' },
 ): Promise<void> {
   const now = new Date();
   const sealed = await sealProviderKey({ workspaceId: r.workspaceId, provider: r.provider, keyId: r.keyId }, r.key);
@@ -167,7 +167,7 @@ export async function replaceKeyMaterial(
     if (updated.count !== 1) throw notFound('Key not found');
     await storeModels(tx, r.keyId, r.models, now);
     if (r.point) await pointTier(tx, r.workspaceId, r.point.tier, byokTarget({ provider: r.provider, modelId: r.point.modelId, keyId: r.keyId }));
-    await writeAudit(tx, { ...auditBy(r.actor, r.workspaceId), keyId: r.keyId, provider: r.provider, label: r.label, operation: 'key.replace', outcome: 'valid' });
+    await writeAudit(tx, { ...auditBy(r.actor, r.workspaceId), keyId: r.keyId, provider: r.provider, label: r.label, operation: r.operation ?? 'key.replace', outcome: 'valid' });
   }));
   await reclaimKeySpace(db); // the replaced ciphertext leaves the files too
 }
