@@ -43,6 +43,7 @@ export function ApiKeysPanel() {
   const canAdd = isOwner && byok;
   const [adding, setAdding] = useState<ProviderId | null>(null);
   const [replacing, setReplacing] = useState<KeyDto | null>(null);
+  const [rotating, setRotating] = useState<KeyDto | null>(null);
   const [removing, setRemoving] = useState<KeyDto | null>(null);
   const [saved, setSaved] = useState<KeySaved | null>(null);
   const headings = useRef<Partial<Record<ProviderId, HTMLHeadingElement | null>>>({});
@@ -139,6 +140,7 @@ export function ApiKeysPanel() {
                         order={mine.length > 1 ? { index: i, count: mine.length, busy: reorder.isPending, move: (by) => move(provider, i, by) } : null}
                         saved={saved?.keyId === k.id ? saved : null}
                         onReplace={() => setReplacing(k)}
+                        onRotate={() => setRotating(k)}
                         onRemove={() => setRemoving(k)}
                       />
                     ))}
@@ -154,6 +156,7 @@ export function ApiKeysPanel() {
 
       <AddKeyDialog workspaceId={workspaceId} provider={adding} onClose={() => setAdding(null)} onSaved={onSaved} />
       <ReplaceKeyDialog workspaceId={workspaceId} target={replacing} onClose={() => setReplacing(null)} onSaved={onSaved} />
+      <ReplaceKeyDialog workspaceId={workspaceId} target={rotating} onClose={() => setRotating(null)} onSaved={onSaved} rotate />
       <RemoveKeyDialog
         workspaceId={workspaceId}
         target={removing}
@@ -176,6 +179,7 @@ function KeyItem({
   byok,
   saved,
   onReplace,
+  onRotate,
   onRemove,
   order,
 }: {
@@ -186,6 +190,7 @@ function KeyItem({
   order: { index: number; count: number; busy: boolean; move: (by: -1 | 1) => void } | null;
   saved: KeySaved | null;
   onReplace: () => void;
+  onRotate: () => void;
   onRemove: () => void;
 }) {
   const trpc = useTRPC();
@@ -242,6 +247,7 @@ function KeyItem({
                   {verify.isPending ? 'Verifying…' : 'Verify'}
                 </Button>
                 <Button variant="secondary" size="xs" onClick={onReplace}>Replace</Button>
+                <Button variant="secondary" size="xs" onClick={onRotate}>Rotate</Button>
                 <Button variant="secondary" size="xs" loading={pause.isPending} onClick={() => pause.mutate({ workspaceId, keyId: k.id })}>
                   {paused ? 'Resume' : 'Pause'}
                 </Button>

@@ -121,16 +121,19 @@ export function ReplaceKeyDialog({
   target,
   onClose,
   onSaved,
+  rotate = false,
 }: {
   workspaceId: string;
   target: KeyDto | null;
   onClose: () => void;
   onSaved: (saved: KeySaved) => void;
+  /** Rotation: the same swap, audited step by step, keeping the models the tier defaults use. */
+  rotate?: boolean;
 }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateKeys(workspaceId);
   const [apiKey, setApiKey] = useState('');
-  const replace = useMutation({ ...trpc.keys.replace.mutationOptions(), gcTime: 0 });
+  const replace = useMutation({ ...(rotate ? trpc.keys.rotate : trpc.keys.replace).mutationOptions(), gcTime: 0 });
   const name = target ? PROVIDERS[target.provider].name : '';
 
   function close() {
@@ -143,9 +146,10 @@ export function ReplaceKeyDialog({
     <Dialog open={target !== null} onOpenChange={(open) => (open ? null : close())}>
       <DialogContent>
         <DialogHeader>
-          <DialogTitle>Replace {name} key “{target?.label}”</DialogTitle>
+          <DialogTitle>{rotate ? 'Rotate' : 'Replace'} {name} key “{target?.label}”</DialogTitle>
           <DialogDescription>
             The new key is checked first; the stored key (<code className="font-mono">{target?.maskedHint}</code>) is swapped only if the new one works.
+            {rotate ? ' Calls in progress finish on the old key; the next call uses the new one — no downtime.' : null}
           </DialogDescription>
         </DialogHeader>
         <form
@@ -159,7 +163,7 @@ export function ReplaceKeyDialog({
                 onSuccess: async (res) => {
                   setApiKey('');
                   await invalidate();
-                  onSaved({ keyId: res.key.id, text: `Key “${res.key.label}” replaced. Revoke the old key in the ${name} console.`, warnings: res.warnings });
+                  onSaved({ keyId: res.key.id, text: `Key “${res.key.label}” ${rotate ? 'rotated' : 'replaced'}. Revoke the old key in the ${name} console.`, warnings: res.warnings });
                   close();
                 },
               },
