@@ -82,6 +82,7 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'keys.verify': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
   'keys.remove': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
   'keys.pause': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.setExpiry': async (w) => ({ ...ws(w), keyId: await insertKey(w), expiresAt: new Date(Date.now() + 30 * 86_400_000) }),
   'keys.rotate': async (w) => ({ ...ws(w), keyId: await insertKey(w), apiKey: canaryKey() }),
   'keys.resume': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
   'keys.reorder': async (w) => {

@@ -56,6 +56,7 @@ const EXPECTED: Record<string, Expectation> = {
   'keys.verify': BYOK_OWNER,
   'keys.remove': WS_OWNER,
   'keys.pause': BYOK_OWNER,
+  'keys.setExpiry': BYOK_OWNER,
   'keys.rotate': BYOK_OWNER,
   'keys.resume': BYOK_OWNER,
   'keys.reorder': BYOK_OWNER,

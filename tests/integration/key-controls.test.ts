@@ -9,6 +9,7 @@ import type { Db } from '~/server/db/connect';
 import { flushCalls } from '~/server/gateway/calls';
 import { getBalance } from '~/server/services/credits';
 import { startGeneration } from '~/server/services/generation';
+import { keysExpiringWithin } from '~/server/services/keys/queries';
 import { createRuntimeToken } from '~/server/services/runtime-tokens';
 import { sealProviderKey } from '~/server/vault/envelope';
 import { startApiServer } from '../helpers/api-server';
@@ -271,5 +272,32 @@ await describeEachDb('key controls', (getDb) => {
     await setWorkspacePlan(db(), w.workspaceId, 'free');
     await expect(w.c.keys.rotate({ workspaceId: w.workspaceId, keyId: w.ids[0]!, apiKey: fresh })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect(await callsWithKey(fresh)).toEqual([]); // refused before any probe
+  });
+
+  // ---- expiry ----
+
+  it('notes an expiry date per key (at add or later) and finds the keys expiring within a window for the scheduler', async () => {
+    const w = await workspaceWithKeys('Expiry', ['', '']);
+    const day = 86_400_000;
+    const inFive = new Date(Date.now() + 5 * day);
+    const inNine = new Date(Date.now() + 9 * day);
+    expect((await w.c.keys.setExpiry({ workspaceId: w.workspaceId, keyId: w.ids[0]!, expiresAt: inFive })).expiresAt).toEqual(inFive);
+    const added = await w.c.keys.create({ workspaceId: w.workspaceId, provider: 'openai', label: 'third', apiKey: canaryKey('sk-proj-'), expiresAt: inNine });
+    expect(added.key.expiresAt).toEqual(inNine);
+    // Past dates are refused; null clears.
+    await expect(w.c.keys.setExpiry({ workspaceId: w.workspaceId, keyId: w.ids[1]!, expiresAt: new Date(Date.now() - day) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+
+    const within = async (days: number) => (await keysExpiringWithin(db(), days)).filter((k) => k.workspaceId === w.workspaceId).map((k) => k.keyId);
+    expect(await within(7)).toEqual([w.ids[0]]);
+    expect(await within(10)).toEqual([w.ids[0], added.key.id]);
+    // A date that has passed is no longer "expiring within".
+    expect((await keysExpiringWithin(db(), 7, new Date(Date.now() + 6 * day))).some((k) => k.keyId === w.ids[0])).toBe(false);
+    // Nothing but masked columns.
+    expect(Object.keys((await keysExpiringWithin(db(), 7))[0]!).sort()).toEqual(['expiresAt', 'keyId', 'label', 'maskedHint', 'provider', 'workspaceId']);
+
+    await w.c.keys.setExpiry({ workspaceId: w.workspaceId, keyId: w.ids[0]!, expiresAt: null });
+    expect(await within(7)).toEqual([]);
+    const audit = await db().auditEvent.findMany({ where: { workspaceId: w.workspaceId, operation: 'key.expiry' }, orderBy: { createdAt: 'asc' } });
+    expect(audit.map((a) => a.outcome)).toEqual([inFive.toISOString().slice(0, 10), 'cleared']);
   });
 });

@@ -6,7 +6,11 @@ ALTER TABLE "generation_run" ADD COLUMN     "fallbackPolicy" TEXT;
 
 -- AlterTable
 ALTER TABLE "provider_key" ADD COLUMN     "pausedAt" TIMESTAMP(3),
-ADD COLUMN     "position" INTEGER NOT NULL DEFAULT 0;
+ADD COLUMN     "position" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "expiresAt" TIMESTAMP(3);
+
+-- CreateIndex
+CREATE INDEX "provider_key_expiresAt_idx" ON "provider_key"("expiresAt");
 
 -- Existing keys keep the order they were added in, per provider (failover tries them in that order).
 UPDATE "provider_key" k SET "position" = o.n

@@ -282,6 +282,14 @@ function KeyItem({
       <p className="text-xs text-muted-foreground">
         {k.modelCount} models · {failing ? 'last checked' : 'verified'} <RelativeTime date={k.lastValidatedAt} /> · last used{' '}
         <RelativeTime date={k.lastUsedAt} /> · added by {k.createdBy}
+        {k.expiresAt ? (
+          <>
+            {' · '}
+            <span className={soon(k.expiresAt) ? 'font-medium text-warning-foreground' : undefined}>
+              expires <RelativeTime date={k.expiresAt} />
+            </span>
+          </>
+        ) : null}
       </p>
       {failing ? (
         <Alert tone={k.status === 'failing' ? 'error' : 'warning'} className="py-2 text-xs">
@@ -327,8 +335,13 @@ const OPERATIONS: Record<string, string> = {
   'key.resume': 'Resumed',
   'key.reorder': 'Reordered',
   'key.rotate': 'Rotated',
+  'key.rotate_probe': 'Checked the new key',
+  'key.expiry': 'Expiry date',
   'workspace.fallback_policy': 'Fallback policy',
 };
+
+// Within the week before: owners are notified then, and the date stands out.
+const soon = (d: Date) => d.getTime() - Date.now() < 7 * 86_400_000;
 
 const ordinal = (n: number) => `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'}`;
 

@@ -46,6 +46,7 @@ export function AddKeyDialog({
   const invalidate = useInvalidateKeys(workspaceId);
   const [label, setLabel] = useState('primary');
   const [apiKey, setApiKey] = useState('');
+  const [expires, setExpires] = useState('');
   const create = useMutation({
     ...trpc.keys.create.mutationOptions(),
     gcTime: 0, // the variables hold the key: never keep them in the mutation cache
@@ -55,6 +56,7 @@ export function AddKeyDialog({
   function close() {
     setApiKey('');
     setLabel('primary');
+    setExpires('');
     create.reset();
     onClose();
   }
@@ -74,7 +76,8 @@ export function AddKeyDialog({
             e.preventDefault();
             if (!provider) return;
             create.mutate(
-              { workspaceId, provider, label, apiKey },
+              // The end of the chosen day, in the owner's time zone.
+              { workspaceId, provider, label, apiKey, expiresAt: expires ? new Date(`${expires}T23:59:59`) : null },
               {
                 onSuccess: async (res) => {
                   setApiKey('');
@@ -102,6 +105,11 @@ export function AddKeyDialog({
               <span id="api-key-help">Looks like <code className="font-mono">{provider ? PROVIDERS[provider].keyHint : ''}</code></span>
               {provider ? <GetKeyLink provider={provider} className={SMALL_LINK} /> : null}
             </p>
+          </div>
+          <div className="flex flex-col gap-1.5">
+            <label htmlFor="key-expires" className="text-sm font-medium">Expires on (optional)</label>
+            <Input id="key-expires" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} aria-describedby="key-expires-help" />
+            <p id="key-expires-help" className="text-xs text-muted-foreground">If the provider expires this key, owners are told a week before.</p>
           </div>
           {create.error ? <Alert>{create.error.message}</Alert> : null}
           <DialogFooter>

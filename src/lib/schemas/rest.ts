@@ -90,6 +90,7 @@ export const ZRestKey = z
     paused: z.boolean().describe('A paused key serves nothing: runs and gateway calls treat it as missing, under the fallback policy'),
     paused_at: z.string().nullable(),
     position: z.number().int().describe('Its place in the provider’s failover order, lowest first'),
+    expires_at: z.string().nullable().describe('When the provider expires it, as the owner noted'),
     last_outcome: z.string().nullable(),
     last_validated_at: z.string().nullable(),
     last_used_at: z.string().nullable(),
@@ -100,7 +101,10 @@ export const ZRestKey = z
 export const ZRestKeyList = z.object({ data: z.array(ZRestKey) }).meta({ id: 'KeyList' });
 
 export const ZRestKeyUpdate = z
-  .object({ paused: z.boolean().optional().describe('true pauses the key, false resumes it') })
+  .object({
+    paused: z.boolean().optional().describe('true pauses the key, false resumes it'),
+    expires_at: z.iso.datetime({ offset: true }).nullable().optional().describe('When the provider expires the key (owners are notified a week before); null clears it'),
+  })
   .strict()
   .meta({ id: 'KeyUpdate' });
 

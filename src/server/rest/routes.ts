@@ -12,7 +12,7 @@ import {
   ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestKey, ZRestKeyList, ZRestKeyOrder, ZRestKeyRotate, ZRestKeyUpdate,
   ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
 } from '~/lib/schemas/rest';
-import type { KeyDto } from '~/lib/schemas/keys';
+import { type KeyDto, ZKeyExpiry } from '~/lib/schemas/keys';
 import * as keyOps from '~/server/services/keys/operations';
 import { listKeys } from '~/server/services/keys/queries';
 import type { Actor } from '~/server/actor';
@@ -65,7 +65,7 @@ function keyToWire(k: KeyDto) {
   const iso = (d: Date | null) => d?.toISOString() ?? null;
   return {
     id: k.id, provider: k.provider, label: k.label, api_key_hint: k.maskedHint, status: k.status, paused: k.pausedAt !== null,
-    paused_at: iso(k.pausedAt), position: k.position, last_outcome: k.lastOutcome, last_validated_at: iso(k.lastValidatedAt),
+    paused_at: iso(k.pausedAt), position: k.position, expires_at: iso(k.expiresAt), last_outcome: k.lastOutcome, last_validated_at: iso(k.lastValidatedAt),
     last_used_at: iso(k.lastUsedAt), created_at: k.createdAt.toISOString(),
   };
 }
@@ -246,17 +246,23 @@ export async function restRoutes(fastify: FastifyInstance) {
   });
 
   app.patch('/api/workspaces/:workspace_id/keys/:key_id', {
-    config: { logFields: { plain: ['paused'], secret: [] } },
+    config: { logFields: { plain: ['paused', 'expires_at'], secret: [] } },
     schema: {
-      operationId: 'updateKey', tags: ['Keys'], summary: 'Pause or resume a key (owner only, paid plans)',
+      operationId: 'updateKey', tags: ['Keys'], summary: 'Pause or resume a key, or note its expiry date (owner only, paid plans)',
       description: 'A paused key serves nothing: Content Studio runs and gateway calls treat it as missing and follow the workspace’s fallback policy. The change applies to the next call on every instance.',
       params: WorkspaceParams.extend({ key_id: z.string() }), body: ZRestKeyUpdate, response: { 200: ZRestKey, ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
     const ctx = await workspaceCtx(request, request.params.workspace_id);
     if (!isId(request.params.key_id)) throw notFound('Key not found');
-    const { paused } = request.body;
-    const key = paused === undefined ? await keyOps.keyFor(ctx, { keyId: request.params.key_id }) : await keyOps.setKeyPausedState(ctx, { keyId: request.params.key_id, paused });
+    const { paused, expires_at: expiresAt } = request.body;
+    const keyId = request.params.key_id;
+    if (expiresAt !== undefined) {
+      const date = expiresAt === null ? null : ZKeyExpiry.safeParse(new Date(expiresAt));
+      if (date && !date.success) throw new AppError('BAD_REQUEST', date.error.issues[0]?.message ?? 'Invalid expiry date', 'invalid_expiry');
+      await keyOps.setKeyExpiryDate(ctx, { keyId, expiresAt: date ? date.data : null });
+    }
+    const key = paused === undefined ? await keyOps.keyFor(ctx, { keyId }) : await keyOps.setKeyPausedState(ctx, { keyId, paused });
     return keyToWire(key);
   });
 

@@ -10,7 +10,7 @@ import type { AuditEventDto } from '~/lib/schemas/keys';
 
 export type AuditOperation =
   | 'key.create' | 'key.replace' | 'key.verify' | 'key.remove' | 'key.decrypt_failed'
-  | 'key.pause' | 'key.resume' | 'key.reorder' | 'key.rotate' | 'key.rotate_probe' | 'workspace.fallback_policy';
+  | 'key.pause' | 'key.resume' | 'key.reorder' | 'key.expiry' | 'key.rotate' | 'key.rotate_probe' | 'workspace.fallback_policy';
 
 export type AuditRecord = {
   workspaceId: string;

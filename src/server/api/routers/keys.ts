@@ -1,6 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
-import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyLabel } from '~/lib/schemas/keys';
+import { ZApiKeyInput, ZAuditEventDto, ZKeyDto, ZKeyExpiry, ZKeyLabel } from '~/lib/schemas/keys';
 import { ZKeyOutcome, ZProviderId } from '~/lib/schemas/enums';
 import { ZId } from '~/lib/schemas/ids';
 import { byokOwnerProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
@@ -23,9 +23,15 @@ export const keysRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => ({ tiers: await tiersUsingKey(ctx, input) })),
 
   create: byokOwnerProcedure
-    .input(z.object({ provider: ZProviderId, label: ZKeyLabel, apiKey: ZApiKeyInput }))
+    .input(z.object({ provider: ZProviderId, label: ZKeyLabel, apiKey: ZApiKeyInput, expiresAt: ZKeyExpiry.nullable().optional() }))
     .output(ZKeyWrite)
-    .mutation(({ ctx, input }) => keys.addKey(ctx, { provider: input.provider, label: input.label, apiKey: input.apiKey })),
+    .mutation(({ ctx, input }) => keys.addKey(ctx, { provider: input.provider, label: input.label, apiKey: input.apiKey, expiresAt: input.expiresAt })),
+
+  /** The key's expiry date as the owner noted it (null clears it). */
+  setExpiry: byokOwnerProcedure
+    .input(z.object({ keyId: ZId, expiresAt: ZKeyExpiry.nullable() }))
+    .output(ZKeyDto)
+    .mutation(({ ctx, input }) => keys.setKeyExpiryDate(ctx, { keyId: input.keyId, expiresAt: input.expiresAt })),
 
   replace: byokOwnerProcedure
     .input(z.object({ keyId: ZId, apiKey: ZApiKeyInput }))

@@ -13,7 +13,7 @@ import { writeAudit } from '~/server/services/audit';
 import type { WorkspaceCtx } from '~/server/services/context';
 import { assertOffersModel, checkedKey, chosenModel, labelTaken, parseLabel, type PointTier, probeFailure } from '~/server/services/keys/checks';
 import { getKeyDto, ownedKey } from '~/server/services/keys/queries';
-import { deleteKey, insertKey, recordProbe, replaceKeyMaterial, setKeyOrder, setKeyPaused } from '~/server/services/keys/writer';
+import { deleteKey, insertKey, recordProbe, replaceKeyMaterial, setKeyExpiry, setKeyOrder, setKeyPaused } from '~/server/services/keys/writer';
 import { takeProbeSlot } from '~/server/services/probe-limit';
 import { decryptProviderKey } from '~/server/vault/decrypt';
 
@@ -26,7 +26,7 @@ function takeSlot({ db, actor, workspace }: WorkspaceCtx): Promise<void> {
   return takeProbeSlot(db, { userId: actor.id, workspaceId: workspace.id, clientIp: actor.clientIp });
 }
 
-export type AddKeyInput = { provider: ProviderId; label: string; apiKey: string };
+export type AddKeyInput = { provider: ProviderId; label: string; apiKey: string; expiresAt?: Date | null };
 
 export async function addKey(
   ctx: WorkspaceCtx,
@@ -58,12 +58,12 @@ export async function addKey(
 
   const stored = await insertKey(db, {
     actor, workspaceId: ws.id, provider: input.provider, label, key, outcome: 'valid', models: probe.models, point,
-    requireByokPlan: true, auditOutcome: 'valid',
+    requireByokPlan: true, auditOutcome: 'valid', expiresAt: input.expiresAt ?? null,
   });
   const at = stored.at;
   return {
     key: {
-      id: stored.id, provider: input.provider, label, maskedHint: stored.maskedHint, status: 'active', pausedAt: null, position: stored.position, lastOutcome: 'valid', lastValidatedAt: at,
+      id: stored.id, provider: input.provider, label, maskedHint: stored.maskedHint, status: 'active', pausedAt: null, position: stored.position, expiresAt: input.expiresAt ?? null, lastOutcome: 'valid', lastValidatedAt: at,
       lastUsedAt: null, modelsRefreshedAt: at, modelCount: stored.modelCount, createdAt: at, createdBy: actor.name, alsoConnectedIn: [],
     },
     warnings,
@@ -184,4 +184,14 @@ export async function rotateKey(ctx: WorkspaceCtx, input: { keyId: string; apiKe
   }
   await replaceKeyMaterial(db, { ...ref, actor, key, models: probe.models, point: null, operation: 'key.rotate' });
   return { key: await getKeyDto(db, ws.id, row.id), warnings };
+}
+
+/** Notes when the provider expires the key (null clears it): shown on the key, and owners are told a week before. */
+export async function setKeyExpiryDate(ctx: WorkspaceCtx, input: { keyId: string; expiresAt: Date | null }): Promise<KeyDto> {
+  const { db, actor, workspace: ws } = ctx;
+  requireByokPlan(ws.plan);
+  requireOwner(ws, KEY_ACTION);
+  const row = await ownedKey(db, ws.id, input.keyId);
+  await setKeyExpiry(db, { workspaceId: ws.id, keyId: row.id, provider: row.provider, label: row.label, actor, expiresAt: input.expiresAt });
+  return getKeyDto(db, ws.id, row.id);
 }

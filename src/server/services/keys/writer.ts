@@ -54,6 +54,8 @@ export type NewKey = {
    */
   requireByokPlan: boolean;
   auditOutcome: 'valid' | 'inherited';
+  /** When the provider expires it, if the owner noted it. */
+  expiresAt?: Date | null;
 };
 
 /**
@@ -81,11 +83,11 @@ export async function insertKey(db: Db, n: NewKey): Promise<{ id: string; masked
     ), k AS (
       INSERT INTO provider_key (id, "workspaceId", provider, label, "maskedHint", fingerprint, "fpVersion", "formatVersion", alg,
                                 "kekVersion", "dekNonce", "wrappedDek", "dekTag", nonce, ciphertext, tag, status, "lastOutcome",
-                                "lastValidatedAt", "modelsRefreshedAt", "createdById", "createdAt", "updatedAt", position)
+                                "lastValidatedAt", "modelsRefreshedAt", "createdById", "createdAt", "updatedAt", "expiresAt", position)
       SELECT ${id}, ${n.workspaceId}, ${n.provider}, ${n.label}, ${maskedHint}, ${keyFingerprint(n.key)}, ${FINGERPRINT_VERSION},
              ${sealed.formatVersion}, ${sealed.alg}, ${sealed.kekVersion}, ${sealed.dekNonce}, ${sealed.wrappedDek}, ${sealed.dekTag},
              ${sealed.nonce}, ${sealed.ciphertext}, ${sealed.tag}, ${status}, ${n.outcome}, ${now}, ${n.models ? now : null},
-             ${n.actor.id}, ${now}, ${now},
+             ${n.actor.id}, ${now}, ${now}, ${n.expiresAt ?? null},
              -- a new key goes last in its provider's failover order
              (SELECT coalesce(max(position) + 1, 0) FROM provider_key WHERE "workspaceId" = ${n.workspaceId} AND provider = ${n.provider})
       FROM free
@@ -231,6 +233,18 @@ export async function setKeyPaused(db: Db, r: KeyRef & { actor: Writer; paused: 
     }
     return updated.count === 1;
   }));
+}
+
+/** Notes (or clears) when the provider expires the key, with its audit row. */
+export async function setKeyExpiry(db: Db, r: KeyRef & { actor: Writer; expiresAt: Date | null }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const updated = await tx.providerKey.updateMany({ where: { id: r.keyId, workspaceId: r.workspaceId }, data: { expiresAt: r.expiresAt } });
+    if (updated.count !== 1) throw notFound('Key not found');
+    await writeAudit(tx, {
+      ...auditBy(r.actor, r.workspaceId), keyId: r.keyId, provider: r.provider, label: r.label, operation: 'key.expiry',
+      outcome: r.expiresAt ? r.expiresAt.toISOString().slice(0, 10) : 'cleared',
+    });
+  });
 }
 
 /**
