@@ -71,8 +71,14 @@ await describeEachDb('key controls', (getDb) => {
   const run = (w: { owner: { id: string }; ws: { id: string; plan: 'pro' } }) =>
     startGeneration({ db: db(), actor: w.owner, workspace: w.ws }, { prompt: 'A fox', imageCount: 0 }).then(collect);
 
+  // A call is recorded just after its answer ends (after settling credits): wait for a record newer than the last one seen.
+  const seen = new Map<string, number>();
   async function lastCall(workspaceId: string) {
-    await flushCalls(db());
+    await expect.poll(async () => {
+      await flushCalls(db());
+      return db().gatewayCall.count({ where: { workspaceId } });
+    }).toBeGreaterThan(seen.get(workspaceId) ?? 0);
+    seen.set(workspaceId, await db().gatewayCall.count({ where: { workspaceId } }));
     return db().gatewayCall.findFirstOrThrow({ where: { workspaceId }, orderBy: { createdAt: 'desc' } });
   }
 
