@@ -26,6 +26,10 @@ export const ZRestAiConfig = z
   })
   .meta({ id: 'AiConfig' });
 
+export const ZRestAiDefaults = ZRestAiConfig.extend({
+  new_workspaces: z.string().nullable().describe('What these defaults mean for a workspace you create (it starts on Free), when it matters'),
+}).meta({ id: 'AiDefaults' });
+
 export const ZRestAiConfigChange = ZRestAiConfig.extend({
   reverted_tiers: F.revertedTiers.describe(
     'Tiers that used a key this change removed and went back to their platform defaults (as removing the key in the app does)',

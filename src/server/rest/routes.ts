@@ -9,7 +9,7 @@ import type { AiConfig } from '~/lib/schemas/ai-config';
 import type { RuntimeToken } from '~/lib/schemas/gateway';
 import { isId } from '~/lib/schemas/ids';
 import {
-  ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestKey, ZRestKeyList, ZRestKeyOrder, ZRestKeyRotate, ZRestKeyUpdate,
+  ZRestAiConfig, ZRestAiConfigChange, ZRestAiDefaults, ZRestAiConfigInput, ZRestError, ZRestKey, ZRestKeyList, ZRestKeyOrder, ZRestKeyRotate, ZRestKeyUpdate,
   ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
 } from '~/lib/schemas/rest';
 import { type KeyDto, ZKeyExpiry } from '~/lib/schemas/keys';
@@ -47,6 +47,17 @@ export const REST_BODY_LIMIT = 16 * 1024;
 
 function toWire(c: AiConfig) {
   return { mode: c.mode, provider: c.provider, model: c.model, has_api_key: c.hasApiKey, api_key_hint: c.apiKeyHint };
+}
+
+/** The defaults, with what they mean for a new workspace: it starts on Free, where a copied key waits for a paid plan. */
+function defaultsToWire(c: AiConfig) {
+  const waits = c.mode === 'byok' && c.hasApiKey;
+  return {
+    ...toWire(c),
+    new_workspaces: waits
+      ? 'New workspaces start on the Free plan: this key is probed and copied into them, but serves only once an operator moves the workspace to Pro or above (npm run admin -- set-plan); until then runs use platform credits.'
+      : null,
+  };
 }
 
 function changeToWire(c: AiConfigChange) {
@@ -177,25 +188,25 @@ export async function restRoutes(fastify: FastifyInstance) {
   app.get('/api/users/me/ai-defaults', {
     schema: {
       operationId: 'getUserAiDefaults', tags: ['AI defaults'], summary: 'Read your defaults for new workspaces',
-      response: { 200: ZRestAiConfig, ...errors(401) },
+      response: { 200: ZRestAiDefaults, ...errors(401) },
     },
   }, async (request) => {
     const d = await getUserAiDefaults(userCtx(request));
-    if (d) return toWire(d);
+    if (d) return defaultsToWire(d);
     // No defaults yet: new workspaces start on the platform's Standard model.
     const std = await platformDefault(getDb(), 'standard');
-    return toWire({ mode: 'managed', provider: std.provider, model: std.modelId, hasApiKey: false, apiKeyHint: null });
+    return defaultsToWire({ mode: 'managed', provider: std.provider, model: std.modelId, hasApiKey: false, apiKeyHint: null });
   });
 
   app.put('/api/users/me/ai-defaults', {
     config: { logFields: AI_CONFIG_LOG },
     schema: {
       operationId: 'putUserAiDefaults', tags: ['AI defaults'], summary: 'Set your defaults for workspaces you create from now on',
-      body: ZRestAiConfigInput, response: { 200: ZRestAiConfig, ...errors(400, 401, 403, 422, 429, 503) },
+      body: ZRestAiConfigInput, response: { 200: ZRestAiDefaults, ...errors(400, 401, 403, 422, 429, 503) },
     },
   }, async (request) => {
     const body = request.body;
-    return toWire(await setUserAiDefaults(userCtx(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+    return defaultsToWire(await setUserAiDefaults(userCtx(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
   });
 
   // ---- runtime tokens (issue 17) ----
