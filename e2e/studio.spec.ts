@@ -82,8 +82,9 @@ test('a key that starts failing: with fallback off the run fails without charge;
   const key = testKey('sk-proj-');
   await addKeyInUi(page, 'OpenAI', key);
   await openModels(page);
-  await page.getByLabel('Allow fallback to platform credits').uncheck();
-  await expect(page.getByLabel('Allow fallback to platform credits')).not.toBeChecked();
+  const policy = page.getByRole('group', { name: 'Fallback to platform credits' });
+  await policy.getByLabel('Never').check();
+  await expect(policy.getByLabel('Never')).toBeChecked();
   await request.post(`${fake}/__fake/revoke`, { data: { fingerprint: createHash('sha256').update(key).digest('hex').slice(0, 16) } });
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Content Studio' }).click();
@@ -99,8 +100,8 @@ test('a key that starts failing: with fallback off the run fails without charge;
   await expect(page.getByRole('listitem', { name: 'OpenAI key primary' })).toContainText('Failing');
 
   await openModels(page);
-  await page.getByLabel('Allow fallback to platform credits').check();
-  await expect(page.getByLabel('Allow fallback to platform credits')).toBeChecked();
+  await policy.getByLabel('Always').check();
+  await expect(policy.getByLabel('Always')).toBeChecked();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Content Studio' }).click();
   await pick(page, 'My models', /GPT-4\.1 nano/);
   await page.getByLabel('Prompt').fill('Failing key, fallback on');

@@ -143,7 +143,7 @@ test.describe('desktop, 1440 px', () => {
     await page.keyboard.press('Escape');
 
     await page.goto(`/w/${slug}/settings/models`);
-    await expect(page.getByLabel('Allow fallback to platform credits')).toHaveCount(0);
+    await expect(page.getByRole('group', { name: 'Fallback to platform credits' })).toHaveCount(0);
     await expectAccessible(page, 'Free Models');
 
     await page.goto(`/w/${slug}/settings/plan`);

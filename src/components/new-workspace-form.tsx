@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { ArrowLeft } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
@@ -10,6 +10,9 @@ import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
 import { Card } from '~/components/ui/card';
 import { Field } from '~/components/ui/field';
+import { toast } from '~/components/ui/toast';
+import { BYOK_PLAN_NAMES } from '~/lib/plans';
+import { PROVIDERS } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 
 export function NewWorkspaceForm({ back }: { back: { href: string; name: string } | null }) {
@@ -17,9 +20,17 @@ export function NewWorkspaceForm({ back }: { back: { href: string; name: string 
   const router = useRouter();
   const [name, setName] = useState('');
   const [inherit, setInherit] = useState(true);
+  const { data: defaults } = useQuery(trpc.account.aiDefaults.queryOptions());
   const create = useMutation(
-    trpc.workspace.create.mutationOptions({ onSuccess: (ws) => router.push(`/w/${ws.slug}/studio`) }),
+    trpc.workspace.create.mutationOptions({
+      onSuccess: (ws) => {
+        // Said again once created: what became of the default key (copied and waiting, or not copied).
+        if (ws.inheritedKey && ws.inheritedKey.state !== 'usable') toast.info('About your default key', ws.inheritedKey.message);
+        router.push(`/w/${ws.slug}/studio`);
+      },
+    }),
   );
+  const inheritsKey = inherit && defaults?.mode === 'byok' && defaults.hasApiKey;
   return (
     <div className="mx-auto flex max-w-lg flex-col gap-6">
       {back ? (
@@ -46,6 +57,12 @@ export function NewWorkspaceForm({ back }: { back: { href: string; name: string 
               </span>
             </span>
           </label>
+          {inheritsKey ? (
+            <Alert tone="info" title={`Your default ${PROVIDERS[defaults.provider].name} key waits for a paid plan`}>
+              New workspaces start on Free, where your own keys cannot be used: the key is checked and copied now, and runs use
+              platform credits until an operator moves this workspace to {BYOK_PLAN_NAMES.join(', ')}. From then on it serves the next run.
+            </Alert>
+          ) : null}
           {create.error ? <Alert>{create.error.message}</Alert> : null}
           <div className="flex flex-wrap justify-end gap-2">
             {back ? <Button asChild variant="secondary"><Link href={back.href}>Cancel</Link></Button> : null}

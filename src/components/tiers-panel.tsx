@@ -7,12 +7,12 @@ import { describeChoice, KeysHelp, ModelPicker } from '~/components/model-picker
 import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
 import { Card, CardDescription, CardTitle } from '~/components/ui/card';
-import { Switch } from '~/components/ui/switch';
+import { Segmented } from '~/components/ui/segmented';
 import { toast } from '~/components/ui/toast';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import type { TierSetting } from '~/lib/schemas/models';
 import { PLANS } from '~/lib/plans';
-import { TIER_NAMES } from '~/lib/schemas/tiers';
+import { FALLBACK_POLICIES, type FallbackPolicy, TIER_NAMES } from '~/lib/schemas/tiers';
 import { useTRPC } from '~/trpc/react';
 
 const BROKEN: Record<NonNullable<TierSetting['broken']>, string> = {
@@ -26,6 +26,13 @@ const TIER_HELP = {
   standard: 'The everyday default.',
   premium: 'The most capable model, for final cuts.',
 } as const;
+
+const POLICY_LABELS: Record<FallbackPolicy, string> = { never: 'Never', on_limits: 'On limits', always: 'Always' };
+const POLICY_HELP: Record<FallbackPolicy, string> = {
+  never: 'When your keys cannot serve a run or a gateway call, it fails and spends nothing.',
+  on_limits: 'Only when your keys are rate-limited or out of credit, platform credits take over (the run says so); a missing, paused or rejected key fails the call.',
+  always: 'On any key problem — rate-limited, out of credit, rejected, paused or missing — platform credits take over (the run says so).',
+};
 
 export function TiersPanel() {
   const trpc = useTRPC();
@@ -50,13 +57,13 @@ export function TiersPanel() {
     }),
   );
   // Shown at once (a controlled switch would otherwise snap back until the server answers).
-  const [pendingPolicy, setPendingPolicy] = useState<boolean | null>(null);
+  const [pendingPolicy, setPendingPolicy] = useState<FallbackPolicy | null>(null);
   const setPolicy = useMutation(
     trpc.models.setFallbackPolicy.mutationOptions({
       onSuccess: async (r) => {
         await refresh();
         setPendingPolicy(null);
-        toast.success(r.allowCreditFallback ? 'Fallback to platform credits is on' : 'Fallback to platform credits is off');
+        toast.success(`Fallback to platform credits: ${POLICY_LABELS[r.fallbackPolicy].toLowerCase()}`);
       },
       onError: () => setPendingPolicy(null),
     }),
@@ -104,7 +111,7 @@ export function TiersPanel() {
                     }
                   >
                     Runs use the platform default ({t.platformDefault.displayName})
-                    {data.allowCreditFallback ? ' and consume credits' : ' only if fallback is allowed; otherwise they fail'}.
+                    {data.fallbackPolicy === 'always' ? ' and consume credits' : ' only if fallback is allowed; otherwise they fail'}.
                   </Alert>
                 ) : null}
               </div>
@@ -115,26 +122,21 @@ export function TiersPanel() {
       {byok ? (
         <Card>
           {setPolicy.error ? <Alert className="mb-3">{setPolicy.error.message}</Alert> : null}
-          <div className="flex items-start gap-3">
-            <Switch
-              id="fallback"
-              className="mt-0.5"
-              aria-describedby="fallback-help"
-              checked={pendingPolicy ?? data.allowCreditFallback}
-              disabled={!isOwner || setPolicy.isPending}
-              onChange={(e) => {
-                setPendingPolicy(e.target.checked);
-                setPolicy.mutate({ workspaceId, allowCreditFallback: e.target.checked });
-              }}
-            />
-            <div>
-              <label htmlFor="fallback" className="block text-sm font-medium">Allow fallback to platform credits</label>
-              <p id="fallback-help" className="mt-0.5 text-sm text-muted-foreground">
-                When a run needs one of your keys and it is missing or rejected, use the tier’s platform model and its credits
-                instead (the run says so). Off: such runs fail and spend nothing.
-              </p>
-            </div>
-          </div>
+          <Segmented<FallbackPolicy>
+            legend="Fallback to platform credits"
+            name="fallback-policy"
+            value={pendingPolicy ?? data.fallbackPolicy}
+            disabled={!isOwner || setPolicy.isPending}
+            options={FALLBACK_POLICIES.map((p) => ({ value: p, label: POLICY_LABELS[p] }))}
+            onChange={(p) => {
+              setPendingPolicy(p);
+              setPolicy.mutate({ workspaceId, fallbackPolicy: p });
+            }}
+          />
+          <p id="fallback-help" className="mt-2 text-sm text-muted-foreground">
+            {POLICY_HELP[pendingPolicy ?? data.fallbackPolicy]} A provider’s other keys are always tried first, in their order
+            under API Keys; every run and gateway call records which credential served it.
+          </p>
         </Card>
       ) : null}
     </div>

@@ -81,11 +81,20 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'keys.replace': async (w) => ({ ...ws(w), keyId: await insertKey(w), apiKey: canaryKey() }),
   'keys.verify': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
   'keys.remove': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.pause': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.setExpiry': async (w) => ({ ...ws(w), keyId: await insertKey(w), expiresAt: new Date(Date.now() + 30 * 86_400_000) }),
+  'keys.rotate': async (w) => ({ ...ws(w), keyId: await insertKey(w), apiKey: canaryKey() }),
+  'keys.resume': async (w) => ({ ...ws(w), keyId: await insertKey(w) }),
+  'keys.reorder': async (w) => {
+    await insertKey(w);
+    const keys = await w.db.providerKey.findMany({ where: { workspaceId: w.workspaceId, provider: 'openai' }, select: { id: true } });
+    return { ...ws(w), provider: 'openai', keyIds: keys.map((k) => k.id) };
+  },
   'models.catalog': async (w) => ws(w),
   'models.tiers': async (w) => ws(w),
   'models.aiConfig': async (w) => ws(w),
   'models.setTier': async (w) => ({ ...ws(w), tier: 'fast', choice: { source: 'platform', platformModelId: 'openai:gpt-4.1-mini' } }),
-  'models.setFallbackPolicy': async (w) => ({ ...ws(w), allowCreditFallback: true }),
+  'models.setFallbackPolicy': async (w) => ({ ...ws(w), fallbackPolicy: 'always' }),
   'models.setAiConfig': async (w) => ({ ...ws(w), mode: 'managed', provider: 'anthropic' }),
   'billing.upgradeRequest': async (w) => ws(w),
   'billing.requestUpgrade': async (w) => ({ ...ws(w), plan: 'enterprise', note: 'matrix' }),

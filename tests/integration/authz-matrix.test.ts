@@ -10,7 +10,7 @@ import { canaryKey } from '../helpers/canary';
 import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
 import { describeEachDb } from '../helpers/db';
 import { callerFor, createUser, setWorkspacePlan, type TestUser } from '../helpers/fixtures';
-import { callProcedure, PROCEDURE_INPUTS, type World } from '../helpers/procedures';
+import { callProcedure, insertKey, PROCEDURE_INPUTS, type World } from '../helpers/procedures';
 
 type Role = 'signedOut' | 'outsider' | 'member' | 'owner';
 type Outcome = 'ok' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'FORBIDDEN';
@@ -56,6 +56,11 @@ const EXPECTED: Record<string, Expectation> = {
   'keys.replace': BYOK_OWNER,
   'keys.verify': BYOK_OWNER,
   'keys.remove': WS_OWNER,
+  'keys.pause': BYOK_OWNER,
+  'keys.setExpiry': BYOK_OWNER,
+  'keys.rotate': BYOK_OWNER,
+  'keys.resume': BYOK_OWNER,
+  'keys.reorder': BYOK_OWNER,
   'models.catalog': WS_READ,
   'models.tiers': WS_READ,
   'models.aiConfig': WS_READ,
@@ -113,7 +118,31 @@ const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
       token_id: (await createRuntimeToken({ db: w.db, actor: w.owner, workspace: { id: w.workspaceId, role: 'owner' } }, { label: 'to revoke' })).info.id,
     }),
   },
+  // Keys: members read the masked list; pausing and ordering are owners' on paid plans.
+  listKeys: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] } },
+  updateKey: {
+    expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] },
+    body: () => ({ paused: true }),
+    params: async (w) => ({ key_id: await insertKey(w) }),
+  },
+  rotateKey: {
+    expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] },
+    body: () => ({ api_key: canaryKey('sk-proj-') }),
+    params: async (w) => ({ key_id: await insertKey(w) }),
+  },
+  orderKeys: {
+    expected: { free: [401, 404, 403, 403], pro: [401, 404, 403, 200] },
+    body: undefined,
+    params: async (w) => {
+      await insertKey(w);
+      keyOrderBody = { provider: 'openai', key_ids: (await w.db.providerKey.findMany({ where: { workspaceId: w.workspaceId, provider: 'openai' }, select: { id: true } })).map((k) => k.id) };
+      return {};
+    },
+  },
 };
+// The order names the keys the cell's `params` just made (params run before the body is built).
+let keyOrderBody: unknown = null;
+REST.orderKeys.body = () => keyOrderBody;
 
 let app: TestApp;
 beforeAll(async () => {

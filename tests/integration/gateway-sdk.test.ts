@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayProvider } from '~/lib/gateway';
 import { flushCalls } from '~/server/gateway/calls';
+import { changingConfig } from '~/server/db/config-changes';
 import { createRuntimeToken, revokeRuntimeToken } from '~/server/services/runtime-tokens';
 import { startApiServer } from '../helpers/api-server';
 import { canaryKey } from '../helpers/canary';
@@ -152,6 +153,8 @@ await describeEachDb('gateway through the official SDKs', (getDb) => {
 
   it('a provider’s rate limit reaches the SDK as its rate-limit error, with retry-after', async () => {
     const w = await byokWorkspace('Gateway limits', { openai: 'ratelimit', anthropic: 'ratelimit' });
+    // With no other key and no fallback to credits, the provider's own 429 goes back (docs/key-controls.md).
+    await changingConfig(db(), w.workspaceId, () => db().workspace.update({ where: { id: w.workspaceId }, data: { fallbackPolicy: 'never' } }));
     expect(await runSdk(server.base, w.token, 'openai', 'chat')).toMatchObject({ ok: false, errorClass: 'RateLimitError', status: 429, retryAfter: '2' });
     expect(await runSdk(server.base, w.token, 'anthropic', 'chat')).toMatchObject({ ok: false, errorClass: 'RateLimitError', status: 429, retryAfter: '7' });
   });

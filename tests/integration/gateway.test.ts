@@ -213,6 +213,8 @@ await describeEachDb('workspace AI gateway', (getDb) => {
   it('never lets a key out: not in answers (even a provider echoing it), headers, call records or logs', async () => {
     const echo = `${canaryKey('sk-proj-')}`;
     const w = await workspaceWithToken({ name: 'Leaks', openaiKey: canaryKey('sk-proj-') });
+    // The provider's own error comes back (platform credits may not take over here).
+    await db().workspace.update({ where: { id: w.workspaceId }, data: { fallbackPolicy: 'never' } });
     // The stored key starts echoing (as a provider that prints the key in its error would).
     const row = await db().providerKey.findFirstOrThrow({ where: { workspaceId: w.workspaceId, provider: 'openai' } });
     const echoing = `${echo}-echo`;

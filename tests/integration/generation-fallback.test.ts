@@ -18,7 +18,7 @@ await describeEachDb('generation fallback', (getDb) => {
 
   it('with fallback off, a key that starts failing fails the run with its message, charges nothing and is marked failing', async () => {
     const o = await ownerWithKey('Studio failing off');
-    await callerFor(t.db, o.owner).models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
+    await callerFor(t.db, o.owner).models.setFallbackPolicy({ workspaceId: o.workspaceId, fallbackPolicy: 'never' });
     await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
     await revokeAtProvider(o.k);
     const before = await getBalance(t.db, o.workspaceId);
@@ -80,7 +80,7 @@ await describeEachDb('generation fallback', (getDb) => {
 
   it('with fallback off, a key missing before the run (api_key: null, or a picked key since removed) refuses the run: nothing called, written or charged', async () => {
     const o = await keylessStandard('Studio keyless off');
-    await o.c.models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
+    await o.c.models.setFallbackPolicy({ workspaceId: o.workspaceId, fallbackPolicy: 'never' });
     const before = await getBalance(t.db, o.workspaceId);
     for (const [choice, why] of [[null, /the standard default has no key/], [{ source: 'byok' as const, keyId: o.removedKeyId, modelId: 'gpt-4.1-mini' }, /the chosen key was removed/]] as const) {
       const err = await startGeneration({ db: t.db, actor: o.member, workspace: o.ws }, { prompt: 'x', choice, imageCount: 2 }).catch((e: unknown) => e);
@@ -138,7 +138,7 @@ await describeEachDb('generation fallback', (getDb) => {
   it('with fallback off, a key that cannot be decrypted fails the run, charges nothing and says why', async () => {
     const o = await ownerWithKey('Studio unreadable off', 'openai');
     const c = callerFor(t.db, o.owner);
-    await c.models.setFallbackPolicy({ workspaceId: o.workspaceId, allowCreditFallback: false });
+    await c.models.setFallbackPolicy({ workspaceId: o.workspaceId, fallbackPolicy: 'never' });
     await c.models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'gpt-4.1-mini' } });
     await corrupt(o.key.id);
     const before = await getBalance(t.db, o.workspaceId);

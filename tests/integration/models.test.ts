@@ -18,8 +18,8 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
 
   it('starts every tier on its platform default with fallback allowed', async () => {
     const u = await createUser(t.db, 'Tiers');
-    const { tiers, allowCreditFallback } = await callerFor(t.db, u).models.tiers({ workspaceId: u.workspace.id });
-    expect(allowCreditFallback).toBe(true);
+    const { tiers, fallbackPolicy } = await callerFor(t.db, u).models.tiers({ workspaceId: u.workspace.id });
+    expect(fallbackPolicy).toBe('always');
     expect(tiers.map((x) => [x.tier, x.isPlatformDefault, x.modelId])).toEqual([
       ['fast', true, 'gemini-2.5-flash-lite'],
       ['standard', true, 'claude-sonnet-4-20250514'],
@@ -79,9 +79,9 @@ await describeEachDb('models, tiers and AI config', (getDb) => {
 
   it('lets owners switch the fallback policy', async () => {
     const { owner, member, workspaceId } = await proWorkspace(t.db, 'Policy');
-    expect((await errorOf(callerFor(t.db, member).models.setFallbackPolicy({ workspaceId, allowCreditFallback: false }))).code).toBe('FORBIDDEN');
-    await callerFor(t.db, owner).models.setFallbackPolicy({ workspaceId, allowCreditFallback: false });
-    expect((await callerFor(t.db, member).models.tiers({ workspaceId })).allowCreditFallback).toBe(false);
+    expect((await errorOf(callerFor(t.db, member).models.setFallbackPolicy({ workspaceId, fallbackPolicy: 'never' }))).code).toBe('FORBIDDEN');
+    await callerFor(t.db, owner).models.setFallbackPolicy({ workspaceId, fallbackPolicy: 'never' });
+    expect((await callerFor(t.db, member).models.tiers({ workspaceId })).fallbackPolicy).toBe('never');
   });
 
   it('follows every AI config transition of seed 001', async () => {

@@ -74,10 +74,12 @@ await describeEachDb('REST API', (getDb) => {
     const u = await createUser(getDb().db, 'REST defaults');
     await setWorkspacePlan(getDb().db, u.workspace.id, 'pro'); // a default key needs a BYOK workspace of one's own
     const token = await tokenFor(u);
-    expect((await send(api.getAiDefaults, { method: 'GET', token })).json).toMatchObject({ mode: 'managed', has_api_key: false });
+    expect((await send(api.getAiDefaults, { method: 'GET', token })).json).toMatchObject({ mode: 'managed', has_api_key: false, new_workspaces: null });
     const k = canaryKey('sk-ant-api03-');
     const set = await send(api.putAiDefaults, { method: 'PUT', token, body: { mode: 'byok', provider: 'anthropic', api_key: k, model: 'claude-sonnet-4-20250514' } });
     expect(set).toMatchObject({ status: 200, json: { mode: 'byok', provider: 'anthropic', has_api_key: true } });
+    // It says plainly what a new workspace (on Free) does with the key.
+    expect((set.json as { new_workspaces: string }).new_workspaces).toMatch(/Free plan.*serves only once an operator moves the workspace to Pro/);
     const ws = await callerFor(getDb().db, u).workspace.create({ name: 'Inherited via REST' });
     expect((await send(api.getAiConfig, { method: 'GET', token, params: { workspaceId: ws.id } })).json).toEqual({
       mode: 'byok', provider: 'anthropic', model: 'claude-sonnet-4-20250514', has_api_key: true, api_key_hint: `${k.slice(0, 4)}…${k.slice(-4)}`,
@@ -167,7 +169,9 @@ it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () 
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);
   expect(Object.keys(doc.paths).sort()).toEqual([
-    '/api/users/me/ai-defaults', '/api/workspaces/{workspace_id}/ai-config',
+    '/api/users/me/ai-defaults', '/api/workspaces/{workspace_id}/ai-config', '/api/workspaces/{workspace_id}/keys',
+    '/api/workspaces/{workspace_id}/keys/order', '/api/workspaces/{workspace_id}/keys/{key_id}',
+    '/api/workspaces/{workspace_id}/keys/{key_id}/rotate',
     '/api/workspaces/{workspace_id}/runs', '/api/workspaces/{workspace_id}/runs/{run_id}', '/api/workspaces/{workspace_id}/runs/{run_id}/cancel',
     '/api/workspaces/{workspace_id}/runs/{run_id}/events', '/api/workspaces/{workspace_id}/runtime-tokens', '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}',
   ].sort());

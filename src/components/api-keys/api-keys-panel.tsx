@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
-import { Plus } from 'lucide-react';
+import { ArrowDown, ArrowUp, Plus } from 'lucide-react';
 import Link from 'next/link';
 import { useRef, useState } from 'react';
 import dynamic from 'next/dynamic';
@@ -43,10 +43,31 @@ export function ApiKeysPanel() {
   const canAdd = isOwner && byok;
   const [adding, setAdding] = useState<ProviderId | null>(null);
   const [replacing, setReplacing] = useState<KeyDto | null>(null);
+  const [rotating, setRotating] = useState<KeyDto | null>(null);
   const [removing, setRemoving] = useState<KeyDto | null>(null);
   const [saved, setSaved] = useState<KeySaved | null>(null);
   const headings = useRef<Partial<Record<ProviderId, HTMLHeadingElement | null>>>({});
   const platformDefaults = Object.fromEntries(tierData.tiers.map((t) => [t.tier, t.platformDefault.displayName])) as Partial<Record<Tier, string>>;
+
+  const queryClient = useQueryClient();
+  // Up/down within a provider's keys: the whole order is sent, so the server can check it names each key once.
+  const reorder = useMutation(
+    trpc.keys.reorder.mutationOptions({
+      onSuccess: async () => {
+        await Promise.all([
+          queryClient.invalidateQueries(trpc.keys.list.queryFilter({ workspaceId })),
+          queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId })),
+        ]);
+      },
+      onError: (e) => toast.error('The order was not changed', e.message),
+    }),
+  );
+  const move = (provider: ProviderId, index: number, by: -1 | 1) => {
+    const ids = keys.filter((k) => k.provider === provider).map((k) => k.id);
+    const [moved] = ids.splice(index, 1);
+    ids.splice(index + by, 0, moved!);
+    reorder.mutate({ workspaceId, provider, keyIds: ids });
+  };
 
   const onSaved = (s: KeySaved) => {
     setSaved(s);
@@ -69,7 +90,7 @@ export function ApiKeysPanel() {
           {BYOK_PLAN_NAMES.join(', ')} plans.
         </Alert>
       ) : null}
-      {!isOwner ? <Alert tone="info">Only the workspace owner can add, verify, replace or remove keys.</Alert> : null}
+      {!isOwner ? <Alert tone="info">Only the workspace owner can add, verify, replace, pause or remove keys.</Alert> : null}
 
       <div className="grid gap-3">
         {PROVIDER_IDS.map((provider) => {
@@ -110,14 +131,16 @@ export function ApiKeysPanel() {
                   <p className="px-4 py-3 text-sm text-muted-foreground sm:px-5">No key yet.</p>
                 ) : (
                   <ul className="divide-y divide-border" aria-label={`${p.name} keys`}>
-                    {mine.map((k) => (
+                    {mine.map((k, i) => (
                       <KeyItem
                         key={k.id}
                         k={k}
                         isOwner={isOwner}
                         byok={byok}
+                        order={mine.length > 1 ? { index: i, count: mine.length, busy: reorder.isPending, move: (by) => move(provider, i, by) } : null}
                         saved={saved?.keyId === k.id ? saved : null}
                         onReplace={() => setReplacing(k)}
+                        onRotate={() => setRotating(k)}
                         onRemove={() => setRemoving(k)}
                       />
                     ))}
@@ -133,6 +156,7 @@ export function ApiKeysPanel() {
 
       <AddKeyDialog workspaceId={workspaceId} provider={adding} onClose={() => setAdding(null)} onSaved={onSaved} />
       <ReplaceKeyDialog workspaceId={workspaceId} target={replacing} onClose={() => setReplacing(null)} onSaved={onSaved} />
+      <ReplaceKeyDialog workspaceId={workspaceId} target={rotating} onClose={() => setRotating(null)} onSaved={onSaved} rotate />
       <RemoveKeyDialog
         workspaceId={workspaceId}
         target={removing}
@@ -155,13 +179,18 @@ function KeyItem({
   byok,
   saved,
   onReplace,
+  onRotate,
   onRemove,
+  order,
 }: {
   k: KeyDto;
   isOwner: boolean;
   byok: boolean;
+  /** Its place among the provider's keys (failover order), when there are several. */
+  order: { index: number; count: number; busy: boolean; move: (by: -1 | 1) => void } | null;
   saved: KeySaved | null;
   onReplace: () => void;
+  onRotate: () => void;
   onRemove: () => void;
 }) {
   const trpc = useTRPC();
@@ -184,8 +213,21 @@ function KeyItem({
       onError: (e) => setResult({ ok: false, text: e.message }),
     }),
   );
+  const pause = useMutation(
+    (k.pausedAt ? trpc.keys.resume : trpc.keys.pause).mutationOptions({
+      onSuccess: async (r) => {
+        toast.success(r.pausedAt ? `${name} key ${k.label} paused: it serves nothing until resumed` : `${name} key ${k.label} resumed`);
+        await Promise.all([
+          queryClient.invalidateQueries(trpc.keys.list.queryFilter({ workspaceId })),
+          queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId })),
+        ]);
+      },
+      onError: (e) => toast.error('The key was not changed', e.message),
+    }),
+  );
   const status = STATUS[k.status];
   const failing = k.status !== 'active';
+  const paused = k.pausedAt !== null;
 
   return (
     <li aria-label={`${name} key ${k.label}`} className="flex flex-col gap-2 px-4 py-3 sm:px-5">
@@ -194,6 +236,8 @@ function KeyItem({
           <span className="font-medium">{k.label}</span>
           <code className="whitespace-nowrap rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{k.maskedHint}</code>
           <Badge tone={status.tone}>{status.text}</Badge>
+          {paused ? <Badge tone="warning">Paused</Badge> : null}
+          {order ? <span className="text-xs text-muted-foreground">{order.index === 0 ? 'Tried first' : `Tried ${ordinal(order.index + 1)}`}</span> : null}
         </div>
         {isOwner ? (
           <div className="flex flex-wrap gap-1.5">
@@ -203,6 +247,32 @@ function KeyItem({
                   {verify.isPending ? 'Verifying…' : 'Verify'}
                 </Button>
                 <Button variant="secondary" size="xs" onClick={onReplace}>Replace</Button>
+                <Button variant="secondary" size="xs" onClick={onRotate}>Rotate</Button>
+                <Button variant="secondary" size="xs" loading={pause.isPending} onClick={() => pause.mutate({ workspaceId, keyId: k.id })}>
+                  {paused ? 'Resume' : 'Pause'}
+                </Button>
+                {order ? (
+                  <>
+                    <Button
+                      variant="ghost"
+                      size="xs"
+                      aria-label={`Move ${name} key ${k.label} up`}
+                      disabled={order.index === 0 || order.busy}
+                      onClick={() => order.move(-1)}
+                    >
+                      <ArrowUp aria-hidden />
+                    </Button>
+                    <Button
+                      variant="ghost"
+                      size="xs"
+                      aria-label={`Move ${name} key ${k.label} down`}
+                      disabled={order.index === order.count - 1 || order.busy}
+                      onClick={() => order.move(1)}
+                    >
+                      <ArrowDown aria-hidden />
+                    </Button>
+                  </>
+                ) : null}
               </>
             ) : null}
             <Button variant="danger-ghost" size="xs" onClick={onRemove}>Remove</Button>
@@ -212,6 +282,14 @@ function KeyItem({
       <p className="text-xs text-muted-foreground">
         {k.modelCount} models · {failing ? 'last checked' : 'verified'} <RelativeTime date={k.lastValidatedAt} /> · last used{' '}
         <RelativeTime date={k.lastUsedAt} /> · added by {k.createdBy}
+        {k.expiresAt ? (
+          <>
+            {' · '}
+            <span className={soon(k.expiresAt) ? 'font-medium text-warning-foreground' : undefined}>
+              expires <RelativeTime date={k.expiresAt} />
+            </span>
+          </>
+        ) : null}
       </p>
       {failing ? (
         <Alert tone={k.status === 'failing' ? 'error' : 'warning'} className="py-2 text-xs">
@@ -220,6 +298,12 @@ function KeyItem({
             : k.lastOutcome && k.lastOutcome !== 'valid'
               ? outcomeMessage(k.lastOutcome, k.provider)
               : `${name} rejected this key. Verify it again or replace it.`}
+        </Alert>
+      ) : null}
+      {paused ? (
+        <Alert tone="info" className="py-2 text-xs">
+          Paused: runs and gateway calls treat this key as missing{order ? ' and try the next key' : ''}, then follow the workspace’s fallback policy
+          (Settings → Models).
         </Alert>
       ) : null}
       {k.alsoConnectedIn.length ? (
@@ -247,7 +331,19 @@ const OPERATIONS: Record<string, string> = {
   'key.verify': 'Verified',
   'key.remove': 'Removed',
   'key.decrypt_failed': 'Could not read',
+  'key.pause': 'Paused',
+  'key.resume': 'Resumed',
+  'key.reorder': 'Reordered',
+  'key.rotate': 'Rotated',
+  'key.rotate_probe': 'Checked the new key',
+  'key.expiry': 'Expiry date',
+  'workspace.fallback_policy': 'Fallback policy',
 };
+
+// Within the week before: owners are notified then, and the date stands out.
+const soon = (d: Date) => d.getTime() - Date.now() < 7 * 86_400_000;
+
+const ordinal = (n: number) => `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'}`;
 
 function AuditLog({ workspaceId }: { workspaceId: string }) {
   const trpc = useTRPC();

@@ -46,6 +46,7 @@ export function AddKeyDialog({
   const invalidate = useInvalidateKeys(workspaceId);
   const [label, setLabel] = useState('primary');
   const [apiKey, setApiKey] = useState('');
+  const [expires, setExpires] = useState('');
   const create = useMutation({
     ...trpc.keys.create.mutationOptions(),
     gcTime: 0, // the variables hold the key: never keep them in the mutation cache
@@ -55,6 +56,7 @@ export function AddKeyDialog({
   function close() {
     setApiKey('');
     setLabel('primary');
+    setExpires('');
     create.reset();
     onClose();
   }
@@ -74,7 +76,8 @@ export function AddKeyDialog({
             e.preventDefault();
             if (!provider) return;
             create.mutate(
-              { workspaceId, provider, label, apiKey },
+              // The end of the chosen day, in the owner's time zone.
+              { workspaceId, provider, label, apiKey, expiresAt: expires ? new Date(`${expires}T23:59:59`) : null },
               {
                 onSuccess: async (res) => {
                   setApiKey('');
@@ -103,6 +106,11 @@ export function AddKeyDialog({
               {provider ? <GetKeyLink provider={provider} className={SMALL_LINK} /> : null}
             </p>
           </div>
+          <div className="flex flex-col gap-1.5">
+            <label htmlFor="key-expires" className="text-sm font-medium">Expires on (optional)</label>
+            <Input id="key-expires" type="date" value={expires} onChange={(e) => setExpires(e.target.value)} aria-describedby="key-expires-help" />
+            <p id="key-expires-help" className="text-xs text-muted-foreground">If the provider expires this key, owners are told a week before.</p>
+          </div>
           {create.error ? <Alert>{create.error.message}</Alert> : null}
           <DialogFooter>
             <Button variant="secondary" onClick={close}>Cancel</Button>
@@ -121,16 +129,19 @@ export function ReplaceKeyDialog({
   target,
   onClose,
   onSaved,
+  rotate = false,
 }: {
   workspaceId: string;
   target: KeyDto | null;
   onClose: () => void;
   onSaved: (saved: KeySaved) => void;
+  /** Rotation: the same swap, audited step by step, keeping the models the tier defaults use. */
+  rotate?: boolean;
 }) {
   const trpc = useTRPC();
   const invalidate = useInvalidateKeys(workspaceId);
   const [apiKey, setApiKey] = useState('');
-  const replace = useMutation({ ...trpc.keys.replace.mutationOptions(), gcTime: 0 });
+  const replace = useMutation({ ...(rotate ? trpc.keys.rotate : trpc.keys.replace).mutationOptions(), gcTime: 0 });
   const name = target ? PROVIDERS[target.provider].name : '';
 
   function close() {
@@ -143,9 +154,10 @@ export function ReplaceKeyDialog({
     <Dialog open={target !== null} onOpenChange={(open) => (open ? null : close())}>
       <DialogContent>
         <DialogHeader>
-          <DialogTitle>Replace {name} key “{target?.label}”</DialogTitle>
+          <DialogTitle>{rotate ? 'Rotate' : 'Replace'} {name} key “{target?.label}”</DialogTitle>
           <DialogDescription>
             The new key is checked first; the stored key (<code className="font-mono">{target?.maskedHint}</code>) is swapped only if the new one works.
+            {rotate ? ' Calls in progress finish on the old key; the next call uses the new one — no downtime.' : null}
           </DialogDescription>
         </DialogHeader>
         <form
@@ -159,7 +171,7 @@ export function ReplaceKeyDialog({
                 onSuccess: async (res) => {
                   setApiKey('');
                   await invalidate();
-                  onSaved({ keyId: res.key.id, text: `Key “${res.key.label}” replaced. Revoke the old key in the ${name} console.`, warnings: res.warnings });
+                  onSaved({ keyId: res.key.id, text: `Key “${res.key.label}” ${rotate ? 'rotated' : 'replaced'}. Revoke the old key in the ${name} console.`, warnings: res.warnings });
                   close();
                 },
               },

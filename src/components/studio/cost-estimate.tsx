@@ -6,6 +6,7 @@ import { rangeText, scriptCreditRange } from '~/lib/costs';
 import { credits } from '~/lib/format';
 import type { Catalog, ModelChoice, Tier, TierSetting } from '~/lib/schemas/models';
 import { PROVIDERS } from '~/lib/providers';
+import type { FallbackPolicy } from '~/lib/schemas/tiers';
 
 type Line = { what: string; cost: string };
 
@@ -15,7 +16,7 @@ type Line = { what: string; cost: string };
  */
 export function estimateRun(input: {
   catalog: Catalog;
-  tiers: { tiers: TierSetting[]; allowCreditFallback: boolean };
+  tiers: { tiers: TierSetting[]; fallbackPolicy: FallbackPolicy };
   byok: boolean;
   choice: ModelChoice | null;
   tier: Tier;
@@ -51,7 +52,7 @@ export function estimateRun(input: {
         managed(`Script on ${t.displayName} (tier default)`, platformRange(t.provider, t.modelId));
       } else if (usable) {
         lines.push({ what: `Script on ${t.displayName} through your ${PROVIDERS[t.provider].name} key (tier default)`, cost: 'no credits' });
-      } else if (input.tiers.allowCreditFallback) {
+      } else if (input.tiers.fallbackPolicy === 'always') {
         const d = catalog.platformModels.find((x) => x.id === t.platformDefault.id);
         managed(`Script on ${t.platformDefault.displayName} (fallback: the tier’s key cannot be used)`, d ? platformRange(d.provider, d.modelId) : null);
       } else {

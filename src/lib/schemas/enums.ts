@@ -3,9 +3,11 @@
 import { z } from 'zod';
 import { PLAN_IDS } from '~/lib/plans';
 import { KEY_OUTCOMES, PROVIDER_IDS } from '~/lib/providers';
-import { TIERS } from '~/lib/schemas/tiers';
+import { FALLBACK_POLICIES, TIERS } from '~/lib/schemas/tiers';
 
 export const ZProviderId = z.enum(PROVIDER_IDS);
 export const ZKeyOutcome = z.enum(KEY_OUTCOMES);
 export const ZPlan = z.enum(PLAN_IDS);
 export const ZTier = z.enum(TIERS);
+
+export const ZFallbackPolicy = z.enum(FALLBACK_POLICIES);

@@ -9,6 +9,12 @@ export const ZKeyLabel = lineText({ max: 40, empty: 'Enter a label', tooLong: 'U
 // The key itself: bounded here, shape-checked by the service. Never echoed in any message.
 export const ZApiKeyInput = z.string().min(1, 'Paste the API key').max(512, 'That is too long to be an API key');
 
+/** An expiry date for a key: in the future, within ten years. */
+export const ZKeyExpiry = z
+  .date()
+  .refine((d) => d.getTime() > Date.now(), 'Pick a date in the future')
+  .refine((d) => d.getTime() < Date.now() + 10 * 366 * 86_400_000, 'Pick a date within ten years');
+
 export const ZKeyStatus = z.enum(['active', 'failing', 'needs_reentry']);
 
 export const ZKeyDto = z.object({
@@ -17,6 +23,12 @@ export const ZKeyDto = z.object({
   label: z.string(),
   maskedHint: z.string(),
   status: ZKeyStatus,
+  /** Set while an owner has paused the key: it serves nothing until resumed. */
+  pausedAt: z.date().nullable(),
+  /** Its place in the provider's failover order (lowest first). */
+  position: z.number().int(),
+  /** When the provider expires it, as the owner noted (optional): shown, and owners are told a week before. */
+  expiresAt: z.date().nullable(),
   lastOutcome: ZKeyOutcome.nullable(),
   lastValidatedAt: z.date().nullable(),
   lastUsedAt: z.date().nullable(),

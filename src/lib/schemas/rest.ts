@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { AI_CONFIG_FIELDS as F } from '~/lib/schemas/ai-config';
 import { GATEWAY_PROVIDERS } from '~/lib/gateway';
 import { ZRuntimeTokenInput } from '~/lib/schemas/gateway';
+import { ZProviderId } from '~/lib/schemas/enums';
+import { ZApiKeyInput, ZKeyStatus } from '~/lib/schemas/keys';
 
 export const ZRestAiConfigInput = z
   .object({
@@ -23,6 +25,10 @@ export const ZRestAiConfig = z
     api_key_hint: F.apiKeyHint.describe('First four and last four characters, e.g. sk-a…bCdE'),
   })
   .meta({ id: 'AiConfig' });
+
+export const ZRestAiDefaults = ZRestAiConfig.extend({
+  new_workspaces: z.string().nullable().describe('What these defaults mean for a workspace you create (it starts on Free), when it matters'),
+}).meta({ id: 'AiDefaults' });
 
 export const ZRestAiConfigChange = ZRestAiConfig.extend({
   reverted_tiers: F.revertedTiers.describe(
@@ -75,3 +81,44 @@ export const ZRestRuntimeTokenCreated = ZRestRuntimeToken.extend({
 }).meta({ id: 'RuntimeTokenCreated' });
 
 export const ZRestRuntimeTokenList = z.object({ data: z.array(ZRestRuntimeToken) }).meta({ id: 'RuntimeTokenList' });
+
+// ---- provider keys (issue 19: key controls) ----
+
+export const ZRestKey = z
+  .object({
+    id: z.string(),
+    provider: ZProviderId,
+    label: z.string(),
+    api_key_hint: z.string().describe('First four and last four characters, e.g. sk-a…bCdE'),
+    status: ZKeyStatus,
+    paused: z.boolean().describe('A paused key serves nothing: runs and gateway calls treat it as missing, under the fallback policy'),
+    paused_at: z.string().nullable(),
+    position: z.number().int().describe('Its place in the provider’s failover order, lowest first'),
+    expires_at: z.string().nullable().describe('When the provider expires it, as the owner noted'),
+    last_outcome: z.string().nullable(),
+    last_validated_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'Key' });
+
+export const ZRestKeyList = z.object({ data: z.array(ZRestKey) }).meta({ id: 'KeyList' });
+
+export const ZRestKeyUpdate = z
+  .object({
+    paused: z.boolean().optional().describe('true pauses the key, false resumes it'),
+    expires_at: z.iso.datetime({ offset: true }).nullable().optional().describe('When the provider expires the key (owners are notified a week before); null clears it'),
+  })
+  .strict()
+  .meta({ id: 'KeyUpdate' });
+
+export const ZRestKeyOrder = z
+  .object({
+    provider: ZProviderId,
+    key_ids: z.array(z.string().max(64)).min(1).max(50).describe('Every key of the provider, in the order to try them'),
+  })
+  .meta({ id: 'KeyOrder' });
+
+export const ZRestKeyRotate = z
+  .object({ api_key: ZApiKeyInput.describe('Write-only. The new value, probed before it replaces the old one') })
+  .meta({ id: 'KeyRotate' });

@@ -1,7 +1,7 @@
 // Workspaces, memberships and members as the API answers them; the types are inferred from these
 // schemas, so a shape and its type cannot drift apart. Browser-safe.
 import { z } from 'zod';
-import { ZPlan } from '~/lib/schemas/enums';
+import { ZKeyOutcome, ZPlan, ZProviderId } from '~/lib/schemas/enums';
 
 export const ZRole = z.enum(['owner', 'member']);
 export type Role = z.infer<typeof ZRole>;
@@ -27,3 +27,14 @@ export const ZMember = z.object({
   joinedAt: z.date(),
 });
 export type MemberDto = z.infer<typeof ZMember>;
+
+/** What became of the creator's default key in a new workspace (services/user-defaults.ts). */
+export const ZInheritedKeyNote = z.object({
+  provider: ZProviderId,
+  state: z.enum(['usable', 'waiting_for_plan', 'not_stored']),
+  outcome: ZKeyOutcome,
+  message: z.string(),
+});
+
+/** A new workspace, with what its creation did with the creator's default key. */
+export const ZCreatedWorkspace = ZWorkspace.extend({ inheritedKey: ZInheritedKeyNote.nullable() });

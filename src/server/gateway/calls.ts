@@ -69,14 +69,14 @@ function insertCalls(db: Db, rows: Prisma.GatewayCallCreateManyInput[]) {
   const col = <T>(pick: (r: Prisma.GatewayCallCreateManyInput) => T) => rows.map(pick);
   return db.$executeRaw`
     INSERT INTO gateway_call (id, "workspaceId", "tokenId", provider, operation, model, "credentialSource", "keyId", status, outcome, stream,
-                              "inputTokens", "outputTokens", credits, "latencyMs", "firstByteMs", "bytesIn", "bytesOut", "createdAt")
+                              "inputTokens", "outputTokens", credits, "latencyMs", "firstByteMs", "bytesIn", "bytesOut", "createdAt", "fallbackPolicy")
     SELECT * FROM unnest(
       ${col((r) => r.id)}::text[], ${col((r) => r.workspaceId)}::text[], ${col((r) => r.tokenId ?? null)}::text[], ${col((r) => r.provider)}::text[],
       ${col((r) => r.operation)}::text[], ${col((r) => r.model ?? null)}::text[], ${col((r) => r.credentialSource)}::text[], ${col((r) => r.keyId ?? null)}::text[],
       ${col((r) => r.status)}::int[], ${col((r) => r.outcome ?? null)}::text[], ${col((r) => r.stream ?? false)}::boolean[],
       ${col((r) => r.inputTokens ?? null)}::int[], ${col((r) => r.outputTokens ?? null)}::int[], ${col((r) => r.credits ?? 0)}::int[],
       ${col((r) => r.latencyMs)}::int[], ${col((r) => r.firstByteMs ?? null)}::int[], ${col((r) => r.bytesIn ?? 0)}::int[],
-      ${col((r) => r.bytesOut ?? 0)}::int[], ${col((r) => r.createdAt as Date)}::timestamp(3)[]
+      ${col((r) => r.bytesOut ?? 0)}::int[], ${col((r) => r.createdAt as Date)}::timestamp(3)[], ${col((r) => r.fallbackPolicy ?? null)}::text[]
     )`;
 }
 

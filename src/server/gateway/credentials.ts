@@ -18,13 +18,28 @@ import { requireByokPlan } from '~/server/policy';
 import { platformKey } from '~/server/providers/sdk';
 import { findRuntimeToken, type ResolvedRuntimeToken, runtimeTokenCacheKey } from '~/server/services/runtime-tokens';
 import type { StoredKey } from '~/server/vault/decrypt';
+import type { FallbackPolicy } from '~/lib/schemas/tiers';
+import { fallbackAllowed, type KeyFailure, servingOrder, toFallbackPolicy } from '~/server/services/keys/selection';
 
-type WorkspaceState = { id: string; plan: string; mode: 'byok' | 'managed'; keys: Map<string, StoredKey> };
+type WorkspaceState = {
+  id: string;
+  plan: string;
+  mode: 'byok' | 'managed';
+  fallbackPolicy: FallbackPolicy;
+  /** Each provider's keys in failover order (paused ones included: a refusal says so). */
+  keys: Map<string, StoredKey[]>;
+};
 export type Price = { modelId: string; in: number; out: number; perCall: number; maxOutputTokens: number };
 
 export type Credential =
-  | { source: 'byok'; token: ResolvedRuntimeToken; workspace: WorkspaceState; key: StoredKey }
-  | { source: 'managed'; token: ResolvedRuntimeToken; workspace: WorkspaceState; apiKey: string };
+  | {
+      source: 'byok'; token: ResolvedRuntimeToken; workspace: WorkspaceState;
+      /** The serving keys to try, in order (at least one). */
+      keys: StoredKey[];
+      /** The platform's key, when the policy may let credits take over after the keys fail. */
+      platformKey: string | null;
+    }
+  | { source: 'managed' | 'managed_fallback'; token: ResolvedRuntimeToken; workspace: WorkspaceState; apiKey: string; fallbackReason: KeyFailure | null };
 
 const NO_TOKEN = Symbol('no token');
 
@@ -83,20 +98,23 @@ function cacheFor(db: Db): ConfigCache {
 }
 
 const storedKeySelect = {
-  id: true, workspaceId: true, provider: true, label: true, status: true, formatVersion: true, alg: true,
+  id: true, workspaceId: true, provider: true, label: true, status: true, pausedAt: true, position: true, createdAt: true, formatVersion: true, alg: true,
   dekVersion: true, kekVersion: true, dekNonce: true, wrappedDek: true, dekTag: true, nonce: true, ciphertext: true, tag: true,
 } as const;
 
 async function loadWorkspace(db: Db, workspaceId: string): Promise<WorkspaceState | null> {
   const [ws, standard, keys] = await Promise.all([
-    db.workspace.findUnique({ where: { id: workspaceId }, select: { id: true, plan: true } }),
+    db.workspace.findUnique({ where: { id: workspaceId }, select: { id: true, plan: true, fallbackPolicy: true } }),
     db.tierDefault.findUnique({ where: { workspaceId_tier: { workspaceId, tier: 'standard' } }, select: { source: true } }),
     db.providerKey.findMany({ where: { workspaceId }, select: storedKeySelect }),
   ]);
   if (!ws) return null;
   // The mode is the AI config's: Standard through a workspace key is byok (services/ai-config.ts).
   const mode = standard?.source === 'byok' ? 'byok' : 'managed';
-  return { id: ws.id, plan: ws.plan, mode, keys: new Map(keys.map((k) => [`${k.provider}:${k.label}`, k])) };
+  const byProvider = new Map<string, StoredKey[]>();
+  for (const k of keys) byProvider.set(k.provider, [...(byProvider.get(k.provider) ?? []), k]);
+  for (const list of byProvider.values()) list.sort((a, b) => a.position - b.position || a.createdAt.getTime() - b.createdAt.getTime());
+  return { id: ws.id, plan: ws.plan, mode, fallbackPolicy: toFallbackPolicy(ws.fallbackPolicy), keys: byProvider };
 }
 
 async function loadCatalog(db: Db): Promise<Map<string, Price>> {
@@ -164,23 +182,31 @@ export async function resolveCredential(db: Db, presented: string, provider: Gat
   // Brave Search is managed only; everything else follows the workspace's mode.
   if (workspace.mode === 'byok' && provider !== 'brave') {
     requireByokPlan(workspace.plan);
-    const label = token.keyLabel ?? 'primary';
-    const key = workspace.keys.get(`${provider}:${label}`);
-    if (!key) {
+    // A token bound to a label uses that key alone; otherwise the provider's keys in the owner's order.
+    const label = token.keyLabel;
+    const candidates = (workspace.keys.get(provider) ?? []).filter((k) => !label || k.label === label);
+    const keys = servingOrder(candidates);
+    const policy = workspace.fallbackPolicy;
+    if (keys.length) return { source: 'byok', token, workspace, keys, platformKey: policy === 'never' ? null : (platformCredential(provider) ?? null) };
+    const failure: KeyFailure = candidates.length === 0 ? 'missing' : candidates.some((k) => k.pausedAt) ? 'paused' : 'key_unreadable';
+    const platform = fallbackAllowed(policy, failure) ? platformCredential(provider) : undefined;
+    if (platform) return { source: 'managed_fallback', token, workspace, apiKey: platform, fallbackReason: failure };
+    const named = label ? `labelled "${label}"` : '';
+    if (failure === 'missing') {
       throw new GatewayRefusal(
         'forbidden',
-        `This workspace uses its own keys and has no ${provider} key labelled "${label}". An owner can add one under Settings → API Keys, or switch the workspace to managed mode.`,
+        `This workspace uses its own keys and has no ${provider} key ${named}. An owner can add one under Settings → API Keys, or switch the workspace to managed mode.`.replace('  ', ' '),
         'no_key',
       );
     }
-    if (key.status === 'needs_reentry') {
-      throw new GatewayRefusal('unavailable', 'The workspace’s key can no longer be read. An owner should re-enter it under Settings → API Keys.', 'key_unreadable');
+    if (failure === 'paused') {
+      throw new GatewayRefusal('forbidden', `The workspace’s ${provider} key ${named} is paused. An owner can resume it under Settings → API Keys.`.replace('  ', ' '), 'key_paused');
     }
-    return { source: 'byok', token, workspace, key };
+    throw new GatewayRefusal('unavailable', 'The workspace’s key can no longer be read. An owner should re-enter it under Settings → API Keys.', 'key_unreadable');
   }
   const apiKey = platformCredential(provider);
   if (!apiKey) throw new GatewayRefusal('unavailable', `Platform credits are not available for ${provider} on this server.`, 'no_platform_credential');
-  return { source: 'managed', token, workspace, apiKey };
+  return { source: 'managed', token, workspace, apiKey, fallbackReason: null };
 }
 
 /** Drops every cached entry of this database client (tests, and the admin commands' own processes). */

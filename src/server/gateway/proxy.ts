@@ -17,7 +17,7 @@ const agent = new Agent({ keepAliveTimeout: 30_000, connections: 512, headersTim
 
 export type Forwarded = {
   status: number;
-  outcome: 'ok' | 'upstream_error' | 'client_closed' | 'upstream_failed' | 'upstream_redirect';
+  outcome: 'ok' | 'upstream_error' | 'client_closed' | 'upstream_failed' | 'upstream_redirect' | 'retry';
   bytesOut: number;
   firstByteMs: number | null;
   head: string;
@@ -37,6 +37,11 @@ export type ForwardOptions = {
   started: number;
   /** Rewrites a streamed answer (only for what the caller did not ask for); null passes bytes unchanged. */
   transform: StreamTransform | null;
+  /**
+   * Asked about an error answer (its status and cleaned body) before any byte of it goes to the caller:
+   * true keeps it from the caller (outcome `retry`) so the call can go on with another key.
+   */
+  retry?: (status: number, body: string) => boolean;
 };
 
 /** Event-by-event rewriting of an SSE stream's bytes; `end` returns what was held back. */
@@ -95,6 +100,12 @@ export async function forward(o: ForwardOptions): Promise<Forwarded> {
         size += chunk.length;
       }
       const text = cleanErrorBody(Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8'), o.secret);
+      if (o.retry?.(statusCode, text)) {
+        result.outcome = 'retry';
+        result.head = result.tail = text;
+        finished = true;
+        return result;
+      }
       o.res.writeHead(statusCode, outHeaders);
       o.res.end(text);
       result.outcome = 'upstream_error';

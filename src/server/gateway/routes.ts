@@ -13,16 +13,19 @@ import { getDb } from '~/server/db';
 import type { Db } from '~/server/db/connect';
 import { serverEnv } from '~/server/env';
 import { flushCalls, recordCall } from '~/server/gateway/calls';
-import { type Credential, platformPrice, type Price, resolveCredential } from '~/server/gateway/credentials';
+import { platformPrice, type Price, resolveCredential } from '~/server/gateway/credentials';
 import { asRefusal, GatewayRefusal, refusalResponse } from '~/server/gateway/errors';
 import { DESCRIPTORS, findRoute, forwardedRequestHeaders, type Route } from '~/server/gateway/providers';
-import { forward, stripInjectedUsage } from '~/server/gateway/proxy';
+import { forward, type StreamTransform, stripInjectedUsage } from '~/server/gateway/proxy';
 import { readUsage, type Usage } from '~/server/gateway/usage';
 import { log } from '~/server/log';
 import { release, reserve, settle } from '~/server/services/credits';
 import { markKeyRejected } from '~/server/services/keys/writer';
 import { maxTokensOf, textCredits } from '~/server/services/pricing';
-import { decryptStoredKey } from '~/server/vault/decrypt';
+import { decryptStoredKey, type StoredKey } from '~/server/vault/decrypt';
+import { classifyHttpFailure } from '~/server/providers/classify';
+import { safeJsonParse } from '~/server/providers/http';
+import { fallbackAllowed, type KeyFailure, keyFailureOf } from '~/server/services/keys/selection';
 
 // Chat bodies may carry images (base64): generous, but bounded.
 export const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
@@ -138,71 +141,122 @@ async function serve(request: FastifyRequest, reply: FastifyReply, provider: Gat
   const stream = !!route.streamFromPath || json.stream === true;
   const bodyBytes = body?.length ?? 0;
 
-  // Managed: the call's maximum cost is reserved before it starts, so it can never cost more.
-  let price: Price | null = null;
-  let reservation: { id: string; amount: number } | null = null;
-  if (credential.source === 'managed' && route.price) {
-    price = await platformPrice(db, provider, route.price, model);
-    if (!price) throw new GatewayRefusal('not_found', 'This model is not available on platform credits. Pick one of the platform models.', 'model_unavailable');
-    const amount = creditsFor(route, price, bodyBytes, maxOutputTokens(json));
-    const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}` });
-    reservation = { id: r.id, amount };
+  // The attempts: the workspace's keys in order (keys/selection.ts), then platform credits if the policy
+  // lets them take over; or the platform's key alone. Only an error answer not yet passed on moves on.
+  const policy = credential.workspace.fallbackPolicy;
+  const attempts: Attempt[] = credential.source === 'byok'
+    ? credential.keys.map((key) => ({ source: 'byok' as const, key }))
+    : [{ source: credential.source, apiKey: credential.apiKey }];
+  // Platform credits can take over only for a model on the platform's catalog (or a route that costs nothing).
+  let fallbackKey: string | null = null;
+  if (credential.source === 'byok' && credential.platformKey) {
+    fallbackKey = !route.price || (await platformPrice(db, provider, route.price, model)) ? credential.platformKey : null;
   }
 
-  try {
-    // OpenAI reports streamed usage on request only: asked for when the caller did not, and taken out again
-    // (xAI and Mistral always report it; Mistral refuses the option).
-    let transform = null;
-    const streamOptions = json.stream_options as Record<string, unknown> | undefined;
-    if (stream && route.usage === 'openai' && provider === 'openai' && streamOptions?.include_usage !== true) {
-      body = Buffer.from(JSON.stringify({ ...json, stream_options: { ...streamOptions, include_usage: true } }));
-      transform = stripInjectedUsage();
+  // OpenAI reports streamed usage on request only: asked for when the caller did not, and taken out again
+  // (xAI and Mistral always report it; Mistral refuses the option).
+  let transform: (() => StreamTransform) | null = null;
+  const streamOptions = json.stream_options as Record<string, unknown> | undefined;
+  if (stream && route.usage === 'openai' && provider === 'openai' && streamOptions?.include_usage !== true) {
+    body = Buffer.from(JSON.stringify({ ...json, stream_options: { ...streamOptions, include_usage: true } }));
+    transform = stripInjectedUsage;
+  }
+  const upstream = new URL(d.baseUrl() + route.upstream(match));
+  upstream.search = rawQuery;
+  reply.hijack();
+
+  for (let i = 0; i < attempts.length; i++) {
+    const attempt = attempts[i]!;
+    const last = () => i + 1 >= attempts.length && !fallbackKey;
+    // Managed: the call's maximum cost is reserved before it starts, so it can never cost more.
+    let price: Price | null = null;
+    let reservation: { id: string; amount: number } | null = null;
+    try {
+      if (attempt.source !== 'byok' && route.price) {
+        price = await platformPrice(db, provider, route.price, model);
+        if (!price) throw new GatewayRefusal('not_found', 'This model is not available on platform credits. Pick one of the platform models.', 'model_unavailable');
+        const amount = creditsFor(route, price, bodyBytes, maxOutputTokens(json));
+        const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}` });
+        reservation = { id: r.id, amount };
+      }
+    } catch (e) {
+      // Nothing was sent yet: the refusal goes out in the provider's shape (the reply is already ours).
+      const refusal = asRefusal(e);
+      if (!refusal) throw e;
+      const r = refusalResponse(provider, refusal);
+      reply.raw.writeHead(r.status, { ...(reply.getHeaders() as Record<string, string>), ...r.headers });
+      reply.raw.end(r.body);
+      return;
     }
 
-    const apiKey = await keyFor(db, credential);
-    const upstream = new URL(d.baseUrl() + route.upstream(match));
-    upstream.search = rawQuery;
-    reply.hijack();
-    const result = await forward({
-      url: upstream,
-      method: route.method,
-      headers: { ...forwardedRequestHeaders(request.headers), ...d.keyHeaders(apiKey) },
-      body,
-      res: reply.raw,
-      baseHeaders: reply.getHeaders() as Record<string, string | string[]>,
-      secret: apiKey,
-      started,
-      transform,
-    });
-    if (!reply.raw.headersSent) {
-      const failed = refusalResponse(provider, new GatewayRefusal('unavailable', `${provider} did not answer. Nothing was charged; try again.`, result.outcome));
-      reply.raw.writeHead(502, { ...(reply.getHeaders() as Record<string, string>), ...failed.headers });
-      reply.raw.end(failed.body);
-    }
-    const usage = result.outcome === 'ok' ? readUsage(route.usage, result.head, result.tail) : null;
+    let failure: KeyFailure | null = null;
+    try {
+      const apiKey = attempt.source === 'byok' ? await keyFor(db, attempt.key, credential.token.createdById) : attempt.apiKey;
+      const result = await forward({
+        url: upstream,
+        method: route.method,
+        headers: { ...forwardedRequestHeaders(request.headers), ...d.keyHeaders(apiKey) },
+        body,
+        res: reply.raw,
+        baseHeaders: reply.getHeaders() as Record<string, string | string[]>,
+        secret: apiKey,
+        started,
+        transform: transform?.() ?? null,
+        retry: attempt.source === 'byok' && !last()
+          ? (status, text) => {
+              failure = httpKeyFailure(provider, status, text);
+              return failure !== null && (i + 1 < attempts.length || fallbackAllowed(policy, failure));
+            }
+          : undefined,
+      });
+      if (attempt.source === 'byok' && result.status === 401) keyRejected(db, credential.workspace.id, attempt.key.id);
+      if (result.outcome === 'upstream_failed' && !reply.raw.headersSent && attempt.source === 'byok' && !last()) failure = 'provider_unavailable';
+      if (result.outcome === 'retry' || (result.outcome === 'upstream_failed' && failure)) {
+        if (i + 1 >= attempts.length && fallbackKey && failure && fallbackAllowed(policy, failure)) {
+          attempts.push({ source: 'managed_fallback', apiKey: fallbackKey });
+        }
+        if (i + 1 < attempts.length) continue;
+      }
+      if (!reply.raw.headersSent) {
+        const failed = refusalResponse(provider, new GatewayRefusal('unavailable', `${provider} did not answer. Nothing was charged; try again.`, result.outcome));
+        reply.raw.writeHead(502, { ...(reply.getHeaders() as Record<string, string>), ...failed.headers });
+        reply.raw.end(failed.body);
+      }
+      const usage = result.outcome === 'ok' ? readUsage(route.usage, result.head, result.tail) : null;
 
-    let credits = 0;
-    if (reservation && price) {
-      credits = await settleCall(db, credential.workspace.id, reservation, { route, price, usage, bodyBytes, ...result });
-      reservation = null;
+      let credits = 0;
+      if (reservation && price) {
+        credits = await settleCall(db, credential.workspace.id, reservation, { route, price, usage, bodyBytes, ...result });
+        reservation = null;
+      }
+      recordCall(db, {
+        workspaceId: credential.workspace.id, tokenId: credential.token.id, provider, operation: route.operation, model,
+        credentialSource: attempt.source, keyId: attempt.source === 'byok' ? attempt.key.id : null, fallbackPolicy: policy,
+        status: reply.raw.statusCode, outcome: result.outcome, stream, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
+        credits, latencyMs: Math.round(performance.now() - started), firstByteMs: result.firstByteMs, bytesIn: bodyBytes, bytesOut: result.bytesOut,
+      });
+      return;
+    } finally {
+      if (reservation) await release(db, { workspaceId: credential.workspace.id, reservationId: reservation.id }).catch((err: unknown) => log.error({ err }, 'gateway reservation not released; the expiry sweep will'));
     }
-    if (credential.source === 'byok' && result.status === 401) keyRejected(db, credential);
-    recordCall(db, {
-      workspaceId: credential.workspace.id, tokenId: credential.token.id, provider, operation: route.operation, model,
-      credentialSource: credential.source, keyId: credential.source === 'byok' ? credential.key.id : null,
-      status: reply.raw.statusCode, outcome: result.outcome, stream, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
-      credits, latencyMs: Math.round(performance.now() - started), firstByteMs: result.firstByteMs, bytesIn: bodyBytes, bytesOut: result.bytesOut,
-    });
-  } finally {
-    if (reservation) await release(db, { workspaceId: credential.workspace.id, reservationId: reservation.id }).catch((err: unknown) => log.error({ err }, 'gateway reservation not released; the expiry sweep will'));
   }
 }
 
-/** The key this call sends upstream: the workspace's, decrypted now (never cached), or the platform's. */
-async function keyFor(db: Db, c: Credential): Promise<string> {
-  if (c.source === 'managed') return c.apiKey;
+type Attempt = { source: 'byok'; key: StoredKey } | { source: 'managed' | 'managed_fallback'; apiKey: string };
+
+/** An upstream error answer as a failure of the key (limits, credit, rejection, outage), or null when it is the request's. */
+function httpKeyFailure(provider: GatewayProvider, status: number, text: string): KeyFailure | null {
+  if (provider === 'brave' || status < 400) return null;
+  const c = classifyHttpFailure(provider, { status, headers: new Headers(), json: safeJsonParse(text), text });
+  // An unrecognised 4xx is the request's (a bad body), not the key's: it goes back to the caller as is.
+  if (c.outcome === 'provider_unavailable' && status < 500) return null;
+  return keyFailureOf(c.outcome);
+}
+
+/** The workspace's key for this call, decrypted now (never cached). */
+async function keyFor(db: Db, key: StoredKey, actorId: string): Promise<string> {
   try {
-    return await decryptStoredKey(db, c.key, c.token.createdById);
+    return await decryptStoredKey(db, key, actorId);
   } catch {
     throw new GatewayRefusal('unavailable', 'The workspace’s key can no longer be read. An owner should re-enter it under Settings → API Keys.', 'key_unreadable');
   }
@@ -229,6 +283,6 @@ async function settleCall(
 }
 
 /** The provider rejected the workspace's key: shown as failing in API Keys (off the caller's path). */
-function keyRejected(db: Db, c: Extract<Credential, { source: 'byok' }>): void {
-  markKeyRejected(db, { workspaceId: c.workspace.id, keyId: c.key.id }).catch((err: unknown) => log.warn({ err }, 'could not mark a rejected key as failing'));
+function keyRejected(db: Db, workspaceId: string, keyId: string): void {
+  markKeyRejected(db, { workspaceId, keyId }).catch((err: unknown) => log.warn({ err }, 'could not mark a rejected key as failing'));
 }

@@ -9,8 +9,12 @@ import type { AiConfig } from '~/lib/schemas/ai-config';
 import type { RuntimeToken } from '~/lib/schemas/gateway';
 import { isId } from '~/lib/schemas/ids';
 import {
-  ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
+  ZRestAiConfig, ZRestAiConfigChange, ZRestAiDefaults, ZRestAiConfigInput, ZRestError, ZRestKey, ZRestKeyList, ZRestKeyOrder, ZRestKeyRotate, ZRestKeyUpdate,
+  ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
 } from '~/lib/schemas/rest';
+import { type KeyDto, ZKeyExpiry } from '~/lib/schemas/keys';
+import * as keyOps from '~/server/services/keys/operations';
+import { listKeys } from '~/server/services/keys/queries';
 import type { Actor } from '~/server/actor';
 import { getDb } from '~/server/db';
 import { AppError, notFound } from '~/server/errors';
@@ -48,6 +52,17 @@ function toWire(c: AiConfig) {
   return { mode: c.mode, provider: c.provider, model: c.model, has_api_key: c.hasApiKey, api_key_hint: c.apiKeyHint };
 }
 
+/** The defaults, with what they mean for a new workspace: it starts on Free, where a copied key waits for a paid plan. */
+function defaultsToWire(c: AiConfig) {
+  const waits = c.mode === 'byok' && c.hasApiKey;
+  return {
+    ...toWire(c),
+    new_workspaces: waits
+      ? 'New workspaces start on the Free plan: this key is probed and copied into them, but serves only once an operator moves the workspace to Pro or above (npm run admin -- set-plan); until then runs use platform credits.'
+      : null,
+  };
+}
+
 function changeToWire(c: AiConfigChange) {
   const removed = c.removedKey && { provider: c.removedKey.provider, label: c.removedKey.label, api_key_hint: c.removedKey.apiKeyHint };
   return { ...toWire(c), reverted_tiers: c.revertedTiers, removed_key: removed };
@@ -57,6 +72,15 @@ function tokenToWire(t: RuntimeToken) {
   return {
     id: t.id, label: t.label, prefix: t.prefix, providers: t.providers, key_label: t.keyLabel, created_at: t.createdAt.toISOString(),
     expires_at: t.expiresAt?.toISOString() ?? null, last_used_at: t.lastUsedAt?.toISOString() ?? null, revoked: t.revoked,
+  };
+}
+
+function keyToWire(k: KeyDto) {
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return {
+    id: k.id, provider: k.provider, label: k.label, api_key_hint: k.maskedHint, status: k.status, paused: k.pausedAt !== null,
+    paused_at: iso(k.pausedAt), position: k.position, expires_at: iso(k.expiresAt), last_outcome: k.lastOutcome, last_validated_at: iso(k.lastValidatedAt),
+    last_used_at: iso(k.lastUsedAt), created_at: k.createdAt.toISOString(),
   };
 }
 
@@ -71,7 +95,7 @@ async function workspaceCtx(request: { actor: Actor | null }, workspaceId: strin
   return { ...ctx, workspace: await getForMember(ctx, { workspaceId }) };
 }
 
-const errors = (...statuses: (400 | 401 | 403 | 404 | 422 | 429 | 503)[]) =>
+const errors = (...statuses: (400 | 401 | 403 | 404 | 409 | 422 | 429 | 503)[]) =>
   Object.fromEntries(statuses.map((s) => [s, ZRestError.describe(ERROR_DESCRIPTIONS[s])]));
 
 const ERROR_DESCRIPTIONS = {
@@ -79,6 +103,7 @@ const ERROR_DESCRIPTIONS = {
   401: 'Missing, unknown, revoked or expired token',
   403: 'Not the owner, or BYOK on the Free plan',
   404: 'No such workspace, or not yours',
+  409: 'The request conflicts with the current state (e.g. an order that does not name each key once)',
   422: 'The provider rejected the key; `code` says why (invalid_key, permission_denied, no_credit, model_unavailable)',
   429: 'Too many key checks; try again in a minute',
   503: 'The provider or the key store is unavailable (a `Retry-After` header is set when known)',
@@ -98,6 +123,10 @@ export const REST_OPERATIONS = {
   listRuntimeTokens: { method: 'GET', url: '/api/workspaces/:workspace_id/runtime-tokens' },
   revokeRuntimeToken: { method: 'DELETE', url: '/api/workspaces/:workspace_id/runtime-tokens/:token_id' },
   ...RUN_OPERATIONS,
+  listKeys: { method: 'GET', url: '/api/workspaces/:workspace_id/keys' },
+  updateKey: { method: 'PATCH', url: '/api/workspaces/:workspace_id/keys/:key_id' },
+  orderKeys: { method: 'PUT', url: '/api/workspaces/:workspace_id/keys/order' },
+  rotateKey: { method: 'POST', url: '/api/workspaces/:workspace_id/keys/:key_id/rotate' },
 } as const;
 
 export async function restRoutes(fastify: FastifyInstance) {
@@ -164,25 +193,25 @@ export async function restRoutes(fastify: FastifyInstance) {
   app.get('/api/users/me/ai-defaults', {
     schema: {
       operationId: 'getUserAiDefaults', tags: ['AI defaults'], summary: 'Read your defaults for new workspaces',
-      response: { 200: ZRestAiConfig, ...errors(401) },
+      response: { 200: ZRestAiDefaults, ...errors(401) },
     },
   }, async (request) => {
     const d = await getUserAiDefaults(userCtx(request));
-    if (d) return toWire(d);
+    if (d) return defaultsToWire(d);
     // No defaults yet: new workspaces start on the platform's Standard model.
     const std = await platformDefault(getDb(), 'standard');
-    return toWire({ mode: 'managed', provider: std.provider, model: std.modelId, hasApiKey: false, apiKeyHint: null });
+    return defaultsToWire({ mode: 'managed', provider: std.provider, model: std.modelId, hasApiKey: false, apiKeyHint: null });
   });
 
   app.put('/api/users/me/ai-defaults', {
     config: { logFields: AI_CONFIG_LOG },
     schema: {
       operationId: 'putUserAiDefaults', tags: ['AI defaults'], summary: 'Set your defaults for workspaces you create from now on',
-      body: ZRestAiConfigInput, response: { 200: ZRestAiConfig, ...errors(400, 401, 403, 422, 429, 503) },
+      body: ZRestAiConfigInput, response: { 200: ZRestAiDefaults, ...errors(400, 401, 403, 422, 429, 503) },
     },
   }, async (request) => {
     const body = request.body;
-    return toWire(await setUserAiDefaults(userCtx(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
+    return defaultsToWire(await setUserAiDefaults(userCtx(request), { mode: body.mode, provider: body.provider, model: body.model, apiKey: body.api_key }));
   });
 
   // ---- runtime tokens (issue 17) ----
@@ -223,6 +252,68 @@ export async function restRoutes(fastify: FastifyInstance) {
 
   runRoutes(fastify, workspaceCtx);
 
+  // ---- provider keys (issue 19): the masked list, pause/resume, failover order ----
+
+  app.get('/api/workspaces/:workspace_id/keys', {
+    schema: {
+      operationId: 'listKeys', tags: ['Keys'], summary: 'List the workspace’s provider keys (masked; never the keys themselves)',
+      params: WorkspaceParams, response: { 200: ZRestKeyList, ...errors(401, 404) },
+    },
+  }, async (request) => {
+    return { data: (await listKeys(await workspaceCtx(request, request.params.workspace_id))).map(keyToWire) };
+  });
+
+  app.patch('/api/workspaces/:workspace_id/keys/:key_id', {
+    config: { logFields: { plain: ['paused', 'expires_at'], secret: [] } },
+    schema: {
+      operationId: 'updateKey', tags: ['Keys'], summary: 'Pause or resume a key, or note its expiry date (owner only, paid plans)',
+      description: 'A paused key serves nothing: Content Studio runs and gateway calls treat it as missing and follow the workspace’s fallback policy. The change applies to the next call on every instance.',
+      params: WorkspaceParams.extend({ key_id: z.string() }), body: ZRestKeyUpdate, response: { 200: ZRestKey, ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    if (!isId(request.params.key_id)) throw notFound('Key not found');
+    const { paused, expires_at: expiresAt } = request.body;
+    const keyId = request.params.key_id;
+    if (expiresAt !== undefined) {
+      const date = expiresAt === null ? null : ZKeyExpiry.safeParse(new Date(expiresAt));
+      if (date && !date.success) throw new AppError('BAD_REQUEST', date.error.issues[0]?.message ?? 'Invalid expiry date', 'invalid_expiry');
+      await keyOps.setKeyExpiryDate(ctx, { keyId, expiresAt: date ? date.data : null });
+    }
+    const key = paused === undefined ? await keyOps.keyFor(ctx, { keyId }) : await keyOps.setKeyPausedState(ctx, { keyId, paused });
+    return keyToWire(key);
+  });
+
+  app.put('/api/workspaces/:workspace_id/keys/order', {
+    config: { logFields: { plain: ['provider'], secret: [] } },
+    schema: {
+      operationId: 'orderKeys', tags: ['Keys'], summary: 'Set the failover order of a provider’s keys (owner only, paid plans)',
+      description: 'On a rate limit, missing credit or an outage the next key in this order is tried, before any fallback to platform credits.',
+      params: WorkspaceParams, body: ZRestKeyOrder, response: { 200: ZRestKeyList, ...errors(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    await keyOps.orderKeys(ctx, { provider: request.body.provider, keyIds: request.body.key_ids });
+    return { data: (await listKeys(ctx)).filter((k) => k.provider === request.body.provider).map(keyToWire) };
+  });
+
+  app.post('/api/workspaces/:workspace_id/keys/:key_id/rotate', {
+    config: { logFields: { plain: [], secret: ['api_key'] } },
+    schema: {
+      operationId: 'rotateKey', tags: ['Keys'], summary: 'Rotate a key without downtime (owner only, paid plans)',
+      description: 'The new value is probed first; then it replaces the old one under the same id and label in one step. Calls in flight finish on the old value; the next call uses the new one. Revoke the old key at the provider afterwards.',
+      params: WorkspaceParams.extend({ key_id: z.string() }), body: ZRestKeyRotate, response: { 200: ZRestKey, ...errors(400, 401, 403, 404, 422, 429, 503) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    if (!isId(request.params.key_id)) throw notFound('Key not found');
+    return keyToWire((await keyOps.rotateKey(ctx, { keyId: request.params.key_id, apiKey: request.body.api_key })).key);
+  });
+
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/:key_id/rotate', ['POST']);
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys', ['GET']);
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/order', ['PUT']);
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/:key_id', ['PATCH']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens', ['GET', 'POST']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id', ['DELETE']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/ai-config', ['GET', 'PUT']);

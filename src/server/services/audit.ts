@@ -8,7 +8,9 @@ import { log } from '~/server/log';
 import type { WorkspaceScope } from '~/server/services/context';
 import type { AuditEventDto } from '~/lib/schemas/keys';
 
-export type AuditOperation = 'key.create' | 'key.replace' | 'key.verify' | 'key.remove' | 'key.decrypt_failed';
+export type AuditOperation =
+  | 'key.create' | 'key.replace' | 'key.verify' | 'key.remove' | 'key.decrypt_failed'
+  | 'key.pause' | 'key.resume' | 'key.reorder' | 'key.expiry' | 'key.rotate' | 'key.rotate_probe' | 'workspace.fallback_policy';
 
 export type AuditRecord = {
   workspaceId: string;

@@ -26,11 +26,15 @@ import { getBalance, release, RunLedger } from '~/server/services/credits';
 import { appendRunEvent } from '~/server/services/run-events';
 import { maxTokensOf, textCredits } from '~/server/services/pricing';
 import { getFallbackPolicy, getTierSetting } from '~/server/services/tiers';
+import { failsOver, fallbackAllowed, type KeyFailure, keyFailureOf, POLICY_WORDS, servingOrder } from '~/server/services/keys/selection';
+import type { FallbackPolicy } from '~/lib/schemas/tiers';
 import type { MembershipDto } from '~/lib/schemas/workspaces';
-import { decryptStoredKey, findStoredKey, type StoredKey } from '~/server/vault/decrypt';
+import { decryptStoredKey, findStoredKey, findStoredKeys, type StoredKey } from '~/server/vault/decrypt';
 import { MasterKeyUnavailable } from '~/server/vault/keyring';
 
 export const MAX_OUTPUT_TOKENS = 1024;
+/** A script step's attempts: its key, the provider's other keys in order, then platform credits. */
+const MAX_SCRIPT_ATTEMPTS = 6;
 const SYSTEM = 'You write short, vivid video scripts: a title line, then numbered scenes with narration.';
 const SYSTEM_BYTES = Buffer.byteLength(SYSTEM, 'utf8');
 
@@ -48,6 +52,10 @@ type ScriptPlan = {
   stored: StoredKey | null;
   price: { in: number; out: number } | null; // managed only
   fallbackReason: string | null;
+  /** The workspace's fallback policy, read once per run and recorded on it. */
+  fallbackPolicy: FallbackPolicy;
+  /** The keys this run has tried, so failover never comes back to one (keys/selection.ts). */
+  tried: string[];
 };
 
 /** An upper bound of a run's input tokens (the prompt and the system text), for its reservation. */
@@ -55,7 +63,7 @@ function estimateInputTokens(prompt: string): number {
   return maxTokensOf(Buffer.byteLength(prompt, 'utf8') + SYSTEM_BYTES);
 }
 
-const managedPlan = (m: PlatformModelDto, source: 'managed' | 'managed_fallback', reason: string | null): ScriptPlan => ({
+const managedPlan = (m: PlatformModelDto, source: 'managed' | 'managed_fallback', reason: string | null, fallbackPolicy: FallbackPolicy): ScriptPlan => ({
   provider: m.provider,
   modelId: m.modelId,
   source,
@@ -63,6 +71,8 @@ const managedPlan = (m: PlatformModelDto, source: 'managed' | 'managed_fallback'
   stored: null,
   price: { in: m.creditsPer1kInput, out: m.creditsPer1kOutput },
   fallbackReason: reason,
+  fallbackPolicy,
+  tried: [],
 });
 
 async function enabledPlatformModel(db: Db, provider: string, modelId: string): Promise<PlatformModelDto> {
@@ -71,24 +81,49 @@ async function enabledPlatformModel(db: Db, provider: string, modelId: string): 
   return m;
 }
 
-/** The tier's platform model, when the policy allows falling back to it; otherwise a clear refusal. */
-async function fallbackOrRefuse(db: Db, ws: Ws, tier: Tier, reason: string): Promise<ScriptPlan> {
-  if (!(await getFallbackPolicy({ db, workspace: ws }))) {
+/** The tier's platform model, when the policy allows falling back to it after `failure`; otherwise a clear refusal. */
+async function fallbackOrRefuse(db: Db, tier: Tier, policy: FallbackPolicy, failure: KeyFailure, reason: string): Promise<ScriptPlan> {
+  if (!fallbackAllowed(policy, failure)) {
     throw new AppError(
       'UNPROCESSABLE_CONTENT',
-      `No usable key: ${reason}. Fallback to platform credits is off for this workspace, so nothing was run or charged. An owner can fix the key in Settings → Models → API Keys, or allow fallback.`,
+      `No usable key: ${reason}. ${POLICY_WORDS[policy]}, so nothing was run or charged. An owner can fix the key in Settings → Models → API Keys, or change the fallback policy under Models.`,
       'no_usable_key',
     );
   }
-  return managedPlan(await platformDefault(db, tier), 'managed_fallback', reason);
+  return managedPlan(await platformDefault(db, tier), 'managed_fallback', reason, policy);
+}
+
+/**
+ * The provider's next serving key (keys/selection.ts: not paused, readable, in the owner's order) that
+ * offers `modelId` and this run has not tried yet, or null.
+ */
+async function nextKeyPlan(db: Db, ws: Ws, from: { provider: ProviderId; modelId: string; tried: string[]; fallbackPolicy: FallbackPolicy }): Promise<ScriptPlan | null> {
+  const keys = servingOrder(await findStoredKeys(db, { workspaceId: ws.id, provider: from.provider })).filter((k) => !from.tried.includes(k.id));
+  if (!keys.length) return null;
+  const offering = await db.discoveredModel.findMany({
+    where: { keyId: { in: keys.map((k) => k.id) }, modelId: from.modelId, available: true },
+    select: { keyId: true },
+  });
+  const next = keys.find((k) => offering.some((o) => o.keyId === k.id));
+  return next ? byokPlanOf(next, from.modelId, from.fallbackPolicy, from.tried) : null;
+}
+
+/** After the workspace's key failed (or could not be used): the provider's next key, else the platform under the policy. */
+async function nextOrFallback(db: Db, ws: Ws, tier: Tier, plan: ScriptPlan, failure: KeyFailure, reason: string): Promise<ScriptPlan> {
+  if (failsOver(failure) || failure === 'paused') {
+    const next = await nextKeyPlan(db, ws, plan);
+    if (next) return next;
+  }
+  return fallbackOrRefuse(db, tier, plan.fallbackPolicy, failure, reason);
 }
 
 async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier): Promise<ScriptPlan> {
   const byokAllowed = allowsByok(ws.plan);
+  const policy = await getFallbackPolicy({ db, workspace: ws });
   if (choice?.source === 'platform') {
     const m = await findPlatformModel(db, { id: choice.platformModelId });
     if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
-    return managedPlan(m, 'managed', null);
+    return managedPlan(m, 'managed', null, policy);
   }
   if (choice?.source === 'byok') {
     requireByokPlan(ws.plan);
@@ -97,28 +132,36 @@ async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier
       findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId }),
       db.discoveredModel.count({ where: { keyId: choice.keyId, modelId: choice.modelId, available: true, key: { workspaceId: ws.id } } }),
     ]);
-    if (!key) return fallbackOrRefuse(db, ws, tier, 'the chosen key was removed');
+    if (!key) return fallbackOrRefuse(db, tier, policy, 'missing', 'the chosen key was removed');
     if (offered !== 1) {
       throw new AppError('BAD_REQUEST', 'That key does not offer this model. Pick one of the models listed under the key.', 'model_unavailable');
     }
-    return byokPlan(db, ws, tier, key, choice.modelId);
+    return byokPlan(db, ws, tier, key, choice.modelId, policy);
   } else {
     const setting = await getTierSetting(db, ws.id, tier);
     if (setting.choice?.source === 'platform' || setting.isPlatformDefault) {
-      return managedPlan(await enabledPlatformModel(db, setting.provider, setting.modelId), 'managed', null);
+      return managedPlan(await enabledPlatformModel(db, setting.provider, setting.modelId), 'managed', null, policy);
     }
-    if (!byokAllowed) return fallbackOrRefuse(db, ws, tier, 'this workspace is on the Free plan');
-    if (setting.broken === 'key_missing' || setting.choice?.source !== 'byok') return fallbackOrRefuse(db, ws, tier, `the ${tier} default has no key`);
-    if (setting.broken === 'model_unavailable') return fallbackOrRefuse(db, ws, tier, 'the key no longer offers the default model');
+    if (!byokAllowed) return fallbackOrRefuse(db, tier, policy, 'missing', 'this workspace is on the Free plan');
+    if (setting.broken === 'key_missing' || setting.choice?.source !== 'byok') return fallbackOrRefuse(db, tier, policy, 'missing', `the ${tier} default has no key`);
+    if (setting.broken === 'model_unavailable') return fallbackOrRefuse(db, tier, policy, 'missing', 'the key no longer offers the default model');
     const key = await findStoredKey(db, { workspaceId: ws.id, keyId: setting.choice.keyId });
-    if (!key) return fallbackOrRefuse(db, ws, tier, `the ${tier} default has no key`);
-    return byokPlan(db, ws, tier, key, setting.modelId);
+    if (!key) return fallbackOrRefuse(db, tier, policy, 'missing', `the ${tier} default has no key`);
+    return byokPlan(db, ws, tier, key, setting.modelId, policy);
   }
 }
 
-function byokPlan(db: Db, ws: Ws, tier: Tier, key: StoredKey, modelId: string): Promise<ScriptPlan> | ScriptPlan {
-  if (key.status === 'needs_reentry') return fallbackOrRefuse(db, ws, tier, 'the key can no longer be read');
-  return { provider: key.provider as ProviderId, modelId, source: 'byok', keyId: key.id, stored: key, price: null, fallbackReason: null };
+const byokPlanOf = (key: StoredKey, modelId: string, fallbackPolicy: FallbackPolicy, tried: string[]): ScriptPlan => ({
+  provider: key.provider as ProviderId, modelId, source: 'byok', keyId: key.id, stored: key, price: null, fallbackReason: null, fallbackPolicy,
+  tried: [...tried, key.id],
+});
+
+/** The chosen key, unless it is paused or unreadable: then the provider's next key, or the platform under the policy. */
+function byokPlan(db: Db, ws: Ws, tier: Tier, key: StoredKey, modelId: string, policy: FallbackPolicy): Promise<ScriptPlan> | ScriptPlan {
+  const plan = byokPlanOf(key, modelId, policy, []);
+  if (key.pausedAt) return nextOrFallback(db, ws, tier, plan, 'paused', `your ${key.label} key is paused`);
+  if (key.status === 'needs_reentry') return nextOrFallback(db, ws, tier, plan, 'key_unreadable', 'the key can no longer be read');
+  return plan;
 }
 
 async function imageModel(db: Db) {
@@ -206,6 +249,7 @@ async function updateStep(db: Db, id: string, data: Prisma.GenerationStepUpdateI
 type NewRun = {
   id: string; workspaceId: string; actorId: string; prompt: string; tier: string | null; imageCount: number; aspectRatio: string; createdAt: Date;
   fallbackNotice: string | null;
+  fallbackPolicy: FallbackPolicy;
 };
 type NewStep = Pick<StepView, 'id' | 'kind' | 'provider' | 'modelId' | 'credentialSource'> & { keyId: string | null; reservationId: string | null };
 
@@ -217,8 +261,8 @@ async function insertRun(db: Db, run: NewRun, steps: NewStep[]): Promise<void> {
   const keyId = steps.find((x) => x.keyId)?.keyId;
   await db.$executeRaw`
     WITH run AS (
-      INSERT INTO generation_run (id, "workspaceId", "actorId", prompt, tier, "imageCount", "aspectRatio", status, "createdAt", "heartbeatAt", "fallbackNotice")
-      VALUES (${run.id}, ${run.workspaceId}, ${run.actorId}, ${run.prompt}, ${run.tier}, ${run.imageCount}, ${run.aspectRatio}, 'queued', ${run.createdAt}, ${run.createdAt}, ${run.fallbackNotice})
+      INSERT INTO generation_run (id, "workspaceId", "actorId", prompt, tier, "imageCount", "aspectRatio", status, "createdAt", "heartbeatAt", "fallbackNotice", "fallbackPolicy")
+      VALUES (${run.id}, ${run.workspaceId}, ${run.actorId}, ${run.prompt}, ${run.tier}, ${run.imageCount}, ${run.aspectRatio}, 'queued', ${run.createdAt}, ${run.createdAt}, ${run.fallbackNotice}, ${run.fallbackPolicy})
     ), steps AS (
       INSERT INTO generation_step (id, "runId", kind, provider, "modelId", "credentialSource", "keyId", "reservationId", status)
       VALUES ${Prisma.join(steps.map((x) => Prisma.sql`(${x.id}, ${run.id}, ${x.kind}, ${x.provider}, ${x.modelId}, ${x.credentialSource}, ${x.keyId}, ${x.reservationId}, 'pending')`))}
@@ -262,6 +306,7 @@ export async function createRun({ db, actor, workspace: ws }: RunCtx, rawInput: 
       {
         id: runId, workspaceId: ws.id, actorId: actor.id, prompt: input.prompt, tier: input.choice ? null : input.tier, imageCount: input.imageCount,
         aspectRatio: input.aspectRatio, createdAt: new Date(), fallbackNotice: plan.fallbackReason ? `Using platform credits: ${plan.fallbackReason}.` : null,
+        fallbackPolicy: plan.fallbackPolicy,
       },
       [
         { id: newId(), kind: 'script', provider: plan.provider, modelId: plan.modelId, credentialSource: plan.source, keyId: plan.keyId, reservationId: script },
@@ -287,8 +332,10 @@ async function planOfStep(
   workspaceId: string,
   step: { provider: string; modelId: string; credentialSource: string; keyId: string | null },
   fallbackReason: string | null,
+  fallbackPolicy: FallbackPolicy,
 ): Promise<{ plan: ScriptPlan; failure: Classified | null }> {
-  const base = { provider: step.provider as ProviderId, modelId: step.modelId, fallbackReason };
+  // The policy is the one recorded when the run was created; the key it starts with counts as tried.
+  const base = { provider: step.provider as ProviderId, modelId: step.modelId, fallbackReason, fallbackPolicy, tried: step.keyId ? [step.keyId] : [] };
   if (step.credentialSource === 'byok') {
     const stored = step.keyId ? await findStoredKey(db, { workspaceId, keyId: step.keyId }) : null;
     // A key removed while the run waited: as if it could not be read (which may fall back to credits).
@@ -316,7 +363,7 @@ export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): 
   const run = await db.generationRun.findUniqueOrThrow({
     where: { id: runId },
     select: {
-      workspaceId: true, actorId: true, prompt: true, tier: true, imageCount: true, aspectRatio: true, fallbackNotice: true,
+      workspaceId: true, actorId: true, prompt: true, tier: true, imageCount: true, aspectRatio: true, fallbackNotice: true, fallbackPolicy: true,
       workspace: { select: { plan: true } },
       steps: { select: { ...stepSelect, keyId: true, reservationId: true } },
     },
@@ -328,7 +375,7 @@ export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): 
     const ws: Ws = { id: run.workspaceId, plan: run.workspace.plan as Ws['plan'] };
     const fallbackReason = run.fallbackNotice;
     const [{ plan, failure }, image] = await Promise.all([
-      planOfStep(db, ws.id, scriptRow, fallbackReason),
+      planOfStep(db, ws.id, scriptRow, fallbackReason, run.fallbackPolicy as FallbackPolicy),
       imageRow ? imagePrice(db, imageRow) : null,
     ]);
     const input = { prompt: run.prompt, imageCount: run.imageCount, aspectRatio: run.aspectRatio, tier: (run.tier ?? 'standard') as Tier };
@@ -518,7 +565,8 @@ async function* scriptStep(
   let { plan } = s;
   let reservationId = s.reservationId;
   let stepId = s.stepId;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // The first key, then each of the provider's other keys in order, then the platform (keys/selection.ts).
+  for (let attempt = 0; attempt < MAX_SCRIPT_ATTEMPTS; attempt++) {
     let opened: Attempt;
     let step: StepView;
     if (attempt === 0) {
@@ -596,27 +644,32 @@ async function* scriptStep(
       await markKeyRejected(db, { workspaceId: ws.id, keyId: plan.keyId });
     }
 
-    // A BYOK key rejected before producing anything falls back to platform credits only if the policy allows it.
-    const rejected = ['invalid_key', 'permission_denied', 'no_credit', 'key_unreadable'].includes(f.code);
-    if (attempt === 0 && byok && rejected && !text) {
+    // A BYOK key that failed before producing anything: the provider's next key, else platform credits if the policy allows.
+    const keyFailure = keyFailureOf(f.code);
+    if (byok && keyFailure && !text && attempt + 1 < MAX_SCRIPT_ATTEMPTS) {
       let next: ScriptPlan;
       try {
-        next = await fallbackOrRefuse(db, ws, s.tier, `your ${PROVIDERS[plan.provider].name} key was rejected (${f.code.replace(/_/g, ' ')})`);
-        const need = textCredits(next.price!, estimateInputTokens(s.prompt), MAX_OUTPUT_TOKENS);
-        reservationId = await ledger.reserve(need, `run ${s.runId} script fallback`);
+        next = await nextOrFallback(db, ws, s.tier, plan, keyFailure, `your ${PROVIDERS[plan.provider].name} key could not serve (${f.code.replace(/_/g, ' ')})`);
+        reservationId = next.price ? await ledger.reserve(textCredits(next.price, estimateInputTokens(s.prompt), MAX_OUTPUT_TOKENS), `run ${s.runId} script fallback`) : undefined;
       } catch (e) {
         const why = runErrorMessage(f.code, plan.provider, true, f.retryAfterSeconds);
         if (e instanceof AppError && e.reason === 'no_usable_key') {
-          return { credits: 0, failure: { status: 'failed', code: f.code, message: `${why} Fallback to platform credits is off for this workspace, so nothing was charged.` } };
+          return { credits: 0, failure: { status: 'failed', code: f.code, message: `${why} ${POLICY_WORDS[plan.fallbackPolicy]}, so nothing was charged.` } };
         }
         return { credits: 0, failure: { status: 'failed', code: e instanceof AppError ? e.reason : f.code, message: e instanceof AppError ? e.message : why } };
       }
       stepId = newId();
       await db.generationStep.create({
-        data: { id: stepId, runId: s.runId, kind: 'script', provider: next.provider, modelId: next.modelId, credentialSource: 'managed_fallback', reservationId },
+        data: { id: stepId, runId: s.runId, kind: 'script', provider: next.provider, modelId: next.modelId, credentialSource: next.source, keyId: next.keyId, reservationId },
       });
+      const previous = plan;
       plan = next;
-      yield { type: 'notice', text: `${runErrorMessage(f.code, s.plan.provider, true)} This run continues on platform credits with ${PROVIDERS[next.provider].name} ${next.modelId}.` };
+      yield {
+        type: 'notice',
+        text: next.source === 'byok'
+          ? `${runErrorMessage(f.code, previous.provider, true, f.retryAfterSeconds)} This run continues with your next ${PROVIDERS[next.provider].name} key (${next.stored?.label ?? ''}).`
+          : `${runErrorMessage(f.code, previous.provider, true)} This run continues on platform credits with ${PROVIDERS[next.provider].name} ${next.modelId}.`,
+      };
       continue;
     }
     return { credits: 0, failure: { status: 'failed', code: f.code, message: runErrorMessage(f.code, plan.provider, byok, f.retryAfterSeconds) } };

@@ -10,6 +10,9 @@ import { requireByokPlan } from '~/server/policy';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import type { WorkspaceCtx, WorkspaceScope } from '~/server/services/context';
 import { changingConfig } from '~/server/db/config-changes';
+import type { FallbackPolicy } from '~/lib/schemas/tiers';
+import { writeAudit } from '~/server/services/audit';
+import { toFallbackPolicy } from '~/server/services/keys/selection';
 
 type Tx = Prisma.TransactionClient;
 
@@ -93,17 +96,29 @@ export async function setTier(
   return tier === 'standard' ? changingConfig(db, ws.id, write) : write();
 }
 
+/**
+ * The workspace's fallback policy (PRODUCT.md M4, as a choice). The gateway caches it, so the change is
+ * announced and applies to the very next call on every instance; the audit log records who chose what.
+ */
 export async function setFallbackPolicy(
-  { db, workspace }: WorkspaceScope,
-  { allowCreditFallback }: { allowCreditFallback: boolean },
-): Promise<{ allowCreditFallback: boolean }> {
-  await db.workspace.update({ where: { id: workspace.id }, data: { allowCreditFallback } });
-  return { allowCreditFallback };
+  { db, actor, workspace }: WorkspaceScope & Partial<Pick<WorkspaceCtx, 'actor'>>,
+  { fallbackPolicy }: { fallbackPolicy: FallbackPolicy },
+): Promise<{ fallbackPolicy: FallbackPolicy }> {
+  await changingConfig(db, workspace.id, () => db.$transaction(async (tx) => {
+    await tx.workspace.update({ where: { id: workspace.id }, data: { fallbackPolicy } });
+    if (actor) {
+      await writeAudit(tx, {
+        workspaceId: workspace.id, actorId: actor.id, actorToken: actor.tokenPrefix, keyId: null, provider: null, label: null,
+        operation: 'workspace.fallback_policy', outcome: fallbackPolicy,
+      });
+    }
+  }));
+  return { fallbackPolicy };
 }
 
-export async function getFallbackPolicy({ db, workspace }: WorkspaceScope): Promise<boolean> {
-  const ws = await db.workspace.findUniqueOrThrow({ where: { id: workspace.id }, select: { allowCreditFallback: true } });
-  return ws.allowCreditFallback;
+export async function getFallbackPolicy({ db, workspace }: WorkspaceScope): Promise<FallbackPolicy> {
+  const ws = await db.workspace.findUniqueOrThrow({ where: { id: workspace.id }, select: { fallbackPolicy: true } });
+  return toFallbackPolicy(ws.fallbackPolicy);
 }
 
 /** The tiers that removing this key would revert to their platform defaults (shown before confirming). */

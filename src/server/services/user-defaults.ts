@@ -5,13 +5,13 @@ import 'server-only';
 // key id, data key and associated data) when copied. A replaced or cleared key leaves the database's
 // files as a removed workspace key does.
 import { type AiConfig, type AiConfigInput, normaliseModelId } from '~/lib/schemas/ai-config';
-import type { ProviderId } from '~/lib/providers';
+import { type KeyOutcome, outcomeMessage, PROVIDERS, type ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
-import { BYOK_PLAN_IDS, requireOwnByokWorkspace } from '~/server/policy';
-import { listKeyModels, probeKey } from '~/server/providers/probe';
+import { allowsByok, BYOK_PLAN_IDS, requireOwnByokWorkspace } from '~/server/policy';
+import { probeKey } from '~/server/providers/probe';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
 import type { Ctx, UserScope } from '~/server/services/context';
 import { assertOffersModel, checkedKey, probeFailure } from '~/server/services/keys/checks';
@@ -111,31 +111,58 @@ export async function clearUserAiDefaults({ db, actor }: UserScope): Promise<voi
  * key re-sealed under the workspace's own data key. The key is listed with its provider first (no
  * token spent) so its models are known; if that fails it is stored and shown as failing.
  */
-export async function applyUserDefaultsToWorkspace(db: Db, userId: string, workspaceId: string): Promise<void> {
+export async function applyUserDefaultsToWorkspace(db: Db, userId: string, workspaceId: string): Promise<InheritedKeyNote | null> {
   const d = await db.userAiDefaults.findUnique({ where: { userId } });
-  if (!d) return;
+  if (!d) return null;
   const provider = d.provider as ProviderId;
 
   if (d.mode === 'managed') {
     const target = (d.model && (await findPlatformModel(db, { provider, modelId: d.model }))) || (await platformDefault(db, 'standard'));
     await pointTier(db, workspaceId, 'standard', platformTarget(target));
-    return;
+    return null;
   }
 
   let keyId: string | null = null;
+  let note: InheritedKeyNote | null = null;
   if (d.keyId && d.nonce && d.ciphertext && d.tag && d.formatVersion !== null && d.alg) {
     const sealedUser = { ...d, userId, provider, keyId: d.keyId, formatVersion: d.formatVersion, alg: d.alg, nonce: d.nonce, ciphertext: d.ciphertext, tag: d.tag };
     const plaintext = await openUserKey(db, sealedUser);
-    const listed = await listKeyModels(provider, plaintext);
-    if (!('ok' in listed)) log.warn({ provider, outcome: listed.outcome }, 'inherited key could not list its models');
-    // Not a key the owner adds on a BYOK plan: the new workspace is on Free, and the key was probed when
-    // its user stored it.
+    // Probed before it is stored, as any key: one the provider refuses is not copied at all.
+    const probe = await probeKey(provider, plaintext);
+    const name = PROVIDERS[provider].name;
+    if (probe.outcome === 'invalid_key' || probe.outcome === 'permission_denied' || probe.outcome === 'no_credit') {
+      log.warn({ provider, outcome: probe.outcome }, 'inherited key refused by its provider: not copied');
+      await pointTier(db, workspaceId, 'standard', platformTarget(await platformDefault(db, 'standard')));
+      return {
+        provider, state: 'not_stored', outcome: probe.outcome,
+        message: `Your default ${name} key was not copied: ${outcomeMessage(probe.outcome, provider)} This workspace starts on platform models; update your defaults under Account.`,
+      };
+    }
+    // A transient failure (rate limit, outage) stores it failing, without models, for a later Verify.
+    // Not a key the owner adds on a BYOK plan: the new workspace is on Free (see the note below).
     const stored = await insertKey(db, {
       actor: { id: userId, tokenPrefix: null }, workspaceId, provider, label: PRIMARY_LABEL, key: plaintext,
-      outcome: 'ok' in listed ? 'valid' : listed.outcome, models: 'ok' in listed ? listed.models : null, point: null,
+      outcome: probe.outcome, models: probe.outcome === 'valid' ? probe.models : null, point: null,
       requireByokPlan: false, auditOutcome: 'inherited',
     });
     keyId = stored.id;
+    const plan = (await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { plan: true } })).plan;
+    note = allowsByok(plan)
+      ? { provider, state: 'usable', outcome: probe.outcome, message: `Your default ${name} key was copied into this workspace.` }
+      : {
+          provider, state: 'waiting_for_plan', outcome: probe.outcome,
+          message: `Your default ${name} key was copied into this workspace, but it waits for a paid plan: new workspaces start on Free, where runs use platform credits. Ask your operator to move this workspace to Pro or above (npm run admin -- set-plan --workspace <slug> --plan pro) and the key serves the next run.`,
+        };
   }
   if (d.model) await pointTier(db, workspaceId, 'standard', byokTarget({ provider, modelId: d.model, keyId }));
+  return note;
 }
+
+/** What became of the creator's default key in a new workspace (said by the creation form and answer). */
+export type InheritedKeyNote = {
+  provider: ProviderId;
+  /** usable: serves now; waiting_for_plan: stored, serves once the workspace is on a paid plan; not_stored: refused by its provider. */
+  state: 'usable' | 'waiting_for_plan' | 'not_stored';
+  outcome: KeyOutcome;
+  message: string;
+};

@@ -12,7 +12,7 @@ import { requireRemovable } from '~/server/policy';
 import type { UserScope, WorkspaceScope } from '~/server/services/context';
 import { grantInTx } from '~/server/services/credits';
 import { consumeLimits, type LimitRule } from '~/server/services/rate-limit';
-import { applyUserDefaultsToWorkspace } from '~/server/services/user-defaults';
+import { applyUserDefaultsToWorkspace, type InheritedKeyNote } from '~/server/services/user-defaults';
 import { changingConfig } from '~/server/db/config-changes';
 
 export const workspaceDtoSelect = {
@@ -52,7 +52,7 @@ export const freeCreditsKey = (userId: string) => `free-credits:user:${userId}`;
 export async function createWorkspace(
   { db, actor }: UserScope,
   input: { name: string; aiDefaults?: 'inherit' | 'managed' },
-): Promise<WorkspaceDto> {
+): Promise<WorkspaceDto & { inheritedKey: InheritedKeyNote | null }> {
   await consumeLimits(db, [{ rule: CREATE_LIMIT, key: actor.id }], {
     message: `Too many new workspaces: at most ${WORKSPACES_PER_HOUR} workspaces an hour. Try again later.`,
     reason: 'workspace_rate_limited',
@@ -68,12 +68,11 @@ export async function createWorkspace(
 async function createOwnedWorkspace(
   db: Db,
   input: { ownerId: string; name: string; aiDefaults?: 'inherit' | 'managed' },
-): Promise<WorkspaceDto> {
+): Promise<WorkspaceDto & { inheritedKey: InheritedKeyNote | null }> {
   const ws = await createBareWorkspace(db, input);
-  if (input.aiDefaults !== 'managed') {
-    await applyUserDefaultsToWorkspace(db, input.ownerId, ws.id);
-  }
-  return ws;
+  // The answer says what became of an inherited key: on Free it waits for a paid plan (user-defaults.ts).
+  const inheritedKey = input.aiDefaults !== 'managed' ? await applyUserDefaultsToWorkspace(db, input.ownerId, ws.id) : null;
+  return { ...ws, inheritedKey };
 }
 
 async function createBareWorkspace(db: Db, input: { ownerId: string; name: string }): Promise<WorkspaceDto> {

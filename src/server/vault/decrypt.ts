@@ -11,12 +11,17 @@ import { CryptoError } from '~/server/vault/aead';
 import { openSealedKey } from '~/server/vault/envelope';
 
 const storedKeySelect = {
-  id: true, workspaceId: true, provider: true, label: true, status: true, formatVersion: true, alg: true,
+  id: true, workspaceId: true, provider: true, label: true, status: true, pausedAt: true, position: true, createdAt: true, formatVersion: true, alg: true,
   dekVersion: true, kekVersion: true, dekNonce: true, wrappedDek: true, dekTag: true, nonce: true, ciphertext: true, tag: true,
 } satisfies Prisma.ProviderKeySelect;
 
 /** A workspace's key as stored: still sealed, with what a caller needs to decide whether to use it. */
 export type StoredKey = Prisma.ProviderKeyGetPayload<{ select: typeof storedKeySelect }>;
+
+/** A provider's keys in the workspace, still sealed: the candidates of a failover (keys/selection.ts orders them). */
+export function findStoredKeys(db: Db, ref: { workspaceId: string; provider: string }): Promise<StoredKey[]> {
+  return db.providerKey.findMany({ where: { workspaceId: ref.workspaceId, provider: ref.provider }, select: storedKeySelect });
+}
 
 /** One read for both the decision and the decryption (a run reads its key once before the provider call). */
 export function findStoredKey(db: Db, ref: { workspaceId: string; keyId: string }): Promise<StoredKey | null> {

@@ -2,6 +2,7 @@ import 'server-only';
 import { z } from 'zod';
 import { ZAiConfig, ZAiConfigChange, ZAiConfigInput } from '~/lib/schemas/ai-config';
 import { ZCatalog, ZModelChoice, ZTier, ZTierSetting } from '~/lib/schemas/models';
+import { ZFallbackPolicy } from '~/lib/schemas/enums';
 import { createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import { getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { getCatalog } from '~/server/services/catalog';
@@ -12,10 +13,10 @@ export const modelsRouter = createTRPCRouter({
   catalog: workspaceProcedure.output(ZCatalog).query(({ ctx }) => getCatalog(ctx)),
 
   tiers: workspaceProcedure
-    .output(z.object({ tiers: z.array(ZTierSetting), allowCreditFallback: z.boolean() }))
+    .output(z.object({ tiers: z.array(ZTierSetting), fallbackPolicy: ZFallbackPolicy }))
     .query(async ({ ctx }) => ({
       tiers: await getTierSettings(ctx),
-      allowCreditFallback: await getFallbackPolicy(ctx),
+      fallbackPolicy: await getFallbackPolicy(ctx),
     })),
 
   /** `choice: null` returns the tier to its platform default. */
@@ -25,9 +26,9 @@ export const modelsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => setTier(ctx, { tier: input.tier, choice: input.choice })),
 
   setFallbackPolicy: ownerProcedure
-    .input(z.object({ allowCreditFallback: z.boolean() }))
-    .output(z.object({ allowCreditFallback: z.boolean() }))
-    .mutation(({ ctx, input }) => setFallbackPolicy(ctx, { allowCreditFallback: input.allowCreditFallback })),
+    .input(z.object({ fallbackPolicy: ZFallbackPolicy }))
+    .output(z.object({ fallbackPolicy: ZFallbackPolicy }))
+    .mutation(({ ctx, input }) => setFallbackPolicy(ctx, { fallbackPolicy: input.fallbackPolicy })),
 
   /** The workspace AI config facade (M5): reads and writes the Standard tier and the provider's primary key. */
   aiConfig: workspaceProcedure.output(ZAiConfig).query(({ ctx }) => getAiConfig(ctx)),

@@ -5,7 +5,7 @@ import { authedProcedure, createTRPCRouter, ownerProcedure, workspaceProcedure }
 import * as invitations from '~/server/services/invitations';
 import { ZDisplayName } from '~/lib/schemas/names';
 import { ZWorkspaceInvitation } from '~/lib/schemas/invitations';
-import { ZMember, ZMembership, ZWorkspace } from '~/lib/schemas/workspaces';
+import { ZCreatedWorkspace, ZMember, ZMembership } from '~/lib/schemas/workspaces';
 import * as workspaces from '~/server/services/workspaces';
 
 const ZWorkspaceName = ZDisplayName;
@@ -17,7 +17,7 @@ export const workspaceRouter = createTRPCRouter({
 
   create: authedProcedure
     .input(z.object({ name: ZWorkspaceName, aiDefaults: z.enum(['inherit', 'managed']).default('inherit') }))
-    .output(ZWorkspace)
+    .output(ZCreatedWorkspace)
     .mutation(({ ctx, input }) => workspaces.createWorkspace(ctx, input)),
 
   members: workspaceProcedure

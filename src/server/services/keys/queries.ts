@@ -20,6 +20,9 @@ export const keyDtoSelect = {
   label: true,
   maskedHint: true,
   status: true,
+  pausedAt: true,
+  position: true,
+  expiresAt: true,
   lastOutcome: true,
   lastValidatedAt: true,
   lastUsedAt: true,
@@ -38,6 +41,9 @@ function toDto(r: KeyRow): KeyDto {
     label: r.label,
     maskedHint: r.maskedHint,
     status: r.status as KeyDto['status'],
+    pausedAt: r.pausedAt,
+    position: r.position,
+    expiresAt: r.expiresAt,
     lastOutcome: (r.lastOutcome as KeyOutcome | null) ?? null,
     lastValidatedAt: r.lastValidatedAt,
     lastUsedAt: r.lastUsedAt,
@@ -58,7 +64,7 @@ type KeyListRow = Omit<KeyDto, 'provider' | 'status' | 'lastOutcome'> & { provid
  */
 export async function listKeys({ db, actor, workspace }: WorkspaceScope & UserScope): Promise<KeyDto[]> {
   const rows = await db.$queryRaw<KeyListRow[]>`
-    SELECT k.id, k.provider, k.label, k."maskedHint", k.status, k."lastOutcome", k."lastValidatedAt", k."lastUsedAt",
+    SELECT k.id, k.provider, k.label, k."maskedHint", k.status, k."pausedAt", k.position, k."expiresAt", k."lastOutcome", k."lastValidatedAt", k."lastUsedAt",
            k."modelsRefreshedAt", k."createdAt", u.name AS "createdBy",
            (SELECT count(*)::int FROM discovered_model d WHERE d."keyId" = k.id AND d.available) AS "modelCount",
            ARRAY(SELECT w.name FROM provider_key t
@@ -68,7 +74,7 @@ export async function listKeys({ db, actor, workspace }: WorkspaceScope & UserSc
                  ORDER BY w.name) AS "alsoConnectedIn"
     FROM provider_key k JOIN "user" u ON u.id = k."createdById"
     WHERE k."workspaceId" = ${workspace.id}
-    ORDER BY k.provider, k."createdAt"`;
+    ORDER BY k.provider, k.position, k."createdAt"`;
   return rows.map((r) => ({
     ...r,
     provider: r.provider as ProviderId,
@@ -91,6 +97,22 @@ export async function ownedKey(db: Db | Tx, workspaceId: string, keyId: string) 
   });
   if (!row) throw notFound('Key not found');
   return { ...row, provider: row.provider as ProviderId };
+}
+
+/** A key whose noted expiry falls within the window (for the scheduler's notification a week before). */
+export type ExpiringKey = { workspaceId: string; keyId: string; provider: ProviderId; label: string; maskedHint: string; expiresAt: Date };
+
+/**
+ * The keys, across workspaces, whose expiry date falls between now and `days` from now, soonest first —
+ * what the scheduler notifies owners of (seven days before). Masked columns only; nothing is decrypted.
+ */
+export async function keysExpiringWithin(db: Db, days: number, now = new Date()): Promise<ExpiringKey[]> {
+  const rows = await db.providerKey.findMany({
+    where: { expiresAt: { gt: now, lte: new Date(now.getTime() + days * 86_400_000) } },
+    select: { workspaceId: true, id: true, provider: true, label: true, maskedHint: true, expiresAt: true },
+    orderBy: { expiresAt: 'asc' },
+  });
+  return rows.map((r) => ({ workspaceId: r.workspaceId, keyId: r.id, provider: r.provider as ProviderId, label: r.label, maskedHint: r.maskedHint, expiresAt: r.expiresAt! }));
 }
 
 /** The provider's `primary` key in the workspace, with the models it offers, or null. */

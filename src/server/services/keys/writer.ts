@@ -8,7 +8,7 @@ import type { Tier } from '~/lib/schemas/models';
 import type { KeyOutcome, ProviderId } from '~/lib/providers';
 import type { Actor } from '~/server/actor';
 import type { Db } from '~/server/db/connect';
-import { notFound } from '~/server/errors';
+import { AppError, notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { BYOK_PLAN_IDS, requireByokPlan } from '~/server/policy';
 import type { DiscoveredModel } from '~/server/providers/adapters';
@@ -54,6 +54,8 @@ export type NewKey = {
    */
   requireByokPlan: boolean;
   auditOutcome: 'valid' | 'inherited';
+  /** When the provider expires it, if the owner noted it. */
+  expiresAt?: Date | null;
 };
 
 /**
@@ -63,7 +65,7 @@ export type NewKey = {
  * serves again the tiers left keyless for its provider (the AI config's `api_key: null` keeps Standard on
  * that provider without a key, until a new one is set), and `point` sets a tier to it.
  */
-export async function insertKey(db: Db, n: NewKey): Promise<{ id: string; maskedHint: string; modelCount: number; at: Date }> {
+export async function insertKey(db: Db, n: NewKey): Promise<{ id: string; maskedHint: string; modelCount: number; position: number; at: Date }> {
   const id = newId();
   const now = new Date();
   const maskedHint = maskKey(n.key);
@@ -72,7 +74,7 @@ export async function insertKey(db: Db, n: NewKey): Promise<{ id: string; masked
   const audit: AuditRecord = { ...auditBy(n.actor, n.workspaceId), provider: n.provider, label: n.label, operation: 'key.create', keyId: id, outcome: n.auditOutcome };
   const sealed = await sealProviderKey({ workspaceId: n.workspaceId, provider: n.provider, keyId: id }, n.key);
   // Every key write answers once the gateways of all instances know of it (db/config-changes.ts).
-  const [row] = await changingConfig(db, n.workspaceId, () => db.$queryRaw<{ plan: string | null; labelFree: boolean; written: boolean; modelCount: number }[]>`
+  const [row] = await changingConfig(db, n.workspaceId, () => db.$queryRaw<{ plan: string | null; labelFree: boolean; written: boolean; modelCount: number; position: number | null }[]>`
     WITH ws AS (
       SELECT plan FROM workspace WHERE id = ${n.workspaceId}
     ), free AS (
@@ -81,14 +83,16 @@ export async function insertKey(db: Db, n: NewKey): Promise<{ id: string; masked
     ), k AS (
       INSERT INTO provider_key (id, "workspaceId", provider, label, "maskedHint", fingerprint, "fpVersion", "formatVersion", alg,
                                 "kekVersion", "dekNonce", "wrappedDek", "dekTag", nonce, ciphertext, tag, status, "lastOutcome",
-                                "lastValidatedAt", "modelsRefreshedAt", "createdById", "createdAt", "updatedAt")
+                                "lastValidatedAt", "modelsRefreshedAt", "createdById", "createdAt", "updatedAt", "expiresAt", position)
       SELECT ${id}, ${n.workspaceId}, ${n.provider}, ${n.label}, ${maskedHint}, ${keyFingerprint(n.key)}, ${FINGERPRINT_VERSION},
              ${sealed.formatVersion}, ${sealed.alg}, ${sealed.kekVersion}, ${sealed.dekNonce}, ${sealed.wrappedDek}, ${sealed.dekTag},
              ${sealed.nonce}, ${sealed.ciphertext}, ${sealed.tag}, ${status}, ${n.outcome}, ${now}, ${n.models ? now : null},
-             ${n.actor.id}, ${now}, ${now}
+             ${n.actor.id}, ${now}, ${now}, ${n.expiresAt ?? null},
+             -- a new key goes last in its provider's failover order
+             (SELECT coalesce(max(position) + 1, 0) FROM provider_key WHERE "workspaceId" = ${n.workspaceId} AND provider = ${n.provider})
       FROM free
       ON CONFLICT ("workspaceId", provider, label) DO NOTHING
-      RETURNING id
+      RETURNING id, position
     ), m AS (
       INSERT INTO discovered_model ("keyId", "modelId", "displayName", "contextWindow", "refreshedAt")
       SELECT k.id, x."modelId", x."displayName", x."contextWindow", ${now}
@@ -111,14 +115,14 @@ export async function insertKey(db: Db, n: NewKey): Promise<{ id: string; masked
       RETURNING 1
     ), a AS (${auditInsertSql(audit, Prisma.raw('k'))})
     SELECT (SELECT plan FROM ws) AS plan, EXISTS (SELECT 1 FROM free) AS "labelFree",
-           EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount"`);
+           EXISTS (SELECT 1 FROM k) AS written, (SELECT count(*) FROM m)::int AS "modelCount", (SELECT position FROM k) AS position`);
   const r = row!;
   if (r.plan === null) throw notFound('Workspace not found');
   if (n.requireByokPlan) requireByokPlan(r.plan);
   // A free label, yet nothing written: a concurrent add took the label first.
   if (!r.labelFree || !r.written) throw labelTaken(n.label);
   logAudit(audit);
-  return { id, maskedHint, modelCount: r.modelCount, at: now };
+  return { id, maskedHint, modelCount: r.modelCount, position: r.position ?? 0, at: now };
 }
 
 async function storeModels(tx: Tx, keyId: string, models: DiscoveredModel[], now: Date): Promise<void> {
@@ -142,7 +146,7 @@ async function storeModels(tx: Tx, keyId: string, models: DiscoveredModel[], now
  */
 export async function replaceKeyMaterial(
   db: Db,
-  r: KeyRef & { actor: Writer; key: string; models: DiscoveredModel[]; point: TierPoint | null },
+  r: KeyRef & { actor: Writer; key: string; models: DiscoveredModel[]; point: TierPoint | null; operation?: 'key.replace' | 'key.rotate' },
 ): Promise<void> {
   const now = new Date();
   const sealed = await sealProviderKey({ workspaceId: r.workspaceId, provider: r.provider, keyId: r.keyId }, r.key);
@@ -165,7 +169,7 @@ export async function replaceKeyMaterial(
     if (updated.count !== 1) throw notFound('Key not found');
     await storeModels(tx, r.keyId, r.models, now);
     if (r.point) await pointTier(tx, r.workspaceId, r.point.tier, byokTarget({ provider: r.provider, modelId: r.point.modelId, keyId: r.keyId }));
-    await writeAudit(tx, { ...auditBy(r.actor, r.workspaceId), keyId: r.keyId, provider: r.provider, label: r.label, operation: 'key.replace', outcome: 'valid' });
+    await writeAudit(tx, { ...auditBy(r.actor, r.workspaceId), keyId: r.keyId, provider: r.provider, label: r.label, operation: r.operation ?? 'key.replace', outcome: 'valid' });
   }));
   await reclaimKeySpace(db); // the replaced ciphertext leaves the files too
 }
@@ -210,6 +214,55 @@ export async function deleteKey(db: Db, r: Omit<KeyRef, 'keyId'> & { id: string;
   const reverted = await changingConfig(db, r.workspaceId, () => db.$transaction((tx) => deleteKeyInTx(tx, r)));
   await reclaimKeySpace(db);
   return reverted;
+}
+
+/**
+ * Pauses or resumes a key: a paused key serves nothing (runs and gateway calls treat it as missing, under
+ * the fallback policy) until resumed. Announced like any key write, so every instance stops using it on
+ * its next call. Returns false (and writes nothing) when the key already was in that state.
+ */
+export async function setKeyPaused(db: Db, r: KeyRef & { actor: Writer; paused: boolean }): Promise<boolean> {
+  const now = new Date();
+  return changingConfig(db, r.workspaceId, () => db.$transaction(async (tx) => {
+    const updated = await tx.providerKey.updateMany({
+      where: { id: r.keyId, workspaceId: r.workspaceId, pausedAt: r.paused ? null : { not: null } },
+      data: { pausedAt: r.paused ? now : null },
+    });
+    if (updated.count === 1) {
+      await writeAudit(tx, { ...auditBy(r.actor, r.workspaceId), keyId: r.keyId, provider: r.provider, label: r.label, operation: r.paused ? 'key.pause' : 'key.resume', outcome: null });
+    }
+    return updated.count === 1;
+  }));
+}
+
+/** Notes (or clears) when the provider expires the key, with its audit row. */
+export async function setKeyExpiry(db: Db, r: KeyRef & { actor: Writer; expiresAt: Date | null }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const updated = await tx.providerKey.updateMany({ where: { id: r.keyId, workspaceId: r.workspaceId }, data: { expiresAt: r.expiresAt } });
+    if (updated.count !== 1) throw notFound('Key not found');
+    await writeAudit(tx, {
+      ...auditBy(r.actor, r.workspaceId), keyId: r.keyId, provider: r.provider, label: r.label, operation: 'key.expiry',
+      outcome: r.expiresAt ? r.expiresAt.toISOString().slice(0, 10) : 'cleared',
+    });
+  });
+}
+
+/**
+ * Sets a provider's failover order: `keyIds` must name each of the provider's keys in the workspace once
+ * (checked inside the transaction, so a key added meanwhile is not left out silently).
+ */
+export async function setKeyOrder(db: Db, r: { workspaceId: string; provider: ProviderId; keyIds: string[]; actor: Writer }): Promise<void> {
+  await changingConfig(db, r.workspaceId, () => db.$transaction(async (tx) => {
+    const keys = await tx.providerKey.findMany({ where: { workspaceId: r.workspaceId, provider: r.provider }, select: { id: true } });
+    const wanted = new Set(r.keyIds);
+    if (wanted.size !== r.keyIds.length || keys.length !== wanted.size || keys.some((k) => !wanted.has(k.id))) {
+      throw new AppError('CONFLICT', 'The order must name each of this provider’s keys once. Reload the page and try again.', 'order_mismatch');
+    }
+    for (const [position, id] of r.keyIds.entries()) {
+      await tx.providerKey.updateMany({ where: { id, workspaceId: r.workspaceId }, data: { position } });
+    }
+    await writeAudit(tx, { ...auditBy(r.actor, r.workspaceId), keyId: null, provider: r.provider, label: null, operation: 'key.reorder', outcome: null });
+  }));
 }
 
 /** A run's provider rejected the workspace's key: it shows as failing until an owner replaces or re-verifies it. */
