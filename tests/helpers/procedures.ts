@@ -89,6 +89,7 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'models.setAiConfig': async (w) => ({ ...ws(w), mode: 'managed', provider: 'anthropic' }),
   'billing.upgradeRequest': async (w) => ws(w),
   'billing.requestUpgrade': async (w) => ({ ...ws(w), plan: 'enterprise', note: 'matrix' }),
+  'usage.report': async (w) => ({ ...ws(w), groupBy: 'model', interval: 'month' }),
   'generation.start': async (w) => ({ ...ws(w), prompt: 'matrix', imageCount: 0 }),
   'generation.history': async (w) => ws(w),
   'generation.get': async (w) => {

@@ -66,6 +66,8 @@ const EXPECTED: Record<string, Expectation> = {
   'generation.start': WS_READ,
   'generation.history': WS_READ,
   'generation.get': WS_READ,
+  // Members get a report too: their own Content Studio runs (services/usage.ts).
+  'usage.report': WS_READ,
 };
 
 // REST: HTTP statuses, by operationId. Each request is the one a script would send for that cell.
@@ -95,6 +97,7 @@ const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
       token_id: (await createRuntimeToken({ db: w.db, actor: w.owner, workspace: { id: w.workspaceId, role: 'owner' } }, { label: 'to revoke' })).info.id,
     }),
   },
+  getWorkspaceUsage: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] } },
 };
 
 let app: TestApp;

@@ -6,6 +6,7 @@ import { developersRouter } from '~/server/api/routers/developers';
 import { generationRouter } from '~/server/api/routers/generation';
 import { keysRouter } from '~/server/api/routers/keys';
 import { modelsRouter } from '~/server/api/routers/models';
+import { usageRouter } from '~/server/api/routers/usage';
 import { workspaceRouter } from '~/server/api/routers/workspace';
 
 export const appRouter = createTRPCRouter({
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   generation: generationRouter,
   keys: keysRouter,
   models: modelsRouter,
+  usage: usageRouter,
   workspace: workspaceRouter,
 });
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AiConfig } from '~/lib/schemas/ai-config';
 import type { RuntimeToken } from '~/lib/schemas/gateway';
 import { isId } from '~/lib/schemas/ids';
+import { ZRestUsageQuery, ZRestUsageReport, usageToWire } from '~/lib/schemas/usage';
 import {
   ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
 } from '~/lib/schemas/rest';
@@ -21,6 +22,7 @@ import { type LoggedFields, loggedBody } from '~/server/rest/log';
 import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
 import { createRuntimeToken, listRuntimeTokens, revokeRuntimeToken } from '~/server/services/runtime-tokens';
+import { usageReport } from '~/server/services/usage';
 import { getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import type { Ctx, WorkspaceCtx } from '~/server/services/context';
 import { getForMember } from '~/server/services/workspaces';
@@ -94,6 +96,7 @@ export const REST_OPERATIONS = {
   createRuntimeToken: { method: 'POST', url: '/api/workspaces/:workspace_id/runtime-tokens' },
   listRuntimeTokens: { method: 'GET', url: '/api/workspaces/:workspace_id/runtime-tokens' },
   revokeRuntimeToken: { method: 'DELETE', url: '/api/workspaces/:workspace_id/runtime-tokens/:token_id' },
+  getWorkspaceUsage: { method: 'GET', url: '/api/workspaces/:workspace_id/usage' },
 } as const;
 
 export async function restRoutes(fastify: FastifyInstance) {
@@ -216,6 +219,22 @@ export async function restRoutes(fastify: FastifyInstance) {
     return reply.code(204).send();
   });
 
+  // ---- usage (issue 19) ----
+
+  app.get('/api/workspaces/:workspace_id/usage', {
+    schema: {
+      operationId: 'getWorkspaceUsage', tags: ['Usage'], summary: 'Usage per day or month, by source, token, key, member, model or credential',
+      description:
+        'Gateway calls and Content Studio runs between two UTC days (both included, at most a year): calls, runs, tokens in and out, credits, and an estimated provider cost of your-key usage from list prices (an estimate, not a bill). Owners see all of the workspace’s usage; members see their own Content Studio runs.',
+      params: WorkspaceParams, querystring: ZRestUsageQuery, response: { 200: ZRestUsageReport, ...errors(400, 401, 404) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    const q = request.query;
+    return usageToWire(await usageReport(ctx, { from: q.from, to: q.to, interval: q.interval, groupBy: q.group_by }));
+  });
+
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/usage', ['GET']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens', ['GET', 'POST']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id', ['DELETE']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/ai-config', ['GET', 'PUT']);
