@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { flushCalls, recordCall, type CallRecord } from '~/server/gateway/calls';
 import { newId } from '~/server/ids';
 import { reserve, settle } from '~/server/services/credits';
+import { setModelPrice } from '~/server/services/model-prices';
 import { createRuntimeToken } from '~/server/services/runtime-tokens';
 import type { Db } from '~/server/db/connect';
 import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
@@ -126,7 +127,8 @@ await describeEachDb('usage report', (getDb) => {
   it('prices each day at the price in effect that day', async () => {
     const w = await world();
     const caller = callerFor(t.db, w.owner);
-    await t.db.modelPrice.create({ data: { id: newId(), provider: 'openai', modelId: 'gpt-4.1-mini', inputUsdPer1M: 1, outputUsdPer1M: 2, effectiveFrom: at(DAY2, 0) } });
+    await setModelPrice(t.db, { provider: 'openai', modelId: 'gpt-4.1-mini', inputUsdPer1M: 1, outputUsdPer1M: 2, effectiveFrom: DAY2 });
+    await expect(setModelPrice(t.db, { provider: 'openai', modelId: 'gpt-4.1-mini', inputUsdPer1M: -1, outputUsdPer1M: 2, effectiveFrom: DAY2 })).rejects.toMatchObject({ reason: 'invalid_price' });
     const r = await caller.usage.report({ workspaceId: w.workspaceId, from: DAY1, to: DAY2, groupBy: 'source', interval: 'day' });
     const gw1 = r.rows.find((x) => x.period === DAY1 && x.group === 'gateway')!;
     const gw2 = r.rows.find((x) => x.period === DAY2 && x.group === 'gateway')!;
