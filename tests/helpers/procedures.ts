@@ -88,6 +88,7 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'models.setFallbackPolicy': async (w) => ({ ...ws(w), allowCreditFallback: true }),
   'models.setAiConfig': async (w) => ({ ...ws(w), mode: 'managed', provider: 'anthropic' }),
   'billing.upgradeRequest': async (w) => ws(w),
+  'billing.ledger': async (w) => ws(w),
   'billing.requestUpgrade': async (w) => ({ ...ws(w), plan: 'enterprise', note: 'matrix' }),
   'usage.report': async (w) => ({ ...ws(w), groupBy: 'model', interval: 'month' }),
   'generation.start': async (w) => ({ ...ws(w), prompt: 'matrix', imageCount: 0 }),

@@ -63,6 +63,7 @@ const EXPECTED: Record<string, Expectation> = {
   'models.setAiConfig': WS_OWNER,
   'billing.upgradeRequest': WS_READ,
   'billing.requestUpgrade': WS_OWNER,
+  'billing.ledger': WS_OWNER,
   'generation.start': WS_READ,
   'generation.history': WS_READ,
   'generation.get': WS_READ,
