@@ -91,6 +91,13 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'billing.ledger': async (w) => ws(w),
   'billing.requestUpgrade': async (w) => ({ ...ws(w), plan: 'enterprise', note: 'matrix' }),
   'usage.report': async (w) => ({ ...ws(w), groupBy: 'model', interval: 'month' }),
+  'usage.caps': async (w) => ws(w),
+  'usage.setMemberCap': async (w) => ({ ...ws(w), userId: w.owner.id, monthlyCreditCap: 100 }),
+  'usage.setTokenCap': async (w) => ({
+    ...ws(w),
+    tokenId: (await createRuntimeToken({ db: w.db, actor: w.owner, workspace: { id: w.workspaceId, role: 'owner' } }, { label: 'capped' })).info.id,
+    monthlyCreditCap: 100,
+  }),
   'generation.start': async (w) => ({ ...ws(w), prompt: 'matrix', imageCount: 0 }),
   'generation.history': async (w) => ws(w),
   'generation.get': async (w) => {

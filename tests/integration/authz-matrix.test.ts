@@ -69,6 +69,9 @@ const EXPECTED: Record<string, Expectation> = {
   'generation.get': WS_READ,
   // Members get a report too: their own Content Studio runs (services/usage.ts).
   'usage.report': WS_READ,
+  'usage.caps': WS_OWNER,
+  'usage.setMemberCap': WS_OWNER,
+  'usage.setTokenCap': WS_OWNER,
 };
 
 // REST: HTTP statuses, by operationId. Each request is the one a script would send for that cell.

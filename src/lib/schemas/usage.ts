@@ -122,3 +122,15 @@ export function usageToWire(r: UsageReport): z.infer<typeof ZRestUsageReport> {
     unpriced_models: r.unpricedModels,
   };
 }
+
+// ---- monthly credit caps (owners set them; services/credits.ts reserve enforces them) ----
+
+export const ZCreditCap = z.number().int().min(0).max(100_000_000).nullable().describe('Credits per calendar month (UTC); null: no cap');
+export const ZSetMemberCap = z.object({ userId: z.string().min(1).max(64), monthlyCreditCap: ZCreditCap });
+export const ZSetTokenCap = z.object({ tokenId: z.string().min(1).max(64), monthlyCreditCap: ZCreditCap });
+const ZCapState = z.object({ cap: z.number().int().nullable(), usedThisMonth: z.number().int() });
+export const ZCaps = z.object({
+  members: z.array(ZCapState.extend({ userId: z.string() })),
+  tokens: z.array(ZCapState.extend({ tokenId: z.string() })),
+});
+export type Caps = z.infer<typeof ZCaps>;

@@ -257,7 +257,7 @@ export async function startGeneration(
     );
   }
   const runId = newId();
-  const ledger = new RunLedger(db, ws.id);
+  const ledger = new RunLedger(db, ws.id, actor.id);
   try {
     const reservations = {
       script: scriptNeed ? await ledger.reserve(scriptNeed, `run ${runId} script`) : undefined,

@@ -1,7 +1,9 @@
 import 'server-only';
 // Settings → Usage: the workspace's usage report (owners: everyone's; members: their own runs).
-import { ZUsageQuery, ZUsageReport } from '~/lib/schemas/usage';
-import { createTRPCRouter, workspaceProcedure } from '~/server/api/trpc';
+import { z } from 'zod';
+import { ZCaps, ZSetMemberCap, ZSetTokenCap, ZUsageQuery, ZUsageReport } from '~/lib/schemas/usage';
+import { createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
+import { getCaps, setMemberCap, setTokenCap } from '~/server/services/caps';
 import { usageReport } from '~/server/services/usage';
 
 export const usageRouter = createTRPCRouter({
@@ -9,4 +11,23 @@ export const usageRouter = createTRPCRouter({
     .input(ZUsageQuery)
     .output(ZUsageReport)
     .query(({ ctx, input }) => usageReport(ctx, input)),
+
+  /** Monthly credit caps and what each member and token used this month (owners). */
+  caps: ownerProcedure.output(ZCaps).query(({ ctx }) => getCaps(ctx)),
+
+  setMemberCap: ownerProcedure
+    .input(ZSetMemberCap)
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await setMemberCap(ctx, input);
+      return { ok: true as const };
+    }),
+
+  setTokenCap: ownerProcedure
+    .input(ZSetTokenCap)
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await setTokenCap(ctx, input);
+      return { ok: true as const };
+    }),
 });
