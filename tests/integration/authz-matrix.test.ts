@@ -102,6 +102,13 @@ const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
     }),
   },
   getWorkspaceUsage: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] } },
+  setRuntimeTokenCap: {
+    expected: OWNER_ONLY,
+    body: () => ({ monthly_credit_cap: 500 }),
+    params: async (w) => ({
+      token_id: (await createRuntimeToken({ db: w.db, actor: w.owner, workspace: { id: w.workspaceId, role: 'owner' } }, { label: 'capped' })).info.id,
+    }),
+  },
 };
 
 let app: TestApp;

@@ -168,7 +168,8 @@ it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () 
   expect(result.valid).toBe(true);
   expect(Object.keys(doc.paths).sort()).toEqual([
     '/api/users/me/ai-defaults', '/api/workspaces/{workspace_id}/ai-config', '/api/workspaces/{workspace_id}/runtime-tokens',
-    '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}', '/api/workspaces/{workspace_id}/usage',
+    '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}', '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}/monthly-credit-cap',
+    '/api/workspaces/{workspace_id}/usage',
   ]);
   expect(doc.paths['/api/workspaces/{workspace_id}/ai-config']!.put!.responses).toHaveProperty('422');
   expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['AiConfig', 'AiConfigUpdateInput', 'AiConfigChange', 'Error']));

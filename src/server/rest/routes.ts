@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AiConfig } from '~/lib/schemas/ai-config';
 import type { RuntimeToken } from '~/lib/schemas/gateway';
 import { isId } from '~/lib/schemas/ids';
-import { ZRestUsageQuery, ZRestUsageReport, usageToWire } from '~/lib/schemas/usage';
+import { ZCreditCap, ZRestUsageQuery, ZRestUsageReport, usageToWire } from '~/lib/schemas/usage';
 import {
   ZRestAiConfig, ZRestAiConfigChange, ZRestAiConfigInput, ZRestError, ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
 } from '~/lib/schemas/rest';
@@ -22,6 +22,7 @@ import { type LoggedFields, loggedBody } from '~/server/rest/log';
 import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
 import { createRuntimeToken, listRuntimeTokens, revokeRuntimeToken } from '~/server/services/runtime-tokens';
+import { setTokenCap } from '~/server/services/caps';
 import { usageReport } from '~/server/services/usage';
 import { getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import type { Ctx, WorkspaceCtx } from '~/server/services/context';
@@ -97,6 +98,7 @@ export const REST_OPERATIONS = {
   listRuntimeTokens: { method: 'GET', url: '/api/workspaces/:workspace_id/runtime-tokens' },
   revokeRuntimeToken: { method: 'DELETE', url: '/api/workspaces/:workspace_id/runtime-tokens/:token_id' },
   getWorkspaceUsage: { method: 'GET', url: '/api/workspaces/:workspace_id/usage' },
+  setRuntimeTokenCap: { method: 'PUT', url: '/api/workspaces/:workspace_id/runtime-tokens/:token_id/monthly-credit-cap' },
 } as const;
 
 export async function restRoutes(fastify: FastifyInstance) {
@@ -234,6 +236,22 @@ export async function restRoutes(fastify: FastifyInstance) {
     return usageToWire(await usageReport(ctx, { from: q.from, to: q.to, interval: q.interval, groupBy: q.group_by }));
   });
 
+  app.put('/api/workspaces/:workspace_id/runtime-tokens/:token_id/monthly-credit-cap', {
+    config: { logFields: { plain: ['monthly_credit_cap'], secret: [] } },
+    schema: {
+      operationId: 'setRuntimeTokenCap', tags: ['Runtime tokens'], summary: 'Set or lift a runtime token’s monthly credit cap (owner only)',
+      description: 'Managed gateway calls through the token are refused with cap_reached (402) once its reservations this calendar month (UTC) would pass the cap.',
+      params: WorkspaceParams.extend({ token_id: z.string() }),
+      body: z.object({ monthly_credit_cap: ZCreditCap }).meta({ id: 'RuntimeTokenCap' }),
+      response: { 200: z.object({ token_id: z.string(), monthly_credit_cap: ZCreditCap }), ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    await setTokenCap(ctx, { tokenId: request.params.token_id, monthlyCreditCap: request.body.monthly_credit_cap });
+    return { token_id: request.params.token_id, monthly_credit_cap: request.body.monthly_credit_cap };
+  });
+
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id/monthly-credit-cap', ['PUT']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/usage', ['GET']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens', ['GET', 'POST']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id', ['DELETE']);
