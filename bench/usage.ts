@@ -12,12 +12,19 @@ export type UsageBench = { calls: number; runs: number; seedSeconds: number; mon
 export async function usageBench(db: Db, workspaceId: string, quick: boolean): Promise<UsageBench> {
   const calls = quick ? 100_000 : 1_000_000;
   const runs = quick ? 2_000 : 20_000;
+  const t0 = performance.now();
+  const ownerId = await seedUsage(db, workspaceId, calls, runs);
+  const seedSeconds = round((performance.now() - t0) / 1000);
+  return { calls, runs, seedSeconds, ...(await timeUsage(db, workspaceId, ownerId, quick ? 100 : 300)) };
+}
+
+/** A year of gateway calls and Content Studio runs for one workspace; returns its owner's id. */
+export async function seedUsage(db: Db, workspaceId: string, calls: number, runs: number): Promise<string> {
   const owner = await db.membership.findFirstOrThrow({ where: { workspaceId, role: 'owner' }, select: { userId: true } });
   const tokens = Array.from({ length: 5 }, () => newId());
   for (const [i, id] of tokens.entries()) {
     await db.runtimeToken.create({ data: { id, workspaceId, label: `bench-${i}`, prefix: `byok_rt_b${i}`, hash: Buffer.from(newId()), createdById: owner.userId } });
   }
-  const t0 = performance.now();
   // One statement, as the recorder's batches are: the rollup trigger sees all of them at once. The calls
   // are spread over the last 365 days, 5 tokens, 3 keys, 20 models, both credential kinds.
   await db.$executeRaw`
@@ -38,9 +45,11 @@ export async function usageBench(db: Db, workspaceId: string, quick: boolean): P
            'managed', 'succeeded', 300, 800, 5
     FROM generate_series(1, ${runs}) AS g, generate_series(0, 1) AS k`;
   await db.$executeRawUnsafe('ANALYZE gateway_call, usage_daily, generation_run, generation_step');
-  const seedSeconds = round((performance.now() - t0) / 1000);
+  return owner.userId;
+}
 
-  const ctx = { db, actor: { id: owner.userId, name: 'Bench', email: 'bench@bench.test', clientIp: null }, workspace: { id: workspaceId, role: 'owner' } } as unknown as WorkspaceCtx;
+export async function timeUsage(db: Db, workspaceId: string, ownerId: string, n: number): Promise<Pick<UsageBench, 'month' | 'monthByModel' | 'year'>> {
+  const ctx = { db, actor: { id: ownerId, name: 'Bench', email: 'bench@bench.test', clientIp: null }, workspace: { id: workspaceId, role: 'owner' } } as unknown as WorkspaceCtx;
   const today = new Date();
   const day = (daysAgo: number) => new Date(today.getTime() - daysAgo * 86_400_000).toISOString().slice(0, 10);
   const time = async (n: number, query: Parameters<typeof usageReport>[1]) => {
@@ -53,9 +62,7 @@ export async function usageBench(db: Db, workspaceId: string, quick: boolean): P
     }
     return stats(samples);
   };
-  const n = quick ? 100 : 300;
   return {
-    calls, runs, seedSeconds,
     month: await time(n, { from: day(30), to: day(0), groupBy: 'source', interval: 'day' }),
     monthByModel: await time(n, { from: day(30), to: day(0), groupBy: 'model', interval: 'day' }),
     year: await time(Math.ceil(n / 3), { from: day(364), to: day(0), groupBy: 'token', interval: 'month' }),

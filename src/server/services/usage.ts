@@ -32,13 +32,16 @@ const STUDIO_GROUP: Record<UsageGroup, Prisma.Sql> = {
 };
 const PERIOD: Record<UsageInterval, string> = { day: 'YYYY-MM-DD', month: 'YYYY-MM' };
 
-/** The model's list price on a day (the latest row that took effect by then); only for your-key usage. */
+/**
+ * The model's list price on a day (the latest row that took effect by then), looked up for your-key usage
+ * only: the condition sits inside the subquery so other rows skip the lookup.
+ */
 const price = (provider: Prisma.Sql, model: Prisma.Sql, day: Prisma.Sql, source: Prisma.Sql) => Prisma.sql`
   LEFT JOIN LATERAL (
     SELECT p."inputUsdPer1M" AS pin, p."outputUsdPer1M" AS pout FROM model_price p
-    WHERE p.provider = ${provider} AND p."modelId" = ${model} AND p."effectiveFrom" <= ${day}
+    WHERE ${source} = 'byok' AND p.provider = ${provider} AND p."modelId" = ${model} AND p."effectiveFrom" <= ${day}
     ORDER BY p."effectiveFrom" DESC LIMIT 1
-  ) price ON ${source} = 'byok'`;
+  ) price ON true`;
 
 export async function usageReport(ctx: WorkspaceCtx, query: UsageQuery): Promise<UsageReport> {
   const parsed = ZUsageQuery.safeParse(query);
@@ -72,8 +75,11 @@ export async function usageReport(ctx: WorkspaceCtx, query: UsageQuery): Promise
     totals.credits += Number(r.credits);
     totals.estimatedCostUsd += Number(r.cost);
   }
-  // A run split over several groups (two models) counts once in the total.
-  totals.runs = await runCount(ctx.db, ctx.workspace.id, from, to, member);
+  // A run split over several groups (two models) counts once in the total; by source, token or member a
+  // run is in one group only, so the rows' runs already add up.
+  totals.runs = ['source', 'token', 'member'].includes(q.groupBy)
+    ? rows.reduce((n, r) => n + Number(r.runs), 0)
+    : await runCount(ctx.db, ctx.workspace.id, from, to, member);
   totals.estimatedCostUsd = roundUsd(totals.estimatedCostUsd);
   return { from, to, interval: q.interval, groupBy: q.groupBy, scope: member ? 'own' : 'workspace', rows: out, totals, unpricedModels: [...unpriced].sort() };
 }
@@ -81,9 +87,14 @@ export async function usageReport(ctx: WorkspaceCtx, query: UsageQuery): Promise
 // Dollars to a hundredth of a cent: enough for an estimate, and sums stay readable.
 const roundUsd = (usd: number) => Math.round(usd * 10_000) / 10_000;
 
-type Agg = { from: string; to: string; interval: UsageInterval; groupBy: UsageGroup; member: string | null };
+export type Agg = { from: string; to: string; interval: UsageInterval; groupBy: UsageGroup; member: string | null };
 
 async function aggregate(db: Db, workspaceId: string, a: Agg): Promise<Raw[]> {
+  return db.$queryRaw<Raw[]>(aggregateSql(workspaceId, a));
+}
+
+/** The report's one statement (exported for the bench's EXPLAIN). */
+export function aggregateSql(workspaceId: string, a: Agg): Prisma.Sql {
   const fmt = PERIOD[a.interval];
   const g = GATEWAY_GROUP[a.groupBy];
   const s = STUDIO_GROUP[a.groupBy];
@@ -102,7 +113,7 @@ async function aggregate(db: Db, workspaceId: string, a: Agg): Promise<Raw[]> {
       WHERE u."workspaceId" = ${workspaceId} AND u.day >= ${a.from}::date AND u.day <= ${a.to}::date
       GROUP BY 1, 2
       UNION ALL`;
-  return db.$queryRaw<Raw[]>`
+  return Prisma.sql`
     SELECT period, grp, sum(calls)::float8 AS calls, sum(runs)::float8 AS runs, sum(tin)::float8 AS tin, sum(tout)::float8 AS tout,
            sum(credits)::float8 AS credits, sum(cost)::float8 AS cost,
            string_agg(x.unpriced, ',') AS unpriced
@@ -115,7 +126,9 @@ async function aggregate(db: Db, workspaceId: string, a: Agg): Promise<Raw[]> {
              COALESCE(sum((COALESCE(st."inputTokens", 0) * price.pin + COALESCE(st."outputTokens", 0) * price.pout) / 1e6), 0)::float8 AS cost,
              string_agg(DISTINCT CASE WHEN st."credentialSource" = 'byok' AND price.pin IS NULL THEN st.provider || ':' || st."modelId" END, ',') AS unpriced
       FROM generation_run r
-      JOIN generation_step st ON st."runId" = r.id
+      -- Each run's steps by the runId index ("OFFSET 0" keeps the planner from hashing the whole step
+      -- table, which holds every workspace's steps, for a month of one workspace's runs).
+      CROSS JOIN LATERAL (SELECT * FROM generation_step s WHERE s."runId" = r.id OFFSET 0) st
       ${price(Prisma.sql`st.provider`, Prisma.sql`st."modelId"`, Prisma.sql`r."createdAt"::date`, Prisma.sql`st."credentialSource"`)}
       WHERE r."workspaceId" = ${workspaceId} AND r."createdAt" >= ${fromTs} AND r."createdAt" < ${toTs}
         ${a.member ? Prisma.sql`AND r."actorId" = ${a.member}` : Prisma.empty}
