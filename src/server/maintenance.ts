@@ -7,6 +7,7 @@ import type { Db } from '~/server/db/connect';
 import { log } from '~/server/log';
 import { releaseExpiredReservations } from '~/server/services/credits';
 import { purgeExpiredLimits } from '~/server/services/rate-limit';
+import { checkSpendAlerts } from '~/server/services/spend-alerts';
 
 export const MAINTENANCE_EVERY_MS = 60_000;
 
@@ -18,6 +19,7 @@ export function startMaintenance(getDb: () => Db, opts: { everyMs?: number } = {
       const released = await releaseExpiredReservations(db);
       if (released > 0) log.info({ released }, 'released expired credit reservations');
       await purgeExpiredLimits(db);
+      await checkSpendAlerts(db);
     } catch (err) {
       log.warn({ err }, 'maintenance failed; it runs again at the next interval');
     }

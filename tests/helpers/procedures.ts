@@ -92,6 +92,8 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'billing.requestUpgrade': async (w) => ({ ...ws(w), plan: 'enterprise', note: 'matrix' }),
   'usage.report': async (w) => ({ ...ws(w), groupBy: 'model', interval: 'month' }),
   'usage.caps': async (w) => ws(w),
+  'usage.spendAlerts': async (w) => ws(w),
+  'usage.setSpendAlert': async (w) => ({ ...ws(w), keyId: await insertKey(w), monthlyUsd: 25 }),
   'usage.setMemberCap': async (w) => ({ ...ws(w), userId: w.owner.id, monthlyCreditCap: 100 }),
   'usage.setTokenCap': async (w) => ({
     ...ws(w),

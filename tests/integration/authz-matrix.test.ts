@@ -72,6 +72,8 @@ const EXPECTED: Record<string, Expectation> = {
   'usage.caps': WS_OWNER,
   'usage.setMemberCap': WS_OWNER,
   'usage.setTokenCap': WS_OWNER,
+  'usage.spendAlerts': WS_OWNER,
+  'usage.setSpendAlert': WS_OWNER,
 };
 
 // REST: HTTP statuses, by operationId. Each request is the one a script would send for that cell.

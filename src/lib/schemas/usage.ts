@@ -134,3 +134,11 @@ export const ZCaps = z.object({
   tokens: z.array(ZCapState.extend({ tokenId: z.string() })),
 });
 export type Caps = z.infer<typeof ZCaps>;
+
+// ---- monthly estimated-spend alerts per key ----
+
+export const ZSetSpendAlert = z.object({
+  keyId: z.string().min(1).max(64),
+  monthlyUsd: z.number().finite().min(0.01).max(1_000_000).nullable().describe('USD of estimated provider cost per calendar month (UTC); null: no alert'),
+});
+export const ZSpendAlert = z.object({ keyId: z.string(), monthlyUsd: z.number(), spentUsd: z.number(), alertedThisMonth: z.boolean() });

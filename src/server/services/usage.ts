@@ -178,3 +178,11 @@ async function labelsFor(db: Db, workspaceId: string, groupBy: UsageGroup, ids: 
   }
   return labels;
 }
+
+/** Each key's estimated provider cost from the start of this month (UTC) to now: keyId → USD. */
+export async function keySpendThisMonth(db: Db, workspaceId: string, now = new Date()): Promise<Map<string, number>> {
+  const from = now.toISOString().slice(0, 8) + '01';
+  const to = now.toISOString().slice(0, 10);
+  const rows = await db.$queryRaw<Raw[]>(aggregateSql(workspaceId, { from, to, interval: 'month', groupBy: 'key', member: null }));
+  return new Map(rows.filter((r) => r.grp).map((r) => [r.grp, Number(r.cost)]));
+}

@@ -1,9 +1,10 @@
 import 'server-only';
 // Settings → Usage: the workspace's usage report (owners: everyone's; members: their own runs).
 import { z } from 'zod';
-import { ZCaps, ZSetMemberCap, ZSetTokenCap, ZUsageQuery, ZUsageReport } from '~/lib/schemas/usage';
+import { ZCaps, ZSetMemberCap, ZSetSpendAlert, ZSetTokenCap, ZSpendAlert, ZUsageQuery, ZUsageReport } from '~/lib/schemas/usage';
 import { createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
 import { getCaps, setMemberCap, setTokenCap } from '~/server/services/caps';
+import { listSpendAlerts, setSpendAlert } from '~/server/services/spend-alerts';
 import { usageReport } from '~/server/services/usage';
 
 export const usageRouter = createTRPCRouter({
@@ -28,6 +29,17 @@ export const usageRouter = createTRPCRouter({
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await setTokenCap(ctx, input);
+      return { ok: true as const };
+    }),
+
+  /** Monthly estimated-spend alerts per key, with this month's estimate (owners). */
+  spendAlerts: ownerProcedure.output(z.array(ZSpendAlert)).query(({ ctx }) => listSpendAlerts(ctx)),
+
+  setSpendAlert: ownerProcedure
+    .input(ZSetSpendAlert)
+    .output(z.object({ ok: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await setSpendAlert(ctx, input);
       return { ok: true as const };
     }),
 });
