@@ -2,6 +2,7 @@ import { Suspense } from 'react';
 import { PageHeader } from '~/components/shell/page-header';
 import { LoadingBlock } from '~/components/ui/skeleton';
 import { CapsCard } from '~/components/usage/caps-card';
+import { SpendAlertsCard } from '~/components/usage/spend-alerts-card';
 import { UsagePanel } from '~/components/usage/usage-panel';
 import { currentWorkspace } from '~/app/current-workspace';
 import { HydrateClient, prefetch, trpc } from '~/trpc/server';
@@ -27,7 +28,12 @@ export default async function UsagePage({ params }: { params: Promise<{ slug: st
       <Suspense fallback={<LoadingBlock />}>
         <UsagePanel />
       </Suspense>
-      {ws.role === 'owner' ? <CapsCard workspaceId={ws.id} /> : null}
+      {ws.role === 'owner' ? (
+        <>
+          <CapsCard workspaceId={ws.id} />
+          <SpendAlertsCard workspaceId={ws.id} />
+        </>
+      ) : null}
     </HydrateClient>
   );
 }
