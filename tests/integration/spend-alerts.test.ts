@@ -37,14 +37,14 @@ await describeEachDb('key spend alerts', (getDb) => {
     // A higher threshold starts over.
     await caller.usage.setSpendAlert({ workspaceId, keyId, monthlyUsd: 2 });
     expect(await checkSpendAlerts(t.db)).toBe(0);
-    await caller.usage.setSpendAlert({ workspaceId, keyId, monthlyUsd: 1.1 });
+    await caller.usage.setSpendAlert({ workspaceId, keyId, monthlyUsd: 1 });
     expect(await checkSpendAlerts(t.db)).toBe(1);
 
     await expect(callerFor(t.db, member).usage.setSpendAlert({ workspaceId, keyId, monthlyUsd: 5 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const other = await createUser(t.db, 'Spend other');
     const otherKey = await insertKey({ db: t.db, workspaceId: other.workspace.id, owner: other });
     await expect(caller.usage.setSpendAlert({ workspaceId, keyId: otherKey, monthlyUsd: 5 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(caller.usage.setSpendAlert({ workspaceId, keyId, monthlyUsd: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    for (const bad of [-1, 0, 1.5]) await expect(caller.usage.setSpendAlert({ workspaceId, keyId, monthlyUsd: bad })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await caller.usage.setSpendAlert({ workspaceId, keyId, monthlyUsd: null });
     expect(await caller.usage.spendAlerts({ workspaceId })).toEqual([]);
   });

@@ -53,7 +53,7 @@ function AlertRow({ workspaceId, keyId, name, current }: { workspaceId: string; 
     }),
   );
   const parsed = value.trim() === '' ? null : Number(value);
-  const invalid = parsed !== null && (!Number.isFinite(parsed) || parsed < 0.01);
+  const invalid = parsed !== null && (!Number.isSafeInteger(parsed) || parsed < 1);
   const id = `alert-${keyId}`;
   return (
     <TableRow>
@@ -64,9 +64,9 @@ function AlertRow({ workspaceId, keyId, name, current }: { workspaceId: string; 
       </TableCell>
       <TableCell>
         <form className="flex items-center gap-2" onSubmit={(e) => { e.preventDefault(); if (!invalid) save.mutate({ workspaceId, keyId, monthlyUsd: parsed }); }}>
-          <Input id={id} inputMode="decimal" className="w-28" placeholder="No alert" value={value} aria-invalid={invalid} onChange={(e) => setValue(e.target.value)} />
+          <Input id={id} inputMode="numeric" className="w-28" placeholder="No alert" value={value} aria-invalid={invalid} onChange={(e) => setValue(e.target.value)} />
           <Button type="submit" size="sm" variant="secondary" disabled={invalid || parsed === (current?.monthlyUsd ?? null)} loading={save.isPending}>Save</Button>
-          {invalid ? <span role="alert" className="text-xs text-destructive-foreground">At least $0.01</span> : save.error ? <span role="alert" className="text-xs text-destructive-foreground">{save.error.message}</span> : null}
+          {invalid ? <span role="alert" className="text-xs text-destructive-foreground">Whole dollars, at least 1</span> : save.error ? <span role="alert" className="text-xs text-destructive-foreground">{save.error.message}</span> : null}
         </form>
       </TableCell>
     </TableRow>

@@ -1,6 +1,7 @@
 // The usage report (issue 19): what the Usage page, its tRPC procedure and the REST endpoint ask and get.
 // Days are UTC calendar days (YYYY-MM-DD), both ends included. Browser-safe.
 import { z } from 'zod';
+import { ZId } from '~/lib/schemas/ids';
 
 /** The longest range one report covers: a year, leap day included. */
 export const USAGE_MAX_DAYS = 366;
@@ -126,8 +127,8 @@ export function usageToWire(r: UsageReport): z.infer<typeof ZRestUsageReport> {
 // ---- monthly credit caps (owners set them; services/credits.ts reserve enforces them) ----
 
 export const ZCreditCap = z.number().int().min(0).max(100_000_000).nullable().describe('Credits per calendar month (UTC); null: no cap');
-export const ZSetMemberCap = z.object({ userId: z.string().min(1).max(64), monthlyCreditCap: ZCreditCap });
-export const ZSetTokenCap = z.object({ tokenId: z.string().min(1).max(64), monthlyCreditCap: ZCreditCap });
+export const ZSetMemberCap = z.object({ userId: ZId, monthlyCreditCap: ZCreditCap });
+export const ZSetTokenCap = z.object({ tokenId: ZId, monthlyCreditCap: ZCreditCap });
 const ZCapState = z.object({ cap: z.number().int().nullable(), usedThisMonth: z.number().int() });
 export const ZCaps = z.object({
   members: z.array(ZCapState.extend({ userId: z.string() })),
@@ -138,7 +139,7 @@ export type Caps = z.infer<typeof ZCaps>;
 // ---- monthly estimated-spend alerts per key ----
 
 export const ZSetSpendAlert = z.object({
-  keyId: z.string().min(1).max(64),
-  monthlyUsd: z.number().finite().min(0.01).max(1_000_000).nullable().describe('USD of estimated provider cost per calendar month (UTC); null: no alert'),
+  keyId: ZId,
+  monthlyUsd: z.number().int().min(1).max(1_000_000).nullable().describe('Whole USD of estimated provider cost per calendar month (UTC); null: no alert'),
 });
 export const ZSpendAlert = z.object({ keyId: z.string(), monthlyUsd: z.number(), spentUsd: z.number(), alertedThisMonth: z.boolean() });
