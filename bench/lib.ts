@@ -42,8 +42,14 @@ export async function fixedRate(rps: number, seconds: number, fire: (i: number) 
 
 /** The server's CPU time so far (user and system), in ms; /proc counts it in clock ticks of 10 ms. */
 export function cpuMs(pid: number): number {
+  const { user, system } = cpuSplitMs(pid);
+  return user + system;
+}
+
+/** A process's CPU so far in user mode (its own code) and in the kernel (mostly its sockets' writes and reads), in ms. */
+export function cpuSplitMs(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
 }
 
 export function rssMB(pid: number): number {

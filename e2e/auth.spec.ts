@@ -128,6 +128,21 @@ test('a member cannot reach owner-only procedures, and outsiders get 404', async
   expect(list.status()).toBe(403);
   await memberCtx.close();
 
+  // Removing a member asks first, names them, and Cancel changes nothing.
+  await page.reload();
+  const members = page.getByRole('list', { name: 'Workspace members' });
+  await members.getByRole('button', { name: `Remove ${member.email}` }).click();
+  const confirm = page.getByRole('alertdialog', { name: `Remove ${member.name}?` });
+  await expect(confirm).toContainText(member.email);
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(members).toContainText(member.email);
+  await members.getByRole('button', { name: `Remove ${member.email}` }).click();
+  await confirm.getByRole('button', { name: 'Remove member' }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: `${member.name} was removed from the workspace.` })).toBeVisible();
+  await expect(members).not.toContainText(member.email);
+
   const outCtx = await browser.newContext();
   const op = await outCtx.newPage();
   await signIn(op, outsider);

@@ -1,6 +1,6 @@
 // `npm run screenshots`: the main pages at 1440 and 390 px, written to docs/screenshots/ (referenced from
-// the README). Runs against the built app and the fake providers like the other browser tests, but only
-// when asked (SCREENSHOTS=1), since it rewrites files in the repository.
+// the README and docs/architecture.md). Runs against the built app and the fake providers like the other
+// browser tests, but only when asked (SCREENSHOTS=1), since it rewrites files in the repository.
 import type { Page } from '@playwright/test';
 import { addKeyInUi, signInSeeded, testKey, workspaceSlug } from './fixtures';
 import { expect, test } from './test';

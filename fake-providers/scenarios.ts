@@ -1,5 +1,5 @@
 // Which answer a key gets is decided by the key itself, so tests, the demo and benchmarks can drive
-// every path by typing a key. The README's "Fake providers" section lists the same table.
+// every path by typing a key. The "Fake providers" section of docs/models-and-studio.md lists the same table.
 
 export const SCENARIOS = [
   'invalid', // the provider's invalid-key response (OpenAI and xAI echo a masked key, as the real ones do)

@@ -145,7 +145,7 @@ const commands: Record<string, Command> = {
   },
   catalog: {
     usage: 'catalog <list | add | set | prices | price> [options]',
-    summary: 'Show or edit the platform model catalog (see README, "Operator commands").',
+    summary: 'Show or edit the platform model catalog and the usage estimate\'s list prices (options: docs/models-and-studio.md, "Models and tiers"; prices: docs/usage.md).',
     async run(args) {
       const [sub, ...rest] = args;
       const { values } = parseArgs({
@@ -234,7 +234,9 @@ class UsageError extends Error {
 }
 
 async function main() {
-  const [name = 'help', ...rest] = process.argv.slice(2);
+  const [given = 'help', ...rest] = process.argv.slice(2);
+  // `--help` and `-h` are what people type first.
+  const name = given === '--help' || given === '-h' ? 'help' : given;
   const command = commands[name];
   if (!command) {
     console.error(`Unknown command "${name.slice(0, 40)}". Run: npm run admin -- help`);

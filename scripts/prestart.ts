@@ -31,7 +31,7 @@ async function main() {
     const released = await releaseExpiredReservations(opened.db);
     if (released) console.log(`Released ${released} expired credit reservation(s).`);
     // Keys stored before per-key data keys get theirs; removed keys whose space a stopped process did not
-    // reclaim leave the database's files now (README, "What Remove guarantees").
+    // reclaim leave the database's files now (docs/security.md, "What Remove guarantees").
     const keys = await upgradeAndReclaimKeys(opened.db, ring);
     if (keys.upgraded) console.log(`Re-sealed ${keys.upgraded} stored key(s) under their own data keys.`);
     if (keys.unreadable) console.warn(`${keys.unreadable} stored key(s) could not be opened with the configured master keys; they were left as they are.`);

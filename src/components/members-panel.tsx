@@ -2,7 +2,12 @@
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import {
+  AlertDialog, AlertDialogCancel, AlertDialogContent, AlertDialogDescription, AlertDialogDestructive, AlertDialogFooter,
+  AlertDialogHeader, AlertDialogTitle,
+} from '~/components/ui/alert-dialog';
 import { Dialog, DialogContent, DialogTitle } from '~/components/ui/dialog';
+import { toast } from '~/components/ui/toast';
 import { Alert, Button, Card, Field } from '~/components/ui';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { formatWhen } from '~/lib/format';
@@ -16,7 +21,20 @@ export function MembersPanel() {
   const { data: members } = useSuspenseQuery(trpc.workspace.members.queryOptions({ workspaceId }));
   const isOwner = ws.role === 'owner';
   const invalidate = () => queryClient.invalidateQueries(trpc.workspace.members.queryFilter({ workspaceId }));
-  const remove = useMutation(trpc.workspace.removeMember.mutationOptions({ onSuccess: () => void invalidate() }));
+  const [removing, setRemoving] = useState<{ userId: string; name: string; email: string } | null>(null);
+  const remove = useMutation(
+    trpc.workspace.removeMember.mutationOptions({
+      onSuccess: () => {
+        if (removing) toast.success(`${removing.name} was removed from the workspace.`);
+        setRemoving(null);
+        void invalidate();
+      },
+    }),
+  );
+  const closeRemove = () => {
+    remove.reset();
+    setRemoving(null);
+  };
 
   return (
     <Card>
@@ -37,8 +55,7 @@ export function MembersPanel() {
                 variant="secondary"
                 className="ml-auto"
                 aria-label={`Remove ${m.email}`}
-                disabled={remove.isPending}
-                onClick={() => remove.mutate({ workspaceId, userId: m.userId })}
+                onClick={() => setRemoving({ userId: m.userId, name: m.name, email: m.email })}
               >
                 Remove
               </Button>
@@ -46,7 +63,29 @@ export function MembersPanel() {
           </li>
         ))}
       </ul>
-      {remove.error ? <div className="mt-3"><Alert>{remove.error.message}</Alert></div> : null}
+      {removing ? (
+        <AlertDialog open onOpenChange={(o) => (o ? null : closeRemove())}>
+          <AlertDialogContent>
+            <AlertDialogHeader>
+              <AlertDialogTitle>Remove {removing.name}?</AlertDialogTitle>
+              <AlertDialogDescription>
+                {removing.email} loses access to this workspace at once: Content Studio, its runs and its settings. The runs
+                they made stay. You can invite them again later.
+              </AlertDialogDescription>
+            </AlertDialogHeader>
+            {remove.error ? <Alert>{remove.error.message}</Alert> : null}
+            <AlertDialogFooter>
+              <AlertDialogCancel>Cancel</AlertDialogCancel>
+              <AlertDialogDestructive
+                disabled={remove.isPending}
+                onClick={() => remove.mutate({ workspaceId, userId: removing.userId })}
+              >
+                {remove.isPending ? 'Removing…' : 'Remove member'}
+              </AlertDialogDestructive>
+            </AlertDialogFooter>
+          </AlertDialogContent>
+        </AlertDialog>
+      ) : null}
       {isOwner ? <Invitations workspaceId={workspaceId} /> : null}
     </Card>
   );

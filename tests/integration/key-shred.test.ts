@@ -216,7 +216,7 @@ await describeEachDb('removed keys and backups', (getDb) => {
 });
 
 // PostgreSQL's own files, read through the server (superuser only): the table files are reclaimed;
-// its write-ahead log belongs to the operator (see README, "What Remove guarantees").
+// its write-ahead log belongs to the operator (see docs/security.md, "What Remove guarantees").
 describe.runIf(TEST_DATABASE_URL)('removed keys leave the PostgreSQL table files [postgres]', () => {
   let pg: TestDb;
   beforeAll(async () => {

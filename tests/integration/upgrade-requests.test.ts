@@ -100,3 +100,13 @@ it('the operator command runs against a fresh embedded database and says there i
   );
   expect(out.trim()).toBe('No open upgrade requests.');
 }, 120_000);
+
+it('the operator command answers --help with its commands, as help does', async () => {
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('npx', ['tsx', '--conditions=react-server', 'scripts/admin.ts', '--help'], { timeout: 90_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+  expect(out).toContain('Usage: npm run admin -- <command>');
+  expect(out).toContain('set-plan');
+}, 120_000);

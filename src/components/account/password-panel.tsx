@@ -3,7 +3,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Alert, Button, Card, Field } from '~/components/ui';
-import { authClient } from '~/lib/auth-client';
 import { useTRPC } from '~/trpc/react';
 
 /** Changing the password signs out every other session (the server enforces it). */
@@ -24,6 +23,8 @@ export function PasswordPanel() {
     }
     setPending(true);
     setOutcome(null);
+    // Loaded on submit: the auth client is ~10 KB that the Account page's first load does not need.
+    const { authClient } = await import('~/lib/auth-client');
     const result = await authClient.changePassword({
       currentPassword: String(data.get('currentPassword') ?? ''),
       newPassword,

@@ -177,7 +177,7 @@ export async function loadKeyring(env: Record<string, string | undefined> = proc
     return ring;
   }
   if (config.APP_ENV === 'production') {
-    throw new ConfigError('MASTER_KEY_SECRET, MASTER_KEYS_FILE or MASTER_KEYS is required when APP_ENV=production (see README, "Master key").');
+    throw new ConfigError('MASTER_KEY_SECRET, MASTER_KEYS_FILE or MASTER_KEYS is required when APP_ENV=production (see docs/security.md, "Encryption and the master key").');
   }
   return readLocal(env.DATA_DIR || config.DATA_DIR, true);
 }

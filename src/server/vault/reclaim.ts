@@ -11,7 +11,7 @@ import 'server-only';
 //  2. Embedded database only (one process owns it and its WAL): a switch to a new WAL segment, then a
 //     checkpoint with wal_recycle off, so the segments holding the old rows are deleted, not kept for reuse.
 // PostgreSQL's WAL belongs to the operator (archiving, replicas, retention), so the app leaves it alone;
-// the README ("What Remove guarantees") says what holds where.
+// docs/security.md ("What Remove guarantees") says what holds where.
 import type { Db } from '~/server/db/connect';
 import { log } from '~/server/log';
 import { upgradeLegacyKeys } from '~/server/vault/envelope';
