@@ -453,6 +453,7 @@ async function main() {
       runs: await pageWeight(cookie, `/w/${slug}/runs`),
       developers: await pageWeight(cookie, `/w/${slug}/settings/developers`),
       plan: await pageWeight(cookie, `/w/${slug}/settings/plan`),
+      usage: await pageWeight(cookie, `/w/${slug}/settings/usage`),
       account: await pageWeight(cookie, '/account'),
     }));
     // Right after the load, and once the server has been idle for a while (V8 returns memory to the
@@ -553,7 +554,7 @@ function pageRows(pages: Record<string, { gzipKB: number }>): Row[] {
   return [
     ['First-load JS, Content Studio (KB gzip)', String(pages.contentStudio!.gzipKB), '≤ 200', pages.contentStudio!.gzipKB <= 200],
     ['First-load JS, API Keys (KB gzip)', String(pages.apiKeys!.gzipKB), '≤ 200', pages.apiKeys!.gzipKB <= 200],
-    ...(['models', 'runs', 'developers', 'plan', 'account'] as const)
+    ...(['models', 'runs', 'developers', 'plan', 'usage', 'account'] as const)
       .filter((k) => pages[k])
       .map((k): Row => [`First-load JS, ${k} (KB gzip)`, String(pages[k]!.gzipKB), '≤ 200', pages[k]!.gzipKB <= 200]),
   ];

@@ -15,7 +15,8 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '~
 import type { ChartPoint, ChartSeries } from '~/components/usage/usage-chart';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { toCsv } from '~/lib/csv';
-import { USAGE_GROUP_NAMES, USAGE_GROUPS, USAGE_MAX_DAYS, type UsageGroup, type UsageInterval, type UsageReport, dayNumber, dayString } from '~/lib/schemas/usage';
+import type { UsageReport } from '~/lib/schemas/usage';
+import { USAGE_GROUP_NAMES, USAGE_GROUPS, USAGE_MAX_DAYS, type UsageGroup, type UsageInterval, dayNumber, dayString } from '~/lib/usage';
 import { useTRPC } from '~/trpc/react';
 
 // recharts is big: only this page loads it, after the page itself (the table is readable meanwhile).

@@ -2,34 +2,11 @@
 // Days are UTC calendar days (YYYY-MM-DD), both ends included. Browser-safe.
 import { z } from 'zod';
 import { ZId } from '~/lib/schemas/ids';
+import { USAGE_GROUPS, USAGE_INTERVALS, USAGE_MAX_DAYS, dayNumber } from '~/lib/usage';
 
-/** The longest range one report covers: a year, leap day included. */
-export const USAGE_MAX_DAYS = 366;
-
-export const USAGE_GROUPS = ['source', 'token', 'key', 'member', 'model', 'credential'] as const;
-export type UsageGroup = (typeof USAGE_GROUPS)[number];
-export const USAGE_INTERVALS = ['day', 'month'] as const;
-export type UsageInterval = (typeof USAGE_INTERVALS)[number];
-
-export const USAGE_GROUP_NAMES: Record<UsageGroup, string> = {
-  source: 'Source',
-  token: 'Gateway token',
-  key: 'Key',
-  member: 'Member',
-  model: 'Model',
-  credential: 'Credential',
-};
+export * from '~/lib/usage';
 
 const ZDay = z.iso.date({ error: 'Use a date as YYYY-MM-DD' });
-
-const DAY_MS = 86_400_000;
-export const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
-export const dayString = (d: Date) => d.toISOString().slice(0, 10);
-
-/** The default range: the last 30 days, today included. */
-export function defaultRange(now = new Date()): { from: string; to: string } {
-  return { from: dayString(new Date(now.getTime() - 29 * DAY_MS)), to: dayString(now) };
-}
 
 export const ZUsageQuery = z
   .object({
