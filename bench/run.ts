@@ -21,6 +21,7 @@ import { newId } from '~/server/ids';
 import { setPlan } from '~/server/services/workspaces';
 import { open as aeadOpen, seal } from '~/server/vault/aead';
 import { gatewayOverhead, gatewayRows } from './gateway';
+import { type UsageBench, usageBench, usageRows } from './usage';
 import { cpuMs, fixedRate, fmt, round, rssMB, sleep, type Stats, stats, timeStream } from './lib';
 
 const { values: args } = parseArgs({
@@ -28,7 +29,7 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'pglite' },
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
-    // While working on one figure: `--only reads` (generation, runs, gateway, reads, addkey, pages), `--no-build`.
+    // While working on one figure: `--only reads` (generation, runs, gateway, reads, addkey, pages, usage), `--no-build`.
     only: { type: 'string' },
     // V8 flags for the server, to compare settings (e.g. "--max-semi-space-size=32"); they come after
     // those `npm start` sets, so they can override them. Recorded in the report.
@@ -39,7 +40,7 @@ const { values: args } = parseArgs({
     'idle-seconds': { type: 'string', default: '15' },
   },
 });
-const SECTIONS = ['generation', 'runs', 'gateway', 'reads', 'addkey', 'pages'] as const;
+const SECTIONS = ['generation', 'runs', 'gateway', 'reads', 'addkey', 'pages', 'usage'] as const;
 const only = new Set(args.only ? args.only.split(',') : SECTIONS);
 for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only takes ${SECTIONS.join(', ')}`);
 const PROFILE_DIR = 'bench-results/profile';
@@ -423,7 +424,9 @@ async function startFakeProviderProcess() {
 
 async function main() {
   console.log(`Benchmark on ${args.db}${QUICK ? ' (quick)' : ''}: building…`);
-  if (!args['no-build']) execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
+  // The usage figure is a database figure, measured in this process: alone, it needs no build and no server.
+  const usageOnly = only.size === 1 && only.has('usage');
+  if (!args['no-build'] && !usageOnly) execSync('npm run --silent build', { stdio: ['ignore', 'ignore', 'inherit'] });
   const fp = await startFakeProviderProcess();
   const { env: dbEnv, cleanup } = await prepareDatabase();
   const env = {
@@ -442,6 +445,19 @@ async function main() {
   const t0 = performance.now();
   const { benchWorkspaceId } = await seed(seeded.db);
   const seedSeconds = round((performance.now() - t0) / 1000);
+  let usage: UsageBench | null = null;
+  if (only.has('usage')) {
+    console.log(`Usage: seeding ${QUICK ? '100k' : '1M'} gateway calls for one workspace and timing the report…`);
+    usage = await usageBench(seeded.db, benchWorkspaceId, QUICK);
+  }
+  if (usageOnly) {
+    await seeded.close();
+    fp.process.kill('SIGTERM');
+    await cleanup();
+    console.log('');
+    for (const [name, value, target, ok] of usageRows(usage!)) console.log(`${name.padEnd(64)} ${value.padEnd(24)} ${target.padEnd(12)} ${ok === null ? '' : ok ? 'met' : 'MISSED'}`);
+    return;
+  }
   // Settle the bulk load (statistics, visibility map) so autovacuum does not run during the measurements.
   await seeded.db.$executeRawUnsafe('VACUUM ANALYZE');
   await seeded.close();
@@ -481,6 +497,7 @@ async function main() {
       runs: await pageWeight(cookie, `/w/${slug}/runs`),
       developers: await pageWeight(cookie, `/w/${slug}/settings/developers`),
       plan: await pageWeight(cookie, `/w/${slug}/settings/plan`),
+      usage: await pageWeight(cookie, `/w/${slug}/settings/usage`),
       account: await pageWeight(cookie, '/account'),
     }));
     // Right after the load, and once the server has been idle for a while (V8 returns memory to the
@@ -495,7 +512,7 @@ async function main() {
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
       versions: { node: process.version, next: pkg('next'), prisma: pkg('@prisma/client'), ai: pkg('ai'), trpc: pkg('@trpc/server') },
       settings: { db: args.db, quick: QUICK, workspaces: WORKSPACES, keysPerWorkspace: KEYS_PER_WS, modelsPerKey: MODELS_PER_KEY, providerPacing: { short: SHORT_STREAMS, steady: MODEL_LIKE_STREAMS }, seedSeconds, serverNodeOptions: [...START_FLAGS, args['server-node-options']].join(' ').trim() },
-      generation, runsOpenLoop, gateway, reads, addKey, crypto, pages, memory,
+      generation, runsOpenLoop, gateway, reads, addKey, crypto, pages, memory, usage,
     };
     printTable(report);
   } finally {
@@ -537,6 +554,7 @@ function printTable(r: Record<string, unknown>) {
     ...(addKey ? [['Add key beyond the probe (p50/p99/max ms)', `${fmt(addKey)} · ${addKey.errors} err`, 'p50 ≤ 20', addKey.p50 <= 20] as Row] : []),
     ['Encrypt / decrypt per op (µs)', `${c.encryptMicros} / ${c.decryptMicros}`, '—', null],
     ...(pages ? pageRows(pages) : []),
+    ...(r.usage ? usageRows(r.usage as UsageBench) : []),
     ['Server RSS after load (MB)', String(mem), '≤ 300', mem <= 300],
     [`… and after ${IDLE_SECONDS} s idle (MB)`, String(rssAfterIdleMB), '—', null],
   ];
@@ -580,7 +598,7 @@ function pageRows(pages: Record<string, { gzipKB: number }>): Row[] {
   return [
     ['First-load JS, Content Studio (KB gzip)', String(pages.contentStudio!.gzipKB), '≤ 200', pages.contentStudio!.gzipKB <= 200],
     ['First-load JS, API Keys (KB gzip)', String(pages.apiKeys!.gzipKB), '≤ 200', pages.apiKeys!.gzipKB <= 200],
-    ...(['models', 'runs', 'developers', 'plan', 'account'] as const)
+    ...(['models', 'runs', 'developers', 'plan', 'usage', 'account'] as const)
       .filter((k) => pages[k])
       .map((k): Row => [`First-load JS, ${k} (KB gzip)`, String(pages[k]!.gzipKB), '≤ 200', pages[k]!.gzipKB <= 200]),
   ];

@@ -4,6 +4,7 @@ import { setEnterpriseMonthlyCredits } from '~/server/jobs/scheduled';
 import { ZPlan, ZProviderId } from '~/lib/schemas/enums';
 import { ZTier } from '~/lib/schemas/models';
 import { addCatalogModel, editCatalogModel, listCatalogForOperator } from '~/server/services/catalog';
+import { listModelPrices, setModelPrice } from '~/server/services/model-prices';
 import { type Db, resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';
 import { ConfigError, loadServerEnv } from '~/server/env';
@@ -155,8 +156,8 @@ const commands: Record<string, Command> = {
     },
   },
   catalog: {
-    usage: 'catalog <list | add | set> [options]',
-    summary: 'Show or edit the platform model catalog (options: docs/models-and-studio.md, "Models and tiers").',
+    usage: 'catalog <list | add | set | prices | price> [options]',
+    summary: 'Show or edit the platform model catalog and the usage estimate\'s list prices (options: docs/models-and-studio.md, "Models and tiers"; prices: docs/usage.md).',
     async run(args) {
       const [sub, ...rest] = args;
       const { values } = parseArgs({
@@ -165,6 +166,7 @@ const commands: Record<string, Command> = {
           id: { type: 'string' }, provider: { type: 'string' }, model: { type: 'string' }, name: { type: 'string' },
           kind: { type: 'string' }, tiers: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
           'per-image': { type: 'string' }, 'default-for': { type: 'string' }, enable: { type: 'boolean' }, disable: { type: 'boolean' },
+          'in-usd': { type: 'string' }, 'out-usd': { type: 'string' }, from: { type: 'string' },
         },
       });
       const int = (v: string | undefined) => {
@@ -199,6 +201,20 @@ const commands: Record<string, Command> = {
         console.log(`Added ${provider.data}:${values.model}.`);
         return;
       }
+      // List prices for the usage page's estimated provider cost (USD per 1M tokens, from a day on).
+      if (sub === 'prices') {
+        for (const p of await withDb((db) => listModelPrices(db))) {
+          console.log(`${`${p.provider}:${p.modelId}`.padEnd(42)} from ${p.effectiveFrom.toISOString().slice(0, 10)}  $${p.inputUsdPer1M} in / $${p.outputUsdPer1M} out per 1M tokens`);
+        }
+        return;
+      }
+      if (sub === 'price') {
+        const usd = (v: string | undefined) => (v === undefined || v.trim() === '' ? Number.NaN : Number(v));
+        const from = values.from ?? new Date().toISOString().slice(0, 10);
+        await withDb((db) => setModelPrice(db, { provider: values.provider as never, modelId: values.model ?? '', inputUsdPer1M: usd(values['in-usd']), outputUsdPer1M: usd(values['out-usd']), effectiveFrom: from }));
+        console.log(`Priced ${values.provider}:${values.model} from ${from}.`);
+        return;
+      }
       if (sub === 'set') {
         if (!values.id) throw new UsageError(this.usage);
         await withDb((db) => editCatalogModel(db, values.id!, edit));
@@ -208,7 +224,9 @@ const commands: Record<string, Command> = {
       throw new UsageError(`${this.usage}
   catalog list
   catalog add --provider <id> --model <model id> [--name <text>] [--kind text|image] [--tiers fast,standard] [--in N] [--out N] [--per-image N]
-  catalog set --id <provider:model> [--name …] [--tiers …] [--in N] [--out N] [--per-image N] [--default-for <tier>] [--enable|--disable]`);
+  catalog set --id <provider:model> [--name …] [--tiers …] [--in N] [--out N] [--per-image N] [--default-for <tier>] [--enable|--disable]
+  catalog prices
+  catalog price --provider <id> --model <model id> --in-usd <USD per 1M input tokens> --out-usd <USD per 1M output tokens> [--from YYYY-MM-DD]`);
     },
   },
   'release-expired': {

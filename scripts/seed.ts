@@ -19,7 +19,7 @@ type Spec = { email: string; name: string; password: string; plan: Plan; memberO
 const PRESETS: Record<string, Spec[]> = {
   demo: [{ email: 'demo@example.com', name: 'Demo Owner', password: 'demo-password', plan: 'pro' }],
   e2e: [
-    ...['keys', 'fail', 'member', 'leak', 'models', 'defaults', 'rest', 'studio', 'fallback', 'ux', 'kbd', 'shots', 'gateway', 'runs'].map((n) => ({
+    ...['keys', 'fail', 'member', 'leak', 'models', 'defaults', 'rest', 'studio', 'fallback', 'ux', 'kbd', 'shots', 'gateway', 'runs', 'usage'].map((n) => ({
       email: `owner-${n}@e2e.test`, name: `Owner ${n}`, password: 'e2e-password', plan: 'pro' as Plan,
     })),
     { email: 'member@e2e.test', name: 'Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-member@e2e.test' },

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-q
 import { Check, Clock, Minus } from 'lucide-react';
 import dynamic from 'next/dynamic';
 import { useState } from 'react';
+import { LedgerCard } from '~/components/ledger-card';
 import { Alert } from '~/components/ui/alert';
 import { Badge } from '~/components/ui/badge';
 import { Button } from '~/components/ui/button';
@@ -135,6 +136,8 @@ export function PlanPanel() {
           <li className="rounded-md bg-canvas p-3"><p className="font-medium">Images</p><p className="mt-1 text-muted-foreground">A fixed price per image, on the platform’s image model, whichever way the script ran.</p></li>
         </ul>
       </Card>
+
+      {isOwner ? <LedgerCard workspaceId={workspaceId} /> : null}
 
       {asking ? (
         <RequestUpgradeDialog

@@ -51,3 +51,11 @@ export function requireRunCanceller(ws: { role: string }, runActorId: string, ac
 export function requireRemovable(member: { role: string }): void {
   if (member.role === 'owner') throw new AppError('FORBIDDEN', 'The owner cannot be removed from their workspace.', 'owner_not_removable');
 }
+
+/**
+ * Whose usage a member of the workspace may read: owners see everyone's (null), members only their own
+ * Content Studio runs (gateway tokens are the owner's, so their calls are not a member's to see).
+ */
+export function usageSubject(ws: { role: string }, actorId: string): string | null {
+  return ws.role === 'owner' ? null : actorId;
+}

@@ -97,7 +97,18 @@ export const PROCEDURE_INPUTS: Record<string, InputBuilder> = {
   'models.setFallbackPolicy': async (w) => ({ ...ws(w), fallbackPolicy: 'always' }),
   'models.setAiConfig': async (w) => ({ ...ws(w), mode: 'managed', provider: 'anthropic' }),
   'billing.upgradeRequest': async (w) => ws(w),
+  'billing.ledger': async (w) => ws(w),
   'billing.requestUpgrade': async (w) => ({ ...ws(w), plan: 'enterprise', note: 'matrix' }),
+  'usage.report': async (w) => ({ ...ws(w), groupBy: 'model', interval: 'month' }),
+  'usage.caps': async (w) => ws(w),
+  'usage.spendAlerts': async (w) => ws(w),
+  'usage.setSpendAlert': async (w) => ({ ...ws(w), keyId: await insertKey(w), monthlyUsd: 25 }),
+  'usage.setMemberCap': async (w) => ({ ...ws(w), userId: w.owner.id, monthlyCreditCap: 100 }),
+  'usage.setTokenCap': async (w) => ({
+    ...ws(w),
+    tokenId: (await createRuntimeToken({ db: w.db, actor: w.owner, workspace: { id: w.workspaceId, role: 'owner' } }, { label: 'capped' })).info.id,
+    monthlyCreditCap: 100,
+  }),
   'generation.start': async (w) => ({ ...ws(w), prompt: 'matrix', imageCount: 0 }),
   'generation.cancel': async (w) => {
     const id = newId();

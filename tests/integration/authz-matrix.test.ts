@@ -69,12 +69,20 @@ const EXPECTED: Record<string, Expectation> = {
   'models.setAiConfig': WS_OWNER,
   'billing.upgradeRequest': WS_READ,
   'billing.requestUpgrade': WS_OWNER,
+  'billing.ledger': WS_OWNER,
   'generation.start': WS_READ,
   'generation.cancel': WS_OWNER, // its run was started by the owner: other members cannot cancel it
   'generation.history': WS_READ,
   'generation.get': WS_READ,
   'notifications.list': AUTHED_ANY,
   'notifications.markRead': AUTHED_ANY,
+  // Members get a report too: their own Content Studio runs (services/usage.ts).
+  'usage.report': WS_READ,
+  'usage.caps': WS_OWNER,
+  'usage.setMemberCap': WS_OWNER,
+  'usage.setTokenCap': WS_OWNER,
+  'usage.spendAlerts': WS_OWNER,
+  'usage.setSpendAlert': WS_OWNER,
 };
 
 // REST: HTTP statuses, by operationId. Each request is the one a script would send for that cell.
@@ -138,6 +146,14 @@ const REST: Record<keyof typeof REST_OPERATIONS, RestCase> = {
       keyOrderBody = { provider: 'openai', key_ids: (await w.db.providerKey.findMany({ where: { workspaceId: w.workspaceId, provider: 'openai' }, select: { id: true } })).map((k) => k.id) };
       return {};
     },
+  },
+  getWorkspaceUsage: { expected: { free: [401, 404, 200, 200], pro: [401, 404, 200, 200] } },
+  setRuntimeTokenCap: {
+    expected: OWNER_ONLY,
+    body: () => ({ monthly_credit_cap: 500 }),
+    params: async (w) => ({
+      token_id: (await createRuntimeToken({ db: w.db, actor: w.owner, workspace: { id: w.workspaceId, role: 'owner' } }, { label: 'capped' })).info.id,
+    }),
   },
 };
 // The order names the keys the cell's `params` just made (params run before the body is built).

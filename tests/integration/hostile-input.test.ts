@@ -28,7 +28,11 @@ const notAKey = fc
   .oneof(fc.constantFrom('\u0000', ' ', '\n', '\t', 'é', '\u202e', '😀', '\ud800'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }).filter((s) => /[^\x21-\x7e]/.test(s)))
   .map((s) => `${MARK}${s}end`); // inside the value: surrounding whitespace is trimmed by design
 
+// Numbers where null is a meaning of its own (no cap, no alert): every other wrong value is still refused.
+const NULLABLE_NUMBERS = new Set(['monthlyCreditCap', 'monthlyUsd']);
+
 function hostileFor(field: string, valid: unknown): fc.Arbitrary<unknown> {
+  if (NULLABLE_NUMBERS.has(field)) return wrongTypeForNumber.filter((v) => v !== null);
   if (field === 'apiKey') return fc.oneof(oversized, wrongTypeForString, notAKey);
   if (typeof valid === 'string') return RESTRICTED.has(field) ? fc.oneof(oversized, wrongTypeForString, weirdText) : fc.oneof(oversized, wrongTypeForString);
   if (typeof valid === 'number') return wrongTypeForNumber;

@@ -174,6 +174,7 @@ it('publishes a valid OpenAPI 3.1 document describing every endpoint', async () 
     '/api/workspaces/{workspace_id}/keys/{key_id}/rotate',
     '/api/workspaces/{workspace_id}/runs', '/api/workspaces/{workspace_id}/runs/{run_id}', '/api/workspaces/{workspace_id}/runs/{run_id}/cancel',
     '/api/workspaces/{workspace_id}/runs/{run_id}/events', '/api/workspaces/{workspace_id}/runtime-tokens', '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}',
+    '/api/workspaces/{workspace_id}/runtime-tokens/{token_id}/monthly-credit-cap', '/api/workspaces/{workspace_id}/usage',
   ].sort());
   expect(doc.paths['/api/workspaces/{workspace_id}/ai-config']!.put!.responses).toHaveProperty('422');
   expect(doc.paths['/api/workspaces/{workspace_id}/runs']!.post!.responses).toHaveProperty('202');

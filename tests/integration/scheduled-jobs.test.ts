@@ -7,7 +7,7 @@ import { EVENTS_KEPT_MS, maintenance, startJobs } from '~/server/jobs';
 import { newId } from '~/server/ids';
 import { appendRunEvent } from '~/server/services/run-events';
 import { jobQueueFor } from '~/server/jobs/queue';
-import { checkKeyHealth, renewMonthlyCredits, setEnterpriseMonthlyCredits } from '~/server/jobs/scheduled';
+import { checkKeyHealth, notifyExpiringKeys, renewMonthlyCredits, setEnterpriseMonthlyCredits } from '~/server/jobs/scheduled';
 import { getBalance } from '~/server/services/credits';
 import { notifyOwners } from '~/server/services/notifications';
 import { describeEachDb } from '../helpers/db';
@@ -67,6 +67,27 @@ await describeEachDb('scheduled jobs', (getDb) => {
     // notifyOwners, as other jobs call it, deduplicates by key.
     expect(await notifyOwners(t.db, o.workspaceId, { kind: 'x', title: 't', body: 'b', dedupeKey: 'same' })).toBe(1);
     expect(await notifyOwners(t.db, o.workspaceId, { kind: 'x', title: 't', body: 'b', dedupeKey: 'same' })).toBe(0);
+  });
+
+  it('announces a key expiring within seven days to its owners once per expiry date, and none further off', async () => {
+    const now = new Date('2031-05-01T03:30:00Z');
+    const o = await ownerWithKey(t.db, 'Expiry', 'openai');
+    const member = await createUser(t.db, 'Expiry member');
+    await t.db.membership.create({ data: { workspaceId: o.workspaceId, userId: member.id, role: 'member' } });
+    await t.db.providerKey.update({ where: { id: o.key.id }, data: { expiresAt: new Date('2031-05-09T00:00:00Z') } });
+    expect(await notifyExpiringKeys(t.db, now)).toBe(0); // eight days away: not yet
+    await t.db.providerKey.update({ where: { id: o.key.id }, data: { expiresAt: new Date('2031-05-06T00:00:00Z') } });
+    expect(await notifyExpiringKeys(t.db, now)).toBe(1);
+    expect(await notifyExpiringKeys(t.db, now)).toBe(0); // the next day's check: already told
+    const list = await callerFor(t.db, o.owner).notifications.list();
+    expect(list.items.filter((n) => n.kind === 'key_expiring')).toEqual([
+      expect.objectContaining({ title: 'OpenAI key “primary” expires in 5 days', body: expect.stringContaining('2031-05-06') }),
+    ]);
+    expect(JSON.stringify(list)).not.toContain(o.k.slice(-10));
+    expect((await callerFor(t.db, member).notifications.list()).items).toHaveLength(0);
+    // A new expiry date is a new notice.
+    await t.db.providerKey.update({ where: { id: o.key.id }, data: { expiresAt: new Date('2031-05-07T00:00:00Z') } });
+    expect(await notifyExpiringKeys(t.db, now)).toBe(1);
   });
 
   it('the minutely maintenance deletes the events of runs finished more than a day ago, and keeps the others', async () => {

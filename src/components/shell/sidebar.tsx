@@ -1,7 +1,7 @@
 'use client';
 
 import {
-  Boxes, Code2, CreditCard, History, KeyRound, LogOut, Plus, Settings, Sparkles, UserRound, Users,
+  BarChart3, Boxes, Code2, CreditCard, History, KeyRound, LogOut, Plus, Settings, Sparkles, UserRound, Users,
 } from 'lucide-react';
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
@@ -19,6 +19,7 @@ const SETTINGS = [
   { path: 'settings/models', label: 'Models', icon: Boxes },
   { path: 'settings/members', label: 'Members', icon: Users },
   { path: 'settings/developers', label: 'Developers', icon: Code2 },
+  { path: 'settings/usage', label: 'Usage', icon: BarChart3 },
   { path: 'settings/plan', label: 'Plan & credits', icon: CreditCard },
 ] as const;
 

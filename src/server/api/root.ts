@@ -7,6 +7,7 @@ import { generationRouter } from '~/server/api/routers/generation';
 import { keysRouter } from '~/server/api/routers/keys';
 import { modelsRouter } from '~/server/api/routers/models';
 import { notificationsRouter } from '~/server/api/routers/notifications';
+import { usageRouter } from '~/server/api/routers/usage';
 import { workspaceRouter } from '~/server/api/routers/workspace';
 
 export const appRouter = createTRPCRouter({
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   keys: keysRouter,
   models: modelsRouter,
   notifications: notificationsRouter,
+  usage: usageRouter,
   workspace: workspaceRouter,
 });
 

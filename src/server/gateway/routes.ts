@@ -176,7 +176,7 @@ async function serve(request: FastifyRequest, reply: FastifyReply, provider: Gat
         price = await platformPrice(db, provider, route.price, model);
         if (!price) throw new GatewayRefusal('not_found', 'This model is not available on platform credits. Pick one of the platform models.', 'model_unavailable');
         const amount = creditsFor(route, price, bodyBytes, maxOutputTokens(json));
-        const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}` });
+        const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}`, tokenId: credential.token.id });
         reservation = { id: r.id, amount };
       }
     } catch (e) {

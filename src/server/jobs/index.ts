@@ -5,11 +5,12 @@ import 'server-only';
 import type { Db } from '~/server/db/connect';
 import { jobQueueFor } from '~/server/jobs/queue';
 import { type RunWorker, startRunWorker } from '~/server/jobs/runs';
-import { checkKeyHealth, renewMonthlyCredits } from '~/server/jobs/scheduled';
+import { checkKeyHealth, notifyExpiringKeys, renewMonthlyCredits } from '~/server/jobs/scheduled';
 import { log } from '~/server/log';
 import { releaseExpiredReservations } from '~/server/services/credits';
 import { recoverInterruptedRuns } from '~/server/services/generation';
 import { purgeExpiredLimits } from '~/server/services/rate-limit';
+import { checkSpendAlerts } from '~/server/services/spend-alerts';
 
 /** A running run whose heartbeat (every 10 s) is older than this lost its worker. */
 export const RUN_STALE_MS = 60_000;
@@ -17,11 +18,11 @@ export const RUN_STALE_MS = 60_000;
 export const EVENTS_KEPT_MS = 24 * 3600_000;
 
 export const SCHEDULED = {
-  /** Every minute: expired reservations back to their workspaces, dead workers' runs failed, old rate-limit windows and run events deleted. */
+  /** Every minute: expired reservations back to their workspaces, dead workers' runs failed, keys' spend alerts checked, old rate-limit windows and run events deleted. */
   maintenance: '* * * * *',
   /** Daily (the first run of a month renews; the others find it done): every workspace's monthly credits. */
   'renew-credits': '10 0 * * *',
-  /** Daily: each BYOK key's models listed again; failing keys marked and their owners notified. */
+  /** Daily: each BYOK key's models listed again, failing keys marked, keys expiring within a week announced; owners notified. */
   'key-health': '30 3 * * *',
 } as const;
 
@@ -33,7 +34,8 @@ const HANDLERS: Record<keyof typeof SCHEDULED, (db: Db) => Promise<unknown>> = {
   },
   'key-health': async (db) => {
     const r = await checkKeyHealth(db);
-    log.info(r, 'key health check done');
+    const expiring = await notifyExpiringKeys(db);
+    log.info({ ...r, expiring }, 'key health check done');
   },
 };
 
@@ -43,6 +45,8 @@ export async function maintenance(db: Db): Promise<void> {
   const released = await releaseExpiredReservations(db);
   if (released) log.info({ released }, 'released expired credit reservations');
   await purgeExpiredLimits(db);
+  const alerted = await checkSpendAlerts(db);
+  if (alerted) log.info({ alerted }, 'key spend alerts sent');
   // A finished run's page reads the run itself; its events only serve streams that were open when it ended.
   await db.$executeRaw`DELETE FROM run_event e USING generation_run r
     WHERE e."runId" = r.id AND r.status IN ('succeeded', 'failed', 'cancelled') AND r."finishedAt" < ${new Date(Date.now() - EVENTS_KEPT_MS)}`;

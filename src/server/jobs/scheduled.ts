@@ -9,6 +9,7 @@ import type { Db } from '~/server/db/connect';
 import { log } from '~/server/log';
 import { probeKey } from '~/server/providers/probe';
 import { grant } from '~/server/services/credits';
+import { keysExpiringWithin } from '~/server/services/keys/queries';
 import { recordProbe } from '~/server/services/keys/writer';
 import { notifyOwners } from '~/server/services/notifications';
 import { decryptProviderKey } from '~/server/vault/decrypt';
@@ -92,6 +93,29 @@ export async function checkKeyHealth(db: Db, now = new Date()): Promise<{ checke
 }
 
 /** The operator's monthly credits for an Enterprise workspace (null: the plan's). */
+/** How long before a key's expiry date its owners hear of it. */
+export const EXPIRY_NOTICE_DAYS = 7;
+
+/**
+ * Daily: owners of keys that expire within a week are told once per key and expiry date (a new date, set
+ * after a rotation at the provider, is a new notice). Returns how many keys were newly announced.
+ */
+export async function notifyExpiringKeys(db: Db, now = new Date()): Promise<number> {
+  let announced = 0;
+  for (const k of await keysExpiringWithin(db, EXPIRY_NOTICE_DAYS, now)) {
+    const day = k.expiresAt.toISOString().slice(0, 10);
+    const days = Math.max(1, Math.ceil((k.expiresAt.getTime() - now.getTime()) / 86_400_000));
+    const sent = await notifyOwners(db, k.workspaceId, {
+      kind: 'key_expiring',
+      title: `${PROVIDERS[k.provider].name} key “${k.label}” expires in ${days} day${days === 1 ? '' : 's'}`,
+      body: `It expires on ${day} (${k.maskedHint}). Rotate it in Settings → API Keys before then: calls keep working through the swap.`,
+      dedupeKey: `expiry:${k.keyId}:${day}`,
+    });
+    if (sent) announced++;
+  }
+  return announced;
+}
+
 export async function setEnterpriseMonthlyCredits(db: Db, input: { slug: string; credits: number | null }): Promise<{ plan: string }> {
   const ws = await db.workspace.update({ where: { slug: input.slug }, data: { enterpriseMonthlyCredits: input.credits }, select: { plan: true } });
   return ws;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AiConfig } from '~/lib/schemas/ai-config';
 import type { RuntimeToken } from '~/lib/schemas/gateway';
 import { isId } from '~/lib/schemas/ids';
+import { ZCreditCap, ZRestUsageQuery, ZRestUsageReport, usageToWire } from '~/lib/schemas/usage';
 import {
   ZRestAiConfig, ZRestAiConfigChange, ZRestAiDefaults, ZRestAiConfigInput, ZRestError, ZRestKey, ZRestKeyList, ZRestKeyOrder, ZRestKeyRotate, ZRestKeyUpdate,
   ZRestRuntimeTokenCreated, ZRestRuntimeTokenInput, ZRestRuntimeTokenList,
@@ -26,6 +27,8 @@ import { type LoggedFields, loggedBody } from '~/server/rest/log';
 import { type AiConfigChange, getAiConfig, setAiConfig } from '~/server/services/ai-config';
 import { platformDefault } from '~/server/services/catalog';
 import { createRuntimeToken, listRuntimeTokens, revokeRuntimeToken } from '~/server/services/runtime-tokens';
+import { setTokenCap } from '~/server/services/caps';
+import { usageReport } from '~/server/services/usage';
 import { getUserAiDefaults, setUserAiDefaults } from '~/server/services/user-defaults';
 import type { Ctx, WorkspaceCtx } from '~/server/services/context';
 import { getForMember } from '~/server/services/workspaces';
@@ -127,6 +130,8 @@ export const REST_OPERATIONS = {
   updateKey: { method: 'PATCH', url: '/api/workspaces/:workspace_id/keys/:key_id' },
   orderKeys: { method: 'PUT', url: '/api/workspaces/:workspace_id/keys/order' },
   rotateKey: { method: 'POST', url: '/api/workspaces/:workspace_id/keys/:key_id/rotate' },
+  getWorkspaceUsage: { method: 'GET', url: '/api/workspaces/:workspace_id/usage' },
+  setRuntimeTokenCap: { method: 'PUT', url: '/api/workspaces/:workspace_id/runtime-tokens/:token_id/monthly-credit-cap' },
 } as const;
 
 export async function restRoutes(fastify: FastifyInstance) {
@@ -314,6 +319,38 @@ export async function restRoutes(fastify: FastifyInstance) {
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys', ['GET']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/order', ['PUT']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/keys/:key_id', ['PATCH']);
+  // ---- usage (issue 19) ----
+
+  app.get('/api/workspaces/:workspace_id/usage', {
+    schema: {
+      operationId: 'getWorkspaceUsage', tags: ['Usage'], summary: 'Usage per day or month, by source, token, key, member, model or credential',
+      description:
+        'Gateway calls and Content Studio runs between two UTC days (both included, at most a year): calls, runs, tokens in and out, credits, and an estimated provider cost of your-key usage from list prices (an estimate, not a bill). Owners see all of the workspace’s usage; members see their own Content Studio runs.',
+      params: WorkspaceParams, querystring: ZRestUsageQuery, response: { 200: ZRestUsageReport, ...errors(400, 401, 404) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    const q = request.query;
+    return usageToWire(await usageReport(ctx, { from: q.from, to: q.to, interval: q.interval, groupBy: q.group_by }));
+  });
+
+  app.put('/api/workspaces/:workspace_id/runtime-tokens/:token_id/monthly-credit-cap', {
+    config: { logFields: { plain: ['monthly_credit_cap'], secret: [] } },
+    schema: {
+      operationId: 'setRuntimeTokenCap', tags: ['Runtime tokens'], summary: 'Set or lift a runtime token’s monthly credit cap (owner only)',
+      description: 'Managed gateway calls through the token are refused with cap_reached (402) once its reservations this calendar month (UTC) would pass the cap.',
+      params: WorkspaceParams.extend({ token_id: z.string() }),
+      body: z.object({ monthly_credit_cap: ZCreditCap }).meta({ id: 'RuntimeTokenCap' }),
+      response: { 200: z.object({ token_id: z.string(), monthly_credit_cap: ZCreditCap }), ...errors(400, 401, 403, 404) },
+    },
+  }, async (request) => {
+    const ctx = await workspaceCtx(request, request.params.workspace_id);
+    await setTokenCap(ctx, { tokenId: request.params.token_id, monthlyCreditCap: request.body.monthly_credit_cap });
+    return { token_id: request.params.token_id, monthly_credit_cap: request.body.monthly_credit_cap };
+  });
+
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id/monthly-credit-cap', ['PUT']);
+  methodNotAllowed(fastify, '/api/workspaces/:workspace_id/usage', ['GET']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens', ['GET', 'POST']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runtime-tokens/:token_id', ['DELETE']);
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/ai-config', ['GET', 'PUT']);

@@ -53,7 +53,11 @@ export async function grant(db: Db, input: Parameters<typeof grantInTx>[1]): Pro
 
 export type Reservation = { id: string; amount: number; balanceAfter: number };
 
-type ReserveInput = { workspaceId: string; amount: number; purpose: string; ttlMs?: number; idempotencyKey?: string };
+type ReserveInput = {
+  workspaceId: string; amount: number; purpose: string; ttlMs?: number; idempotencyKey?: string;
+  /** Whose work it is (a Content Studio run's member) and which runtime token (a gateway call): their monthly caps apply. */
+  memberId?: string | null; tokenId?: string | null;
+};
 
 /**
  * Holds `amount` credits before a call whose cost is not yet known. Refused (nothing changes) when
@@ -92,6 +96,7 @@ async function replayedReservation(db: Db, input: ReserveInput): Promise<Reserva
 async function reserveOnce(db: Db, input: ReserveInput): Promise<Reservation> {
   const id = newId();
   return db.$transaction(async (tx) => {
+    await checkCaps(tx, input);
     const debited = await tx.workspace.updateMany({
       where: { id: input.workspaceId, creditBalance: { gte: input.amount } },
       data: { creditBalance: { decrement: input.amount } },
@@ -115,6 +120,8 @@ async function reserveOnce(db: Db, input: ReserveInput): Promise<Reservation> {
         workspaceId: input.workspaceId,
         amount: input.amount,
         purpose: input.purpose,
+        memberId: input.memberId ?? null,
+        tokenId: input.tokenId ?? null,
         expiresAt: new Date(Date.now() + (input.ttlMs ?? DEFAULT_RESERVATION_TTL_MS)),
       },
     });
@@ -135,6 +142,56 @@ async function reserveOnce(db: Db, input: ReserveInput): Promise<Reservation> {
     });
     return { id, amount: input.amount, balanceAfter: after.creditBalance };
   });
+}
+
+/** The first instant of the current calendar month, UTC: caps are monthly. */
+export function monthStart(now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+/**
+ * What a member or a token took this month: held reservations at their amount, settled ones at what they
+ * cost, released ones not at all.
+ */
+export async function usedThisMonth(db: Db | Tx, workspaceId: string, who: { memberId: string } | { tokenId: string }): Promise<number> {
+  const [row] = await db.$queryRaw<{ used: number }[]>`
+    SELECT COALESCE(sum(CASE status WHEN 'held' THEN amount WHEN 'settled' THEN COALESCE(charged, amount) ELSE 0 END), 0)::int AS used
+    FROM credit_reservation
+    WHERE "workspaceId" = ${workspaceId} AND "createdAt" >= ${monthStart()}
+      AND ${'memberId' in who ? Prisma.sql`"memberId" = ${who.memberId}` : Prisma.sql`"tokenId" = ${who.tokenId}`}`;
+  return row?.used ?? 0;
+}
+
+/**
+ * Refuses a reservation that would take a capped member or token past their monthly cap. The capped row
+ * (membership, runtime token) is locked first, so reservations for the same member or token queue here
+ * and each one counts the ones before it: N at once never exceed the cap. Uncapped rows are not locked.
+ */
+async function checkCaps(tx: Tx, input: ReserveInput): Promise<void> {
+  const capped: { cap: number; who: { memberId: string } | { tokenId: string }; what: string }[] = [];
+  if (input.memberId) {
+    const [m] = await tx.$queryRaw<{ cap: number }[]>`
+      SELECT "monthlyCreditCap" AS cap FROM membership
+      WHERE "workspaceId" = ${input.workspaceId} AND "userId" = ${input.memberId} AND "monthlyCreditCap" IS NOT NULL FOR UPDATE`;
+    if (m) capped.push({ cap: m.cap, who: { memberId: input.memberId }, what: 'Your monthly credit cap in this workspace' });
+  }
+  if (input.tokenId) {
+    const [t] = await tx.$queryRaw<{ cap: number }[]>`
+      SELECT "monthlyCreditCap" AS cap FROM runtime_token
+      WHERE "workspaceId" = ${input.workspaceId} AND id = ${input.tokenId} AND "monthlyCreditCap" IS NOT NULL FOR UPDATE`;
+    if (t) capped.push({ cap: t.cap, who: { tokenId: input.tokenId }, what: 'This runtime token’s monthly credit cap' });
+  }
+  for (const c of capped) {
+    const used = await usedThisMonth(tx, input.workspaceId, c.who);
+    if (used + input.amount > c.cap) {
+      throw new AppError(
+        'PAYMENT_REQUIRED',
+        `${c.what} is reached: ${used} of ${c.cap} credits used this month, and this needs ${input.amount}. The workspace owner can raise it.`,
+        'cap_reached',
+        { cap: c.cap, used, required: input.amount },
+      );
+    }
+  }
 }
 
 /** Marks a held reservation final; only the first of settle/release wins. Returns whether it did. */
@@ -256,10 +313,12 @@ export class RunLedger {
   constructor(
     private readonly db: Db,
     readonly workspaceId: string,
+    /** The member whose run it is: their monthly cap applies. */
+    private readonly memberId: string | null = null,
   ) {}
 
   async reserve(amount: number, purpose: string): Promise<string> {
-    const r = await reserve(this.db, { workspaceId: this.workspaceId, amount, purpose });
+    const r = await reserve(this.db, { workspaceId: this.workspaceId, amount, purpose, memberId: this.memberId });
     this.held.add(r.id);
     return r.id;
   }

@@ -297,7 +297,7 @@ export async function createRun({ db, actor, workspace: ws }: RunCtx, rawInput: 
     );
   }
   const runId = newId();
-  const ledger = new RunLedger(db, ws.id);
+  const ledger = new RunLedger(db, ws.id, actor.id);
   try {
     const script = scriptNeed ? await ledger.reserve(scriptNeed, `run ${runId} script`) : null;
     const images = imageNeed ? await ledger.reserve(imageNeed, `run ${runId} images`) : null;

@@ -1,6 +1,8 @@
 import 'server-only';
+import { ZLedgerPage, ZLedgerQuery } from '~/lib/schemas/ledger';
 import { ZUpgradeRequestDto, ZUpgradeRequestInput } from '~/lib/schemas/upgrade';
 import { createTRPCRouter, ownerProcedure, workspaceProcedure } from '~/server/api/trpc';
+import { ledgerPage } from '~/server/services/ledger';
 import { openUpgradeRequest, requestUpgrade } from '~/server/services/upgrade-requests';
 
 export const billingRouter = createTRPCRouter({
@@ -12,4 +14,10 @@ export const billingRouter = createTRPCRouter({
     .input(ZUpgradeRequestInput)
     .output(ZUpgradeRequestDto)
     .mutation(({ ctx, input }) => requestUpgrade(ctx, input)),
+
+  /** The credit ledger, newest first, a page at a time (owners). */
+  ledger: ownerProcedure
+    .input(ZLedgerQuery)
+    .output(ZLedgerPage)
+    .query(({ ctx, input }) => ledgerPage(ctx, input)),
 });
