@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
-import type { Page } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, RECORD_DIR } from './test';
 
 export type Account = { name: string; email: string; password: string };
@@ -96,4 +96,10 @@ export async function addKeyInUi(page: Page, provider: string, key: string) {
   await dialog.getByLabel('API key').fill(key);
   await dialog.getByRole('button', { name: 'Save key' }).click();
   await expect(dialog).toBeHidden();
+}
+
+/** Whether the fake provider saw the caller abort its latest streamed request for `provider`. */
+export async function lastStreamAborted(request: APIRequestContext, fake: string, provider: string): Promise<boolean | undefined> {
+  const calls = (await (await request.get(`${fake}/__fake/requests`)).json()) as { provider: string; stream: boolean; clientAborted: boolean }[];
+  return calls.filter((c) => c.provider === provider && c.stream).at(-1)?.clientAborted;
 }

@@ -3,7 +3,7 @@
 import { type Page } from '@playwright/test';
 import { expect, test } from './test';
 import { FAKE_PORT } from '../playwright.config';
-import { signInSeeded } from './fixtures';
+import { lastStreamAborted, signInSeeded } from './fixtures';
 
 const fake = `http://127.0.0.1:${FAKE_PORT}`;
 
@@ -73,10 +73,7 @@ test('Cancel from a second tab stops the run in the first, and the credits come 
     await expect(page.getByTestId('run-status')).toHaveText('Cancelled');
     await expect(second.getByTestId('run-page-status')).toHaveText('Cancelled');
     await expect(page.getByTestId('credits')).toHaveText(`${before.toLocaleString('en-US')} credits`);
-    await expect.poll(async () => {
-      const calls = (await (await request.get(`${fake}/__fake/requests`)).json()) as { provider: string; stream: boolean; clientAborted: boolean }[];
-      return calls.filter((c) => c.provider === 'mistral' && c.stream).at(-1)?.clientAborted;
-    }).toBe(true);
+    await expect.poll(() => lastStreamAborted(request, fake, 'mistral')).toBe(true);
   } finally {
     await request.post(`${fake}/__fake/latency`, { data: { chunkIntervalMs: 20, chunks: 12 } });
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Page } from '@playwright/test';
 import { expect, test } from './test';
 import { FAKE_PORT } from '../playwright.config';
-import { addKeyInUi, openApiKeys, openModels, signInSeeded, testKey } from './fixtures';
+import { addKeyInUi, lastStreamAborted, openApiKeys, openModels, signInSeeded, testKey } from './fixtures';
 
 const fake = `http://127.0.0.1:${FAKE_PORT}`;
 const credits = async (page: Page) => Number((await page.getByTestId('credits').textContent())!.replace(/\D/g, ''));
@@ -68,10 +68,7 @@ test('Cancel stops the stream and returns the reserved credits', async ({ page, 
     await expect(page.getByRole('list', { name: 'Steps' })).not.toContainText('Running');
     await expect(page.getByRole('button', { name: 'Generate' })).toBeFocused();
     await expect(page.getByTestId('credits')).toHaveText(`${before.toLocaleString('en-US')} credits`);
-    await expect.poll(async () => {
-      const calls = (await (await request.get(`${fake}/__fake/requests`)).json()) as { provider: string; stream: boolean; clientAborted: boolean }[];
-      return calls.filter((c) => c.provider === 'mistral' && c.stream).at(-1)?.clientAborted;
-    }).toBe(true);
+    await expect.poll(() => lastStreamAborted(request, fake, 'mistral')).toBe(true);
   } finally {
     await request.post(`${fake}/__fake/latency`, { data: { chunkIntervalMs: 20, chunks: 12 } });
   }

@@ -3,13 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { RunEvent } from '~/lib/schemas/generation';
-import { getBalance } from '~/server/services/credits';
+import { getBalance, usedThisMonth } from '~/server/services/credits';
 import { startGeneration } from '~/server/services/generation';
 import { keyring, MasterKeyUnavailable, setKeyring } from '~/server/vault/keyring';
 import { canaryKey } from '../helpers/canary';
 import { describeEachDb } from '../helpers/db';
 import { callsWithKey, revokeAtProvider } from '../helpers/fake-providers';
-import { callerFor, proWorkspace } from '../helpers/fixtures';
+import { callerFor, createUser, proWorkspace, workspaceCtxFor } from '../helpers/fixtures';
 import { collect, finished, ownerWithKey as withKey } from '../helpers/runs';
 
 await describeEachDb('generation fallback', (getDb) => {
@@ -43,6 +43,27 @@ await describeEachDb('generation fallback', (getDb) => {
     ]);
     expect(run.creditsUsed).toBe(run.steps[1]!.credits);
     expect(run.creditsUsed).toBeGreaterThan(0);
+  });
+
+  it('a fallback reserved mid-run counts against the member’s monthly cap, and is refused past it', async () => {
+    const o = await ownerWithKey('Studio fallback cap');
+    const member = await createUser(t.db, 'Capped member');
+    await t.db.membership.create({ data: { workspaceId: o.workspaceId, userId: member.id, role: 'member' } });
+    await callerFor(t.db, o.owner).models.setTier({ workspaceId: o.workspaceId, tier: 'standard', choice: { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } });
+    await revokeAtProvider(o.k);
+    const ws = await workspaceCtxFor(t.db, member, o.workspaceId);
+    // Uncapped: the fallback's reservation is the member's.
+    const first = await collect(await startGeneration(ws, { prompt: 'x', imageCount: 0 }));
+    expect(finished(first).status).toBe('succeeded');
+    const used = await usedThisMonth(t.db, o.workspaceId, { memberId: member.id });
+    expect(used).toBeGreaterThan(0);
+    // Capped at what they used: the next run's fallback is refused with the cap's reason, and charges nothing.
+    await callerFor(t.db, o.owner).usage.setMemberCap({ workspaceId: o.workspaceId, userId: member.id, monthlyCreditCap: used });
+    const before = await getBalance(t.db, o.workspaceId);
+    const second = await collect(await startGeneration(ws, { prompt: 'x', imageCount: 0 }));
+    expect(finished(second)).toMatchObject({ status: 'failed', creditsUsed: 0 });
+    expect(await getBalance(t.db, o.workspaceId)).toBe(before);
+    expect(await usedThisMonth(t.db, o.workspaceId, { memberId: member.id })).toBe(used);
   });
 
   /** A Pro workspace whose Standard tier is left on OpenAI without a key (the AI config's `api_key: null`), and a removed key's id. */

@@ -313,8 +313,8 @@ export class RunLedger {
   constructor(
     private readonly db: Db,
     readonly workspaceId: string,
-    /** The member whose run it is: their monthly cap applies. */
-    private readonly memberId: string | null = null,
+    /** The member whose run it is: their monthly cap applies (required, so no reservation can skip it). */
+    private readonly memberId: string | null,
   ) {}
 
   async reserve(amount: number, purpose: string): Promise<string> {

@@ -368,7 +368,8 @@ export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): 
       steps: { select: { ...stepSelect, keyId: true, reservationId: true } },
     },
   });
-  const ledger = new RunLedger(db, run.workspaceId).adopt(run.steps.map((x) => x.reservationId));
+  // The run's member: a fallback reserved mid-run counts against their monthly cap like the first reservation.
+  const ledger = new RunLedger(db, run.workspaceId, run.actorId).adopt(run.steps.map((x) => x.reservationId));
   const scriptRow = run.steps.find((x) => x.kind === 'script')!;
   const imageRow = run.steps.find((x) => x.kind === 'image') ?? null;
   try {

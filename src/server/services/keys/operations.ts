@@ -70,19 +70,25 @@ export async function addKey(
   };
 }
 
-/** A new key under an existing label, probed first and swapped atomically. */
-export async function replaceKey(
-  ctx: WorkspaceCtx,
-  input: { keyId: string; apiKey: string; requireModel?: string; pointTier?: PointTier },
-): Promise<KeyWrite> {
-  const { db, actor, workspace: ws } = ctx;
+/** The owner's new value for a stored key, checked and probed (Replace and Rotate). */
+async function probeNewValue(ctx: WorkspaceCtx, input: { keyId: string; apiKey: string }) {
+  const { db, workspace: ws } = ctx;
   requireByokPlan(ws.plan);
   requireOwner(ws, KEY_ACTION);
   const row = await ownedKey(db, ws.id, input.keyId);
   const { key, warnings } = checkedKey(row.provider, input.apiKey);
   await takeSlot(ctx);
   const probe = await probeKey(row.provider, key);
-  const ref = { workspaceId: ws.id, keyId: row.id, provider: row.provider, label: row.label };
+  return { row, key, warnings, probe, ref: { workspaceId: ws.id, keyId: row.id, provider: row.provider, label: row.label } };
+}
+
+/** A new key under an existing label, probed first and swapped atomically. */
+export async function replaceKey(
+  ctx: WorkspaceCtx,
+  input: { keyId: string; apiKey: string; requireModel?: string; pointTier?: PointTier },
+): Promise<KeyWrite> {
+  const { db, actor, workspace: ws } = ctx;
+  const { row, key, warnings, probe, ref } = await probeNewValue(ctx, input);
   if (probe.outcome !== 'valid') {
     await writeAudit(db, { ...ref, actorId: actor.id, actorToken: actor.tokenPrefix, operation: 'key.replace', outcome: probe.outcome });
     throw probeFailure(row.provider, probe);
@@ -164,13 +170,7 @@ export function keyFor(ctx: WorkspaceCtx, input: { keyId: string }): Promise<Key
  */
 export async function rotateKey(ctx: WorkspaceCtx, input: { keyId: string; apiKey: string }): Promise<KeyWrite> {
   const { db, actor, workspace: ws } = ctx;
-  requireByokPlan(ws.plan);
-  requireOwner(ws, KEY_ACTION);
-  const row = await ownedKey(db, ws.id, input.keyId);
-  const { key, warnings } = checkedKey(row.provider, input.apiKey);
-  await takeSlot(ctx);
-  const probe = await probeKey(row.provider, key);
-  const ref = { workspaceId: ws.id, keyId: row.id, provider: row.provider, label: row.label };
+  const { row, key, warnings, probe, ref } = await probeNewValue(ctx, input);
   await writeAudit(db, { ...ref, actorId: actor.id, actorToken: actor.tokenPrefix, operation: 'key.rotate_probe', outcome: probe.outcome });
   if (probe.outcome !== 'valid') throw probeFailure(row.provider, probe);
   // The tiers that use this key keep their models only if the new value still offers them.
