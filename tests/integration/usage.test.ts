@@ -171,6 +171,9 @@ await describeEachDb('usage report', (getDb) => {
     const bad = [
       [{ from: DAY2, to: DAY1 }, 'from must be on or before to'],
       [{ from: '2025-01-01', to: '2026-01-02' }, 'A report covers at most 366 days'],
+      // One end alone: the other defaults to around today, and the span is still limited.
+      [{ from: '0001-01-01' }, 'A report covers at most 366 days'],
+      [{ to: '2999-12-31' }, 'A report covers at most 366 days'],
       [{ from: '2026-02-30' }, 'Use a date as YYYY-MM-DD'],
       [{ groupBy: 'provider' }, 'group_by is one of'],
       [{ interval: 'week' }, 'interval is one of'],

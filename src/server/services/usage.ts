@@ -4,6 +4,7 @@ import 'server-only';
 // summed per day or month and per group. The estimated provider cost prices your-key usage at the
 // model's list price on that day (model_price): an estimate, never a bill.
 import { type UsageGroup, type UsageInterval, type UsageQuery, type UsageReport, type UsageRow, ZUsageQuery, defaultRange } from '~/lib/schemas/usage';
+import { dayNumber, USAGE_MAX_DAYS } from '~/lib/usage';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
 import { AppError } from '~/server/errors';
@@ -53,6 +54,10 @@ export async function usageReport(ctx: WorkspaceCtx, query: UsageQuery): Promise
   const from = q.from ?? (q.to && q.to < range.from ? q.to : range.from);
   const to = q.to ?? (from > range.to ? from : range.to);
   if (from > to) throw new AppError('BAD_REQUEST', 'from must be on or before to', 'invalid_usage_query');
+  // Checked again once the defaults filled in a missing end: one given end alone must not reach further.
+  if (dayNumber(to) - dayNumber(from) + 1 > USAGE_MAX_DAYS) {
+    throw new AppError('BAD_REQUEST', `A report covers at most ${USAGE_MAX_DAYS} days`, 'invalid_usage_query');
+  }
   const member = usageSubject(ctx.workspace, ctx.actor.id);
   const rows = await aggregate(ctx.db, ctx.workspace.id, { from, to, interval: q.interval, groupBy: q.groupBy, member });
   const labels = await labelsFor(ctx.db, ctx.workspace.id, q.groupBy, [...new Set(rows.map((r) => r.grp))]);
