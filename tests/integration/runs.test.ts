@@ -12,8 +12,9 @@ import { executeRun } from '~/server/services/generation';
 import { followRunEvents, type StoredRunEvent } from '~/server/services/run-events';
 import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
 import { describeEachDb, serveFromTestDb } from '../helpers/db';
-import { fakeRequests, setFakeLatency } from '../helpers/fake-providers';
-import { callerFor, createUser } from '../helpers/fixtures';
+import { callsWithKey, fakeRequests, setFakeLatency } from '../helpers/fake-providers';
+import { callerFor, createUser, setWorkspacePlan } from '../helpers/fixtures';
+import { collect, finished, ownerWithKey } from '../helpers/runs';
 
 const MISTRAL = { source: 'platform', platformModelId: 'mistral:mistral-small-latest' } as const;
 
@@ -90,6 +91,25 @@ await describeEachDb('runs as jobs', (getDb) => {
     expect(call.clientAborted).toBe(true);
     // Cancelling again changes nothing.
     expect(await callerFor(t.db, u).generation.cancel({ workspaceId: u.workspace.id, runId })).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('a queued run whose key was paused, or whose workspace lost its own keys, while it waited never calls the provider with it', async () => {
+    const o = await ownerWithKey(t.db, 'Queued then paused');
+    const c = callerFor(t.db, o.owner);
+    await c.models.setFallbackPolicy({ workspaceId: o.workspaceId, fallbackPolicy: 'never' });
+    const choice = { source: 'byok', keyId: o.key.id, modelId: 'claude-haiku-4-5-20251001' } as const;
+    const start = async () => (await c.generation.start({ workspaceId: o.workspaceId, prompt: 'x', choice, imageCount: 0 })).runId;
+    const before = (await callsWithKey(o.k)).length;
+
+    const paused = await start();
+    await c.keys.pause({ workspaceId: o.workspaceId, keyId: o.key.id });
+    expect(finished(await collect(executeRun(t.db, paused)))).toMatchObject({ status: 'failed', errorCode: 'key_paused', creditsUsed: 0 });
+
+    await c.keys.resume({ workspaceId: o.workspaceId, keyId: o.key.id });
+    const downgraded = await start();
+    await setWorkspacePlan(t.db, o.workspaceId, 'free');
+    expect(finished(await collect(executeRun(t.db, downgraded)))).toMatchObject({ status: 'failed', errorCode: 'plan_required', creditsUsed: 0 });
+    expect((await callsWithKey(o.k)).length).toBe(before);
   });
 
   it('a queued run cancelled never executes; a job delivered twice executes once; another workspace cannot cancel', async () => {

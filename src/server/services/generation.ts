@@ -195,7 +195,7 @@ export function runErrorMessage(code: string, provider: ProviderId | null, byok:
   switch (code) {
     case 'invalid_key':
       return byok
-        ? `${name} rejected your workspace's key. The key is marked failing in Settings → Models → API Keys: an owner should replace it.`
+        ? `${name} rejected your workspace's key. The key is marked failing in Settings → API Keys: an owner should replace it.`
         : `${name} rejected the platform's credentials. Try another model; we have been alerted.`;
     case 'permission_denied':
     case 'no_credit':
@@ -211,7 +211,11 @@ export function runErrorMessage(code: string, provider: ProviderId | null, byok:
     case 'stream_interrupted':
       return `${name} stopped in the middle of the script. The partial text is kept; nothing was charged for the failed step. Try again.`;
     case 'key_unreadable':
-      return 'This key can no longer be read. An owner should re-enter it in Settings → Models → API Keys.';
+      return 'This key can no longer be read. An owner should re-enter it in Settings → API Keys.';
+    case 'key_paused':
+      return 'An owner paused this key while the run waited. Nothing was charged for the step.';
+    case 'plan_required':
+      return 'This workspace’s plan no longer includes its own keys, so the run stopped before calling the provider. Nothing was charged; pick a platform model.';
     case 'master_key_unavailable':
       return 'Your key could not be unlocked because the encryption key service is unavailable. Nothing was charged; try again in a minute.';
     case 'cancelled':
@@ -333,13 +337,22 @@ async function planOfStep(
   step: { provider: string; modelId: string; credentialSource: string; keyId: string | null },
   fallbackReason: string | null,
   fallbackPolicy: FallbackPolicy,
+  workspacePlan: string,
 ): Promise<{ plan: ScriptPlan; failure: Classified | null }> {
   // The policy is the one recorded when the run was created; the key it starts with counts as tried.
   const base = { provider: step.provider as ProviderId, modelId: step.modelId, fallbackReason, fallbackPolicy, tried: step.keyId ? [step.keyId] : [] };
   if (step.credentialSource === 'byok') {
     const stored = step.keyId ? await findStoredKey(db, { workspaceId, keyId: step.keyId }) : null;
-    // A key removed while the run waited: as if it could not be read (which may fall back to credits).
-    const failure: Classified | null = stored ? null : { code: 'key_unreadable', retryAfterSeconds: null };
+    // The run may have waited in the queue: what changed meanwhile counts as at the start of a run. A plan
+    // without own keys ends it; a paused key hands over to the next key or the fallback policy; a removed or
+    // unreadable one is as if it could not be read (which may fall back to credits too).
+    const failure: Classified | null = !allowsByok(workspacePlan)
+      ? { code: 'plan_required', retryAfterSeconds: null }
+      : !stored || stored.status === 'needs_reentry'
+        ? { code: 'key_unreadable', retryAfterSeconds: null }
+        : stored.pausedAt
+          ? { code: 'key_paused', retryAfterSeconds: null }
+          : null;
     return { plan: { ...base, source: 'byok', keyId: step.keyId, stored, price: null }, failure };
   }
   const m = await findPlatformModel(db, { provider: step.provider, modelId: step.modelId });
@@ -376,7 +389,7 @@ export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): 
     const ws: Ws = { id: run.workspaceId, plan: run.workspace.plan as Ws['plan'] };
     const fallbackReason = run.fallbackNotice;
     const [{ plan, failure }, image] = await Promise.all([
-      planOfStep(db, ws.id, scriptRow, fallbackReason, run.fallbackPolicy as FallbackPolicy),
+      planOfStep(db, ws.id, scriptRow, fallbackReason, run.fallbackPolicy as FallbackPolicy, ws.plan),
       imageRow ? imagePrice(db, imageRow) : null,
     ]);
     const input = { prompt: run.prompt, imageCount: run.imageCount, aspectRatio: run.aspectRatio, tier: (run.tier ?? 'standard') as Tier };

@@ -50,6 +50,8 @@ export function keyFailureOf(code: string): KeyFailure | null {
     case 'permission_denied':
     case 'key_unreadable':
       return code;
+    case 'key_paused':
+      return 'paused';
     default:
       return null;
   }
