@@ -8,6 +8,7 @@ export const SCENARIOS = [
   'ratelimit', // 429 with the provider's retry signal
   'down', // 500 (Anthropic: 529 overloaded)
   'hang', // accepts the request and never answers
+  'drop', // reads the request, then closes the connection without answering (it may have been billed)
   'redirect', // 302 to an attacker host (clients must not follow)
   'echo', // 401 whose body contains the full key (leak test for logs and responses)
   'midstream', // 200, two text deltas, then the provider's in-stream error

@@ -519,6 +519,10 @@ async function handleProvider(ctx: Ctx): Promise<void> {
     typeof ctx.body.model === 'string' ? ctx.body.model : (/models\/([^:]+):/.exec(route)?.[1] ?? undefined);
 
   if (scenario === 'hang') return; // never answer
+  if (scenario === 'drop') {
+    ctx.res.socket?.destroy();
+    return;
+  }
   if (scenario === 'redirect') {
     ctx.res.writeHead(302, { location: ctx.redirectTo ?? 'http://evil.invalid/steal' });
     ctx.res.end();

@@ -2,6 +2,7 @@
 // and the fallback policy as a choice — the same rules for Content Studio runs and gateway calls
 // (services/keys/selection.ts). Keys that must fail in a given way are re-sealed in place with a fake
 // provider scenario marker (fake-providers/scenarios.ts), as a key that starts failing at its provider would.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { FallbackPolicy } from '~/lib/schemas/tiers';
 import { changingConfig } from '~/server/db/config-changes';
@@ -179,6 +180,33 @@ await describeEachDb('key controls', (getDb) => {
     expect((await gatewayChat(w.token)).status).toBe(200);
     expect(await callsWithKey(w.keys[0]!)).toEqual([]);
     expect((await w.c.keys.list({ workspaceId: w.workspaceId })).map((k) => k.label)).toEqual(['second', 'primary']);
+  });
+
+  it('never sends a call again after a key’s connection dropped once the provider had the request (it may have billed it)', async () => {
+    const w = await workspaceWithKeys('Dropped', ['-drop', ''], 'always');
+    await clearFakeRequests();
+    const g = await gatewayChat(w.token);
+    expect(g.status, g.text).toBe(502);
+    expect((await callsWithKey(w.keys[0]!)).length).toBe(1);
+    expect(await callsWithKey(w.keys[1]!)).toEqual([]);
+    expect(await callsWithKey(PLATFORM_OPENAI)).toEqual([]);
+    expect(await lastCall(w.workspaceId)).toMatchObject({ keyId: w.ids[0], outcome: 'upstream_failed', credits: 0 });
+  });
+
+  it('passes over a key that cannot be decrypted to the next one, and answers (never hangs) when none is left', async () => {
+    const w = await workspaceWithKeys('Unreadable', ['', ''], 'never');
+    // The first key's ciphertext is damaged: its decryption fails.
+    await changingConfig(db(), w.workspaceId, () => db().providerKey.update({ where: { id: w.ids[0]! }, data: { ciphertext: new Uint8Array(randomBytes(48)) } }));
+    await clearFakeRequests();
+    const g = await gatewayChat(w.token);
+    expect(g.status, g.text).toBe(200);
+    expect(await lastCall(w.workspaceId)).toMatchObject({ keyId: w.ids[1] });
+    expect(await callsWithKey(w.keys[0]!)).toEqual([]);
+    // With the other key paused there is none left: a clear refusal in the provider's shape.
+    await w.c.keys.pause({ workspaceId: w.workspaceId, keyId: w.ids[1]! });
+    const none = await gatewayChat(w.token);
+    expect(none.status).toBeGreaterThanOrEqual(400);
+    expect(none.json).toMatchObject({ error: expect.anything() });
   });
 
   it('an order must name each of the provider’s keys once', async () => {

@@ -108,7 +108,7 @@ await describeEachDb('runs as jobs', (getDb) => {
     await c.keys.resume({ workspaceId: o.workspaceId, keyId: o.key.id });
     const downgraded = await start();
     await setWorkspacePlan(t.db, o.workspaceId, 'free');
-    expect(finished(await collect(executeRun(t.db, downgraded)))).toMatchObject({ status: 'failed', errorCode: 'plan_required', creditsUsed: 0 });
+    expect(finished(await collect(executeRun(t.db, downgraded)))).toMatchObject({ status: 'failed', errorCode: 'plan_changed', creditsUsed: 0 });
     expect((await callsWithKey(o.k)).length).toBe(before);
   });
 

@@ -6,7 +6,7 @@ export type CredentialSource = 'byok' | 'managed' | 'managed_fallback' | 'platfo
 
 export const RUN_ERROR_CODES = [
   'invalid_key', 'permission_denied', 'no_credit', 'rate_limited', 'model_unavailable', 'provider_unavailable',
-  'stream_interrupted', 'no_usable_key', 'key_unreadable', 'key_paused', 'plan_required', 'master_key_unavailable', 'insufficient_credits', 'cancelled', 'interrupted', 'internal_error',
+  'stream_interrupted', 'no_usable_key', 'key_unreadable', 'key_paused', 'plan_changed', 'master_key_unavailable', 'insufficient_credits', 'cancelled', 'interrupted', 'internal_error',
   'image_failed',
 ] as const;
 export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];

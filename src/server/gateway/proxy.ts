@@ -18,6 +18,8 @@ const agent = new Agent({ keepAliveTimeout: 30_000, connections: 512, headersTim
 export type Forwarded = {
   status: number;
   outcome: 'ok' | 'upstream_error' | 'client_closed' | 'upstream_failed' | 'upstream_redirect' | 'retry';
+  /** The request provably never reached the provider (it could not connect): only then may another key take it. */
+  unsent: boolean;
   bytesOut: number;
   firstByteMs: number | null;
   head: string;
@@ -65,7 +67,7 @@ export async function forward(o: ForwardOptions): Promise<Forwarded> {
     if (!finished) controller.abort();
   };
   o.res.on('close', onClose);
-  const result: Forwarded = { status: 502, outcome: 'upstream_failed', bytesOut: 0, firstByteMs: null, head: '', tail: '' };
+  const result: Forwarded = { status: 502, outcome: 'upstream_failed', unsent: false, bytesOut: 0, firstByteMs: null, head: '', tail: '' };
   try {
     let upstream;
     try {
@@ -77,9 +79,10 @@ export async function forward(o: ForwardOptions): Promise<Forwarded> {
         body: o.body,
         signal: controller.signal,
       });
-    } catch {
+    } catch (err) {
       // The error text may name the URL; what the caller gets is ours.
       result.outcome = controller.signal.aborted ? 'client_closed' : 'upstream_failed';
+      result.unsent = !controller.signal.aborted && neverSent(err);
       return result;
     }
     const { statusCode, headers, body } = upstream;
@@ -165,6 +168,15 @@ export async function forward(o: ForwardOptions): Promise<Forwarded> {
     o.res.off('close', onClose);
     if (!finished && !controller.signal.aborted) controller.abort();
   }
+}
+
+// Errors that can only happen before the request left: a connection that was never made. Anything else
+// (a reset, a timeout waiting for headers) may come after the provider took the request and billed it.
+const CONNECT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function neverSent(err: unknown): boolean {
+  const codeOf = (e: unknown) => (e && typeof e === 'object' && 'code' in e ? String((e as { code: unknown }).code) : '');
+  return CONNECT_ERRORS.has(codeOf(err)) || CONNECT_ERRORS.has(codeOf((err as { cause?: unknown } | null)?.cause));
 }
 
 const EVENT_END = Buffer.from('\n\n');

@@ -35,6 +35,17 @@ function send(reply: FastifyReply, provider: GatewayProvider | null, refusal: Ga
   return reply.code(r.status).headers(r.headers).send(r.body);
 }
 
+/** The same, once the reply is ours (hijacked): written to the socket directly, or the socket closed if an answer had begun. */
+function sendRaw(reply: FastifyReply, provider: GatewayProvider, refusal: GatewayRefusal, status?: number): void {
+  if (reply.raw.headersSent) {
+    reply.raw.destroy();
+    return;
+  }
+  const r = refusalResponse(provider, refusal);
+  reply.raw.writeHead(status ?? r.status, { ...(reply.getHeaders() as Record<string, string>), ...r.headers });
+  reply.raw.end(r.body);
+}
+
 /** The most output a call may produce, as its body says, in each provider's own field. */
 function maxOutputTokens(body: Record<string, unknown>): number | null {
   const config = body.generationConfig as Record<string, unknown> | undefined;
@@ -164,80 +175,93 @@ async function serve(request: FastifyRequest, reply: FastifyReply, provider: Gat
   const upstream = new URL(d.baseUrl() + route.upstream(match));
   upstream.search = rawQuery;
   reply.hijack();
+  try {
+    await serveAttempts();
+  } catch (err) {
+    // Past the hijack Fastify can no longer answer for us: an unexpected failure still ends the call.
+    log.error({ err, provider }, 'gateway call failed');
+    sendRaw(reply, provider, asRefusal(err) ?? new GatewayRefusal('unavailable', 'The gateway could not complete this call. Nothing was charged; try again.', 'internal_error'));
+  }
 
-  for (let i = 0; i < attempts.length; i++) {
-    const attempt = attempts[i]!;
-    const last = () => i + 1 >= attempts.length && !fallbackKey;
-    // Managed: the call's maximum cost is reserved before it starts, so it can never cost more.
-    let price: Price | null = null;
-    let reservation: { id: string; amount: number } | null = null;
-    try {
-      if (attempt.source !== 'byok' && route.price) {
-        price = await platformPrice(db, provider, route.price, model);
-        if (!price) throw new GatewayRefusal('not_found', 'This model is not available on platform credits. Pick one of the platform models.', 'model_unavailable');
-        const amount = creditsFor(route, price, bodyBytes, maxOutputTokens(json));
-        const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}`, tokenId: credential.token.id });
-        reservation = { id: r.id, amount };
-      }
-    } catch (e) {
-      // Nothing was sent yet: the refusal goes out in the provider's shape (the reply is already ours).
-      const refusal = asRefusal(e);
-      if (!refusal) throw e;
-      const r = refusalResponse(provider, refusal);
-      reply.raw.writeHead(r.status, { ...(reply.getHeaders() as Record<string, string>), ...r.headers });
-      reply.raw.end(r.body);
-      return;
-    }
-
-    let failure: KeyFailure | null = null;
-    try {
-      const apiKey = attempt.source === 'byok' ? await keyFor(db, attempt.key, credential.token.createdById) : attempt.apiKey;
-      const result = await forward({
-        url: upstream,
-        method: route.method,
-        headers: { ...forwardedRequestHeaders(request.headers), ...d.keyHeaders(apiKey) },
-        body,
-        res: reply.raw,
-        baseHeaders: reply.getHeaders() as Record<string, string | string[]>,
-        secret: apiKey,
-        started,
-        transform: transform?.() ?? null,
-        retry: attempt.source === 'byok' && !last()
-          ? (status, text) => {
-              failure = httpKeyFailure(provider, status, text);
-              return failure !== null && (i + 1 < attempts.length || fallbackAllowed(policy, failure));
-            }
-          : undefined,
-      });
-      if (attempt.source === 'byok' && result.status === 401) keyRejected(db, credential.workspace.id, attempt.key.id);
-      if (result.outcome === 'upstream_failed' && !reply.raw.headersSent && attempt.source === 'byok' && !last()) failure = 'provider_unavailable';
-      if (result.outcome === 'retry' || (result.outcome === 'upstream_failed' && failure)) {
-        if (i + 1 >= attempts.length && fallbackKey && failure && fallbackAllowed(policy, failure)) {
-          attempts.push({ source: 'managed_fallback', apiKey: fallbackKey });
+  async function serveAttempts(): Promise<void> {
+    for (let i = 0; i < attempts.length; i++) {
+      const attempt = attempts[i]!;
+      const last = () => i + 1 >= attempts.length && !fallbackKey;
+      // Managed: the call's maximum cost is reserved before it starts, so it can never cost more.
+      let price: Price | null = null;
+      let reservation: { id: string; amount: number } | null = null;
+      try {
+        if (attempt.source !== 'byok' && route.price) {
+          price = await platformPrice(db, provider, route.price, model);
+          if (!price) throw new GatewayRefusal('not_found', 'This model is not available on platform credits. Pick one of the platform models.', 'model_unavailable');
+          const amount = creditsFor(route, price, bodyBytes, maxOutputTokens(json));
+          const r = await reserve(db, { workspaceId: credential.workspace.id, amount, purpose: `gateway ${provider} ${route.operation}`, tokenId: credential.token.id });
+          reservation = { id: r.id, amount };
         }
-        if (i + 1 < attempts.length) continue;
+      } catch (e) {
+        // Nothing was sent yet: the refusal goes out in the provider's shape (the reply is already ours).
+        const refusal = asRefusal(e);
+        if (!refusal) throw e;
+        sendRaw(reply, provider, refusal);
+        return;
       }
-      if (!reply.raw.headersSent) {
-        const failed = refusalResponse(provider, new GatewayRefusal('unavailable', `${provider} did not answer. Nothing was charged; try again.`, result.outcome));
-        reply.raw.writeHead(502, { ...(reply.getHeaders() as Record<string, string>), ...failed.headers });
-        reply.raw.end(failed.body);
-      }
-      const usage = result.outcome === 'ok' ? readUsage(route.usage, result.head, result.tail) : null;
 
-      let credits = 0;
-      if (reservation && price) {
-        credits = await settleCall(db, credential.workspace.id, reservation, { route, price, usage, bodyBytes, ...result });
-        reservation = null;
+      let failure: KeyFailure | null = null;
+      try {
+        const apiKey = attempt.source === 'byok' ? await keyFor(db, attempt.key, credential.token.createdById) : attempt.apiKey;
+        if (apiKey === null) {
+          // A key that cannot be read is passed over like a failing one: the next key, then the fallback policy.
+          failure = 'key_unreadable';
+          if (i + 1 >= attempts.length && fallbackKey && fallbackAllowed(policy, failure)) attempts.push({ source: 'managed_fallback', apiKey: fallbackKey });
+          if (i + 1 < attempts.length) continue;
+          sendRaw(reply, provider, new GatewayRefusal('unavailable', 'The workspace’s key can no longer be read. An owner should re-enter it under Settings → API Keys.', 'key_unreadable'));
+          return;
+        }
+        const result = await forward({
+          url: upstream,
+          method: route.method,
+          headers: { ...forwardedRequestHeaders(request.headers), ...d.keyHeaders(apiKey) },
+          body,
+          res: reply.raw,
+          baseHeaders: reply.getHeaders() as Record<string, string | string[]>,
+          secret: apiKey,
+          started,
+          transform: transform?.() ?? null,
+          retry: attempt.source === 'byok' && !last()
+            ? (status, text) => {
+                failure = httpKeyFailure(provider, status, text);
+                return failure !== null && (i + 1 < attempts.length || fallbackAllowed(policy, failure));
+              }
+            : undefined,
+        });
+        if (attempt.source === 'byok' && result.status === 401) keyRejected(db, credential.workspace.id, attempt.key.id);
+        // An outage moves on only when the request never reached the provider: a dropped connection may come
+        // after it took (and billed) the request, and sending it again could bill it twice.
+        if (result.outcome === 'upstream_failed' && result.unsent && !reply.raw.headersSent && attempt.source === 'byok' && !last()) failure = 'provider_unavailable';
+        if (result.outcome === 'retry' || (result.outcome === 'upstream_failed' && result.unsent && failure)) {
+          if (i + 1 >= attempts.length && fallbackKey && failure && fallbackAllowed(policy, failure)) {
+            attempts.push({ source: 'managed_fallback', apiKey: fallbackKey });
+          }
+          if (i + 1 < attempts.length) continue;
+        }
+        if (!reply.raw.headersSent) sendRaw(reply, provider, new GatewayRefusal('unavailable', `${provider} did not answer. Nothing was charged; try again.`, result.outcome), 502);
+        const usage = result.outcome === 'ok' ? readUsage(route.usage, result.head, result.tail) : null;
+
+        let credits = 0;
+        if (reservation && price) {
+          credits = await settleCall(db, credential.workspace.id, reservation, { route, price, usage, bodyBytes, ...result });
+          reservation = null;
+        }
+        recordCall(db, {
+          workspaceId: credential.workspace.id, tokenId: credential.token.id, provider, operation: route.operation, model,
+          credentialSource: attempt.source, keyId: attempt.source === 'byok' ? attempt.key.id : null, fallbackPolicy: policy,
+          status: reply.raw.statusCode, outcome: result.outcome, stream, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
+          credits, latencyMs: Math.round(performance.now() - started), firstByteMs: result.firstByteMs, bytesIn: bodyBytes, bytesOut: result.bytesOut,
+        });
+        return;
+      } finally {
+        if (reservation) await release(db, { workspaceId: credential.workspace.id, reservationId: reservation.id }).catch((err: unknown) => log.error({ err }, 'gateway reservation not released; the expiry sweep will'));
       }
-      recordCall(db, {
-        workspaceId: credential.workspace.id, tokenId: credential.token.id, provider, operation: route.operation, model,
-        credentialSource: attempt.source, keyId: attempt.source === 'byok' ? attempt.key.id : null, fallbackPolicy: policy,
-        status: reply.raw.statusCode, outcome: result.outcome, stream, inputTokens: usage?.inputTokens ?? null, outputTokens: usage?.outputTokens ?? null,
-        credits, latencyMs: Math.round(performance.now() - started), firstByteMs: result.firstByteMs, bytesIn: bodyBytes, bytesOut: result.bytesOut,
-      });
-      return;
-    } finally {
-      if (reservation) await release(db, { workspaceId: credential.workspace.id, reservationId: reservation.id }).catch((err: unknown) => log.error({ err }, 'gateway reservation not released; the expiry sweep will'));
     }
   }
 }
@@ -254,11 +278,12 @@ function httpKeyFailure(provider: GatewayProvider, status: number, text: string)
 }
 
 /** The workspace's key for this call, decrypted now (never cached). */
-async function keyFor(db: Db, key: StoredKey, actorId: string): Promise<string> {
+/** The key's plaintext, or null when it cannot be read (the vault has marked it for re-entry). */
+async function keyFor(db: Db, key: StoredKey, actorId: string): Promise<string | null> {
   try {
     return await decryptStoredKey(db, key, actorId);
   } catch {
-    throw new GatewayRefusal('unavailable', 'The workspace’s key can no longer be read. An owner should re-enter it under Settings → API Keys.', 'key_unreadable');
+    return null;
   }
 }
 

@@ -214,7 +214,7 @@ export function runErrorMessage(code: string, provider: ProviderId | null, byok:
       return 'This key can no longer be read. An owner should re-enter it in Settings → API Keys.';
     case 'key_paused':
       return 'An owner paused this key while the run waited. Nothing was charged for the step.';
-    case 'plan_required':
+    case 'plan_changed':
       return 'This workspace’s plan no longer includes its own keys, so the run stopped before calling the provider. Nothing was charged; pick a platform model.';
     case 'master_key_unavailable':
       return 'Your key could not be unlocked because the encryption key service is unavailable. Nothing was charged; try again in a minute.';
@@ -347,7 +347,7 @@ async function planOfStep(
     // without own keys ends it; a paused key hands over to the next key or the fallback policy; a removed or
     // unreadable one is as if it could not be read (which may fall back to credits too).
     const failure: Classified | null = !allowsByok(workspacePlan)
-      ? { code: 'plan_required', retryAfterSeconds: null }
+      ? { code: 'plan_changed', retryAfterSeconds: null }
       : !stored || stored.status === 'needs_reentry'
         ? { code: 'key_unreadable', retryAfterSeconds: null }
         : stored.pausedAt
