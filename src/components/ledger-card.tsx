@@ -26,7 +26,7 @@ export function LedgerCard({ workspaceId }: { workspaceId: string }) {
   const q = useInfiniteQuery(trpc.billing.ledger.infiniteQueryOptions({ workspaceId }, { getNextPageParam: (last) => last.nextCursor }));
   const entries = q.data?.pages.flatMap((p) => p.entries) ?? [];
   return (
-    <Card aria-labelledby="ledger-title" className="p-0 sm:p-0">
+    <Card className="p-0 sm:p-0">
       <div className="px-4 pt-4 sm:px-5">
         <CardTitle id="ledger-title">Credit ledger</CardTitle>
         <CardDescription>

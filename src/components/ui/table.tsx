@@ -1,10 +1,14 @@
 import { cn } from '~/components/ui/cn';
 
-/** A table that scrolls sideways inside its own box on narrow screens instead of widening the page. */
+/**
+ * A table that scrolls sideways inside its own box on narrow screens instead of widening the page. `label`
+ * names the table and its scrollable region (a landmark): a card around it should then not be a labelled
+ * region of the same name.
+ */
 export function Table({ className, label, ...props }: React.TableHTMLAttributes<HTMLTableElement> & { label?: string }) {
   return (
     <div className="w-full overflow-x-auto" role={label ? 'region' : undefined} aria-label={label} tabIndex={label ? 0 : undefined}>
-      <table className={cn('w-full caption-bottom text-left text-sm', className)} {...props} />
+      <table aria-label={label} className={cn('w-full caption-bottom text-left text-sm', className)} {...props} />
     </div>
   );
 }

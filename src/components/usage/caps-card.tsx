@@ -25,7 +25,7 @@ export function CapsCard({ workspaceId }: { workspaceId: string }) {
     ...caps.data.tokens.map((t) => ({ kind: 'token' as const, id: t.tokenId, name: tokenName.get(t.tokenId) ?? 'Runtime token', cap: t.cap, used: t.usedThisMonth })),
   ];
   return (
-    <Card aria-labelledby="caps-title" className="p-0 sm:p-0">
+    <Card className="p-0 sm:p-0">
       <div className="px-4 pt-4 sm:px-5">
         <CardTitle id="caps-title">Monthly credit caps</CardTitle>
         <CardDescription>

@@ -17,7 +17,7 @@ export function SpendAlertsCard({ workspaceId }: { workspaceId: string }) {
   if (!keys.data || !alerts.data || keys.data.length === 0) return null;
   const byKey = new Map(alerts.data.map((a) => [a.keyId, a]));
   return (
-    <Card aria-labelledby="spend-alerts-title" className="p-0 sm:p-0">
+    <Card className="p-0 sm:p-0">
       <div className="px-4 pt-4 sm:px-5">
         <CardTitle id="spend-alerts-title">Monthly spend alerts</CardTitle>
         <CardDescription>Get notified once a month when a key’s estimated provider cost (list prices, not your provider’s bill) reaches an amount. Empty: no alert.</CardDescription>
