@@ -438,6 +438,8 @@ async function main() {
     GATEWAY_TOKEN_RATE_LIMIT: '1000000',
     GATEWAY_ADDRESS_RATE_LIMIT: '1000000',
     AUTH_SIGN_IN_RATE_LIMIT: '1000',
+    // One bench workspace runs the open-loop load.
+    RUNS_PER_WORKSPACE: '100000',
   };
   Object.assign(process.env, env);
   console.log(`Seeding ${WORKSPACES} workspaces × ${KEYS_PER_WS} keys × ${MODELS_PER_KEY} models…`);

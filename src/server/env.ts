@@ -50,6 +50,9 @@ const ServerEnv = z.object({
   APP_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   // How many runs one worker process executes at once.
   RUN_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(20),
+  // The most runs one workspace may have queued or running at once: runs share the workers, so one
+  // workspace's loop (a run on its own key costs it no credits) must not keep the others waiting.
+  RUNS_PER_WORKSPACE: z.coerce.number().int().min(1).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Sign-in and sign-up attempts per client address and minute (the auth library's own limiter).
   AUTH_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),

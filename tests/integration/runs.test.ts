@@ -8,6 +8,7 @@ import type { RunEvent } from '~/lib/schemas/runs';
 import { maintenance, RUN_STALE_MS } from '~/server/jobs';
 import { type RunWorker, startRunWorker } from '~/server/jobs/runs';
 import { getBalance } from '~/server/services/credits';
+import { serverEnv } from '~/server/env';
 import { executeRun } from '~/server/services/generation';
 import { followRunEvents, type StoredRunEvent } from '~/server/services/run-events';
 import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
@@ -110,6 +111,24 @@ await describeEachDb('runs as jobs', (getDb) => {
     await setWorkspacePlan(t.db, o.workspaceId, 'free');
     expect(finished(await collect(executeRun(t.db, downgraded)))).toMatchObject({ status: 'failed', errorCode: 'plan_changed', creditsUsed: 0 });
     expect((await callsWithKey(o.k)).length).toBe(before);
+  });
+
+  it('refuses an eleventh run in progress in one workspace with 429 until one ends; other workspaces are not held up', async () => {
+    const u = await createUser(t.db, 'Busy workspace');
+    const other = await createUser(t.db, 'Quiet workspace');
+    const c = callerFor(t.db, u);
+    const ids: string[] = [];
+    for (let i = 0; i < serverEnv().RUNS_PER_WORKSPACE; i++) ids.push((await c.generation.start({ workspaceId: u.workspace.id, prompt: `x${i}`, choice: MISTRAL, imageCount: 0 })).runId);
+    const balance = await getBalance(t.db, u.workspace.id);
+    const refused = await c.generation.start({ workspaceId: u.workspace.id, prompt: 'one more', choice: MISTRAL, imageCount: 0 }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringContaining('runs in progress') });
+    expect(await getBalance(t.db, u.workspace.id)).toBe(balance); // refused before any reservation
+    const elsewhere = await callerFor(t.db, other).generation.start({ workspaceId: other.workspace.id, prompt: 'x', choice: MISTRAL, imageCount: 0 });
+    await c.generation.cancel({ workspaceId: u.workspace.id, runId: ids[0]! });
+    ids.push((await c.generation.start({ workspaceId: u.workspace.id, prompt: 'now', choice: MISTRAL, imageCount: 0 })).runId);
+    // Nothing is left queued for the next test's worker.
+    for (const runId of ids.slice(1)) await c.generation.cancel({ workspaceId: u.workspace.id, runId });
+    await callerFor(t.db, other).generation.cancel({ workspaceId: other.workspace.id, runId: elsewhere.runId });
   });
 
   it('a queued run cancelled never executes; a job delivered twice executes once; another workspace cannot cancel', async () => {

@@ -286,6 +286,16 @@ async function insertRun(db: Db, run: NewRun, steps: NewStep[]): Promise<void> {
  */
 export async function createRun({ db, actor, workspace: ws }: RunCtx, rawInput: GenerateInput): Promise<{ runId: string }> {
   const input = ZGenerateInput.parse(rawInput);
+  const limit = serverEnv().RUNS_PER_WORKSPACE;
+  const active = await db.generationRun.count({ where: { workspaceId: ws.id, status: { in: ['queued', 'running'] } } });
+  if (active >= limit) {
+    throw new AppError(
+      'TOO_MANY_REQUESTS',
+      `This workspace already has ${active} runs in progress. Wait for one to finish, or cancel one, and try again.`,
+      'too_many_runs',
+      { active, limit },
+    );
+  }
   const plan = await planScript(db, ws, input.choice, input.tier);
   const image = input.imageCount > 0 ? await imageModel(db) : null;
 
