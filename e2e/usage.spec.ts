@@ -47,7 +47,7 @@ test('an owner reads the usage page: totals, chart, breakdown, CSV export', asyn
   const totals = page.getByLabel('Totals');
   await expect(totals).toContainText('Calls3');
   await expect(totals).toContainText('estimate');
-  await expect(page.locator('.recharts-surface')).toBeVisible();
+  await expect(page.getByRole('application').and(page.locator('.recharts-surface'))).toBeVisible();
 
   await page.getByLabel('Group by').selectOption('model');
   await expect(page.getByRole('table', { name: 'Usage breakdown' })).toContainText('openai:gpt-4.1-mini');
