@@ -79,6 +79,13 @@ async function databaseText(dataDir: string): Promise<string> {
     const parts: string[] = [];
     if (!tables.some((t) => t.table_name === 'run_event')) throw new Error('the run_event table is missing: the sweep would miss the event streams');
     for (const { table_schema, table_name } of tables) {
+      if (table_schema === 'pgboss') {
+        // pg-boss's tables hold types the ORM cannot read (interval); their rows are read as JSON text.
+        for (const { j } of await opened.db.$queryRawUnsafe<{ j: string }[]>(`SELECT row_to_json(t)::text AS j FROM "pgboss"."${table_name}" t`)) {
+          parts.push(`pgboss.${table_name}=${j}`);
+        }
+        continue;
+      }
       for (const row of await opened.db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT * FROM "${table_schema}"."${table_name}"`)) {
         for (const [col, v] of Object.entries(row)) {
           if (col === 'ciphertext' || col === 'wrappedKey' || col === 'wrappedDek') continue;
