@@ -1,16 +1,14 @@
 'use client';
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
-import { KeyRound } from 'lucide-react';
 import dynamic from 'next/dynamic';
 import { useRef, useState } from 'react';
+import { TokenList } from '~/components/token-list';
 import { Alert } from '~/components/ui/alert';
-import { Badge } from '~/components/ui/badge';
 import { Button } from '~/components/ui/button';
 import { Card, CardDescription, CardTitle } from '~/components/ui/card';
 import { CopyButton } from '~/components/ui/copy-button';
 import { Input, NativeSelect } from '~/components/ui/input';
-import { RelativeTime } from '~/components/ui/time';
 import { toast } from '~/components/ui/toast';
 import { useTRPC } from '~/trpc/react';
 
@@ -96,34 +94,7 @@ export function TokensPanel() {
         <Button type="submit" loading={create.isPending}>Create token</Button>
       </form>
       {create.error ? <Alert className="mt-3">{create.error.message}</Alert> : null}
-      {tokens.length === 0 ? (
-        <div className="mt-4 flex items-center gap-3 rounded-md border border-dashed border-border px-3 py-4 text-sm text-muted-foreground">
-          <KeyRound aria-hidden className="size-4" /> No tokens yet.
-        </div>
-      ) : (
-        <ul className="mt-4 divide-y divide-border rounded-md border border-border text-sm" aria-label="Tokens">
-          {tokens.map((t) => (
-            <li key={t.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2.5">
-              <div className="min-w-0 flex-1">
-                <p className="flex flex-wrap items-center gap-2">
-                  <span className="font-medium">{t.name}</span>
-                  <code className="rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{t.prefix}…</code>
-                  {t.revoked ? <Badge tone="neutral">Revoked</Badge> : null}
-                </p>
-                <p className="mt-0.5 text-xs text-muted-foreground">
-                  created <RelativeTime date={t.createdAt} /> · last used <RelativeTime date={t.lastUsedAt} /> ·{' '}
-                  {t.expiresAt ? <>expires <RelativeTime date={t.expiresAt} /></> : 'never expires'}
-                </p>
-              </div>
-              {t.revoked ? null : (
-                <Button variant="danger-ghost" size="xs" aria-label={`Revoke ${t.name}`} onClick={() => setRevoking(t)}>
-                  Revoke
-                </Button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+      <TokenList tokens={tokens} label="Tokens" empty="No tokens yet." nameOf={(t) => t.name} onRevoke={setRevoking} />
       {revoking ? (
         <RevokeTokenDialog
           name={revoking.name}

@@ -1,16 +1,15 @@
 'use client';
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
-import { KeyRound } from 'lucide-react';
 import dynamic from 'next/dynamic';
 import { useRef, useState } from 'react';
+import { TokenList } from '~/components/token-list';
 import { Alert } from '~/components/ui/alert';
 import { Badge } from '~/components/ui/badge';
 import { Button } from '~/components/ui/button';
 import { Card, CardDescription, CardTitle } from '~/components/ui/card';
 import { CopyButton } from '~/components/ui/copy-button';
 import { Input, NativeSelect } from '~/components/ui/input';
-import { RelativeTime } from '~/components/ui/time';
 import { toast } from '~/components/ui/toast';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import { GATEWAY, GATEWAY_PROVIDERS, type GatewayProvider } from '~/lib/gateway';
@@ -138,36 +137,20 @@ export function RuntimeTokens({ fresh, onCreated }: { fresh: string | null; onCr
         </div>
       </form>
       {create.error ? <Alert className="mt-3">{create.error.message}</Alert> : null}
-      {tokens.length === 0 ? (
-        <div className="mt-4 flex items-center gap-3 rounded-md border border-dashed border-border px-3 py-4 text-sm text-muted-foreground">
-          <KeyRound aria-hidden className="size-4" /> No runtime tokens yet.
-        </div>
-      ) : (
-        <ul className="mt-4 divide-y divide-border rounded-md border border-border text-sm" aria-label="Runtime tokens">
-          {tokens.map((t) => (
-            <li key={t.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2.5">
-              <div className="min-w-0 flex-1">
-                <p className="flex flex-wrap items-center gap-2">
-                  <span className="font-medium">{t.label}</span>
-                  <code className="rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{t.prefix}…</code>
-                  {t.revoked ? <Badge tone="neutral">Revoked</Badge> : null}
-                  {!t.revoked && t.expiresAt && t.expiresAt <= new Date() ? <Badge tone="warning">Expired</Badge> : null}
-                </p>
-                <p className="mt-0.5 text-xs text-muted-foreground">
-                  {t.providers.length === GATEWAY_PROVIDERS.length ? 'all providers' : t.providers.map((p) => GATEWAY[p].name).join(', ')}
-                  {t.keyLabel ? <> · key “{t.keyLabel}”</> : null} · created <RelativeTime date={t.createdAt} /> · last used <RelativeTime date={t.lastUsedAt} /> ·{' '}
-                  {t.expiresAt ? <>expires <RelativeTime date={t.expiresAt} /></> : 'never expires'}
-                </p>
-              </div>
-              {t.revoked ? null : (
-                <Button variant="danger-ghost" size="xs" aria-label={`Revoke ${t.label}`} onClick={() => setRevoking(t)}>
-                  Revoke
-                </Button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
+      <TokenList
+        tokens={tokens}
+        label="Runtime tokens"
+        empty="No runtime tokens yet."
+        nameOf={(t) => t.label}
+        badges={(t) => (!t.revoked && t.expiresAt && t.expiresAt <= new Date() ? <Badge tone="warning">Expired</Badge> : null)}
+        scope={(t) => (
+          <>
+            {t.providers.length === GATEWAY_PROVIDERS.length ? 'all providers' : t.providers.map((p) => GATEWAY[p].name).join(', ')}
+            {t.keyLabel ? <> · key “{t.keyLabel}”</> : null} ·{' '}
+          </>
+        )}
+        onRevoke={setRevoking}
+      />
       {revoking ? (
         <RevokeTokenDialog
           name={revoking.label}
