@@ -4,7 +4,7 @@ import { ConfigError, loadServerEnv } from '~/server/env';
 import { resolveDbTarget } from '~/server/db/connect';
 import { openMigrated } from '~/server/db/startup';
 import { releaseExpiredReservations } from '~/server/services/credits';
-import { recoverInterruptedRuns } from '~/server/services/generation';
+import { recoverInterruptedRuns } from '~/server/services/generation/recovery';
 import { loadKeyring, MasterKeyUnavailable } from '~/server/vault/keyring';
 import { upgradeAndReclaimKeys } from '~/server/vault/reclaim';
 

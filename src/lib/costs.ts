@@ -1,5 +1,5 @@
 // What a run costs, in words, before and after (PRODUCT.md G3; issue 20 item 2). Browser-safe.
-// The estimate mirrors the server's reservation (src/server/services/generation.ts): a managed script
+// The estimate mirrors the server's reservation (src/server/services/generation/plan.ts, run.ts): a managed script
 // step reserves the price of the prompt plus the longest possible answer, settles on actual usage and is
 // never less than one credit; images cost their catalog price each; a step through the workspace's own
 // key costs no credits. tests/integration/cost-estimate.test.ts holds the two to the same numbers.

@@ -7,7 +7,7 @@ import 'server-only';
 import type { AppRouter } from '~/server/api/root';
 import type { Context } from '~/server/api/trpc';
 import type { SessionUser } from '~/server/auth';
-import type { getRun } from '~/server/services/generation';
+import type { getRun } from '~/server/services/generation/history';
 import type { MembershipDto } from '~/lib/schemas/workspaces';
 
 export type RunDetail = Awaited<ReturnType<typeof getRun>>;

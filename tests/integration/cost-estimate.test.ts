@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest';
 import { scriptCreditRange } from '~/lib/costs';
 import { getCatalog } from '~/server/services/catalog';
-import { startGeneration } from '~/server/services/generation';
+import { startGeneration } from '~/server/services/generation/run';
 import { AppError } from '~/server/errors';
 import { describeEachDb } from '../helpers/db';
 import { createUser } from '../helpers/fixtures';

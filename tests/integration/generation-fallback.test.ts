@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { RunEvent } from '~/lib/schemas/generation';
 import { getBalance, usedThisMonth } from '~/server/services/credits';
-import { startGeneration } from '~/server/services/generation';
+import { startGeneration } from '~/server/services/generation/run';
 import { keyring, MasterKeyUnavailable, setKeyring } from '~/server/vault/keyring';
 import { canaryKey } from '../helpers/canary';
 import { describeEachDb } from '../helpers/db';

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import type { RunEvent } from '~/lib/schemas/generation';
 import { getBalance } from '~/server/services/credits';
-import { startGeneration } from '~/server/services/generation';
+import { startGeneration } from '~/server/services/generation/run';
 import { seeded, watchCredits } from '../helpers/credit-watch';
 import { describePostgres } from '../helpers/db';
 import { createUser } from '../helpers/fixtures';

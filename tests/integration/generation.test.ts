@@ -2,7 +2,8 @@ import { afterEach, expect, it } from 'vitest';
 import type { RunEvent } from '~/lib/schemas/generation';
 import { getBalance } from '~/server/services/credits';
 import { modelPathFetch, textModelFor } from '~/server/providers/sdk';
-import { recoverInterruptedRuns, startGeneration } from '~/server/services/generation';
+import { recoverInterruptedRuns } from '~/server/services/generation/recovery';
+import { startGeneration } from '~/server/services/generation/run';
 import { textCredits } from '~/server/services/pricing';
 import { describeEachDb } from '../helpers/db';
 import { canaryKey, findCanary } from '../helpers/canary';
@@ -53,6 +54,11 @@ await describeEachDb('generation', (getDb) => {
 
     expect(findCanary(JSON.stringify(events) + JSON.stringify(run), o.k)).toBeNull();
     expect(findCanary(await dumpDatabaseText(t.db), o.k)).toBeNull();
+    // Watchers (any member, any tab) see a step's public fields only: not which reservation or key row it used.
+    const stepEvents = events.flatMap((e) => (e.type === 'step' ? [e.step] : e.type === 'started' ? e.steps : []));
+    expect(stepEvents.length).toBeGreaterThan(2);
+    for (const step of stepEvents) expect(Object.keys(step)).not.toEqual(expect.arrayContaining(['keyId']));
+    for (const step of stepEvents) expect(Object.keys(step)).not.toEqual(expect.arrayContaining(['reservationId']));
   });
 
   it('charges a platform model its price from the actual usage', async () => {

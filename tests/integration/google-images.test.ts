@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it, vi } from 'vitest';
 import { addCatalogModel, editCatalogModel } from '~/server/services/catalog';
 import { getBalance } from '~/server/services/credits';
-import { startGeneration } from '~/server/services/generation';
+import { startGeneration } from '~/server/services/generation/run';
 import { TINY_PNG_BASE64 } from '../../fake-providers/catalog';
 import { describeEachDb } from '../helpers/db';
 import { callsWithKey } from '../helpers/fake-providers';

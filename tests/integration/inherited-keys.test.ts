@@ -3,7 +3,7 @@
 // operator's set-plan makes it serve the very next run. The key is probed before it is stored: one its
 // provider refuses is not copied at all, and the workspace starts on platform models.
 import { expect, it } from 'vitest';
-import { startGeneration } from '~/server/services/generation';
+import { startGeneration } from '~/server/services/generation/run';
 import { setPlan } from '~/server/services/workspaces';
 import { decryptProviderKey } from '~/server/vault/decrypt';
 import { describeEachDb } from '../helpers/db';

@@ -9,7 +9,7 @@ import { changingConfig } from '~/server/db/config-changes';
 import type { Db } from '~/server/db/connect';
 import { flushCalls } from '~/server/gateway/calls';
 import { getBalance } from '~/server/services/credits';
-import { startGeneration } from '~/server/services/generation';
+import { startGeneration } from '~/server/services/generation/run';
 import { keysExpiringWithin } from '~/server/services/keys/queries';
 import { createRuntimeToken } from '~/server/services/runtime-tokens';
 import { sealProviderKey } from '~/server/vault/envelope';

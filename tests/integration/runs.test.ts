@@ -9,7 +9,7 @@ import { maintenance, RUN_STALE_MS } from '~/server/jobs';
 import { type RunWorker, startRunWorker } from '~/server/jobs/runs';
 import { getBalance } from '~/server/services/credits';
 import { serverEnv } from '~/server/env';
-import { executeRun } from '~/server/services/generation';
+import { executeRun } from '~/server/services/generation/run';
 import { followRunEvents, type StoredRunEvent } from '~/server/services/run-events';
 import { callRest, createTestApp, type TestApp } from '../helpers/api-server';
 import { describeEachDb, serveFromTestDb } from '../helpers/db';

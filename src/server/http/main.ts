@@ -15,7 +15,7 @@ import { log } from '~/server/log';
 import { type Jobs, startJobs } from '~/server/jobs';
 import { drainGateway } from '~/server/gateway/routes';
 import { providePageServices } from '~/server/page-services';
-import { getRun } from '~/server/services/generation';
+import { getRun } from '~/server/services/generation/history';
 import { getForMember, listForUser } from '~/server/services/workspaces';
 
 const env = serverEnv();

@@ -8,7 +8,7 @@ import { type RunWorker, startRunWorker } from '~/server/jobs/runs';
 import { checkKeyHealth, notifyExpiringKeys, renewMonthlyCredits } from '~/server/jobs/scheduled';
 import { log } from '~/server/log';
 import { releaseExpiredReservations } from '~/server/services/credits';
-import { recoverInterruptedRuns } from '~/server/services/generation';
+import { recoverInterruptedRuns } from '~/server/services/generation/recovery';
 import { purgeExpiredLimits } from '~/server/services/rate-limit';
 import { checkSpendAlerts } from '~/server/services/spend-alerts';
 

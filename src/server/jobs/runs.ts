@@ -10,7 +10,8 @@ import type { Db } from '~/server/db/connect';
 import { listenerFor } from '~/server/db/notifications';
 import { jobQueueFor } from '~/server/jobs/queue';
 import { log } from '~/server/log';
-import { executeRun, runErrorMessage } from '~/server/services/generation';
+import { runErrorMessage } from '~/server/services/generation/messages';
+import { executeRun } from '~/server/services/generation/run';
 import { RunEventWriter } from '~/server/services/run-events';
 
 export const RUN_QUEUE = 'run';

@@ -12,7 +12,7 @@ import type { Db } from '~/server/db/connect';
 import { notFound } from '~/server/errors';
 import { methodNotAllowed } from '~/server/http/routes/methods';
 import type { WorkspaceCtx } from '~/server/services/context';
-import { getRun, listRuns } from '~/server/services/generation';
+import { getRun, listRuns } from '~/server/services/generation/history';
 import { followRunEvents } from '~/server/services/run-events';
 import { cancelRun, startRun } from '~/server/services/runs';
 

@@ -66,7 +66,7 @@ export async function getCatalog({ db, workspace }: WorkspaceScope): Promise<Cat
           'creditsPer1kInput', p."creditsPer1kInput", 'creditsPer1kOutput', p."creditsPer1kOutput"
         ) ORDER BY p.provider, p."displayName")
         FROM platform_model p WHERE p.enabled AND p.kind = 'text'), '[]'),
-      -- the model a run's images use (generation.ts imageModel): the first enabled one of the image provider
+      -- the model a run's images use (generation/plan.ts imageModel): the first enabled one of the image provider
       'imageCreditsPerImage', (
         SELECT p."creditsPerImage" FROM platform_model p
         WHERE p.provider = ${serverEnv().PLATFORM_IMAGE_PROVIDER} AND p.kind = 'image' AND p.enabled ORDER BY p.id LIMIT 1)

@@ -9,7 +9,8 @@ import { log } from '~/server/log';
 import { requireRunCanceller } from '~/server/policy';
 import type { WorkspaceCtx } from '~/server/services/context';
 import { release } from '~/server/services/credits';
-import { createRun, runErrorMessage } from '~/server/services/generation';
+import { runErrorMessage } from '~/server/services/generation/messages';
+import { createRun } from '~/server/services/generation/run';
 import { appendRunEvent } from '~/server/services/run-events';
 
 /** Creates the run (and its reservations) and queues it; returns its id before any provider call. */

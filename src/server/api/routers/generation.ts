@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ZGenerateInput } from '~/lib/schemas/generation';
 import { ZId } from '~/lib/schemas/ids';
 import { createTRPCRouter, workspaceProcedure } from '~/server/api/trpc';
-import { getRun, listRuns } from '~/server/services/generation';
+import { getRun, listRuns } from '~/server/services/generation/history';
 import { cancelRun, startRun } from '~/server/services/runs';
 
 export const generationRouter = createTRPCRouter({

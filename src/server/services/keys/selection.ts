@@ -1,7 +1,7 @@
 import 'server-only';
 // Which of a workspace's keys may serve a call, in which order, and what happens when they cannot: the
 // rules the gateway (gateway/credentials.ts, gateway/routes.ts) and Content Studio runs
-// (services/generation.ts) share, so a paused key, the failover order and the fallback policy mean the
+// (services/generation/plan.ts) share, so a paused key, the failover order and the fallback policy mean the
 // same on both paths. Pure functions over rows the callers have already read.
 import type { FallbackPolicy } from '~/lib/schemas/tiers';
 import { FALLBACK_POLICIES } from '~/lib/schemas/tiers';
