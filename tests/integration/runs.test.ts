@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { RunEvent } from '~/lib/schemas/runs';
 import { maintenance, RUN_STALE_MS } from '~/server/jobs';
+import { jobQueueFor } from '~/server/jobs/queue';
 import { type RunWorker, startRunWorker } from '~/server/jobs/runs';
 import { getBalance } from '~/server/services/credits';
 import { serverEnv } from '~/server/env';
@@ -72,6 +73,32 @@ await describeEachDb('runs as jobs', (getDb) => {
     const run = await caller.generation.get({ workspaceId: u.workspace.id, runId });
     expect(run.status).toBe('succeeded');
     expect(run.steps.find((s) => s.kind === 'script')!.text).toBe(script);
+  });
+
+  it('fetches from the queue once per reason to expect a run, not once per wake-up', async () => {
+    const u = await createUser(t.db, 'Fetch count');
+    const caller = callerFor(t.db, u);
+    const { boss } = await jobQueueFor(t.db);
+    worker = await startRunWorker(t.db, { concurrency: 2 });
+    const fetch = boss.fetch.bind(boss);
+    let empty = 0;
+    boss.fetch = (async (...args: Parameters<typeof fetch>) => {
+      const jobs = await fetch(...args);
+      if (!jobs?.length) empty++;
+      return jobs;
+    }) as typeof boss.fetch;
+    const started = Date.now();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const { runId } = await caller.generation.start({ workspaceId: u.workspace.id, prompt: `Fox ${i}`, choice: MISTRAL, imageCount: 0 });
+        expect(JSON.parse((await follow(runId)).at(-1)!.payload)).toMatchObject({ type: 'finished', status: 'succeeded' });
+      }
+    } finally {
+      boss.fetch = fetch;
+    }
+    // Fetches that find nothing: the worker's poll, at most. Each wake-up used to fetch until empty, again on
+    // its own NOTIFY and again after every run: three empty fetches per run.
+    expect(empty).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 2_000) + 1);
   });
 
   it('cancel from another caller stops the provider call where the run executes and returns the credits', async () => {

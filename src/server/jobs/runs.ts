@@ -32,7 +32,7 @@ const RUN_QUEUE_OPTIONS = {
 };
 
 // This process's workers, woken directly when it queues a run (other instances' hear the NOTIFY).
-const localWorkers = new WeakMap<Db, Set<() => void>>();
+const localWorkers = new WeakMap<Db, Set<(runId: string) => void>>();
 
 /** Queues a created run for a worker, and wakes the workers. */
 export async function enqueueRun(db: Db, runId: string): Promise<void> {
@@ -40,7 +40,7 @@ export async function enqueueRun(db: Db, runId: string): Promise<void> {
   await q.ensureQueue(RUN_QUEUE, RUN_QUEUE_OPTIONS);
   await q.boss.send(RUN_QUEUE, { runId } satisfies RunJob, RUN_QUEUE_OPTIONS);
   const local = localWorkers.get(db);
-  for (const wake of local ?? []) wake();
+  for (const wake of local ?? []) wake(runId);
   if (!local?.size) await db.$executeRaw`SELECT pg_notify(${RUN_QUEUED_CHANNEL}, ${runId})`;
   else void db.$executeRaw`SELECT pg_notify(${RUN_QUEUED_CHANNEL}, ${runId})`.catch(() => {});
 }
@@ -64,6 +64,12 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
   let stopping = false;
   let pumping: Promise<void> | null = null;
   let again = false;
+  // Whether jobs may be waiting that no fetch has seen: a wake-up came while every slot was busy, or the
+  // last fetch filled every free slot. A run that ends then fetches; otherwise the next wake-up or poll will.
+  let backlog = true;
+  // Each fetch is a locking query on the queue's table, so one is made per reason to expect a job, not
+  // one per wake-up: the NOTIFY this process sends when it queues a run comes back to it, after the direct wake.
+  const announcedHere = new Set<string>();
 
   const pump = () => {
     if (pumping) {
@@ -73,17 +79,22 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
     pumping = (async () => {
       do {
         again = false;
-        while (!stopping && running.size < opts.concurrency) {
-          let jobs: PgBoss.Job<RunJob>[];
-          try {
-            jobs = await q.boss.fetch<RunJob>(RUN_QUEUE, { batchSize: opts.concurrency - running.size });
-          } catch (err) {
-            log.warn({ err }, 'could not fetch runs');
-            break;
-          }
-          if (!jobs?.length) break;
-          for (const job of jobs) start(job);
+        if (running.size >= opts.concurrency) {
+          backlog = true;
+          break;
         }
+        if (stopping) break;
+        const batchSize = opts.concurrency - running.size;
+        let jobs: PgBoss.Job<RunJob>[];
+        try {
+          jobs = (await q.boss.fetch<RunJob>(RUN_QUEUE, { batchSize })) ?? [];
+        } catch (err) {
+          log.warn({ err }, 'could not fetch runs');
+          break;
+        }
+        backlog = jobs.length === batchSize;
+        for (const job of jobs) start(job);
+        if (backlog) again = true;
       } while (again && !stopping);
     })().finally(() => {
       pumping = null;
@@ -104,15 +115,28 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
       .catch((err: unknown) => log.warn({ err, runId }, 'could not record the job’s end'))
       .finally(() => {
         running.delete(runId);
-        pump();
+        if (backlog) pump();
       });
     running.set(runId, { controller, done });
   };
 
+  const wakeForLocalRun = (runId: string) => {
+    if (announcedHere.size > 10_000) announcedHere.clear(); // notifications lost without a reset: forget them
+    announcedHere.add(runId);
+    pump();
+  };
   const locals = localWorkers.get(db) ?? new Set();
-  localWorkers.set(db, locals.add(pump));
+  localWorkers.set(db, locals.add(wakeForLocalRun));
   const listener = listenerFor(db);
-  const unsubscribeQueued = listener.subscribe(RUN_QUEUED_CHANNEL, { onMessage: () => pump(), onReset: () => pump() });
+  const unsubscribeQueued = listener.subscribe(RUN_QUEUED_CHANNEL, {
+    onMessage: (runId) => {
+      if (!announcedHere.delete(runId)) pump();
+    },
+    onReset: () => {
+      announcedHere.clear();
+      pump();
+    },
+  });
   const unsubscribeCancel = listener.subscribe(RUN_CANCEL_CHANNEL, {
     onMessage: (runId) => running.get(runId)?.controller.abort(new Error('cancelled')),
     onReset: () => void checkCancels(),
@@ -143,7 +167,7 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
     },
     async stop(graceMs = 5_000) {
       stopping = true;
-      locals.delete(pump);
+      locals.delete(wakeForLocalRun);
       clearInterval(poll);
       clearInterval(heartbeat);
       unsubscribeQueued();
