@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { resetServerEnv } from '~/server/env';
 import { newId } from '~/server/ids';
 import { type RunWorker, startRunWorker } from '~/server/jobs/runs';
-import { runFeedStats } from '~/server/services/run-feed';
+import { followRunEvents, runFeedStats } from '~/server/services/run-feed';
 import { openStreamCount } from '~/server/services/stream-limits';
 import { callRest, createTestApp, startApiServer } from '../helpers/api-server';
 import { describeEachDb, serveFromTestDb } from '../helpers/db';
@@ -143,6 +143,34 @@ await describeEachDb('run event streams', (getDb) => {
     } finally {
       await server.close();
     }
+  });
+
+  it('a watcher further behind than a feed keeps in memory reads the table until it catches up, without gap or repeat', async () => {
+    const u = await createUser(t.db, 'Long run');
+    const { runId } = await callerFor(t.db, u).generation.start({ workspaceId: u.workspace.id, prompt: 'long', choice: MISTRAL, imageCount: 0 });
+    // More events than a feed keeps (2,000), the last one the end.
+    const total = 2_600;
+    await t.db.runEvent.createMany({
+      data: Array.from({ length: total }, (_, i) => ({
+        runId, seq: i + 1, payload: JSON.stringify(i + 1 === total ? { type: 'finished', runId, status: 'succeeded', creditsUsed: 0 } : { type: 'delta', text: `${i + 1} ` }),
+      })),
+    });
+    const before = runFeedStats().reads;
+    const follow = async (after: number, pauseAt: number | null) => {
+      const seqs: number[] = [];
+      for await (const e of followRunEvents(t.db, runId, after, new AbortController().signal)) {
+        seqs.push(e.seq);
+        // This one stops reading a while: the feed reads on for the other and drops what it no longer keeps.
+        if (e.seq === pauseAt) await until('the feed to read every page', () => runFeedStats().reads >= before + Math.ceil(total / 500));
+      }
+      return seqs;
+    };
+    const [slow, fast] = await Promise.all([follow(0, 10), follow(1_500, null)]);
+    expect(slow).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(fast).toEqual(Array.from({ length: total - 1_500 }, (_, i) => i + 1_501));
+    expect(runFeedStats().feeds).toBe(0);
+    // The feed's pages, and the slow one's catch-up from the table (the 500 events the feed no longer had).
+    expect(runFeedStats().reads - before).toBe(Math.ceil(total / 500) + 1);
   });
 
   it('pages the run list only from a run of the workspace: another workspace’s run or an unknown id as cursor is refused, REST and tRPC alike', async () => {
