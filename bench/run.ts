@@ -440,6 +440,8 @@ async function main() {
     AUTH_SIGN_IN_RATE_LIMIT: '1000',
     // One bench workspace runs the open-loop load.
     RUNS_PER_WORKSPACE: '100000',
+    // …as one user, whose open-loop runs each hold an event stream at once.
+    SSE_MAX_PER_USER: '100000',
   };
   Object.assign(process.env, env);
   console.log(`Seeding ${WORKSPACES} workspaces × ${KEYS_PER_WS} keys × ${MODELS_PER_KEY} models…`);

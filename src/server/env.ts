@@ -53,6 +53,10 @@ const ServerEnv = z.object({
   // The most runs one workspace may have queued or running at once: runs share the workers, so one
   // workspace's loop (a run on its own key costs it no credits) must not keep the others waiting.
   RUNS_PER_WORKSPACE: z.coerce.number().int().min(1).default(10),
+  // Event streams (SSE) one user may hold open on one instance at once, and one run may have: each holds a
+  // socket and a timer, so without a cap one token could open streams until the server runs out of them.
+  SSE_MAX_PER_USER: z.coerce.number().int().min(1).default(20),
+  SSE_MAX_PER_RUN: z.coerce.number().int().min(1).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Sign-in and sign-up attempts per client address and minute (the auth library's own limiter).
   AUTH_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).default(20),

@@ -133,7 +133,8 @@ process.once('exit', () => {
 });
 
 /**
- * Starts one app instance on a free port and resolves when it answers HTTP. `env` is the deployment's
+ * Starts one app instance on a free port and resolves when it answers HTTP (a worker-only one,
+ * APP_ROLE=worker, serves no HTTP: when its worker has started). `env` is the deployment's
  * configuration (DATABASE_URL, provider base URLs, PLATFORM_* keys, shared secrets…); the port, APP_URL,
  * a data directory of its own and production mode are set here. The database must already be migrated
  * (the server does not migrate PostgreSQL; tests/helpers/db.ts createTestDb does).
@@ -181,10 +182,14 @@ export async function startApp(opts: { name: string; env: Record<string, string>
       await app.stop();
       throw new Error(`${opts.name} exited during start-up (${child.exitCode ?? child.signalCode}):\n${out.stderr || out.stdout}`);
     }
-    try {
-      if ((await fetch(`${url}/api/openapi.json`, { signal: AbortSignal.timeout(2_000) })).ok) return app;
-    } catch {
-      // not listening yet
+    if (opts.env.APP_ROLE === 'worker') {
+      if (out.stdout.includes('Run worker started')) return app;
+    } else {
+      try {
+        if ((await fetch(`${url}/api/openapi.json`, { signal: AbortSignal.timeout(2_000) })).ok) return app;
+      } catch {
+        // not listening yet
+      }
     }
     if (Date.now() > deadline) {
       await app.stop();

@@ -4,9 +4,13 @@
 // issue 21 item 4): changed through one instance, the very next run through the other uses it, as the
 // fake providers' record of which credential each call carried shows.
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import PgBoss from 'pg-boss';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { PLANS } from '~/lib/plans';
 import { changingConfig } from '~/server/db/config-changes';
 import type { RunEvent } from '~/lib/schemas/runs';
+import { newId } from '~/server/ids';
 import { fakeProviderEnv, PREFIXES, type ProviderId } from '../../fake-providers/server';
 import { type AppProcess, ensureAppBuilt, sharedSecretsEnv, signUpThrough, startApp, trpcThrough } from '../helpers/app-process';
 import { canaryKey, findCanary } from '../helpers/canary';
@@ -36,10 +40,11 @@ await describePostgres('two app instances on one database', (getDb) => {
   const platform = { a: platformKeys('a'), b: platformKeys('b') };
   let a: AppProcess | undefined;
   let b: AppProcess | undefined;
+  let deployment: Record<string, string> = {};
 
   beforeAll(async () => {
     await ensureAppBuilt();
-    const deployment = { DATABASE_URL: getDb().url!, ...fakeProviderEnv({ baseUrls: fakeBaseUrls() }), ...sharedSecretsEnv(), STREAM_IDLE_TIMEOUT_MS: '5000' };
+    deployment = { DATABASE_URL: getDb().url!, ...fakeProviderEnv({ baseUrls: fakeBaseUrls() }), ...sharedSecretsEnv(), STREAM_IDLE_TIMEOUT_MS: '5000' };
     [a, b] = await Promise.all([
       startApp({ name: 'a', env: { ...deployment, ...platform.a } }),
       // B serves web only (APP_ROLE=web): every run executes on A's worker, wherever it was started.
@@ -192,6 +197,76 @@ await describePostgres('two app instances on one database', (getDb) => {
     expect((await restThroughA('DELETE', `runtime-tokens/${created.json!.id as string}`)).status).toBe(204);
     expect(await chatThroughB()).toBe(401);
   });
+
+  it('renews each workspace’s monthly credits once when two instances run the renewal at the same moment', async () => {
+    const db = getDb().db;
+    const now = new Date();
+    const month = now.toISOString().slice(0, 7);
+    // Workspaces from last month, on every plan, none renewed this month yet.
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) - 86_400_000);
+    const plans = [['free', null], ['pro', null], ['ultra', null], ['enterprise', null], ['enterprise', 1_234]] as const;
+    const tag = randomBytes(4).toString('hex');
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      id: newId(), slug: `renewal-${tag}-${i}`, name: `Renewal ${i}`, plan: plans[i % plans.length]![0], enterpriseMonthlyCredits: plans[i % plans.length]![1], creditBalance: 7, createdAt: lastMonth,
+    }));
+    await db.workspace.createMany({ data: rows });
+    const monthly = (r: (typeof rows)[number]) => r.enterpriseMonthlyCredits ?? PLANS[r.plan].monthlyCredits;
+
+    // A barrier: while the workspace table is locked, every renewal that starts waits at its first read
+    // (outside any transaction, so nothing times out); released once two wait, they race over the same
+    // workspaces, in the same order.
+    const locker = new pg.Client({ connectionString: getDb().url! });
+    await locker.connect();
+    let c: AppProcess | undefined;
+    let starting: Promise<AppProcess> | undefined;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE workspace IN ACCESS EXCLUSIVE MODE');
+      // What the daily schedule does, twice (a repeat, or a second tick): a job on the renewal queue.
+      const boss = new PgBoss({ connectionString: getDb().url!, supervise: false, schedule: false, migrate: false });
+      await boss.start();
+      await boss.send('renew-credits', {});
+      await boss.send('renew-credits', {});
+      await boss.stop({ graceful: false });
+      // A's worker takes one (it polls every 10 s); a second worker instance, C, the other.
+      starting = startApp({ name: 'c', env: { ...deployment, APP_ROLE: 'worker' } });
+      const waiting = async () =>
+        (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%enterpriseMonthlyCredits%' AND query LIKE '%"createdAt" <%'`)[0]!.n;
+      const deadline = Date.now() + 40_000;
+      while ((await waiting()) < 2) {
+        if (Date.now() > deadline) throw new Error(`the two renewals did not both start (${await waiting()} waiting)`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await locker.query('COMMIT');
+      c = await starting;
+      const done = async () => (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'renew-credits' AND state = 'completed'`)[0]!.n;
+      while ((await done()) < 2) {
+        if (Date.now() > deadline + 30_000) throw new Error('the renewals did not finish');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+
+      // Each instance ran one renewal; together they granted each workspace once.
+      const renewals = (app: AppProcess) =>
+        app.output().stdout.split('\n').filter((l) => l.includes('monthly credits renewal done')).map((l) => (JSON.parse(l) as { granted: number }).granted);
+      const [byA, byC] = [renewals(a!), renewals(c)];
+      expect(byA).toHaveLength(1);
+      expect(byC).toHaveLength(1);
+      expect(byA[0]! + byC[0]!).toBe(rows.length);
+      console.log(`renewal race: A granted ${byA[0]}, C granted ${byC[0]} of ${rows.length}`);
+      const ledger = await db.creditLedger.findMany({ where: { workspaceId: { in: rows.map((r) => r.id) } }, select: { workspaceId: true, amount: true, idempotencyKey: true } });
+      expect(ledger).toHaveLength(rows.length);
+      const balances = new Map((await db.workspace.findMany({ where: { id: { in: rows.map((r) => r.id) } }, select: { id: true, creditBalance: true } })).map((w) => [w.id, w.creditBalance]));
+      for (const r of rows) {
+        expect(ledger.filter((l) => l.workspaceId === r.id)).toEqual([{ workspaceId: r.id, amount: monthly(r), idempotencyKey: `plan-grant:${r.id}:${r.plan}:${month}` }]);
+        expect(balances.get(r.id), r.plan).toBe(7 + monthly(r));
+      }
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      await locker.end();
+      await (c ?? (await starting?.catch(() => undefined)))?.stop();
+    }
+  }, 120_000);
 
   it('writes the gateway calls an instance served before it stops, however recent', async () => {
     const viaB = b!;

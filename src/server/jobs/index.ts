@@ -29,8 +29,8 @@ export const SCHEDULED = {
 const HANDLERS: Record<keyof typeof SCHEDULED, (db: Db) => Promise<unknown>> = {
   maintenance,
   'renew-credits': async (db) => {
-    const granted = await renewMonthlyCredits(db);
-    if (granted) log.info({ granted }, 'monthly credits granted');
+    // Logged also when it grants nothing (the month already renewed): which instance did what shows.
+    log.info({ granted: await renewMonthlyCredits(db) }, 'monthly credits renewal done');
   },
   'key-health': async (db) => {
     const r = await checkKeyHealth(db);

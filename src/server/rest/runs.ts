@@ -12,9 +12,10 @@ import type { Db } from '~/server/db/connect';
 import { notFound } from '~/server/errors';
 import { methodNotAllowed } from '~/server/http/routes/methods';
 import type { WorkspaceCtx } from '~/server/services/context';
-import { getRun, listRuns } from '~/server/services/generation/history';
-import { followRunEvents } from '~/server/services/run-events';
-import { cancelRun, startRun } from '~/server/services/runs';
+import { getRun } from '~/server/services/generation/history';
+import { followRunEvents } from '~/server/services/run-feed';
+import { cancelRun, invalidCursor, listRunsPage, startRun } from '~/server/services/runs';
+import { takeStreamSlot } from '~/server/services/stream-limits';
 
 export const RUN_OPERATIONS = {
   createRun: { method: 'POST', url: '/api/workspaces/:workspace_id/runs' },
@@ -92,14 +93,15 @@ export function runRoutes(fastify: FastifyInstance, workspaceCtx: WorkspaceCtxOf
   app.get('/api/workspaces/:workspace_id/runs', {
     schema: {
       operationId: 'listRuns', tags: ['Runs'], summary: 'List the workspace’s runs, newest first',
-      params: WsParams, querystring: z.object({ cursor: z.string().optional(), limit: z.coerce.number().int().min(1).max(50).optional() }),
-      response: { 200: ZRestRunList, ...E401, ...E404 },
+      params: WsParams,
+      querystring: z.object({ cursor: z.string().optional().describe('The previous page’s next_cursor'), limit: z.coerce.number().int().min(1).max(50).optional() }),
+      response: { 200: ZRestRunList, ...err(400, 'Bad input, or a cursor that is not a run of this workspace'), ...E401, ...E404 },
     },
   }, async (request) => {
     const ctx = await workspaceCtx(request, request.params.workspace_id);
     const cursor = request.query.cursor;
-    if (cursor && !isId(cursor)) throw notFound('Run not found');
-    const page = await listRuns(ctx, { cursor, limit: request.query.limit });
+    if (cursor && !isId(cursor)) throw invalidCursor();
+    const page = await listRunsPage(ctx, { cursor, limit: request.query.limit });
     return {
       data: page.items.map((r) => ({
         id: r.id, status: r.status as z.infer<typeof ZRestRun>['status'], prompt: r.prompt, created_at: r.createdAt.toISOString(), finished_at: r.finishedAt?.toISOString() ?? null,
@@ -133,9 +135,9 @@ export function runRoutes(fastify: FastifyInstance, workspaceCtx: WorkspaceCtxOf
     config: { sessionAllowed: true },
     schema: {
       operationId: 'streamRunEvents', tags: ['Runs'], summary: 'A run’s events as Server-Sent Events',
-      description: 'Each event has an `id:` (1, 2, …) and `data:` (its JSON: started, delta, notice, step, image, finished). Reconnect with `Last-Event-ID` to get the rest without repeats; the stream ends after `finished`. Also accepts the app’s session cookie.',
+      description: 'Each event has an `id:` (1, 2, …) and `data:` (its JSON: started, delta, notice, step, image, finished). Reconnect with `Last-Event-ID` to get the rest without repeats; the stream ends after `finished`. Also accepts the app’s session cookie. One user may hold SSE_MAX_PER_USER streams open per instance (default 20), one run SSE_MAX_PER_RUN (default 50): more get 429 with `Retry-After`.',
       params: Params, headers: z.object({ 'last-event-id': z.string().optional() }).loose(),
-      response: { 200: z.string().describe('text/event-stream'), ...E401, ...E404 },
+      response: { 200: z.string().describe('text/event-stream'), ...E401, ...E404, ...err(429, 'Too many event streams open for this user or run (Retry-After set)') },
     },
   }, async (request, reply) => {
     const ctx = await workspaceCtx(request, request.params.workspace_id);
@@ -143,7 +145,13 @@ export function runRoutes(fastify: FastifyInstance, workspaceCtx: WorkspaceCtxOf
     const run = await ctx.db.generationRun.findFirst({ where: { id, workspaceId: ctx.workspace.id }, select: { id: true } });
     if (!run) throw notFound('Run not found');
     const after = Number.parseInt(String(request.headers['last-event-id'] ?? '0'), 10);
-    await streamEvents(ctx.db, request, reply, id, Number.isSafeInteger(after) && after > 0 ? after : 0);
+    // Refused with 429 while still an ordinary reply; the place is given back however the stream ends.
+    const slot = takeStreamSlot({ userId: ctx.actor.id, runId: id });
+    try {
+      await streamEvents(ctx.db, request, reply, id, Number.isSafeInteger(after) && after > 0 ? after : 0);
+    } finally {
+      slot.release();
+    }
   });
 
   methodNotAllowed(fastify, '/api/workspaces/:workspace_id/runs', ['GET', 'POST']);

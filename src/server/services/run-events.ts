@@ -2,19 +2,17 @@ import 'server-only';
 // A run's events, numbered and kept (run_event), so that whoever watches a run (the Studio, a reload, a
 // second tab, the run page, a REST client on another instance) reads what it missed from the table and
 // then follows the live tail. Each write announces itself on RUN_EVENTS_CHANNEL (NOTIFY, in the same
-// statement), so followers on every instance wake up and read the new rows: the notification carries no
-// event, only "run R has events up to N", and a missed one is caught up by the next read or the poll.
+// statement), so the followers on every instance (services/run-feed.ts) wake up and read the new rows:
+// the notification carries no event, only "run R has events up to N", and a missed one is caught up by
+// the next read or the poll.
 import { Prisma } from '~/generated/prisma/client';
 import type { RunEvent } from '~/lib/schemas/runs';
 import type { Db } from '~/server/db/connect';
-import { listenerFor } from '~/server/db/notifications';
 import { log } from '~/server/log';
 
 export const RUN_EVENTS_CHANNEL = 'byok_run_events';
 /** Script text is written in batches: one row per this many ms of deltas, not one per token. */
 const DELTA_BATCH_MS = 40;
-/** A follower reads the table at least this often, even when it hears nothing (a lost notification). */
-const FOLLOW_POLL_MS = 5_000;
 
 export type StoredRunEvent = { seq: number; payload: string };
 
@@ -111,87 +109,4 @@ export class RunEventWriter {
 
 export async function readRunEvents(db: Db, runId: string, afterSeq: number, limit = 500): Promise<StoredRunEvent[]> {
   return db.runEvent.findMany({ where: { runId, seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit, select: { seq: true, payload: true } });
-}
-
-// One subscription per database client; each follower registers a wake-up for its run.
-const followers = new WeakMap<Db, Map<string, Set<() => void>>>();
-
-function wakersFor(db: Db): Map<string, Set<() => void>> {
-  let m = followers.get(db);
-  if (!m) {
-    const map = new Map<string, Set<() => void>>();
-    m = map;
-    followers.set(db, map);
-    listenerFor(db).subscribe(RUN_EVENTS_CHANNEL, {
-      onMessage(payload) {
-        const runId = payload.slice(0, payload.lastIndexOf(':'));
-        for (const wake of map.get(runId) ?? []) wake();
-      },
-      onReset() {
-        for (const set of map.values()) for (const wake of set) wake();
-      },
-    });
-  }
-  return m;
-}
-
-/**
- * Whether no event can come any more: the run is gone, or it ended a while ago. (Its final state is
- * written a moment before its `finished` event, so a run that just ended may still have one on the way.)
- */
-async function isOver(db: Db, runId: string): Promise<boolean> {
-  const run = await db.generationRun.findUnique({ where: { id: runId }, select: { status: true, finishedAt: true } });
-  if (!run) return true;
-  return run.status !== 'queued' && run.status !== 'running' && (run.finishedAt?.getTime() ?? 0) < Date.now() - 10_000;
-}
-
-/**
- * The run's events after `afterSeq`: first those already written, then each new one as it is written,
- * ending after the `finished` event (or when `signal` aborts). No gaps and no repeats: every read starts
- * after the last number yielded.
- */
-export async function* followRunEvents(db: Db, runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<StoredRunEvent> {
-  const wakers = wakersFor(db);
-  let dirty = true;
-  let wake: (() => void) | null = null;
-  const onWake = () => {
-    dirty = true;
-    wake?.();
-  };
-  const set = wakers.get(runId) ?? new Set();
-  wakers.set(runId, set.add(onWake));
-  signal.addEventListener('abort', onWake, { once: true });
-  let last = afterSeq;
-  try {
-    while (!signal.aborted) {
-      if (dirty) {
-        dirty = false;
-        const rows = await readRunEvents(db, runId, last);
-        for (const row of rows) {
-          last = row.seq;
-          yield row;
-          if (row.payload.startsWith('{"type":"finished"')) return;
-        }
-        if (rows.length === 500) dirty = true;
-        // Nothing new, and nothing will come: the run is over (its last event was read before), or gone.
-        if (!rows.length && (await isOver(db, runId))) return;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          dirty = true;
-          resolve();
-        }, FOLLOW_POLL_MS);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      wake = null;
-    }
-  } finally {
-    signal.removeEventListener('abort', onWake);
-    set.delete(onWake);
-    if (!set.size) wakers.delete(runId);
-  }
 }

@@ -7,8 +7,9 @@ import { AppError } from '~/server/errors';
 import { announceCancel, enqueueRun } from '~/server/jobs/runs';
 import { log } from '~/server/log';
 import { requireRunCanceller } from '~/server/policy';
-import type { WorkspaceCtx } from '~/server/services/context';
+import type { WorkspaceCtx, WorkspaceScope } from '~/server/services/context';
 import { release } from '~/server/services/credits';
+import { listRuns } from '~/server/services/generation/history';
 import { runErrorMessage } from '~/server/services/generation/messages';
 import { createRun } from '~/server/services/generation/run';
 import { appendRunEvent } from '~/server/services/run-events';
@@ -26,6 +27,21 @@ export async function startRun(ctx: Pick<WorkspaceCtx, 'db' | 'actor' | 'workspa
   }
   return { runId };
 }
+
+/**
+ * A page of the workspace's runs, newest first. A cursor is one of this workspace's runs (the last of
+ * the previous page): any other id, another workspace's run included, is refused rather than paged
+ * from, since the page would start at that run's place in time and say where it is.
+ */
+export async function listRunsPage({ db, workspace }: WorkspaceScope, input: { cursor?: string | null; limit?: number }) {
+  if (input.cursor) {
+    const own = await db.generationRun.findFirst({ where: { id: input.cursor, workspaceId: workspace.id }, select: { id: true } });
+    if (!own) throw invalidCursor();
+  }
+  return listRuns({ db, workspace }, input);
+}
+
+export const invalidCursor = () => new AppError('BAD_REQUEST', 'The cursor is not a run of this workspace: start again from the first page.', 'invalid_cursor');
 
 export type CancelResult = { runId: string; status: string; cancelRequested: boolean };
 

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { ZGenerateInput } from '~/lib/schemas/generation';
 import { ZId } from '~/lib/schemas/ids';
 import { createTRPCRouter, workspaceProcedure } from '~/server/api/trpc';
-import { getRun, listRuns } from '~/server/services/generation/history';
-import { cancelRun, startRun } from '~/server/services/runs';
+import { getRun } from '~/server/services/generation/history';
+import { cancelRun, listRunsPage, startRun } from '~/server/services/runs';
 
 export const generationRouter = createTRPCRouter({
   /**
@@ -17,7 +17,7 @@ export const generationRouter = createTRPCRouter({
 
   history: workspaceProcedure
     .input(z.object({ cursor: ZId.nullish(), limit: z.number().int().min(1).max(50).optional() }))
-    .query(({ ctx, input }) => listRuns(ctx, input)),
+    .query(({ ctx, input }) => listRunsPage(ctx, input)),
 
   get: workspaceProcedure.input(z.object({ runId: ZId })).query(({ ctx, input }) => getRun(ctx, input)),
 });
