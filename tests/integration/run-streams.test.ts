@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { resetServerEnv } from '~/server/env';
 import { newId } from '~/server/ids';
 import { type RunWorker, startRunWorker } from '~/server/jobs/runs';
-import { followRunEvents, runFeedStats } from '~/server/services/run-feed';
+import { followRunEvents, runFeedStats, writingRunEvents } from '~/server/services/run-feed';
 import { openStreamCount } from '~/server/services/stream-limits';
 import { callRest, createTestApp, startApiServer } from '../helpers/api-server';
 import { describeEachDb, serveFromTestDb } from '../helpers/db';
@@ -143,6 +143,46 @@ await describeEachDb('run event streams', (getDb) => {
     } finally {
       await server.close();
     }
+  });
+
+  it('a run watched on the instance that executes it is handed to its watchers as written, not read back from the table', async () => {
+    await setFakeLatency({ chunkIntervalMs: 30, chunks: 20 });
+    const u = await createUser(t.db, 'Local watch');
+    const { runId } = await callerFor(t.db, u).generation.start({ workspaceId: u.workspace.id, prompt: 'A local fox', choice: MISTRAL, imageCount: 1 });
+    const before = runFeedStats().reads;
+    const seqs: number[] = [];
+    const watching = (async () => {
+      for await (const e of followRunEvents(t.db, runId, 0, new AbortController().signal)) seqs.push(e.seq);
+    })();
+    await until('the feed to open', () => runFeedStats().feeds === 1);
+    worker = await startRunWorker(t.db, { concurrency: 1 });
+    await watching;
+    expect(seqs.length).toBeGreaterThan(5);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    // The feed's first read (the run had no events yet); everything after came from this process's worker.
+    expect(runFeedStats().reads - before).toBeLessThanOrEqual(2);
+  });
+
+  it('a feed takes a gap in what its worker offers (a batch whose write failed) from the table, and ends', async () => {
+    const u = await createUser(t.db, 'Gap');
+    const { runId } = await callerFor(t.db, u).generation.start({ workspaceId: u.workspace.id, prompt: 'gap', choice: MISTRAL, imageCount: 0 });
+    const row = (seq: number, event: object) => ({ seq, payload: JSON.stringify(event) });
+    const [one, two, four] = [row(1, { type: 'delta', text: 'a' }), row(2, { type: 'delta', text: 'b' }), row(4, { type: 'finished', runId, status: 'failed', creditsUsed: 0 })];
+    const writer = writingRunEvents(t.db, runId);
+    const seqs: number[] = [];
+    const watching = (async () => {
+      for await (const e of followRunEvents(t.db, runId, 0, AbortSignal.timeout(10_000))) seqs.push(e.seq);
+    })();
+    await until('the feed to open', () => runFeedStats().feeds === 1);
+    await t.db.runEvent.createMany({ data: [one, two].map((r) => ({ runId, ...r })) });
+    writer.offer([one, two]);
+    await until('the offered events', () => seqs.length === 2);
+    // Event 3 never reached the table; 4 did and is offered: the feed reads the table rather than wait for 3.
+    await t.db.runEvent.create({ data: { runId, ...four } });
+    writer.offer([four]);
+    await watching;
+    writer.done();
+    expect(seqs).toEqual([1, 2, 4]);
   });
 
   it('a watcher further behind than a feed keeps in memory reads the table until it catches up, without gap or repeat', async () => {

@@ -13,6 +13,7 @@ import { log } from '~/server/log';
 import { runErrorMessage } from '~/server/services/generation/messages';
 import { executeRun } from '~/server/services/generation/run';
 import { RunEventWriter } from '~/server/services/run-events';
+import { writingRunEvents } from '~/server/services/run-feed';
 
 export const RUN_QUEUE = 'run';
 /** Payload: a run id, announced when a run is queued (workers fetch at once instead of at their next poll). */
@@ -185,7 +186,8 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
 
 /** Executes one run, its events written as they come. A run that fails unexpectedly still gets its end. */
 async function execute(db: Db, runId: string, signal: AbortSignal): Promise<void> {
-  const writer = new RunEventWriter(db, runId);
+  const watchersHere = writingRunEvents(db, runId);
+  const writer = new RunEventWriter(db, runId, watchersHere.offer);
   try {
     for await (const event of executeRun(db, runId, signal)) writer.append(event);
   } catch (err) {
@@ -193,5 +195,6 @@ async function execute(db: Db, runId: string, signal: AbortSignal): Promise<void
     writer.append({ type: 'finished', runId, status: 'failed', errorCode: 'internal_error', message: runErrorMessage('internal_error', null, false), creditsUsed: 0 });
   } finally {
     await writer.flush();
+    watchersHere.done();
   }
 }

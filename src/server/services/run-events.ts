@@ -62,6 +62,8 @@ export class RunEventWriter {
   constructor(
     private readonly db: Db,
     readonly runId: string,
+    /** Told of each batch once it is in the table (this instance's watchers take it from there). */
+    private readonly written: (rows: StoredRunEvent[]) => void = () => {},
   ) {}
 
   append(event: RunEvent): void {
@@ -94,6 +96,7 @@ export class RunEventWriter {
       this.queue = [];
       try {
         await insertEvents(this.db, this.runId, rows);
+        this.written(rows);
       } catch (err) {
         // Watchers miss these events but still see the run's final state (getRun); the run goes on.
         log.warn({ err, runId: this.runId }, 'run events could not be written');

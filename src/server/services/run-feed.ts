@@ -69,8 +69,34 @@ class RunFeed {
   /** A notification: the run has events up to `upTo` (unknown: read anyway). */
   poke(upTo: number | null): void {
     if (upTo !== null && upTo <= this.tail) return;
+    // The run's worker is in this process and offers what it writes (its NOTIFY may overtake its own
+    // statement's answer). Anything written elsewhere meanwhile is read at the poll, or when it stops.
+    if (upTo !== null && writtenHere.get(this.db)?.has(this.runId)) return;
     this.dirty = true;
     this.wakeLoop?.();
+  }
+
+  /**
+   * Events this process has just written (its run worker): taken as they are when they follow the tail,
+   * so a run watched on the instance that executes it is never read back from the table. A gap (events
+   * written elsewhere first) is left to a read.
+   */
+  offer(rows: StoredRunEvent[]): void {
+    let added = false;
+    for (const row of rows) {
+      if (row.seq <= this.tail) continue;
+      if (row.seq !== this.tail + 1) return this.poke(null);
+      this.keep(row);
+      added = true;
+    }
+    if (added) this.notify();
+  }
+
+  private keep(row: StoredRunEvent): void {
+    this.events.push(row);
+    this.tail = row.seq;
+    if (isFinished(row)) this.ended = true;
+    if (this.events.length > FEED_KEEPS) this.floor = this.events.splice(0, FEED_KEEPS / 2).at(-1)!.seq;
   }
 
   /** The kept events after `seq` (a copy: the feed may drop old ones meanwhile). */
@@ -112,12 +138,9 @@ class RunFeed {
         if (this.dirty) {
           this.dirty = false;
           const rows = await read(this.db, this.runId, this.tail);
-          for (const row of rows) {
-            this.events.push(row);
-            this.tail = row.seq;
-            if (isFinished(row)) this.ended = true;
-          }
-          if (this.events.length > FEED_KEEPS) this.floor = this.events.splice(0, FEED_KEEPS / 2).at(-1)!.seq;
+          // Some may have been offered while the read was on its way. (The table's numbers may skip one
+          // whose write failed: what it holds is the run's history, so a gap there is no reason to wait.)
+          for (const row of rows) if (row.seq > this.tail) this.keep(row);
           if (rows.length === PAGE) this.dirty = true;
           // Nothing new, and nothing will come: the run is over (its last event was read before), or gone.
           if (!rows.length && !this.ended && (await isOver(this.db, this.runId))) this.ended = true;
@@ -182,6 +205,27 @@ function feedFor(db: Db, runId: string): RunFeed {
     feeds.set(runId, feed);
   }
   return feed;
+}
+
+// Runs whose events this process writes now (its run worker executes them), per database client.
+const writtenHere = new WeakMap<Db, Set<string>>();
+
+/**
+ * Registers this process as the writer of a run's events while it executes the run: `offer` hands each
+ * written batch to the run's feed here (if anyone here watches), `done` ends it and lets the feed read
+ * whatever else it may have missed.
+ */
+export function writingRunEvents(db: Db, runId: string): { offer(rows: StoredRunEvent[]): void; done(): void } {
+  let runs = writtenHere.get(db);
+  if (!runs) writtenHere.set(db, (runs = new Set()));
+  runs.add(runId);
+  return {
+    offer: (rows) => feedsOf.get(db)?.get(runId)?.offer(rows),
+    done: () => {
+      runs.delete(runId);
+      feedsOf.get(db)?.get(runId)?.poke(null);
+    },
+  };
 }
 
 /**
