@@ -56,9 +56,10 @@ $$;
 -- Adds to the rollup what a statement changed: the rows after it minus the rows before it. A status or
 -- token update changes only the sums. A step added to a run (or moved to another run or group) can change
 -- which of the run's rows counts the run, so then the run's other steps are read too, and writers that do
--- that to the same run take turns (an advisory lock per run until commit): two of them adding the run's
--- first step for a model at once must not both count it. Rows are written in key order, so two statements
--- lock the same rollup rows in the same order.
+-- that to the same run take turns (an advisory lock until commit): two of them adding the run's first step
+-- for a model at once must not both count it. The lock is one of 64 slots picked by the run's id, so a
+-- statement adding steps to thousands of runs (an import) holds at most 64 locks, taken in order. Rows
+-- are written in key order, so two statements lock the same rollup rows in the same order.
 CREATE FUNCTION byok_usage_studio_apply(added generation_step[], removed generation_step[]) RETURNS void AS $$
 DECLARE
   run_ids text[];
@@ -71,7 +72,8 @@ BEGIN
     WHERE (a."runId", a."keyId", a.provider, a."modelId", a."credentialSource") IS DISTINCT FROM (b."runId", b."keyId", b.provider, b."modelId", b."credentialSource")
   ) THEN
     run_ids := ARRAY(SELECT "runId" FROM unnest(added) UNION SELECT "runId" FROM unnest(before_rows) ORDER BY 1);
-    PERFORM pg_advisory_xact_lock(hashtextextended('usage_studio_daily:' || id, 0)) FROM unnest(run_ids) id;
+    PERFORM pg_advisory_xact_lock(hashtext('usage_studio_daily'), slot)
+    FROM (SELECT DISTINCT abs(hashtext(id) % 64) AS slot FROM unnest(run_ids) id ORDER BY 1) slots;
     after_rows := ARRAY(SELECT s FROM generation_step s WHERE s."runId" = ANY(run_ids));
     before_rows := ARRAY(
       SELECT s FROM unnest(after_rows) s WHERE s.id <> ALL (SELECT a.id FROM unnest(added) a)

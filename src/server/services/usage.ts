@@ -142,6 +142,8 @@ export function aggregateSql(workspaceId: string, a: Agg): Prisma.Sql {
       WHERE sd."workspaceId" = ${workspaceId} AND sd.day >= ${a.from}::date AND sd.day <= ${a.to}::date
         ${a.member ? Prisma.sql`AND sd."memberId" = ${a.member}` : Prisma.empty}
       GROUP BY 1, 2
+      -- A group that holds a step counts its run; a row a moved step left behind is zeros only.
+      HAVING sum(${STUDIO_RUNS[a.groupBy]}) > 0
     ) x
     GROUP BY period, grp
     ORDER BY period, grp`;
