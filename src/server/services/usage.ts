@@ -11,7 +11,7 @@ import { AppError } from '~/server/errors';
 import { usageSubject } from '~/server/policy';
 import type { WorkspaceCtx } from '~/server/services/context';
 
-type Raw = { period: string; grp: string; calls: number; runs: number; tin: number; tout: number; credits: number; cost: number; unpriced: string | null };
+type Raw = { period: string; grp: string; calls: number; runs: number; allRuns: number; tin: number; tout: number; credits: number; cost: number; unpriced: string | null };
 
 // What each group is, over the gateway rollup (u) and the Content Studio rollup (sd). Fixed fragments
 // chosen by an enum: no input ever becomes SQL.
@@ -91,11 +91,9 @@ export async function usageReport(ctx: WorkspaceCtx, query: UsageQuery): Promise
     totals.credits += Number(r.credits);
     totals.estimatedCostUsd += Number(r.cost);
   }
-  // A run split over several groups (two models) counts once in the total; by source, token or member a
-  // run is in one group only, so the rows' runs already add up.
-  totals.runs = ['source', 'token', 'member'].includes(q.groupBy)
-    ? rows.reduce((n, r) => n + Number(r.runs), 0)
-    : await runCount(ctx.db, ctx.workspace.id, from, to, member);
+  // A run split over several groups (two models) counts once in the total: each run is on one row of
+  // the rollup's `runs`, whatever the grouping.
+  totals.runs = rows.reduce((n, r) => n + Number(r.allRuns), 0);
   totals.estimatedCostUsd = roundUsd(totals.estimatedCostUsd);
   return { from, to, interval: q.interval, groupBy: q.groupBy, scope: member ? 'own' : 'workspace', rows: out, totals, unpricedModels: [...unpriced].sort() };
 }
@@ -118,7 +116,7 @@ export function aggregateSql(workspaceId: string, a: Agg): Prisma.Sql {
   const gateway = a.member
     ? Prisma.empty
     : Prisma.sql`
-      SELECT to_char(u.day, ${fmt}) AS period, ${g} AS grp, sum(u.calls)::bigint AS calls, 0::bigint AS runs,
+      SELECT to_char(u.day, ${fmt}) AS period, ${g} AS grp, sum(u.calls)::bigint AS calls, 0::bigint AS runs, 0::bigint AS "allRuns",
              sum(u."inputTokens")::bigint AS tin, sum(u."outputTokens")::bigint AS tout, sum(u.credits)::bigint AS credits,
              COALESCE(sum((u."inputTokens" * price.pin + u."outputTokens" * price.pout) / 1e6), 0)::float8 AS cost,
              string_agg(DISTINCT CASE WHEN u."credentialSource" = 'byok' AND price.pin IS NULL THEN u.provider || ':' || u.model END, ',') AS unpriced
@@ -128,12 +126,12 @@ export function aggregateSql(workspaceId: string, a: Agg): Prisma.Sql {
       GROUP BY 1, 2
       UNION ALL`;
   return Prisma.sql`
-    SELECT period, grp, sum(calls)::float8 AS calls, sum(runs)::float8 AS runs, sum(tin)::float8 AS tin, sum(tout)::float8 AS tout,
+    SELECT period, grp, sum(calls)::float8 AS calls, sum(runs)::float8 AS runs, sum("allRuns")::float8 AS "allRuns", sum(tin)::float8 AS tin, sum(tout)::float8 AS tout,
            sum(credits)::float8 AS credits, sum(cost)::float8 AS cost,
            string_agg(x.unpriced, ',') AS unpriced
     FROM (
       ${gateway}
-      SELECT to_char(sd.day, ${fmt}) AS period, ${s} AS grp, sum(sd.calls)::bigint AS calls, sum(${STUDIO_RUNS[a.groupBy]})::bigint AS runs,
+      SELECT to_char(sd.day, ${fmt}) AS period, ${s} AS grp, sum(sd.calls)::bigint AS calls, sum(${STUDIO_RUNS[a.groupBy]})::bigint AS runs, sum(sd.runs)::bigint AS "allRuns",
              sum(sd."inputTokens")::bigint AS tin, sum(sd."outputTokens")::bigint AS tout, sum(sd.credits)::bigint AS credits,
              COALESCE(sum((sd."inputTokens" * price.pin + sd."outputTokens" * price.pout) / 1e6), 0)::float8 AS cost,
              string_agg(DISTINCT CASE WHEN sd."credentialSource" = 'byok' AND price.pin IS NULL THEN sd.provider || ':' || sd.model END, ',') AS unpriced
@@ -147,15 +145,6 @@ export function aggregateSql(workspaceId: string, a: Agg): Prisma.Sql {
     ) x
     GROUP BY period, grp
     ORDER BY period, grp`;
-}
-
-async function runCount(db: Db, workspaceId: string, from: string, to: string, member: string | null): Promise<number> {
-  // Every run with a step counts once in `runs`, on its first row.
-  const [row] = await db.$queryRaw<{ n: number }[]>`
-    SELECT COALESCE(sum(sd.runs), 0)::int AS n FROM usage_studio_daily sd
-    WHERE sd."workspaceId" = ${workspaceId} AND sd.day >= ${from}::date AND sd.day <= ${to}::date
-      ${member ? Prisma.sql`AND sd."memberId" = ${member}` : Prisma.empty}`;
-  return row?.n ?? 0;
 }
 
 const FIXED_LABELS: Record<string, string> = {
