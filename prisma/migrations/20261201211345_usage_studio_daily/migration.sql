@@ -24,7 +24,7 @@ ALTER TABLE "usage_studio_daily" ADD CONSTRAINT "usage_studio_daily_workspaceId_
 
 -- What a set of Content Studio steps adds to the rollup, per day of their run, member, key, provider, model
 -- and credential: the sums, and each run once per group of each grouping of the report (by source, token
--- or member one group; by key, model or credential one per key, model or credential it used), on the
+-- or member one group, by key, model or credential one per key, model or credential it used), on the
 -- first of the run's rows in that group. Given whole runs, so that "first" is well defined.
 CREATE FUNCTION byok_usage_studio_rows(steps generation_step[])
 RETURNS TABLE ("workspaceId" text, day date, "memberId" text, "keyId" text, provider text, model text, "credentialSource" text,
@@ -76,7 +76,7 @@ BEGIN
     FROM (SELECT DISTINCT abs(hashtext(id) % 64) AS slot FROM unnest(run_ids) id ORDER BY 1) slots;
     after_rows := ARRAY(SELECT s FROM generation_step s WHERE s."runId" = ANY(run_ids));
     before_rows := ARRAY(
-      SELECT s FROM unnest(after_rows) s WHERE s.id <> ALL (SELECT a.id FROM unnest(added) a)
+      SELECT s FROM unnest(after_rows) s WHERE NOT EXISTS (SELECT 1 FROM unnest(added) a WHERE a.id = s.id)
       UNION ALL SELECT b FROM unnest(before_rows) b);
   END IF;
   INSERT INTO usage_studio_daily ("workspaceId", day, "memberId", "keyId", provider, model, "credentialSource", calls, runs, "runsByKey",
