@@ -1,7 +1,7 @@
 import 'server-only';
-// The usage report (issue 19): gateway calls (read from their daily rollup, usage_daily, which a trigger
-// keeps equal to the call records) and Content Studio steps (read directly: a run is a handful of steps),
-// summed per day or month and per group. The estimated provider cost prices your-key usage at the
+// The usage report (issue 19): gateway calls and Content Studio steps, read from their daily rollups
+// (usage_daily, usage_studio_daily), which triggers keep equal to the records, summed per day or month and
+// per group: a month is a few hundred rows whatever the volume. The estimated provider cost prices your-key usage at the
 // model's list price on that day (model_price): an estimate, never a bill.
 import { type UsageGroup, type UsageInterval, type UsageQuery, type UsageReport, type UsageRow, ZUsageQuery, defaultRange } from '~/lib/schemas/usage';
 import { dayNumber, USAGE_MAX_DAYS } from '~/lib/usage';
@@ -11,10 +11,10 @@ import { AppError } from '~/server/errors';
 import { usageSubject } from '~/server/policy';
 import type { WorkspaceCtx } from '~/server/services/context';
 
-type Raw = { period: string; grp: string; calls: number; runs: number; tin: number; tout: number; credits: number; cost: number; unpriced: string | null };
+type Raw = { period: string; grp: string; calls: number; runs: number; allRuns: number; tin: number; tout: number; credits: number; cost: number; unpriced: string | null };
 
-// What each group is, over the rollup (u) and over a Content Studio step (st) and its run (r). Fixed
-// fragments chosen by an enum: no input ever becomes SQL.
+// What each group is, over the gateway rollup (u) and the Content Studio rollup (sd). Fixed fragments
+// chosen by an enum: no input ever becomes SQL.
 const GATEWAY_GROUP: Record<UsageGroup, Prisma.Sql> = {
   source: Prisma.sql`'gateway'`,
   token: Prisma.sql`u."tokenId"`,
@@ -26,10 +26,21 @@ const GATEWAY_GROUP: Record<UsageGroup, Prisma.Sql> = {
 const STUDIO_GROUP: Record<UsageGroup, Prisma.Sql> = {
   source: Prisma.sql`'studio'`,
   token: Prisma.sql`'studio'`,
-  key: Prisma.sql`COALESCE(st."keyId", '')`,
-  member: Prisma.sql`r."actorId"`,
-  model: Prisma.sql`st.provider || ':' || st."modelId"`,
-  credential: Prisma.sql`CASE st."credentialSource" WHEN 'byok' THEN 'your_key' WHEN 'managed_fallback' THEN 'fallback' ELSE 'credits' END`,
+  key: Prisma.sql`sd."keyId"`,
+  member: Prisma.sql`sd."memberId"`,
+  model: Prisma.sql`sd.provider || ':' || sd.model`,
+  // The same groups as the rollup's runsByCredential (migration usage_studio_daily).
+  credential: Prisma.sql`CASE sd."credentialSource" WHEN 'byok' THEN 'your_key' WHEN 'managed_fallback' THEN 'fallback' ELSE 'credits' END`,
+};
+// Each rollup row counts a run for the groups of one grouping only if it is the run's first row there, so a
+// run that used two models counts once in each model's group and once by source.
+const STUDIO_RUNS: Record<UsageGroup, Prisma.Sql> = {
+  source: Prisma.sql`sd.runs`,
+  token: Prisma.sql`sd.runs`,
+  member: Prisma.sql`sd.runs`,
+  key: Prisma.sql`sd."runsByKey"`,
+  model: Prisma.sql`sd."runsByModel"`,
+  credential: Prisma.sql`sd."runsByCredential"`,
 };
 const PERIOD: Record<UsageInterval, string> = { day: 'YYYY-MM-DD', month: 'YYYY-MM' };
 
@@ -80,11 +91,9 @@ export async function usageReport(ctx: WorkspaceCtx, query: UsageQuery): Promise
     totals.credits += Number(r.credits);
     totals.estimatedCostUsd += Number(r.cost);
   }
-  // A run split over several groups (two models) counts once in the total; by source, token or member a
-  // run is in one group only, so the rows' runs already add up.
-  totals.runs = ['source', 'token', 'member'].includes(q.groupBy)
-    ? rows.reduce((n, r) => n + Number(r.runs), 0)
-    : await runCount(ctx.db, ctx.workspace.id, from, to, member);
+  // A run split over several groups (two models) counts once in the total: each run is on one row of
+  // the rollup's `runs`, whatever the grouping.
+  totals.runs = rows.reduce((n, r) => n + Number(r.allRuns), 0);
   totals.estimatedCostUsd = roundUsd(totals.estimatedCostUsd);
   return { from, to, interval: q.interval, groupBy: q.groupBy, scope: member ? 'own' : 'workspace', rows: out, totals, unpricedModels: [...unpriced].sort() };
 }
@@ -103,13 +112,11 @@ export function aggregateSql(workspaceId: string, a: Agg): Prisma.Sql {
   const fmt = PERIOD[a.interval];
   const g = GATEWAY_GROUP[a.groupBy];
   const s = STUDIO_GROUP[a.groupBy];
-  const fromTs = new Date(`${a.from}T00:00:00Z`);
-  const toTs = new Date(Date.parse(`${a.to}T00:00:00Z`) + 86_400_000);
   // Members see only their own Content Studio runs: the gateway half is left out entirely.
   const gateway = a.member
     ? Prisma.empty
     : Prisma.sql`
-      SELECT to_char(u.day, ${fmt}) AS period, ${g} AS grp, sum(u.calls)::bigint AS calls, 0::bigint AS runs,
+      SELECT to_char(u.day, ${fmt}) AS period, ${g} AS grp, sum(u.calls)::bigint AS calls, 0::bigint AS runs, 0::bigint AS "allRuns",
              sum(u."inputTokens")::bigint AS tin, sum(u."outputTokens")::bigint AS tout, sum(u.credits)::bigint AS credits,
              COALESCE(sum((u."inputTokens" * price.pin + u."outputTokens" * price.pout) / 1e6), 0)::float8 AS cost,
              string_agg(DISTINCT CASE WHEN u."credentialSource" = 'byok' AND price.pin IS NULL THEN u.provider || ':' || u.model END, ',') AS unpriced
@@ -119,37 +126,25 @@ export function aggregateSql(workspaceId: string, a: Agg): Prisma.Sql {
       GROUP BY 1, 2
       UNION ALL`;
   return Prisma.sql`
-    SELECT period, grp, sum(calls)::float8 AS calls, sum(runs)::float8 AS runs, sum(tin)::float8 AS tin, sum(tout)::float8 AS tout,
+    SELECT period, grp, sum(calls)::float8 AS calls, sum(runs)::float8 AS runs, sum("allRuns")::float8 AS "allRuns", sum(tin)::float8 AS tin, sum(tout)::float8 AS tout,
            sum(credits)::float8 AS credits, sum(cost)::float8 AS cost,
            string_agg(x.unpriced, ',') AS unpriced
     FROM (
       ${gateway}
-      SELECT to_char(r."createdAt", ${fmt}) AS period, ${s} AS grp,
-             count(*) FILTER (WHERE st.status NOT IN ('pending', 'skipped'))::bigint AS calls, count(DISTINCT r.id)::bigint AS runs,
-             COALESCE(sum(st."inputTokens"), 0)::bigint AS tin, COALESCE(sum(st."outputTokens"), 0)::bigint AS tout,
-             COALESCE(sum(st.credits), 0)::bigint AS credits,
-             COALESCE(sum((COALESCE(st."inputTokens", 0) * price.pin + COALESCE(st."outputTokens", 0) * price.pout) / 1e6), 0)::float8 AS cost,
-             string_agg(DISTINCT CASE WHEN st."credentialSource" = 'byok' AND price.pin IS NULL THEN st.provider || ':' || st."modelId" END, ',') AS unpriced
-      FROM generation_run r
-      -- Each run's steps by the runId index ("OFFSET 0" keeps the planner from hashing the whole step
-      -- table, which holds every workspace's steps, for a month of one workspace's runs).
-      CROSS JOIN LATERAL (SELECT * FROM generation_step s WHERE s."runId" = r.id OFFSET 0) st
-      ${price(Prisma.sql`st.provider`, Prisma.sql`st."modelId"`, Prisma.sql`r."createdAt"::date`, Prisma.sql`st."credentialSource"`)}
-      WHERE r."workspaceId" = ${workspaceId} AND r."createdAt" >= ${fromTs} AND r."createdAt" < ${toTs}
-        ${a.member ? Prisma.sql`AND r."actorId" = ${a.member}` : Prisma.empty}
+      SELECT to_char(sd.day, ${fmt}) AS period, ${s} AS grp, sum(sd.calls)::bigint AS calls, sum(${STUDIO_RUNS[a.groupBy]})::bigint AS runs, sum(sd.runs)::bigint AS "allRuns",
+             sum(sd."inputTokens")::bigint AS tin, sum(sd."outputTokens")::bigint AS tout, sum(sd.credits)::bigint AS credits,
+             COALESCE(sum((sd."inputTokens" * price.pin + sd."outputTokens" * price.pout) / 1e6), 0)::float8 AS cost,
+             string_agg(DISTINCT CASE WHEN sd."credentialSource" = 'byok' AND price.pin IS NULL THEN sd.provider || ':' || sd.model END, ',') AS unpriced
+      FROM usage_studio_daily sd
+      ${price(Prisma.sql`sd.provider`, Prisma.sql`sd.model`, Prisma.sql`sd.day`, Prisma.sql`sd."credentialSource"`)}
+      WHERE sd."workspaceId" = ${workspaceId} AND sd.day >= ${a.from}::date AND sd.day <= ${a.to}::date
+        ${a.member ? Prisma.sql`AND sd."memberId" = ${a.member}` : Prisma.empty}
       GROUP BY 1, 2
+      -- A group that holds a step counts its run; a row a moved step left behind is zeros only.
+      HAVING sum(${STUDIO_RUNS[a.groupBy]}) > 0
     ) x
     GROUP BY period, grp
     ORDER BY period, grp`;
-}
-
-async function runCount(db: Db, workspaceId: string, from: string, to: string, member: string | null): Promise<number> {
-  const [row] = await db.$queryRaw<{ n: number }[]>`
-    SELECT count(DISTINCT r.id)::int AS n FROM generation_run r
-    WHERE r."workspaceId" = ${workspaceId} AND r."createdAt" >= ${new Date(`${from}T00:00:00Z`)} AND r."createdAt" < ${new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000)}
-      AND EXISTS (SELECT 1 FROM generation_step st WHERE st."runId" = r.id)
-      ${member ? Prisma.sql`AND r."actorId" = ${member}` : Prisma.empty}`;
-  return row?.n ?? 0;
 }
 
 const FIXED_LABELS: Record<string, string> = {
