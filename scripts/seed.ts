@@ -19,7 +19,7 @@ type Spec = { email: string; name: string; password: string; plan: Plan; memberO
 const PRESETS: Record<string, Spec[]> = {
   demo: [{ email: 'demo@example.com', name: 'Demo Owner', password: 'demo-password', plan: 'pro' }],
   e2e: [
-    ...['keys', 'fail', 'member', 'leak', 'models', 'defaults', 'rest', 'studio', 'fallback', 'ux', 'kbd', 'shots', 'gateway', 'runs', 'usage'].map((n) => ({
+    ...['keys', 'fail', 'member', 'leak', 'models', 'defaults', 'rest', 'studio', 'fallback', 'ux', 'kbd', 'shots', 'gateway', 'runs', 'usage', 'keyctl', 'keyexp', 'caps'].map((n) => ({
       email: `owner-${n}@e2e.test`, name: `Owner ${n}`, password: 'e2e-password', plan: 'pro' as Plan,
     })),
     { email: 'member@e2e.test', name: 'Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-member@e2e.test' },
@@ -28,6 +28,7 @@ const PRESETS: Record<string, Spec[]> = {
     { email: 'member-ux@e2e.test', name: 'UX Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-ux@e2e.test' },
     { email: 'member-rest@e2e.test', name: 'REST Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-rest@e2e.test' },
     { email: 'member-models@e2e.test', name: 'Models Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-models@e2e.test' },
+    { email: 'member-caps@e2e.test', name: 'Caps Member', password: 'e2e-password', plan: 'free', memberOf: 'owner-caps@e2e.test' },
   ],
 };
 

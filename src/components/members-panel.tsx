@@ -1,7 +1,8 @@
 'use client';
 
-import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { CapEditor } from '~/components/caps/cap-editor';
 import {
   AlertDialog, AlertDialogCancel, AlertDialogContent, AlertDialogDescription, AlertDialogDestructive, AlertDialogFooter,
   AlertDialogHeader, AlertDialogTitle,
@@ -22,6 +23,9 @@ export function MembersPanel() {
   const isOwner = ws.role === 'owner';
   const invalidate = () => queryClient.invalidateQueries(trpc.workspace.members.queryFilter({ workspaceId }));
   const [removing, setRemoving] = useState<{ userId: string; name: string; email: string } | null>(null);
+  // Owners only: the caps query is theirs alone (what each member used this month).
+  const caps = useQuery({ ...trpc.usage.caps.queryOptions({ workspaceId }), enabled: isOwner });
+  const capOf = new Map((caps.data?.members ?? []).map((c) => [c.userId, c]));
   const remove = useMutation(
     trpc.workspace.removeMember.mutationOptions({
       onSuccess: () => {
@@ -41,7 +45,7 @@ export function MembersPanel() {
       <h2 className="text-lg font-semibold">Members</h2>
       <p className="mt-1 text-sm text-slate-600">
         {isOwner
-          ? 'Invite people by email: they join once they accept. Members can run generations; only you can manage keys and defaults.'
+          ? 'Invite people by email: they join once they accept. Members can run generations; only you can manage keys and defaults. A monthly credit cap stops a member’s runs on platform credits once they have used that many this month (UTC); empty: no cap.'
           : 'Only the workspace owner can invite or remove members.'}
       </p>
       <ul className="mt-4 divide-y divide-slate-200" aria-label="Workspace members">
@@ -59,6 +63,17 @@ export function MembersPanel() {
               >
                 Remove
               </Button>
+            ) : null}
+            {isOwner && capOf.has(m.userId) ? (
+              <div className="basis-full">
+                <CapEditor
+                  workspaceId={workspaceId}
+                  target={{ kind: 'member', userId: m.userId }}
+                  name={m.name}
+                  cap={capOf.get(m.userId)!.cap}
+                  used={capOf.get(m.userId)!.usedThisMonth}
+                />
+              </div>
             ) : null}
           </li>
         ))}

@@ -19,6 +19,7 @@ export function TokenList<T extends ListedToken>({
   nameOf,
   badges,
   scope,
+  details,
   onRevoke,
 }: {
   tokens: readonly T[];
@@ -29,6 +30,8 @@ export function TokenList<T extends ListedToken>({
   badges?: (t: T) => ReactNode;
   /** What the token reaches, before its times. */
   scope?: (t: T) => ReactNode;
+  /** Settings of the token shown under its times (a runtime token's monthly credit cap). */
+  details?: (t: T) => ReactNode;
   onRevoke: (t: T) => void;
 }) {
   if (tokens.length === 0) {
@@ -53,6 +56,7 @@ export function TokenList<T extends ListedToken>({
               {scope?.(t)}created <RelativeTime date={t.createdAt} /> · last used <RelativeTime date={t.lastUsedAt} /> ·{' '}
               {t.expiresAt ? <>expires <RelativeTime date={t.expiresAt} /></> : 'never expires'}
             </p>
+            {details ? <div className="mt-1.5">{details(t)}</div> : null}
           </div>
           {t.revoked ? null : (
             <Button variant="danger-ghost" size="xs" aria-label={`Revoke ${nameOf(t)}`} onClick={() => onRevoke(t)}>

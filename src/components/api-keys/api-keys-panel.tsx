@@ -1,36 +1,31 @@
 'use client';
 
 import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
-import { ArrowDown, ArrowUp, Plus } from 'lucide-react';
+import { Plus } from 'lucide-react';
 import Link from 'next/link';
 import { useRef, useState } from 'react';
 import dynamic from 'next/dynamic';
 import { GetKeyLink } from '~/components/api-keys/get-key-link';
+import { AuditLog } from '~/components/api-keys/key-activity';
 import type { KeySaved } from '~/components/api-keys/key-dialogs';
+import { KeyItem, moveButtonId } from '~/components/api-keys/key-item';
 import { ProviderMark } from '~/components/brand/provider-mark';
 import { Alert } from '~/components/ui/alert';
-import { Badge } from '~/components/ui/badge';
 import { Button } from '~/components/ui/button';
 import { Card, CardDescription, CardTitle } from '~/components/ui/card';
-import { RelativeTime } from '~/components/ui/time';
 import { toast } from '~/components/ui/toast';
 import { useCurrentWorkspace } from '~/components/workspace-context';
 import type { KeyDto } from '~/lib/schemas/keys';
 import type { Tier } from '~/lib/schemas/models';
 import { BYOK_PLAN_NAMES, PLANS } from '~/lib/plans';
-import { outcomeMessage, PROVIDER_IDS, PROVIDERS, type ProviderId } from '~/lib/providers';
+import { PROVIDER_IDS, PROVIDERS, type ProviderId } from '~/lib/providers';
 import { useTRPC } from '~/trpc/react';
 
 // The dialogs load after the page: none is open when it is first shown.
 const AddKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.AddKeyDialog), { ssr: false });
 const ReplaceKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.ReplaceKeyDialog), { ssr: false });
 const RemoveKeyDialog = dynamic(() => import('~/components/api-keys/key-dialogs').then((m) => m.RemoveKeyDialog), { ssr: false });
-
-const STATUS: Record<KeyDto['status'], { text: string; tone: 'success' | 'danger' | 'warning' }> = {
-  active: { text: 'Active', tone: 'success' },
-  failing: { text: 'Failing', tone: 'danger' },
-  needs_reentry: { text: 'Re-enter key', tone: 'warning' },
-};
+const ExpiryDialog = dynamic(() => import('~/components/api-keys/expiry-dialog').then((m) => m.ExpiryDialog), { ssr: false });
 
 export function ApiKeysPanel() {
   const trpc = useTRPC();
@@ -45,6 +40,7 @@ export function ApiKeysPanel() {
   const [replacing, setReplacing] = useState<KeyDto | null>(null);
   const [rotating, setRotating] = useState<KeyDto | null>(null);
   const [removing, setRemoving] = useState<KeyDto | null>(null);
+  const [dating, setDating] = useState<KeyDto | null>(null);
   const [saved, setSaved] = useState<KeySaved | null>(null);
   const headings = useRef<Partial<Record<ProviderId, HTMLHeadingElement | null>>>({});
   const platformDefaults = Object.fromEntries(tierData.tiers.map((t) => [t.tier, t.platformDefault.displayName])) as Partial<Record<Tier, string>>;
@@ -63,10 +59,22 @@ export function ApiKeysPanel() {
     }),
   );
   const move = (provider: ProviderId, index: number, by: -1 | 1) => {
+    if (reorder.isPending) return;
     const ids = keys.filter((k) => k.provider === provider).map((k) => k.id);
     const [moved] = ids.splice(index, 1);
     ids.splice(index + by, 0, moved!);
-    reorder.mutate({ workspaceId, provider, keyIds: ids });
+    reorder.mutate(
+      { workspaceId, provider, keyIds: ids },
+      {
+        // Moving a list item takes the keyboard focus with it, or drops it when the item is re-inserted:
+        // put it back on the moved key's button (the other one when the key reached the end).
+        onSuccess: () =>
+          setTimeout(() => {
+            const same = document.getElementById(moveButtonId(moved!, by)) as HTMLButtonElement | null;
+            (same && !same.disabled ? same : document.getElementById(moveButtonId(moved!, by === -1 ? 1 : -1)))?.focus();
+          }, 0),
+      },
+    );
   };
 
   const onSaved = (s: KeySaved) => {
@@ -90,7 +98,7 @@ export function ApiKeysPanel() {
           {BYOK_PLAN_NAMES.join(', ')} plans.
         </Alert>
       ) : null}
-      {!isOwner ? <Alert tone="info">Only the workspace owner can add, verify, replace, pause or remove keys.</Alert> : null}
+      {!isOwner ? <Alert tone="info">Only the workspace owner can add, verify, replace, rotate, pause, reorder or remove keys and set their expiry dates.</Alert> : null}
 
       <div className="grid gap-3">
         {PROVIDER_IDS.map((provider) => {
@@ -141,6 +149,7 @@ export function ApiKeysPanel() {
                         saved={saved?.keyId === k.id ? saved : null}
                         onReplace={() => setReplacing(k)}
                         onRotate={() => setRotating(k)}
+                        onExpiry={() => setDating(k)}
                         onRemove={() => setRemoving(k)}
                       />
                     ))}
@@ -157,6 +166,7 @@ export function ApiKeysPanel() {
       <AddKeyDialog workspaceId={workspaceId} provider={adding} onClose={() => setAdding(null)} onSaved={onSaved} />
       <ReplaceKeyDialog workspaceId={workspaceId} target={replacing} onClose={() => setReplacing(null)} onSaved={onSaved} />
       <ReplaceKeyDialog workspaceId={workspaceId} target={rotating} onClose={() => setRotating(null)} onSaved={onSaved} rotate />
+      <ExpiryDialog workspaceId={workspaceId} target={dating} onClose={() => setDating(null)} />
       <RemoveKeyDialog
         workspaceId={workspaceId}
         target={removing}
@@ -173,206 +183,3 @@ export function ApiKeysPanel() {
   );
 }
 
-function KeyItem({
-  k,
-  isOwner,
-  byok,
-  saved,
-  onReplace,
-  onRotate,
-  onRemove,
-  order,
-}: {
-  k: KeyDto;
-  isOwner: boolean;
-  byok: boolean;
-  /** Its place among the provider's keys (failover order), when there are several. */
-  order: { index: number; count: number; busy: boolean; move: (by: -1 | 1) => void } | null;
-  saved: KeySaved | null;
-  onReplace: () => void;
-  onRotate: () => void;
-  onRemove: () => void;
-}) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const { id: workspaceId } = useCurrentWorkspace();
-  const name = PROVIDERS[k.provider].name;
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  // One mutation per key: Verify shows its progress on the key that was clicked, and nowhere else.
-  const verify = useMutation(
-    trpc.keys.verify.mutationOptions({
-      onMutate: () => setResult(null),
-      onSuccess: async (r) => {
-        setResult({ ok: r.outcome === 'valid', text: r.message });
-        await Promise.all([
-          queryClient.invalidateQueries(trpc.keys.list.queryFilter({ workspaceId })),
-          queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId })),
-          queryClient.invalidateQueries(trpc.models.pathFilter()),
-        ]);
-      },
-      onError: (e) => setResult({ ok: false, text: e.message }),
-    }),
-  );
-  const pause = useMutation(
-    (k.pausedAt ? trpc.keys.resume : trpc.keys.pause).mutationOptions({
-      onSuccess: async (r) => {
-        toast.success(r.pausedAt ? `${name} key ${k.label} paused: it serves nothing until resumed` : `${name} key ${k.label} resumed`);
-        await Promise.all([
-          queryClient.invalidateQueries(trpc.keys.list.queryFilter({ workspaceId })),
-          queryClient.invalidateQueries(trpc.keys.audit.queryFilter({ workspaceId })),
-        ]);
-      },
-      onError: (e) => toast.error('The key was not changed', e.message),
-    }),
-  );
-  const status = STATUS[k.status];
-  const failing = k.status !== 'active';
-  const paused = k.pausedAt !== null;
-
-  return (
-    <li aria-label={`${name} key ${k.label}`} className="flex flex-col gap-2 px-4 py-3 sm:px-5">
-      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
-        <div className="flex min-w-0 flex-1 flex-wrap items-center gap-2">
-          <span className="font-medium">{k.label}</span>
-          <code className="whitespace-nowrap rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{k.maskedHint}</code>
-          <Badge tone={status.tone}>{status.text}</Badge>
-          {paused ? <Badge tone="warning">Paused</Badge> : null}
-          {order ? <span className="text-xs text-muted-foreground">{order.index === 0 ? 'Tried first' : `Tried ${ordinal(order.index + 1)}`}</span> : null}
-        </div>
-        {isOwner ? (
-          <div className="flex flex-wrap gap-1.5">
-            {byok ? (
-              <>
-                <Button variant="secondary" size="xs" loading={verify.isPending} onClick={() => verify.mutate({ workspaceId, keyId: k.id })}>
-                  {verify.isPending ? 'Verifying…' : 'Verify'}
-                </Button>
-                <Button variant="secondary" size="xs" onClick={onReplace}>Replace</Button>
-                <Button variant="secondary" size="xs" onClick={onRotate}>Rotate</Button>
-                <Button variant="secondary" size="xs" loading={pause.isPending} onClick={() => pause.mutate({ workspaceId, keyId: k.id })}>
-                  {paused ? 'Resume' : 'Pause'}
-                </Button>
-                {order ? (
-                  <>
-                    <Button
-                      variant="ghost"
-                      size="xs"
-                      aria-label={`Move ${name} key ${k.label} up`}
-                      disabled={order.index === 0 || order.busy}
-                      onClick={() => order.move(-1)}
-                    >
-                      <ArrowUp aria-hidden />
-                    </Button>
-                    <Button
-                      variant="ghost"
-                      size="xs"
-                      aria-label={`Move ${name} key ${k.label} down`}
-                      disabled={order.index === order.count - 1 || order.busy}
-                      onClick={() => order.move(1)}
-                    >
-                      <ArrowDown aria-hidden />
-                    </Button>
-                  </>
-                ) : null}
-              </>
-            ) : null}
-            <Button variant="danger-ghost" size="xs" onClick={onRemove}>Remove</Button>
-          </div>
-        ) : null}
-      </div>
-      <p className="text-xs text-muted-foreground">
-        {k.modelCount} models · {failing ? 'last checked' : 'verified'} <RelativeTime date={k.lastValidatedAt} /> · last used{' '}
-        <RelativeTime date={k.lastUsedAt} /> · added by {k.createdBy}
-        {k.expiresAt ? (
-          <>
-            {' · '}
-            <span className={soon(k.expiresAt) ? 'font-medium text-warning-foreground' : undefined}>
-              expires <RelativeTime date={k.expiresAt} />
-            </span>
-          </>
-        ) : null}
-      </p>
-      {failing ? (
-        <Alert tone={k.status === 'failing' ? 'error' : 'warning'} className="py-2 text-xs">
-          {k.status === 'needs_reentry'
-            ? 'This key can no longer be read. Replace it with the same or a new key.'
-            : k.lastOutcome && k.lastOutcome !== 'valid'
-              ? outcomeMessage(k.lastOutcome, k.provider)
-              : `${name} rejected this key. Verify it again or replace it.`}
-        </Alert>
-      ) : null}
-      {paused ? (
-        <Alert tone="info" className="py-2 text-xs">
-          Paused: runs and gateway calls treat this key as missing{order ? ' and try the next key' : ''}, then follow the workspace’s fallback policy
-          (Settings → Models).
-        </Alert>
-      ) : null}
-      {k.alsoConnectedIn.length ? (
-        <Alert tone="warning" className="py-2 text-xs">
-          This key is also connected in {k.alsoConnectedIn.join(', ')}. One key per workspace makes it easier to revoke access to one workspace.
-        </Alert>
-      ) : null}
-      {saved?.warnings.length ? (
-        <Alert tone="warning" className="py-2 text-xs" title="Saved, with a note">{saved.warnings.join(' ')}</Alert>
-      ) : null}
-      <div aria-live="polite">
-        {result ? (
-          <p role="status" className={result.ok ? 'text-xs text-success-foreground' : 'text-xs text-destructive-foreground'}>
-            {result.text}
-          </p>
-        ) : null}
-      </div>
-    </li>
-  );
-}
-
-const OPERATIONS: Record<string, string> = {
-  'key.create': 'Added',
-  'key.replace': 'Replaced',
-  'key.verify': 'Verified',
-  'key.remove': 'Removed',
-  'key.decrypt_failed': 'Could not read',
-  'key.pause': 'Paused',
-  'key.resume': 'Resumed',
-  'key.reorder': 'Reordered',
-  'key.rotate': 'Rotated',
-  'key.rotate_probe': 'Checked the new key',
-  'key.expiry': 'Expiry date',
-  'workspace.fallback_policy': 'Fallback policy',
-};
-
-// Within the week before: owners are notified then, and the date stands out.
-const soon = (d: Date) => d.getTime() - Date.now() < 7 * 86_400_000;
-
-const ordinal = (n: number) => `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'}`;
-
-function AuditLog({ workspaceId }: { workspaceId: string }) {
-  const trpc = useTRPC();
-  const { data: events } = useSuspenseQuery(trpc.keys.audit.queryOptions({ workspaceId }));
-  return (
-    <Card>
-      <CardTitle>Key activity</CardTitle>
-      <CardDescription>Every add, check, replacement and removal, newest first.</CardDescription>
-      {events.length === 0 ? (
-        <p className="mt-3 text-sm text-muted-foreground">Nothing yet.</p>
-      ) : (
-        <ul className="mt-3 divide-y divide-border text-sm" aria-label="Key activity">
-          {events.map((e) => (
-            <li key={e.id} className="flex flex-wrap items-center gap-x-2 gap-y-0.5 py-2">
-              {e.provider && e.provider in PROVIDERS ? <ProviderMark provider={e.provider as ProviderId} className="size-4" /> : null}
-              <span className="font-medium">
-                {(e.operation === 'key.create' || e.operation === 'key.replace') && e.outcome !== 'valid'
-                  ? 'Refused'
-                  : (OPERATIONS[e.operation] ?? e.operation)}
-              </span>
-              <span>{e.provider ? (PROVIDERS[e.provider as ProviderId]?.name ?? e.provider) : ''} {e.label ? `“${e.label}”` : ''}</span>
-              {e.outcome ? <span className="text-muted-foreground">({e.outcome.replace(/_/g, ' ')})</span> : null}
-              <span className="ml-auto text-xs text-muted-foreground">
-                {e.actor} · <RelativeTime date={e.createdAt} />
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </Card>
-  );
-}

@@ -1,8 +1,9 @@
 'use client';
 
-import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import dynamic from 'next/dynamic';
 import { useRef, useState } from 'react';
+import { CapEditor } from '~/components/caps/cap-editor';
 import { TokenList } from '~/components/token-list';
 import { Alert } from '~/components/ui/alert';
 import { Badge } from '~/components/ui/badge';
@@ -32,8 +33,15 @@ export function RuntimeTokens({ fresh, onCreated }: { fresh: string | null; onCr
   const [keyLabel, setKeyLabel] = useState('');
   const [providers, setProviders] = useState<Set<GatewayProvider>>(new Set(GATEWAY_PROVIDERS));
   const [revoking, setRevoking] = useState<RuntimeToken | null>(null);
+  // Each live token's monthly credit cap and what it used this month (revoked tokens have none).
+  const caps = useQuery(trpc.usage.caps.queryOptions({ workspaceId }));
+  const capOf = new Map((caps.data?.tokens ?? []).map((c) => [c.tokenId, c]));
   const labelRef = useRef<HTMLInputElement>(null);
-  const refresh = () => queryClient.invalidateQueries(trpc.developers.runtimeTokens.queryFilter());
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries(trpc.developers.runtimeTokens.queryFilter()),
+      queryClient.invalidateQueries(trpc.usage.caps.queryFilter({ workspaceId })),
+    ]);
   const create = useMutation({
     ...trpc.developers.createRuntimeToken.mutationOptions({
       onSuccess: (r) => {
@@ -149,6 +157,10 @@ export function RuntimeTokens({ fresh, onCreated }: { fresh: string | null; onCr
             {t.keyLabel ? <> · key “{t.keyLabel}”</> : null} ·{' '}
           </>
         )}
+        details={(t) => {
+          const c = capOf.get(t.id);
+          return c ? <CapEditor workspaceId={workspaceId} target={{ kind: 'token', tokenId: t.id }} name={`token ${t.label}`} cap={c.cap} used={c.usedThisMonth} /> : null;
+        }}
         onRevoke={setRevoking}
       />
       {revoking ? (

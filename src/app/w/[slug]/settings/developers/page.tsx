@@ -18,6 +18,7 @@ export default async function DevelopersPage({ params }: { params: Promise<{ slu
   if (owner) {
     prefetch(trpc().developers.runtimeTokens.queryOptions({ workspaceId: ws.id }));
     prefetch(trpc().developers.gatewayCalls.queryOptions({ workspaceId: ws.id }));
+    prefetch(trpc().usage.caps.queryOptions({ workspaceId: ws.id }));
   }
   const origin = pageServices().appUrl.replace(/\/+$/, '');
   return (

@@ -12,7 +12,10 @@ export default async function MembersPage({ params }: { params: Promise<{ slug: 
   const ws = await currentWorkspace(slug);
   // Rendered on the server too: without the list in the page's cache the panel would fetch it there.
   prefetch(trpc().workspace.members.queryOptions({ workspaceId: ws.id }));
-  if (ws.role === 'owner') prefetch(trpc().workspace.invitations.queryOptions({ workspaceId: ws.id }));
+  if (ws.role === 'owner') {
+    prefetch(trpc().workspace.invitations.queryOptions({ workspaceId: ws.id }));
+    prefetch(trpc().usage.caps.queryOptions({ workspaceId: ws.id }));
+  }
   return (
     <HydrateClient>
       <PageHeader eyebrow="Settings" title="Members" description="Who can use this workspace. Members run generations; the owner manages keys, models and the plan." />
