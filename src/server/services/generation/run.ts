@@ -19,7 +19,7 @@ import { type Actor, estimateInputTokens, imageModel, imagePrice, MAX_OUTPUT_TOK
 import { imageStep } from './image-step';
 import { RunLedger } from './run-ledger';
 import { type Attempt, type Credential, credentialFor, openAttempt, scriptStep } from './script-step';
-import { stepSelect, stepView } from './steps';
+import { stepView } from './steps';
 
 type NewRun = {
   id: string; workspaceId: string; actorId: string; prompt: string; tier: string | null; imageCount: number; aspectRatio: string; createdAt: Date;
@@ -111,30 +111,43 @@ export async function startGeneration(ctx: RunCtx, rawInput: GenerateInput, sign
   return executeRun(ctx.db, runId, signal);
 }
 
+/** A claimed run's row joined with one of its steps. */
+type ClaimedStep = {
+  workspaceId: string; actorId: string; prompt: string; tier: string | null; imageCount: number; aspectRatio: string; fallbackNotice: string | null;
+  fallbackPolicy: string | null; plan: string;
+  id: string; kind: string; provider: string; modelId: string; credentialSource: string; status: string; errorCode: string | null;
+  inputTokens: number | null; outputTokens: number | null; credits: number; startedAt: Date | null; finishedAt: Date | null;
+  keyId: string | null; reservationId: string | null;
+};
+
 /**
  * Executes a queued run and streams its events. Only the caller that moves the run from queued to
  * running executes it: a job delivered twice, or a run cancelled while queued, yields nothing.
  */
 export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): AsyncGenerator<RunEvent> {
-  const claimed = await db.generationRun.updateMany({
-    where: { id: runId, status: 'queued', cancelRequestedAt: null },
-    data: { status: 'running', heartbeatAt: new Date() },
-  });
-  if (claimed.count !== 1) return;
-  const run = await db.generationRun.findUniqueOrThrow({
-    where: { id: runId },
-    select: {
-      workspaceId: true, actorId: true, prompt: true, tier: true, imageCount: true, aspectRatio: true, fallbackNotice: true, fallbackPolicy: true,
-      workspace: { select: { plan: true } },
-      steps: { select: { ...stepSelect, keyId: true, reservationId: true } },
-    },
-  });
+  const startedAt = new Date();
+  // Claimed, its script step marked running and the run read, in one round trip (the run's hot path).
+  const rows = await db.$queryRaw<ClaimedStep[]>`
+    WITH claimed AS (
+      UPDATE generation_run SET status = 'running', "heartbeatAt" = ${startedAt}
+      WHERE id = ${runId} AND status = 'queued' AND "cancelRequestedAt" IS NULL
+      RETURNING id, "workspaceId", "actorId", prompt, tier, "imageCount", "aspectRatio", "fallbackNotice", "fallbackPolicy"
+    ), started AS (
+      UPDATE generation_step SET status = 'running', "startedAt" = ${startedAt}
+      WHERE "runId" IN (SELECT id FROM claimed) AND kind = 'script' AND status = 'pending'
+    )
+    SELECT c."workspaceId", c."actorId", c.prompt, c.tier, c."imageCount", c."aspectRatio", c."fallbackNotice", c."fallbackPolicy", w.plan,
+      s.id, s.kind, s.provider, s."modelId", s."credentialSource", s.status, s."errorCode", s."inputTokens", s."outputTokens", s.credits,
+      s."startedAt", s."finishedAt", s."keyId", s."reservationId"
+    FROM claimed c JOIN workspace w ON w.id = c."workspaceId" JOIN generation_step s ON s."runId" = c.id`;
+  if (!rows.length) return;
+  const run = rows[0]!;
   // The run's member: a fallback reserved mid-run counts against their monthly cap like the first reservation.
-  const ledger = new RunLedger(db, run.workspaceId, run.actorId).adopt(run.steps.map((x) => x.reservationId));
-  const scriptRow = run.steps.find((x) => x.kind === 'script')!;
-  const imageRow = run.steps.find((x) => x.kind === 'image') ?? null;
+  const ledger = new RunLedger(db, run.workspaceId, run.actorId).adopt(rows.map((x) => x.reservationId));
+  const scriptRow = rows.find((x) => x.kind === 'script')!;
+  const imageRow = rows.find((x) => x.kind === 'image') ?? null;
   try {
-    const ws: Ws = { id: run.workspaceId, plan: run.workspace.plan as Ws['plan'] };
+    const ws: Ws = { id: run.workspaceId, plan: run.plan as Ws['plan'] };
     const fallbackReason = run.fallbackNotice;
     const [{ plan, failure }, image] = await Promise.all([
       planOfStep(db, ws.id, scriptRow, fallbackReason, run.fallbackPolicy as FallbackPolicy, ws.plan),
@@ -142,7 +155,7 @@ export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): 
     ]);
     const input = { prompt: run.prompt, imageCount: run.imageCount, aspectRatio: run.aspectRatio, tier: (run.tier ?? 'standard') as Tier };
     yield* runEvents(db, { id: run.actorId }, ws, {
-      runId, input, plan, planFailure: failure, image, ledger,
+      runId, input, plan, planFailure: failure, image, ledger, startedAt,
       steps: { script: stepView(scriptRow), image: imageRow ? stepView(imageRow) : null },
       reservations: { script: scriptRow.reservationId ?? undefined, image: imageRow?.reservationId ?? undefined },
       fallbackNotice: run.fallbackNotice,
@@ -161,17 +174,15 @@ function runEvents(
     image: { provider: 'openai' | 'google'; modelId: string; perImage: number } | null;
     steps: { script: StepView; image: StepView | null };
     reservations: { script?: string; image?: string }; ledger: RunLedger; fallbackNotice: string | null;
+    /** When the script step was marked running (as the run was claimed). */
+    startedAt: Date;
   },
   signal?: AbortSignal,
 ): AsyncGenerator<RunEvent> {
   const { runId, input, plan, image, reservations, ledger } = r;
-  const now = new Date();
-  const firstStep: StepView = { ...r.steps.script, status: 'running', startedAt: now };
+  const firstStep: StepView = { ...r.steps.script, status: 'running', startedAt: r.startedAt };
   const imageView = image ? r.steps.image : null;
   const [scriptStepId, imageStepId] = [firstStep.id, imageView?.id ?? null];
-  // The step is marked running while the key is decrypted and the provider prepares its first token.
-  const created = db.generationStep.update({ where: { id: scriptStepId }, data: { status: 'running', startedAt: now }, select: { id: true } }).then(() => true);
-  created.catch(() => {}); // awaited in the run; this only keeps an early failure from being reported as unhandled
   let credential: Promise<Credential> | null = r.planFailure
     ? Promise.resolve({ apiKey: null, failure: r.planFailure })
     : credentialFor(db, actor, plan);
@@ -185,7 +196,6 @@ function runEvents(
     try {
       first = openAttempt(plan, await credential!, input.prompt, signal);
       credential = null; // from here on the key lives only inside the provider request
-      await created;
       yield {
         type: 'started',
         runId,
