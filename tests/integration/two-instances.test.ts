@@ -33,22 +33,25 @@ function fakeBaseUrls(): Record<ProviderId, string> {
 }
 
 await describePostgres('two app instances on one database', (getDb) => {
-  const platform = { a: platformKeys('a'), b: platformKeys('b') };
+  const platform = { a: platformKeys('a'), b: platformKeys('b'), c: platformKeys('c') };
   let a: AppProcess | undefined;
   let b: AppProcess | undefined;
+  let c: AppProcess | undefined;
 
   beforeAll(async () => {
     await ensureAppBuilt();
     const deployment = { DATABASE_URL: getDb().url!, ...fakeProviderEnv({ baseUrls: fakeBaseUrls() }), ...sharedSecretsEnv(), STREAM_IDLE_TIMEOUT_MS: '5000' };
-    [a, b] = await Promise.all([
+    [a, b, c] = await Promise.all([
       startApp({ name: 'a', env: { ...deployment, ...platform.a } }),
       // B serves web only (APP_ROLE=web): every run executes on A's worker, wherever it was started.
       startApp({ name: 'b', env: { ...deployment, ...platform.b, APP_ROLE: 'web' } }),
+      // C is a gateway process (APP_ROLE=gateway): the gateway's routes alone, so its readiness is a gateway 404.
+      startApp({ name: 'c', env: { ...deployment, ...platform.c, APP_ROLE: 'gateway' }, ready: { path: '/api/gateway/none/x', status: 404 } }),
     ]);
   }, 600_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
   });
 
   it('runs a generation through instance B with the AI config just changed through instance A', async () => {
@@ -139,8 +142,24 @@ await describePostgres('two app instances on one database', (getDb) => {
     }
   });
 
-  it('serves gateway calls through B by the config, plan and tokens changed through A, from the very next call', async () => {
-    const [viaA, viaB] = [a!, b!];
+  it('a gateway process serves the gateway alone: no pages, no API, no OpenAPI document', async () => {
+    for (const path of ['/', '/sign-in', '/api/openapi.json', '/api/trpc/workspace.list', '/api/auth/get-session', '/api/workspaces']) {
+      const r = await fetch(`${c!.url}${path}`);
+      const body = await r.text();
+      expect(r.status, path).toBe(404);
+      expect(JSON.parse(body), path).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    }
+    // A gateway path it does not know answers in the gateway's own shape, as every instance's does.
+    const r = await fetch(`${c!.url}/api/gateway/openai/v1/nope`, { headers: { authorization: 'Bearer x' } });
+    await r.arrayBuffer();
+    expect(r.status).toBe(404);
+    expect(r.headers.get('cache-control')).toBe('no-store, max-age=0, no-transform');
+  });
+
+  // B (web) and C (a gateway process) alike.
+  it.each(['b', 'c'] as const)('serves gateway calls through %s by the config, plan and tokens changed through A, from the very next call', async (name) => {
+    const [viaA, viaB] = [a!, name === 'b' ? b! : c!];
+    const platformB = platform[name];
     const { cookie } = await signUpThrough(viaA, 'Two gateways');
     const [ws] = await trpcThrough(viaA, cookie).workspace.list.query();
     await setWorkspacePlan(getDb().db, ws!.id, 'pro');
@@ -166,7 +185,7 @@ await describePostgres('two app instances on one database', (getDb) => {
 
     // B serves (and caches) the workspace on platform credits first.
     expect(await chatThroughB()).toBe(200);
-    expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY)).toBeGreaterThanOrEqual(1);
+    expect(await chatsWith(platformB.PLATFORM_OPENAI_API_KEY)).toBeGreaterThanOrEqual(1);
     // Back and forth through A: each time, B's very next call follows.
     for (let i = 0; i < 4; i++) {
       const k = canaryKey('sk-proj-');
@@ -174,10 +193,10 @@ await describePostgres('two app instances on one database', (getDb) => {
       const probed = await chatsWith(k); // the key check A made before storing it
       expect(await chatThroughB()).toBe(200);
       expect(await chatsWith(k), `own key, round ${i}`).toBe(probed + 1);
-      const platformCalls = await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY);
+      const platformCalls = await chatsWith(platformB.PLATFORM_OPENAI_API_KEY);
       expect((await restThroughA('PUT', 'ai-config', { mode: 'managed', provider: 'openai', model: 'gpt-4.1-mini' })).status).toBe(200);
       expect(await chatThroughB()).toBe(200);
-      expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY), `platform key, round ${i}`).toBe(platformCalls + 1);
+      expect(await chatsWith(platformB.PLATFORM_OPENAI_API_KEY), `platform key, round ${i}`).toBe(platformCalls + 1);
       expect(await chatsWith(k)).toBe(probed + 1);
     }
     // A plan without own keys, set while B holds the workspace as byok: B refuses the next call.
@@ -193,8 +212,8 @@ await describePostgres('two app instances on one database', (getDb) => {
     expect(await chatThroughB()).toBe(401);
   });
 
-  it('writes the gateway calls an instance served before it stops, however recent', async () => {
-    const viaB = b!;
+  it.each(['b', 'c'] as const)('writes the gateway calls %s served before it stops, however recent', async (name) => {
+    const viaB = name === 'b' ? b! : c!;
     const { cookie } = await signUpThrough(a!, 'Stopping gateway');
     const [ws] = await trpcThrough(a!, cookie).workspace.list.query();
     const { token } = await trpcThrough(a!, cookie).developers.createRuntimeToken.mutate({ workspaceId: ws!.id, label: 'stop' });
@@ -209,7 +228,8 @@ await describePostgres('two app instances on one database', (getDb) => {
     expect(calls).toEqual([200, 200, 200, 200, 200]);
     // At once, within the recorder's batching interval: SIGTERM, and the records are there all the same.
     expect(await viaB.stop()).toBe(0);
-    b = undefined;
+    if (name === 'b') b = undefined;
+    else c = undefined;
     expect(await getDb().db.gatewayCall.count({ where: { workspaceId: ws!.id } })).toBe(5);
     // Managed calls: each settled before the process ended, none left holding credits.
     expect(await getDb().db.creditReservation.count({ where: { workspaceId: ws!.id, status: 'held' } })).toBe(0);
