@@ -15,7 +15,7 @@ const config = [
     },
   },
   {
-    files: ['scripts/**', 'e2e/**', 'tests/**', 'bench/**', 'fake-providers/cli.ts', '*.config.*', 'src/server/http/main.ts'],
+    files: ['scripts/**', 'e2e/**', 'tests/**', 'bench/**', 'fake-providers/cli.ts', '*.config.*', 'src/server/http/serve-app.ts', 'src/server/http/serve-gateway.ts'],
     rules: { 'no-console': 'off' },
   },
   {

@@ -4,24 +4,29 @@
 // Time to first token added over the direct call, at concurrency 1 and open loop at 25, 50 and 100
 // requests a second (timed from when each request was due), the server's CPU per request from /proc, and
 // resident memory. Portkey sleeps 25 ms before its first chunk on purpose; its figure is also shown net of it.
+// On PostgreSQL the gateway is measured twice: in the whole app's process (APP_ROLE=all, as one instance
+// runs it) and in a gateway-only process (APP_ROLE=gateway, no Next.js loaded) on the same database.
 import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { freePortsSync } from '../scripts/lib/free-port';
-import { cpuSplitMs, round, rssMB, sleep, type Stats, stats } from './lib';
+import { cpuSplitMs, round, rssMB, sleep, stats } from './lib';
 
 const PORTKEY_DIR = 'bench/portkey';
 const PORTKEY_SLEEP_MS = 25;
 const RATES = [25, 50, 100] as const;
 const MARKER = '"content":"Scene'; // the first word of the fake's answer: the first token
 
-type Target = 'direct' | 'gateway' | 'portkey';
+type Target = 'direct' | 'gateway' | 'role' | 'portkey';
+type Gateway = 'gateway' | 'role' | 'portkey';
 type Sample = { ttft: number; ok: boolean };
 
 export type GatewayBenchContext = {
   base: string;
   fakeUrl: string;
   serverPid: number;
+  /** A gateway-only process (APP_ROLE=gateway) on the same database, when there is one. */
+  gatewayRole: { base: string; pid: number } | null;
   quick: boolean;
   /** tRPC through the app with the bench owner's session. */
   trpc(path: string, input: unknown, method?: 'GET' | 'POST'): Promise<{ status: number; body: string }>;
@@ -58,11 +63,16 @@ export async function gatewayOverhead(ctx: GatewayBenchContext) {
   const token = (JSON.parse(created.body) as { result: { data: { json: { token: string } } } }).result.data.json.token;
 
   const portkey = await startPortkey();
-  const agents: Record<Target, Agent> = { direct: new Agent({ connections: 512 }), gateway: new Agent({ connections: 512 }), portkey: new Agent({ connections: 512 }) };
+  const agents: Record<Target, Agent> = {
+    direct: new Agent({ connections: 512 }), gateway: new Agent({ connections: 512 }), role: new Agent({ connections: 512 }), portkey: new Agent({ connections: 512 }),
+  };
+  const role = ctx.gatewayRole;
+  const gateways: Gateway[] = role ? ['gateway', 'role', 'portkey'] : ['gateway', 'portkey'];
   const body = JSON.stringify({ model: 'gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: 'bench' }] });
   const targets: Record<Target, { url: string; headers: Record<string, string> }> = {
     direct: { url: `${ctx.fakeUrl}/openai/v1/chat/completions`, headers: { authorization: `Bearer ${key}` } },
     gateway: { url: `${ctx.base}/api/gateway/openai/v1/chat/completions`, headers: { authorization: `Bearer ${token}` } },
+    role: { url: `${role?.base}/api/gateway/openai/v1/chat/completions`, headers: { authorization: `Bearer ${token}` } },
     portkey: {
       url: `${portkey.url}/v1/chat/completions`,
       headers: { authorization: `Bearer ${key}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${ctx.fakeUrl}/openai/v1` },
@@ -91,16 +101,16 @@ export async function gatewayOverhead(ctx: GatewayBenchContext) {
   try {
     // Concurrency 1: each round sends the call three ways; what each gateway adds is the per-round difference.
     const rounds = ctx.quick ? 15 : 60;
-    for (let i = 0; i < 5; i++) for (const t of ['direct', 'gateway', 'portkey'] as const) await once(t); // warm-up
-    const added: Record<'gateway' | 'portkey', number[]> = { gateway: [], portkey: [] };
+    for (let i = 0; i < 5; i++) for (const t of ['direct', ...gateways] as const) await once(t); // warm-up
+    const added: Record<Gateway, number[]> = { gateway: [], role: [], portkey: [] };
     for (let i = 0; i < rounds; i++) {
       const direct = await once('direct');
-      for (const t of ['gateway', 'portkey'] as const) {
+      for (const t of gateways) {
         const via = await once(t);
         if (direct.ok && via.ok) added[t].push(via.ttft - direct.ttft);
       }
     }
-    const serial = { gateway: stats(added.gateway), portkey: stats(added.portkey) };
+    const serial = { gateway: stats(added.gateway), role: role ? stats(added.role) : null, portkey: stats(added.portkey) };
 
     // Open loop: each rate for a few seconds per target (after an unmeasured second at the same rate).
     const seconds = ctx.quick ? 4 : 10;
@@ -117,7 +127,7 @@ export async function gatewayOverhead(ctx: GatewayBenchContext) {
         return Promise.all(results);
       };
       await fire(rps); // warm-up second
-      const pid = target === 'gateway' ? ctx.serverPid : target === 'portkey' ? portkey.process.pid! : null;
+      const pid = target === 'gateway' ? ctx.serverPid : target === 'role' ? role!.pid : target === 'portkey' ? portkey.process.pid! : null;
       const cpuBefore = pid ? cpuSplitMs(pid) : null;
       const samples = await fire(rps * seconds);
       const cpuAfter = pid ? cpuSplitMs(pid) : null;
@@ -128,15 +138,16 @@ export async function gatewayOverhead(ctx: GatewayBenchContext) {
         userCpuPerRequestMs: pid ? round(per('user')) : null,
       };
     };
-    const open: Record<number, Record<Target, { ttft: Stats; cpuPerRequestMs: number | null; userCpuPerRequestMs: number | null }>> = {};
+    type Load = Awaited<ReturnType<typeof load>>;
+    const open: Record<number, Record<Exclude<Target, 'role'>, Load> & { role: Load | null }> = {};
     for (const rps of RATES) {
-      open[rps] = { direct: await load('direct', rps), gateway: await load('gateway', rps), portkey: await load('portkey', rps) };
+      open[rps] = { direct: await load('direct', rps), gateway: await load('gateway', rps), role: role ? await load('role', rps) : null, portkey: await load('portkey', rps) };
     }
     return {
       serial,
       open,
       portkeySleepMs: PORTKEY_SLEEP_MS,
-      rssMB: { gateway: rssMB(ctx.serverPid), portkey: rssMB(portkey.process.pid!) },
+      rssMB: { gateway: rssMB(ctx.serverPid), role: role ? rssMB(role.pid) : null, portkey: rssMB(portkey.process.pid!) },
     };
   } finally {
     portkey.process.kill('SIGTERM');
@@ -150,6 +161,7 @@ const ms = (x: number) => (Number.isFinite(x) ? String(round(x)) : '—');
 export function gatewayRows(g: Awaited<ReturnType<typeof gatewayOverhead>>): Row[] {
   const rows: Row[] = [
     ['Gateway TTFT added, c=1 (p50/p99 ms)', `${ms(g.serial.gateway.p50)} / ${ms(g.serial.gateway.p99)}`, '—', null],
+    ...(g.serial.role ? [['  gateway process (APP_ROLE=gateway), same run (p50/p99 ms)', `${ms(g.serial.role.p50)} / ${ms(g.serial.role.p99)}`, '—', null] as Row] : []),
     ['  Portkey, same run (p50/p99; net of its 25 ms sleep)', `${ms(g.serial.portkey.p50)} / ${ms(g.serial.portkey.p99)}; ${ms(g.serial.portkey.p50 - g.portkeySleepMs)} net`, '—', null],
   ];
   for (const rps of RATES) {
@@ -167,6 +179,16 @@ export function gatewayRows(g: Awaited<ReturnType<typeof gatewayOverhead>>): Row
       rps === 100 ? 'p50 ≤ 1, p99 ≤ 5, 0 errors' : '—',
       rps === 100 ? addedP50 <= 1 && addedP99 <= 5 && errors === 0 : null,
     ]);
+    const r = o.role;
+    if (r) {
+      const roleErrors = r.ttft.errors + o.direct.ttft.errors;
+      rows.push([
+        `  gateway process at ${rps} req/s (p50/p99 ms, errors)`,
+        `${ms(r.ttft.p50 - o.direct.ttft.p50)} / ${ms(r.ttft.p99 - o.direct.ttft.p99)} · ${roleErrors}`,
+        '—',
+        null,
+      ]);
+    }
     rows.push([`  Portkey at ${rps} req/s (p50/p99 ms; net p50; errors)`, `${ms(pkP50)} / ${ms(pkP99)}; ${ms(pkP50 - g.portkeySleepMs)} net · ${o.portkey.ttft.errors}`, '—', null]);
     rows.push([
       `  server CPU per request at ${rps} req/s: ours / Portkey's (ms)`,
@@ -182,7 +204,17 @@ export function gatewayRows(g: Awaited<ReturnType<typeof gatewayOverhead>>): Row
       '—',
       null,
     ]);
+    if (r) {
+      const roleCpu = r.cpuPerRequestMs ?? NaN;
+      rows.push([
+        `  server CPU per request at ${rps} req/s: gateway process / Portkey's (ms)`,
+        `${ms(roleCpu)} / ${ms(pkCpu)} (user ${ms(r.userCpuPerRequestMs ?? NaN)})`,
+        rps === 100 ? '≤ 1 and ≤ ½ of Portkey' : '—',
+        rps === 100 ? roleCpu <= 1 && roleCpu <= pkCpu / 2 : null,
+      ]);
+    }
   }
   rows.push(['Gateway RSS after load, ours / Portkey (MB)', `${g.rssMB.gateway} / ${g.rssMB.portkey}`, '≤ 300 (ours)', g.rssMB.gateway <= 300]);
+  if (g.rssMB.role !== null) rows.push(['  gateway process RSS after load (MB)', String(g.rssMB.role), '—', null]);
   return rows;
 }

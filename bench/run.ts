@@ -54,7 +54,7 @@ const START_FLAGS = (() => {
 const IDLE_SECONDS = Number(args['idle-seconds']);
 const QUICK = args.quick;
 // Free ports, so a benchmark never collides with anything else listening here.
-const [PORT, FAKE_PORT] = freePortsSync(2) as [number, number];
+const [PORT, FAKE_PORT, GATEWAY_PORT] = freePortsSync(3) as [number, number, number];
 const BASE = `http://127.0.0.1:${PORT}`;
 const WORKSPACES = QUICK ? 100 : 1000;
 const KEYS_PER_WS = 5;
@@ -104,22 +104,22 @@ async function seed(db: Db): Promise<{ benchWorkspaceId: string }> {
   return { benchWorkspaceId: bench.id };
 }
 
-function startServer(env: Record<string, string>): ChildProcess {
+function startServer(env: Record<string, string>, port = PORT): ChildProcess {
   // --profile: a V8 CPU profile of the server, written when it exits (open it in Chrome DevTools).
   const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   const v8 = [...START_FLAGS, ...args['server-node-options'].split(/\s+/).filter(Boolean)];
   return spawn(process.execPath, [...v8, ...profile, '.next/byok-server/main.mjs'], {
     env: {
-      ...process.env, ...env, PORT: String(PORT), HOST: '127.0.0.1', APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production',
+      ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', APP_URL: BASE, LOG_LEVEL: 'warn', NODE_ENV: 'production',
     },
     stdio: ['ignore', args['server-stdout'] ? 'inherit' : 'ignore', 'inherit'],
   });
 }
 
-async function waitUp() {
+async function waitUp(url = `${BASE}/sign-in`, expected = 200) {
   for (let i = 0; i < 240; i++) {
     try {
-      if ((await fetch(`${BASE}/sign-in`)).ok) return;
+      if ((await fetch(url)).status === expected) return;
     } catch {
       // not yet
     }
@@ -467,9 +467,15 @@ async function main() {
   await seeded.close();
 
   const server = startServer(env);
+  // On PostgreSQL, the gateway is also measured in a gateway-only process (APP_ROLE=gateway) beside the
+  // whole app, which keeps serving the set-up (sign-in, tokens, keys). The embedded database is one process's.
+  const gatewayServer = args.db === 'postgres' && only.has('gateway') ? startServer({ ...env, APP_ROLE: 'gateway' }, GATEWAY_PORT) : null;
+  const gatewayRoleBase = `http://127.0.0.1:${GATEWAY_PORT}`;
   let report: Record<string, unknown> = {};
   try {
     await waitUp();
+    // A gateway path it does not serve: 404 once it listens.
+    if (gatewayServer) await waitUp(`${gatewayRoleBase}/api/gateway/none/x`, 404);
     const cookie = await signIn();
     const byokKey = `sk-ant-api03-bench${randomBytes(20).toString('hex')}`;
     const created = await trpc(cookie, 'keys.create', { workspaceId: benchWorkspaceId, provider: 'anthropic', label: 'primary', apiKey: byokKey }, 'POST');
@@ -487,7 +493,7 @@ async function main() {
     const runsOpenLoop = await section('runs', 'Studio runs open-loop at 10, 25 and 50 runs/s…', () => openLoopRuns(cookie, benchWorkspaceId, keyId, byokKey, fp.baseUrls.anthropic, fp.url, server.pid!));
     if (runsOpenLoop) console.log(`Studio runs open-loop: ${JSON.stringify(runsOpenLoop)}`);
     const gateway = await section('gateway', 'Gateway overhead, beside Portkey’s…', () =>
-      gatewayOverhead({ base: BASE, fakeUrl: fp.url, serverPid: server.pid!, quick: QUICK, workspaceId: benchWorkspaceId, trpc: (path, input, method) => trpc(cookie, path, input, method) }),
+      gatewayOverhead({ base: BASE, fakeUrl: fp.url, serverPid: server.pid!, gatewayRole: gatewayServer ? { base: gatewayRoleBase, pid: gatewayServer.pid! } : null, quick: QUICK, workspaceId: benchWorkspaceId, trpc: (path, input, method) => trpc(cookie, path, input, method) }),
     );
     const reads = await section('reads', 'Key and catalog reads at 200 req/s…', () => keyAndCatalogReads(cookie, ids, server.pid!));
     const addKey = await section('addkey', 'Add-key overhead…', () => addKeyOverhead(cookie, fp.url, ids.slice(0, 40)));
@@ -521,6 +527,7 @@ async function main() {
     printTable(report);
   } finally {
     server.kill('SIGTERM');
+    gatewayServer?.kill('SIGTERM');
     fp.process.kill('SIGTERM');
     await sleep(args.profile ? 5000 : 500);
     await cleanup();

@@ -1,18 +1,24 @@
-// Bundles the server process (src/server/http/main.ts) into one ES module with esbuild; packages stay in
-// node_modules. `npm run build` runs it after `next build`.
+// Bundles the server process (src/server/http/main.ts) into ES modules with esbuild; packages stay in
+// node_modules. What main.ts imports on demand (the whole app, or a gateway process's routes alone) is a
+// chunk of its own, so a gateway process loads none of the rest. `npm run build` runs it after `next build`.
 //   node scripts/build-server.mjs          build .next/byok-server/main.mjs
 //   node scripts/build-server.mjs --dev    build, run it, and rebuild and restart it when a server file
 //                                          changes (pages reload through Next.js's own dev server)
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { context } from 'esbuild';
 
-const OUTFILE = '.next/byok-server/main.mjs';
+const OUTDIR = '.next/byok-server';
+const OUTFILE = `${OUTDIR}/main.mjs`;
 const dev = process.argv.includes('--dev');
 
 /** @type {import('esbuild').BuildOptions} */
 const options = {
-  entryPoints: ['src/server/http/main.ts'],
-  outfile: OUTFILE,
+  entryPoints: { main: 'src/server/http/main.ts' },
+  outdir: OUTDIR,
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -24,6 +30,9 @@ const options = {
   sourcemap: true,
   logLevel: 'warning',
 };
+
+// Chunks are named by their content: the previous build's would otherwise pile up.
+rmSync(OUTDIR, { recursive: true, force: true });
 
 if (!dev) {
   const ctx = await context(options);

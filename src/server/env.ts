@@ -46,8 +46,9 @@ const ServerEnv = z.object({
   // A stream that sends nothing for this long is treated as stalled.
   STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   // What this process does (docs/runs.md): serve pages and the API (web), execute runs and scheduled jobs
-  // (worker), or both (all, the default: one process does everything).
-  APP_ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  // (worker), or both (all, the default: one process does everything); gateway serves the AI gateway's
+  // routes alone, without loading the pages or the rest of the API (docs/gateway.md).
+  APP_ROLE: z.enum(['all', 'web', 'worker', 'gateway']).default('all'),
   // How many runs one worker process executes at once.
   RUN_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(20),
   // The most runs one workspace may have queued or running at once: runs share the workers, so one
@@ -92,6 +93,8 @@ export function loadServerEnv(source: Record<string, string | undefined> = proce
     if (!env.BETTER_AUTH_SECRET) missing.push('BETTER_AUTH_SECRET: required when APP_ENV=production');
     if (!env.APP_URL) missing.push('APP_URL: required when APP_ENV=production');
   }
+  // The embedded database is one process's: a gateway process serves beside web instances on PostgreSQL.
+  if (env.APP_ROLE === 'gateway' && !env.DATABASE_URL) missing.push('APP_ROLE: gateway requires DATABASE_URL (PostgreSQL)');
   if (missing.length) throw new ConfigError(`Invalid configuration:\n  ${missing.join('\n  ')}`);
   return { ...env, APP_URL: env.APP_URL ?? `http://localhost:${env.PORT}` };
 }

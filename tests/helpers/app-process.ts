@@ -139,7 +139,13 @@ process.once('exit', () => {
  * a data directory of its own and production mode are set here. The database must already be migrated
  * (the server does not migrate PostgreSQL; tests/helpers/db.ts createTestDb does).
  */
-export async function startApp(opts: { name: string; env: Record<string, string>; readyTimeoutMs?: number }): Promise<AppProcess> {
+export async function startApp(opts: {
+  name: string;
+  env: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** What answers once it serves (default: the OpenAPI document, 200; a gateway process serves none). */
+  ready?: { path: string; status: number };
+}): Promise<AppProcess> {
   if (!buildIsFresh()) throw new Error('The app build is missing or stale: call ensureAppBuilt() first.');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -186,7 +192,10 @@ export async function startApp(opts: { name: string; env: Record<string, string>
       if (out.stdout.includes('Run worker started')) return app;
     } else {
       try {
-        if ((await fetch(`${url}/api/openapi.json`, { signal: AbortSignal.timeout(2_000) })).ok) return app;
+        const ready = opts.ready ?? { path: '/api/openapi.json', status: 200 };
+        const r = await fetch(`${url}${ready.path}`, { signal: AbortSignal.timeout(2_000) });
+        await r.arrayBuffer();
+        if (r.status === ready.status) return app;
       } catch {
         // not listening yet
       }

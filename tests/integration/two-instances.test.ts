@@ -37,23 +37,26 @@ function fakeBaseUrls(): Record<ProviderId, string> {
 }
 
 await describePostgres('two app instances on one database', (getDb) => {
-  const platform = { a: platformKeys('a'), b: platformKeys('b') };
+  const platform = { a: platformKeys('a'), b: platformKeys('b'), c: platformKeys('c') };
   let a: AppProcess | undefined;
   let b: AppProcess | undefined;
+  let c: AppProcess | undefined;
   let deployment: Record<string, string> = {};
 
   beforeAll(async () => {
     await ensureAppBuilt();
     deployment = { DATABASE_URL: getDb().url!, ...fakeProviderEnv({ baseUrls: fakeBaseUrls() }), ...sharedSecretsEnv(), STREAM_IDLE_TIMEOUT_MS: '5000' };
-    [a, b] = await Promise.all([
+    [a, b, c] = await Promise.all([
       startApp({ name: 'a', env: { ...deployment, ...platform.a } }),
       // B serves web only (APP_ROLE=web): every run executes on A's worker, wherever it was started.
       startApp({ name: 'b', env: { ...deployment, ...platform.b, APP_ROLE: 'web' } }),
+      // C is a gateway process (APP_ROLE=gateway): the gateway's routes alone, so its readiness is a gateway 404.
+      startApp({ name: 'c', env: { ...deployment, ...platform.c, APP_ROLE: 'gateway' }, ready: { path: '/api/gateway/none/x', status: 404 } }),
     ]);
   }, 600_000);
 
   afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
   });
 
   it('runs a generation through instance B with the AI config just changed through instance A', async () => {
@@ -144,8 +147,24 @@ await describePostgres('two app instances on one database', (getDb) => {
     }
   });
 
-  it('serves gateway calls through B by the config, plan and tokens changed through A, from the very next call', async () => {
-    const [viaA, viaB] = [a!, b!];
+  it('a gateway process serves the gateway alone: no pages, no API, no OpenAPI document', async () => {
+    for (const path of ['/', '/sign-in', '/api/openapi.json', '/api/trpc/workspace.list', '/api/auth/get-session', '/api/workspaces']) {
+      const r = await fetch(`${c!.url}${path}`);
+      const body = await r.text();
+      expect(r.status, path).toBe(404);
+      expect(JSON.parse(body), path).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    }
+    // A gateway path it does not know answers in the gateway's own shape, as every instance's does.
+    const r = await fetch(`${c!.url}/api/gateway/openai/v1/nope`, { headers: { authorization: 'Bearer x' } });
+    await r.arrayBuffer();
+    expect(r.status).toBe(404);
+    expect(r.headers.get('cache-control')).toBe('no-store, max-age=0, no-transform');
+  });
+
+  // B (web) and C (a gateway process) alike.
+  it.each(['b', 'c'] as const)('serves gateway calls through %s by the config, plan and tokens changed through A, from the very next call', async (name) => {
+    const [viaA, viaB] = [a!, name === 'b' ? b! : c!];
+    const platformB = platform[name];
     const { cookie } = await signUpThrough(viaA, 'Two gateways');
     const [ws] = await trpcThrough(viaA, cookie).workspace.list.query();
     await setWorkspacePlan(getDb().db, ws!.id, 'pro');
@@ -171,7 +190,7 @@ await describePostgres('two app instances on one database', (getDb) => {
 
     // B serves (and caches) the workspace on platform credits first.
     expect(await chatThroughB()).toBe(200);
-    expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY)).toBeGreaterThanOrEqual(1);
+    expect(await chatsWith(platformB.PLATFORM_OPENAI_API_KEY)).toBeGreaterThanOrEqual(1);
     // Back and forth through A: each time, B's very next call follows.
     for (let i = 0; i < 4; i++) {
       const k = canaryKey('sk-proj-');
@@ -179,10 +198,10 @@ await describePostgres('two app instances on one database', (getDb) => {
       const probed = await chatsWith(k); // the key check A made before storing it
       expect(await chatThroughB()).toBe(200);
       expect(await chatsWith(k), `own key, round ${i}`).toBe(probed + 1);
-      const platformCalls = await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY);
+      const platformCalls = await chatsWith(platformB.PLATFORM_OPENAI_API_KEY);
       expect((await restThroughA('PUT', 'ai-config', { mode: 'managed', provider: 'openai', model: 'gpt-4.1-mini' })).status).toBe(200);
       expect(await chatThroughB()).toBe(200);
-      expect(await chatsWith(platform.b.PLATFORM_OPENAI_API_KEY), `platform key, round ${i}`).toBe(platformCalls + 1);
+      expect(await chatsWith(platformB.PLATFORM_OPENAI_API_KEY), `platform key, round ${i}`).toBe(platformCalls + 1);
       expect(await chatsWith(k)).toBe(probed + 1);
     }
     // A plan without own keys, set while B holds the workspace as byok: B refuses the next call.
@@ -217,7 +236,7 @@ await describePostgres('two app instances on one database', (getDb) => {
     // workspaces, in the same order.
     const locker = new pg.Client({ connectionString: getDb().url! });
     await locker.connect();
-    let c: AppProcess | undefined;
+    let w: AppProcess | undefined;
     let starting: Promise<AppProcess> | undefined;
     try {
       await locker.query('BEGIN');
@@ -229,7 +248,7 @@ await describePostgres('two app instances on one database', (getDb) => {
       await boss.send('renew-credits', {});
       await boss.stop({ graceful: false });
       // A's worker takes one (it polls every 10 s); a second worker instance, C, the other.
-      starting = startApp({ name: 'c', env: { ...deployment, APP_ROLE: 'worker' } });
+      starting = startApp({ name: 'w', env: { ...deployment, APP_ROLE: 'worker' } });
       const waiting = async () =>
         (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%enterpriseMonthlyCredits%' AND query LIKE '%"createdAt" <%'`)[0]!.n;
@@ -239,7 +258,7 @@ await describePostgres('two app instances on one database', (getDb) => {
         await new Promise((r) => setTimeout(r, 100));
       }
       await locker.query('COMMIT');
-      c = await starting;
+      w = await starting;
       const done = async () => (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'renew-credits' AND state = 'completed'`)[0]!.n;
       while ((await done()) < 2) {
         if (Date.now() > deadline + 30_000) throw new Error('the renewals did not finish');
@@ -249,7 +268,7 @@ await describePostgres('two app instances on one database', (getDb) => {
       // Each instance ran one renewal; together they granted each workspace once.
       const renewals = (app: AppProcess) =>
         app.output().stdout.split('\n').filter((l) => l.includes('monthly credits renewal done')).map((l) => (JSON.parse(l) as { granted: number }).granted);
-      const [byA, byC] = [renewals(a!), renewals(c)];
+      const [byA, byC] = [renewals(a!), renewals(w)];
       expect(byA).toHaveLength(1);
       expect(byC).toHaveLength(1);
       expect(byA[0]! + byC[0]!).toBe(rows.length);
@@ -264,12 +283,12 @@ await describePostgres('two app instances on one database', (getDb) => {
     } finally {
       await locker.query('ROLLBACK').catch(() => {});
       await locker.end();
-      await (c ?? (await starting?.catch(() => undefined)))?.stop();
+      await (w ?? (await starting?.catch(() => undefined)))?.stop();
     }
   }, 120_000);
 
-  it('writes the gateway calls an instance served before it stops, however recent', async () => {
-    const viaB = b!;
+  it.each(['b', 'c'] as const)('writes the gateway calls %s served before it stops, however recent', async (name) => {
+    const viaB = name === 'b' ? b! : c!;
     const { cookie } = await signUpThrough(a!, 'Stopping gateway');
     const [ws] = await trpcThrough(a!, cookie).workspace.list.query();
     const { token } = await trpcThrough(a!, cookie).developers.createRuntimeToken.mutate({ workspaceId: ws!.id, label: 'stop' });
@@ -284,7 +303,8 @@ await describePostgres('two app instances on one database', (getDb) => {
     expect(calls).toEqual([200, 200, 200, 200, 200]);
     // At once, within the recorder's batching interval: SIGTERM, and the records are there all the same.
     expect(await viaB.stop()).toBe(0);
-    b = undefined;
+    if (name === 'b') b = undefined;
+    else c = undefined;
     expect(await getDb().db.gatewayCall.count({ where: { workspaceId: ws!.id } })).toBe(5);
     // Managed calls: each settled before the process ended, none left holding credits.
     expect(await getDb().db.creditReservation.count({ where: { workspaceId: ws!.id, status: 'held' } })).toBe(0);

@@ -38,6 +38,12 @@ describe('configuration', () => {
     ).toBe('https://x.test');
   });
 
+  it('refuses a gateway process without PostgreSQL (the embedded database is one process’s) and takes one with it', () => {
+    expect(() => loadServerEnv({ APP_ROLE: 'gateway' })).toThrow(/APP_ROLE: gateway requires DATABASE_URL/);
+    expect(() => loadServerEnv({ APP_ROLE: 'gateways' })).toThrow(/APP_ROLE/);
+    expect(loadServerEnv({ APP_ROLE: 'gateway', DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' }).APP_ROLE).toBe('gateway');
+  });
+
   it('reads trusted reverse proxies as a list of addresses and ranges, and refuses anything else', () => {
     expect(loadServerEnv({}).TRUSTED_PROXIES).toBeUndefined();
     expect(loadServerEnv({ TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7,fd00::/8' }).TRUSTED_PROXIES).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
