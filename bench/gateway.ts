@@ -10,7 +10,7 @@ import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { freePortsSync } from '../scripts/lib/free-port';
-import { cpuSplitMs, round, rssMB, sleep, stats } from './lib';
+import { cpuSplitMs, round, rssMB, sleep, stats, type Row } from './lib';
 
 const PORTKEY_DIR = 'bench/portkey';
 const PORTKEY_SLEEP_MS = 25;
@@ -155,7 +155,6 @@ export async function gatewayOverhead(ctx: GatewayBenchContext) {
   }
 }
 
-type Row = [string, string, string, boolean | null];
 const ms = (x: number) => (Number.isFinite(x) ? String(round(x)) : '—');
 
 export function gatewayRows(g: Awaited<ReturnType<typeof gatewayOverhead>>): Row[] {

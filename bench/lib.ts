@@ -76,3 +76,6 @@ export async function timeStream(r: Response, t0: number, marker: string) {
 export function fmt(s: { p50: number; p99: number; max: number }) {
   return `${round(s.p50)} / ${round(s.p99)} / ${round(s.max)}`;
 }
+
+/** A line of the printed table: what, the figure, the target, and whether it is met (null: no target). */
+export type Row = [string, string, string, boolean | null];
