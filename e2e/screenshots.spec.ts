@@ -49,6 +49,15 @@ test('screenshots of the main pages', async ({ browser }) => {
   await shot(page, 'developers');
   await page.goto(`/w/${slug}/settings/plan`);
   await shot(page, 'plan-and-credits');
+  await page.goto(`/w/${slug}/settings/usage`);
+  // The chart library loads on this page only, after the page: wait for its surface.
+  await expect(page.getByRole('application').and(page.locator('.recharts-surface'))).toBeVisible();
+  await shot(page, 'usage');
+  await page.goto(`/w/${slug}/settings/members`);
+  await shot(page, 'members');
+  await page.getByRole('button', { name: /^Notifications/ }).click();
+  await shot(page, 'notifications', false);
+  await page.keyboard.press('Escape');
   await page.goto(`/account?from=${slug}`);
   await shot(page, 'account');
   await desktop.close();
