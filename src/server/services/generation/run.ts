@@ -19,7 +19,7 @@ import { type Actor, estimateInputTokens, imageModel, imagePrice, MAX_OUTPUT_TOK
 import { imageStep } from './image-step';
 import { RunLedger } from './run-ledger';
 import { type Attempt, type Credential, credentialFor, openAttempt, scriptStep } from './script-step';
-import { stepView } from './steps';
+import { type StepRow, stepView } from './steps';
 
 type NewRun = {
   id: string; workspaceId: string; actorId: string; prompt: string; tier: string | null; imageCount: number; aspectRatio: string; createdAt: Date;
@@ -112,11 +112,9 @@ export async function startGeneration(ctx: RunCtx, rawInput: GenerateInput, sign
 }
 
 /** A claimed run's row joined with one of its steps. */
-type ClaimedStep = {
+type ClaimedStep = StepRow & {
   workspaceId: string; actorId: string; prompt: string; tier: string | null; imageCount: number; aspectRatio: string; fallbackNotice: string | null;
   fallbackPolicy: string | null; plan: string;
-  id: string; kind: string; provider: string; modelId: string; credentialSource: string; status: string; errorCode: string | null;
-  inputTokens: number | null; outputTokens: number | null; credits: number; startedAt: Date | null; finishedAt: Date | null;
   keyId: string | null; reservationId: string | null;
 };
 

@@ -9,7 +9,7 @@ export const stepSelect = {
   inputTokens: true, outputTokens: true, credits: true, startedAt: true, finishedAt: true,
 } as const;
 
-type StepRow = { [K in keyof typeof stepSelect]: K extends 'kind' | 'credentialSource' ? string : StepView[K] };
+export type StepRow = { [K in keyof typeof stepSelect]: K extends 'kind' | 'credentialSource' ? string : StepView[K] };
 
 /** Copies the public fields one by one: a row read with more columns (its key, its reservation) passes none of them on. */
 export function stepView(s: StepRow): StepView {
