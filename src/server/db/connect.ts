@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '~/generated/prisma/client';
+import { registerDriver } from './sql';
 
 export type Db = PrismaClient;
 
@@ -57,9 +59,12 @@ async function runClosers(db: Db): Promise<void> {
 export function openDatabase(target: DbTarget): Opened {
   if (target.kind === 'postgres') {
     // A bounded pool: the app is one process per instance; several instances share the server.
-    const adapterFactory = new PrismaPg({ connectionString: target.url, max: 10 });
+    // One pool for Prisma and the hot path's direct statements (db/sql.ts); Prisma ends it on disconnect.
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    const adapterFactory = new PrismaPg(pool, { disposeExternalPool: true });
     const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
     connections.set(db, { kind: 'postgres', url: target.url });
+    registerDriver(db, { pool });
     return {
       db,
       adapterFactory,
@@ -74,6 +79,7 @@ export function openDatabase(target: DbTarget): Opened {
   const adapterFactory = new PrismaPGlite(pglite);
   const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
   connections.set(db, { kind: 'pglite', pglite });
+  registerDriver(db, { pglite });
   return {
     db,
     adapterFactory,

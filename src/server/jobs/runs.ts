@@ -6,7 +6,9 @@ import 'server-only';
 // are never retried (a retry could bill a provider twice): a worker that dies leaves its runs to the
 // recovery job, which fails them and returns their credits once their heartbeat stops.
 import type PgBoss from 'pg-boss';
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
+import { execute } from '~/server/db/sql';
 import { listenerFor } from '~/server/db/notifications';
 import { jobQueueFor } from '~/server/jobs/queue';
 import { log } from '~/server/log';
@@ -42,8 +44,9 @@ export async function enqueueRun(db: Db, runId: string): Promise<void> {
   await q.boss.send(RUN_QUEUE, { runId } satisfies RunJob, RUN_QUEUE_OPTIONS);
   const local = localWorkers.get(db);
   for (const wake of local ?? []) wake(runId);
-  if (!local?.size) await db.$executeRaw`SELECT pg_notify(${RUN_QUEUED_CHANNEL}, ${runId})`;
-  else void db.$executeRaw`SELECT pg_notify(${RUN_QUEUED_CHANNEL}, ${runId})`.catch(() => {});
+  const announce = execute(db, Prisma.sql`SELECT pg_notify(${RUN_QUEUED_CHANNEL}, ${runId})`);
+  if (!local?.size) await announce;
+  else void announce.catch(() => {});
 }
 
 /** Announces a Cancel to whichever worker runs the run. */
@@ -105,7 +108,7 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
   const start = (job: PgBoss.Job<RunJob>) => {
     const runId = job.data.runId;
     const controller = new AbortController();
-    const done = execute(db, runId, controller.signal)
+    const done = executeWithEvents(db, runId, controller.signal)
       .then(
         () => q.boss.complete(RUN_QUEUE, job.id),
         (err: unknown) => {
@@ -185,7 +188,7 @@ export async function startRunWorker(db: Db, opts: { concurrency: number }): Pro
 }
 
 /** Executes one run, its events written as they come. A run that fails unexpectedly still gets its end. */
-async function execute(db: Db, runId: string, signal: AbortSignal): Promise<void> {
+async function executeWithEvents(db: Db, runId: string, signal: AbortSignal): Promise<void> {
   const watchersHere = writingRunEvents(db, runId);
   const writer = new RunEventWriter(db, runId, watchersHere.offer);
   try {

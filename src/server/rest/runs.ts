@@ -14,7 +14,7 @@ import { methodNotAllowed } from '~/server/http/routes/methods';
 import type { WorkspaceCtx } from '~/server/services/context';
 import { getRun } from '~/server/services/generation/history';
 import { followRunEvents } from '~/server/services/run-feed';
-import { cancelRun, invalidCursor, listRunsPage, startRun } from '~/server/services/runs';
+import { cancelRun, invalidCursor, isWorkspaceRun, listRunsPage, startRun } from '~/server/services/runs';
 import { takeStreamSlot } from '~/server/services/stream-limits';
 
 export const RUN_OPERATIONS = {
@@ -142,8 +142,7 @@ export function runRoutes(fastify: FastifyInstance, workspaceCtx: WorkspaceCtxOf
   }, async (request, reply) => {
     const ctx = await workspaceCtx(request, request.params.workspace_id);
     const id = runId(request.params.run_id);
-    const run = await ctx.db.generationRun.findFirst({ where: { id, workspaceId: ctx.workspace.id }, select: { id: true } });
-    if (!run) throw notFound('Run not found');
+    if (!(await isWorkspaceRun(ctx, id))) throw notFound('Run not found');
     const after = Number.parseInt(String(request.headers['last-event-id'] ?? '0'), 10);
     // Refused with 429 while still an ordinary reply; the place is given back however the stream ends.
     const slot = takeStreamSlot({ userId: ctx.actor.id, runId: id });

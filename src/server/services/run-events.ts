@@ -8,6 +8,7 @@ import 'server-only';
 import { Prisma } from '~/generated/prisma/client';
 import type { RunEvent } from '~/lib/schemas/runs';
 import type { Db } from '~/server/db/connect';
+import { execute, queryRows } from '~/server/db/sql';
 import { log } from '~/server/log';
 
 export const RUN_EVENTS_CHANNEL = 'byok_run_events';
@@ -20,13 +21,13 @@ export type StoredRunEvent = { seq: number; payload: string };
 async function insertEvents(db: Db, runId: string, rows: StoredRunEvent[]): Promise<void> {
   if (!rows.length) return;
   const last = rows.at(-1)!.seq;
-  await db.$executeRaw`
+  await execute(db, Prisma.sql`
     WITH ins AS (
       INSERT INTO run_event ("runId", seq, payload)
       VALUES ${Prisma.join(rows.map((r) => Prisma.sql`(${runId}, ${r.seq}, ${r.payload})`))}
       ON CONFLICT DO NOTHING
     )
-    SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${runId}:${last}`})`;
+    SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${runId}:${last}`})`);
 }
 
 /**
@@ -90,10 +91,21 @@ export class RunEventWriter {
     if (write) this.write();
   }
 
+  /** Whether a write is waiting to start: events appended meanwhile join it. */
+  private pending = false;
+
+  /**
+   * Writes what is queued once the current turn of the event loop is over, so that the events a run
+   * yields together (`started` and its first step; a step's end and what follows) make one statement.
+   */
   private write(): void {
-    this.writing = this.writing.then(async () => {
+    if (this.pending) return;
+    this.pending = true;
+    this.writing = this.writing.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(async () => {
+      this.pending = false;
       const rows = this.queue;
       this.queue = [];
+      if (!rows.length) return;
       try {
         await insertEvents(this.db, this.runId, rows);
         this.written(rows);
@@ -111,5 +123,5 @@ export class RunEventWriter {
 }
 
 export async function readRunEvents(db: Db, runId: string, afterSeq: number, limit = 500): Promise<StoredRunEvent[]> {
-  return db.runEvent.findMany({ where: { runId, seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit, select: { seq: true, payload: true } });
+  return queryRows<StoredRunEvent>(db, Prisma.sql`SELECT seq, payload FROM run_event WHERE "runId" = ${runId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`);
 }

@@ -5,7 +5,9 @@ import 'server-only';
 // Ten watchers then cost the database what one does, and a crowd on one run cannot multiply its reads.
 // The feed reads from the run's first event, so a watcher resuming from any Last-Event-ID finds the rest
 // in memory; one further behind than the feed keeps (a very long run) reads the table itself to catch up.
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
+import { queryRows } from '~/server/db/sql';
 import { listenerFor } from '~/server/db/notifications';
 import { readRunEvents, RUN_EVENTS_CHANNEL, type StoredRunEvent } from '~/server/services/run-events';
 
@@ -34,7 +36,7 @@ async function read(db: Db, runId: string, after: number): Promise<StoredRunEven
  * written a moment before its `finished` event, so a run that just ended may still have one on the way.)
  */
 async function isOver(db: Db, runId: string): Promise<boolean> {
-  const run = await db.generationRun.findUnique({ where: { id: runId }, select: { status: true, finishedAt: true } });
+  const [run] = await queryRows<{ status: string; finishedAt: Date | null }>(db, Prisma.sql`SELECT status, "finishedAt" FROM generation_run WHERE id = ${runId}`);
   if (!run) return true;
   return run.status !== 'queued' && run.status !== 'running' && (run.finishedAt?.getTime() ?? 0) < Date.now() - 10_000;
 }

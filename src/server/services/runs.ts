@@ -2,7 +2,9 @@ import 'server-only';
 // Runs as jobs (issue 18): start queues a run for a worker and answers at once; cancel stops it wherever
 // it is (a queued run is finished here, a running one is aborted by its worker, told through NOTIFY).
 import type { GenerateInput } from '~/lib/schemas/generation';
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
+import { queryRows } from '~/server/db/sql';
 import { AppError } from '~/server/errors';
 import { announceCancel, enqueueRun } from '~/server/jobs/runs';
 import { log } from '~/server/log';
@@ -34,11 +36,14 @@ export async function startRun(ctx: Pick<WorkspaceCtx, 'db' | 'actor' | 'workspa
  * from, since the page would start at that run's place in time and say where it is.
  */
 export async function listRunsPage({ db, workspace }: WorkspaceScope, input: { cursor?: string | null; limit?: number }) {
-  if (input.cursor) {
-    const own = await db.generationRun.findFirst({ where: { id: input.cursor, workspaceId: workspace.id }, select: { id: true } });
-    if (!own) throw invalidCursor();
-  }
+  if (input.cursor && !(await isWorkspaceRun({ db, workspace }, input.cursor))) throw invalidCursor();
   return listRuns({ db, workspace }, input);
+}
+
+/** Whether the run is one of this workspace's (read before every event stream: db/sql.ts). */
+export async function isWorkspaceRun({ db, workspace }: WorkspaceScope, runId: string): Promise<boolean> {
+  const rows = await queryRows(db, Prisma.sql`SELECT 1 FROM generation_run WHERE id = ${runId} AND "workspaceId" = ${workspace.id}`);
+  return rows.length > 0;
 }
 
 export const invalidCursor = () => new AppError('BAD_REQUEST', 'The cursor is not a run of this workspace: start again from the first page.', 'invalid_cursor');

@@ -1,10 +1,11 @@
 import 'server-only';
 // Tier defaults (PRODUCT.md M2, M4): Fast, Standard and Premium each point at a platform model or at a
 // model through one of the workspace's keys. No row means the tier's platform default.
-import type { Prisma } from '~/generated/prisma/client';
+import { Prisma } from '~/generated/prisma/client';
 import { type ModelChoice, type PlatformModelDto, type Tier, TIERS, type TierSetting } from '~/lib/schemas/models';
 import type { ProviderId } from '~/lib/providers';
 import type { Db } from '~/server/db/connect';
+import { queryRows } from '~/server/db/sql';
 import { AppError, notFound } from '~/server/errors';
 import { requireByokPlan } from '~/server/policy';
 import { findPlatformModel, platformDefault } from '~/server/services/catalog';
@@ -117,7 +118,9 @@ export async function setFallbackPolicy(
 }
 
 export async function getFallbackPolicy({ db, workspace }: WorkspaceScope): Promise<FallbackPolicy> {
-  const ws = await db.workspace.findUniqueOrThrow({ where: { id: workspace.id }, select: { fallbackPolicy: true } });
+  // Read on every run (db/sql.ts: straight to the driver).
+  const [ws] = await queryRows<{ fallbackPolicy: string }>(db, Prisma.sql`SELECT "fallbackPolicy" FROM workspace WHERE id = ${workspace.id}`);
+  if (!ws) throw notFound('Workspace not found');
   return toFallbackPolicy(ws.fallbackPolicy);
 }
 

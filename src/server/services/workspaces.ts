@@ -4,6 +4,7 @@ import 'server-only';
 import { randomBytes } from 'node:crypto';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
+import { queryRows } from '~/server/db/sql';
 import { notFound } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { PLANS, type Plan, parsePlan } from '~/lib/plans';
@@ -114,10 +115,10 @@ export async function getForMember(
   { db, actor }: UserScope,
   ref: { workspaceId: string } | { slug: string },
 ): Promise<MembershipDto> {
-  const [row] = await db.$queryRaw<(WorkspaceRow & { role: string })[]>`
+  const [row] = await queryRows<WorkspaceRow & { role: string }>(db, Prisma.sql`
     SELECT w.id, w.slug, w.name, w.plan, w."creditBalance", m.role
     FROM membership m JOIN workspace w ON w.id = m."workspaceId"
-    WHERE m."userId" = ${actor.id} AND ${'slug' in ref ? Prisma.sql`w.slug = ${ref.slug}` : Prisma.sql`w.id = ${ref.workspaceId}`}`;
+    WHERE m."userId" = ${actor.id} AND ${'slug' in ref ? Prisma.sql`w.slug = ${ref.slug}` : Prisma.sql`w.id = ${ref.workspaceId}`}`);
   if (!row) throw notFound('Workspace not found');
   return { ...toDto(row), role: row.role as Role };
 }

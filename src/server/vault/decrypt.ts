@@ -2,8 +2,9 @@ import 'server-only';
 // The one place a stored provider key becomes plaintext, called only on the path that sends a request
 // to that key's provider. A key that cannot be decrypted fails closed: no provider call, the row is
 // flagged for re-entry and the event is audited.
-import type { Prisma } from '~/generated/prisma/client';
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
+import { queryRows } from '~/server/db/sql';
 import { AppError, notFound } from '~/server/errors';
 import { log } from '~/server/log';
 import { markKeyUnreadable } from '~/server/services/keys/writer';
@@ -23,9 +24,12 @@ export function findStoredKeys(db: Db, ref: { workspaceId: string; provider: str
   return db.providerKey.findMany({ where: { workspaceId: ref.workspaceId, provider: ref.provider }, select: storedKeySelect });
 }
 
-/** One read for both the decision and the decryption (a run reads its key once before the provider call). */
-export function findStoredKey(db: Db, ref: { workspaceId: string; keyId: string }): Promise<StoredKey | null> {
-  return db.providerKey.findFirst({ where: { id: ref.keyId, workspaceId: ref.workspaceId }, select: storedKeySelect });
+const STORED_KEY_COLUMNS = Prisma.raw(Object.keys(storedKeySelect).map((c) => `"${c}"`).join(', '));
+
+/** One read for both the decision and the decryption (a run reads its key once before the provider call: db/sql.ts). */
+export async function findStoredKey(db: Db, ref: { workspaceId: string; keyId: string }): Promise<StoredKey | null> {
+  const [row] = await queryRows<StoredKey>(db, Prisma.sql`SELECT ${STORED_KEY_COLUMNS} FROM provider_key WHERE id = ${ref.keyId} AND "workspaceId" = ${ref.workspaceId}`);
+  return row ?? null;
 }
 
 export async function decryptProviderKey(

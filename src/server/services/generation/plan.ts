@@ -6,7 +6,9 @@ import type { ModelChoice, PlatformModelDto, Tier } from '~/lib/schemas/models';
 import type { CredentialSource } from '~/lib/schemas/generation';
 import type { ProviderId } from '~/lib/providers';
 import type { Actor as RequestActor } from '~/server/actor';
+import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
+import { queryRows } from '~/server/db/sql';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { allowsByok, requireByokPlan } from '~/server/policy';
@@ -102,38 +104,46 @@ export async function nextOrFallback(db: Db, ws: Ws, tier: Tier, plan: ScriptPla
   return fallbackOrRefuse(db, tier, plan.fallbackPolicy, failure, reason);
 }
 
+/** Whether the workspace's key (still) offers the model: only a model the key itself reported is ever sent with it. */
+async function keyOffers(db: Db, ws: Ws, keyId: string, modelId: string): Promise<boolean> {
+  const rows = await queryRows(db, Prisma.sql`
+    SELECT 1 FROM discovered_model d JOIN provider_key k ON k.id = d."keyId"
+    WHERE d."keyId" = ${keyId} AND d."modelId" = ${modelId} AND d.available AND k."workspaceId" = ${ws.id}`);
+  return rows.length === 1;
+}
+
 export async function planScript(db: Db, ws: Ws, choice: ModelChoice | null, tier: Tier): Promise<ScriptPlan> {
   const byokAllowed = allowsByok(ws.plan);
+  if (choice?.source === 'byok') {
+    requireByokPlan(ws.plan);
+    // Read at once: the policy, the sealed key, and whether the key offers the model.
+    const [policy, key, offered] = await Promise.all([
+      getFallbackPolicy({ db, workspace: ws }),
+      findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId }),
+      keyOffers(db, ws, choice.keyId, choice.modelId),
+    ]);
+    if (!key) return fallbackOrRefuse(db, tier, policy, 'missing', 'the chosen key was removed');
+    if (!offered) {
+      throw new AppError('BAD_REQUEST', 'That key does not offer this model. Pick one of the models listed under the key.', 'model_unavailable');
+    }
+    return byokPlan(db, ws, tier, key, choice.modelId, policy);
+  }
   const policy = await getFallbackPolicy({ db, workspace: ws });
   if (choice?.source === 'platform') {
     const m = await findPlatformModel(db, { id: choice.platformModelId });
     if (!m) throw new AppError('BAD_REQUEST', 'That platform model is not in the catalog.', 'unknown_model');
     return managedPlan(m, 'managed', null, policy);
   }
-  if (choice?.source === 'byok') {
-    requireByokPlan(ws.plan);
-    // Only a model the key itself reported (and still offers) is ever sent to the provider with it.
-    const [key, offered] = await Promise.all([
-      findStoredKey(db, { workspaceId: ws.id, keyId: choice.keyId }),
-      db.discoveredModel.count({ where: { keyId: choice.keyId, modelId: choice.modelId, available: true, key: { workspaceId: ws.id } } }),
-    ]);
-    if (!key) return fallbackOrRefuse(db, tier, policy, 'missing', 'the chosen key was removed');
-    if (offered !== 1) {
-      throw new AppError('BAD_REQUEST', 'That key does not offer this model. Pick one of the models listed under the key.', 'model_unavailable');
-    }
-    return byokPlan(db, ws, tier, key, choice.modelId, policy);
-  } else {
-    const setting = await getTierSetting(db, ws.id, tier);
-    if (setting.choice?.source === 'platform' || setting.isPlatformDefault) {
-      return managedPlan(await enabledPlatformModel(db, setting.provider, setting.modelId), 'managed', null, policy);
-    }
-    if (!byokAllowed) return fallbackOrRefuse(db, tier, policy, 'missing', 'this workspace is on the Free plan');
-    if (setting.broken === 'key_missing' || setting.choice?.source !== 'byok') return fallbackOrRefuse(db, tier, policy, 'missing', `the ${tier} default has no key`);
-    if (setting.broken === 'model_unavailable') return fallbackOrRefuse(db, tier, policy, 'missing', 'the key no longer offers the default model');
-    const key = await findStoredKey(db, { workspaceId: ws.id, keyId: setting.choice.keyId });
-    if (!key) return fallbackOrRefuse(db, tier, policy, 'missing', `the ${tier} default has no key`);
-    return byokPlan(db, ws, tier, key, setting.modelId, policy);
+  const setting = await getTierSetting(db, ws.id, tier);
+  if (setting.choice?.source === 'platform' || setting.isPlatformDefault) {
+    return managedPlan(await enabledPlatformModel(db, setting.provider, setting.modelId), 'managed', null, policy);
   }
+  if (!byokAllowed) return fallbackOrRefuse(db, tier, policy, 'missing', 'this workspace is on the Free plan');
+  if (setting.broken === 'key_missing' || setting.choice?.source !== 'byok') return fallbackOrRefuse(db, tier, policy, 'missing', `the ${tier} default has no key`);
+  if (setting.broken === 'model_unavailable') return fallbackOrRefuse(db, tier, policy, 'missing', 'the key no longer offers the default model');
+  const key = await findStoredKey(db, { workspaceId: ws.id, keyId: setting.choice.keyId });
+  if (!key) return fallbackOrRefuse(db, tier, policy, 'missing', `the ${tier} default has no key`);
+  return byokPlan(db, ws, tier, key, setting.modelId, policy);
 }
 
 const byokPlanOf = (key: StoredKey, modelId: string, fallbackPolicy: FallbackPolicy, tried: string[]): ScriptPlan => ({

@@ -8,6 +8,7 @@ import type { Tier } from '~/lib/schemas/models';
 import type { FallbackPolicy } from '~/lib/schemas/tiers';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
+import { execute, queryRows } from '~/server/db/sql';
 import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
@@ -34,7 +35,7 @@ type NewStep = Pick<StepView, 'id' | 'kind' | 'provider' | 'modelId' | 'credenti
  */
 async function insertRun(db: Db, run: NewRun, steps: NewStep[]): Promise<void> {
   const keyId = steps.find((x) => x.keyId)?.keyId;
-  await db.$executeRaw`
+  await execute(db, Prisma.sql`
     WITH run AS (
       INSERT INTO generation_run (id, "workspaceId", "actorId", prompt, tier, "imageCount", "aspectRatio", status, "createdAt", "heartbeatAt", "fallbackNotice", "fallbackPolicy")
       VALUES (${run.id}, ${run.workspaceId}, ${run.actorId}, ${run.prompt}, ${run.tier}, ${run.imageCount}, ${run.aspectRatio}, 'queued', ${run.createdAt}, ${run.createdAt}, ${run.fallbackNotice}, ${run.fallbackPolicy})
@@ -44,7 +45,7 @@ async function insertRun(db: Db, run: NewRun, steps: NewStep[]): Promise<void> {
     )
     ${keyId
       ? keyUsedSql({ workspaceId: run.workspaceId, keyId }, run.createdAt)
-      : Prisma.sql`SELECT 1`}`;
+      : Prisma.sql`SELECT 1`}`);
 }
 
 /**
@@ -58,7 +59,10 @@ async function insertRun(db: Db, run: NewRun, steps: NewStep[]): Promise<void> {
 export async function createRun({ db, actor, workspace: ws }: RunCtx, rawInput: GenerateInput): Promise<{ runId: string }> {
   const input = ZGenerateInput.parse(rawInput);
   const limit = serverEnv().RUNS_PER_WORKSPACE;
-  const active = await db.generationRun.count({ where: { workspaceId: ws.id, status: { in: ['queued', 'running'] } } });
+  const [[{ active }], plan] = await Promise.all([
+    queryRows<{ active: number }>(db, Prisma.sql`SELECT count(*)::int AS active FROM generation_run WHERE "workspaceId" = ${ws.id} AND status IN ('queued', 'running')`) as Promise<[{ active: number }]>,
+    planScript(db, ws, input.choice, input.tier),
+  ]);
   if (active >= limit) {
     throw new AppError(
       'TOO_MANY_REQUESTS',
@@ -67,7 +71,6 @@ export async function createRun({ db, actor, workspace: ws }: RunCtx, rawInput: 
       { active, limit },
     );
   }
-  const plan = await planScript(db, ws, input.choice, input.tier);
   const image = input.imageCount > 0 ? await imageModel(db) : null;
 
   const scriptNeed = plan.price ? textCredits(plan.price, estimateInputTokens(input.prompt), MAX_OUTPUT_TOKENS) : 0;
@@ -125,7 +128,7 @@ type ClaimedStep = StepRow & {
 export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): AsyncGenerator<RunEvent> {
   const startedAt = new Date();
   // Claimed, its script step marked running and the run read, in one round trip (the run's hot path).
-  const rows = await db.$queryRaw<ClaimedStep[]>`
+  const rows = await queryRows<ClaimedStep>(db, Prisma.sql`
     WITH claimed AS (
       UPDATE generation_run SET status = 'running', "heartbeatAt" = ${startedAt}
       WHERE id = ${runId} AND status = 'queued' AND "cancelRequestedAt" IS NULL
@@ -137,7 +140,7 @@ export async function* executeRun(db: Db, runId: string, signal?: AbortSignal): 
     SELECT c."workspaceId", c."actorId", c.prompt, c.tier, c."imageCount", c."aspectRatio", c."fallbackNotice", c."fallbackPolicy", w.plan,
       s.id, s.kind, s.provider, s."modelId", s."credentialSource", s.status, s."errorCode", s."inputTokens", s."outputTokens", s.credits,
       s."startedAt", s."finishedAt", s."keyId", s."reservationId"
-    FROM claimed c JOIN workspace w ON w.id = c."workspaceId" JOIN generation_step s ON s."runId" = c.id`;
+    FROM claimed c JOIN workspace w ON w.id = c."workspaceId" JOIN generation_step s ON s."runId" = c.id`);
   if (!rows.length) return;
   const run = rows[0]!;
   // The run's member: a fallback reserved mid-run counts against their monthly cap like the first reservation.
@@ -231,10 +234,10 @@ function runEvents(
             outcome = { status: failed ? 'failed' : 'cancelled', code, message: runErrorMessage(code, null, false) };
             await db.generationStep.updateMany({ where: { runId, status: { in: ['pending', 'running'] } }, data: { status: outcome.status, finishedAt: new Date() } });
           }
-          await db.generationRun.update({
-            where: { id: runId },
-            data: { status: outcome.status, errorCode: outcome.code, errorMessage: outcome.message, creditsUsed, finishedAt: new Date() },
-          });
+          await execute(db, Prisma.sql`
+            UPDATE generation_run SET status = ${outcome.status}, "errorCode" = ${outcome.code}, "errorMessage" = ${outcome.message},
+              "creditsUsed" = ${creditsUsed}, "finishedAt" = ${new Date()}
+            WHERE id = ${runId}`);
         }
       } finally {
         await ledger.releaseAll();

@@ -3,6 +3,7 @@ import 'server-only';
 import type { CredentialSource, StepView } from '~/lib/schemas/generation';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
+import { queryRows } from '~/server/db/sql';
 
 export const stepSelect = {
   id: true, kind: true, provider: true, modelId: true, credentialSource: true, status: true, errorCode: true,
@@ -20,9 +21,16 @@ export function stepView(s: StepRow): StepView {
   };
 }
 
-/** Changes a step and returns how it now looks, in one round trip. */
-export async function updateStep(db: Db, id: string, data: Prisma.GenerationStepUpdateInput): Promise<StepView> {
-  return stepView(await db.generationStep.update({ where: { id }, data, select: stepSelect }));
+type StepChange = Partial<Pick<StepView, 'status' | 'errorCode' | 'inputTokens' | 'outputTokens' | 'credits' | 'startedAt' | 'finishedAt'> & { text: string | null }>;
+const CHANGEABLE = ['status', 'errorCode', 'inputTokens', 'outputTokens', 'credits', 'startedAt', 'finishedAt', 'text'] as const satisfies (keyof StepChange)[];
+const RETURNED = Prisma.raw(Object.keys(stepSelect).map((c) => `"${c}"`).join(', '));
+
+/** Changes a step and returns how it now looks, in one round trip (a run's hot path: db/sql.ts). */
+export async function updateStep(db: Db, id: string, change: StepChange): Promise<StepView> {
+  const set = CHANGEABLE.filter((c) => change[c] !== undefined).map((c) => Prisma.sql`${Prisma.raw(`"${c}"`)} = ${change[c]}`);
+  const [row] = await queryRows<StepRow>(db, Prisma.sql`UPDATE generation_step SET ${Prisma.join(set)} WHERE id = ${id} RETURNING ${RETURNED}`);
+  if (!row) throw new Error(`step ${id} is gone`);
+  return stepView(row);
 }
 
 export type StepResult = { credits: number; failure: { status: 'failed' | 'cancelled'; code: string; message: string } | null };

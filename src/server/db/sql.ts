@@ -1,0 +1,47 @@
+import 'server-only';
+// Statements on a run's hot path, sent straight to the database's driver instead of through Prisma's
+// query engine. Measured on PostgreSQL (tmp bench, 10 in flight): a Prisma model query costs about
+// 530 µs of CPU, a Prisma raw query 210 µs, the same statement on node-postgres 80 µs; a Studio run makes
+// about twenty. The statement is still written with Prisma.sql (parameters, never concatenated).
+// A transaction's client has no connection of its own here: its statements go through Prisma, inside it.
+import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Prisma, PrismaClient as Db } from '~/generated/prisma/client';
+
+type Driver = { pool: pg.Pool } | { pglite: PGlite };
+const drivers = new WeakMap<Db, Driver>();
+
+/** Registers the driver under a client (db/connect.ts, when it opens one). */
+export function registerDriver(db: Db, driver: Driver): void {
+  drivers.set(db, driver);
+}
+
+// Prisma stores `timestamp(3)` as UTC wall time; node-postgres would read it in the process's zone.
+const utc = (s: string) => new Date(`${s.replace(' ', 'T')}Z`);
+const TIMESTAMP = 1114;
+const INT8 = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === TIMESTAMP ? utc : oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Dates go as ISO text: a `timestamp` column keeps the UTC wall time, as Prisma writes it. */
+const param = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+
+/** The rows of one statement. */
+export async function queryRows<T>(db: Db, q: Prisma.Sql): Promise<T[]> {
+  const driver = drivers.get(db);
+  if (!driver) return db.$queryRaw<T[]>(q);
+  const values = q.values.map(param);
+  if ('pool' in driver) return (await driver.pool.query({ text: q.text, values, types })).rows as T[];
+  return (await driver.pglite.query<T>(q.text, values)).rows;
+}
+
+/** Runs one statement; the number of rows it changed. */
+export async function execute(db: Db, q: Prisma.Sql): Promise<number> {
+  const driver = drivers.get(db);
+  if (!driver) return db.$executeRaw(q);
+  const values = q.values.map(param);
+  if ('pool' in driver) return (await driver.pool.query({ text: q.text, values, types })).rowCount ?? 0;
+  return (await driver.pglite.query(q.text, values)).affectedRows ?? 0;
+}
