@@ -64,7 +64,9 @@ export function openDatabase(target: DbTarget): Opened {
     const adapterFactory = new PrismaPg(pool, { disposeExternalPool: true });
     const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
     connections.set(db, { kind: 'postgres', url: target.url });
-    registerDriver(db, { pool });
+    const relaxed = new pg.Pool({ connectionString: target.url, max: 4, options: '-c synchronous_commit=off' });
+    registerDriver(db, { pool, relaxed });
+    closeWith(db, () => relaxed.end());
     return {
       db,
       adapterFactory,

@@ -8,7 +8,12 @@ import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Prisma, PrismaClient as Db } from '~/generated/prisma/client';
 
-type Driver = { pool: pg.Pool } | { pglite: PGlite };
+/**
+ * `relaxed`: connections that commit without waiting for the disk (`synchronous_commit = off`), for what
+ * is a live feed's copy of state kept durably elsewhere (a run's events: its steps and final state are
+ * written durably). A PostgreSQL crash can lose its last fraction of a second; an app crash loses nothing.
+ */
+type Driver = { pool: pg.Pool; relaxed: pg.Pool } | { pglite: PGlite };
 const drivers = new WeakMap<Db, Driver>();
 
 /** Registers the driver under a client (db/connect.ts, when it opens one). */
@@ -16,7 +21,7 @@ export function registerDriver(db: Db, driver: Driver): void {
   drivers.set(db, driver);
 }
 
-// Prisma stores `timestamp(3)` as UTC wall time; node-postgres would read it in the process's zone.
+// Prisma stores `timestamp(3)` as UTC wall time; both drivers would read it in the process's zone.
 const utc = (s: string) => new Date(`${s.replace(' ', 'T')}Z`);
 const TIMESTAMP = 1114;
 const INT8 = 20;
@@ -24,6 +29,8 @@ const types = {
   getTypeParser: ((oid: number, format?: string) =>
     oid === TIMESTAMP ? utc : oid === INT8 ? Number : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
+
+const pgliteOptions = { parsers: { [TIMESTAMP]: utc, [INT8]: Number } };
 
 /** Dates go as ISO text: a `timestamp` column keeps the UTC wall time, as Prisma writes it. */
 const param = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
@@ -34,14 +41,14 @@ export async function queryRows<T>(db: Db, q: Prisma.Sql): Promise<T[]> {
   if (!driver) return db.$queryRaw<T[]>(q);
   const values = q.values.map(param);
   if ('pool' in driver) return (await driver.pool.query({ text: q.text, values, types })).rows as T[];
-  return (await driver.pglite.query<T>(q.text, values)).rows;
+  return (await driver.pglite.query<T>(q.text, values, pgliteOptions)).rows;
 }
 
-/** Runs one statement; the number of rows it changed. */
-export async function execute(db: Db, q: Prisma.Sql): Promise<number> {
+/** Runs one statement; the number of rows it changed. `relaxed`: committed without waiting for the disk (see Driver). */
+export async function execute(db: Db, q: Prisma.Sql, opts: { relaxed?: boolean } = {}): Promise<number> {
   const driver = drivers.get(db);
   if (!driver) return db.$executeRaw(q);
   const values = q.values.map(param);
-  if ('pool' in driver) return (await driver.pool.query({ text: q.text, values, types })).rowCount ?? 0;
-  return (await driver.pglite.query(q.text, values)).affectedRows ?? 0;
+  if ('pool' in driver) return (await (opts.relaxed ? driver.relaxed : driver.pool).query({ text: q.text, values, types })).rowCount ?? 0;
+  return (await driver.pglite.query(q.text, values, pgliteOptions)).affectedRows ?? 0;
 }

@@ -17,7 +17,11 @@ const DELTA_BATCH_MS = 40;
 
 export type StoredRunEvent = { seq: number; payload: string };
 
-/** Appends events with the given numbers in one statement and announces them. */
+/**
+ * Appends events with the given numbers in one statement and announces them. Committed without waiting
+ * for the disk (db/sql.ts): the first script text reaches its watchers a disk flush sooner, and what a
+ * PostgreSQL crash could lose of it is also in the run's steps, written durably.
+ */
 async function insertEvents(db: Db, runId: string, rows: StoredRunEvent[]): Promise<void> {
   if (!rows.length) return;
   const last = rows.at(-1)!.seq;
@@ -27,7 +31,7 @@ async function insertEvents(db: Db, runId: string, rows: StoredRunEvent[]): Prom
       VALUES ${Prisma.join(rows.map((r) => Prisma.sql`(${runId}, ${r.seq}, ${r.payload})`))}
       ON CONFLICT DO NOTHING
     )
-    SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${runId}:${last}`})`);
+    SELECT pg_notify(${RUN_EVENTS_CHANNEL}, ${`${runId}:${last}`})`, { relaxed: true });
 }
 
 /**
