@@ -1,7 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { RunEvent } from '~/lib/schemas/generation';
 import { getBalance } from '~/server/services/credits';
-import { modelPathFetch, textModelFor } from '~/server/providers/sdk';
+import { modelPathFetch } from '~/server/providers/sdk';
+import { openTextStream } from '~/server/providers/text-stream';
 import { recoverInterruptedRuns } from '~/server/services/generation/recovery';
 import { startGeneration } from '~/server/services/generation/run';
 import { textCredits } from '~/server/services/pricing';
@@ -257,8 +258,12 @@ await describeEachDb('generation', (getDb) => {
     const ok = await guarded(`${base}/models/gemini-2.5-flash:generateContent`, { method: 'POST', headers, body });
     expect(ok.status).toBe(200);
     expect(await callsWithKey(key)).toHaveLength(1);
-    // And no model object is made for an id outside the pattern, whatever the provider.
-    for (const provider of ['google', 'openai'] as const) expect(() => textModelFor(provider, key, '../../anthropic/v1/x')).toThrow(/Invalid model id/);
+    // And a script step sends nothing for an id outside the pattern, whatever the provider.
+    for (const provider of ['google', 'openai'] as const) {
+      const request = { provider, apiKey: key, modelId: '../../anthropic/v1/x', system: 's', prompt: 'p', maxOutputTokens: 10, signal: new AbortController().signal };
+      await expect(openTextStream(request)).rejects.toThrow(/Invalid model id/);
+    }
+    expect(await callsWithKey(key)).toHaveLength(1);
   });
 
   it('refuses a My-models pick that the key does not offer, before any provider call', async () => {

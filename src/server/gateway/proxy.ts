@@ -13,7 +13,8 @@ const TAIL_BYTES = 32 * 1024;
 const MAX_ERROR_BODY = 64 * 1024;
 
 // Idle time allowed before the first header (a long non-streamed generation) and between body chunks.
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 512, headersTimeout: 600_000, bodyTimeout: 120_000 });
+// Shared with the Studio's script steps (providers/text-stream.ts): one pool of provider connections.
+export const upstreamAgent = new Agent({ keepAliveTimeout: 30_000, connections: 512, headersTimeout: 600_000, bodyTimeout: 120_000 });
 
 export type Forwarded = {
   status: number;
@@ -71,7 +72,7 @@ export async function forward(o: ForwardOptions): Promise<Forwarded> {
   try {
     let upstream;
     try {
-      upstream = await agent.request({
+      upstream = await upstreamAgent.request({
         origin: o.url.origin,
         path: o.url.pathname + o.url.search,
         method: o.method,

@@ -1,12 +1,8 @@
 import 'server-only';
-// AI SDK v6 provider instances, one per call, with an explicit key and base URL (never the SDK's
+// AI SDK v6 image models, one per call, with an explicit key and base URL (never the SDK's
 // environment fallbacks, never a string model id that would route through a gateway).
-import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
-import { createMistral } from '@ai-sdk/mistral';
 import { createOpenAI } from '@ai-sdk/openai';
-import { createXai } from '@ai-sdk/xai';
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { ImageModel } from 'ai';
 import type { ProviderId } from '~/lib/providers';
 import { isModelId } from '~/lib/schemas/ids';
@@ -53,24 +49,6 @@ function requireKey(apiKey: string | undefined): string {
     throw new AppError('SERVICE_UNAVAILABLE', 'No credential is configured for this model.', 'no_credential');
   }
   return apiKey;
-}
-
-export function textModelFor(provider: ProviderId, apiKey: string, modelId: string): LanguageModelV3 {
-  const key = requireKey(apiKey);
-  requireModelId(modelId);
-  const baseURL = providerBaseUrl(provider);
-  switch (provider) {
-    case 'anthropic':
-      return createAnthropic({ apiKey: key, baseURL, fetch: guardedFetch })(modelId);
-    case 'openai':
-      return createOpenAI({ apiKey: key, baseURL, fetch: guardedFetch }).chat(modelId);
-    case 'google':
-      return createGoogleGenerativeAI({ apiKey: key, baseURL, fetch: modelPathFetch(baseURL, modelId) })(modelId);
-    case 'xai':
-      return createXai({ apiKey: key, baseURL, fetch: guardedFetch }).chat(modelId);
-    case 'mistral':
-      return createMistral({ apiKey: key, baseURL, fetch: guardedFetch })(modelId);
-  }
 }
 
 export function imageModelFor(provider: 'openai' | 'google', apiKey: string, modelId: string): ImageModel {

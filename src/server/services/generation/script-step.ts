@@ -2,7 +2,6 @@ import 'server-only';
 // The script step: the provider's stream through the AI SDK's model (the decrypted key lives only for
 // that request), failover to the provider's next key or platform credits when a key fails before any
 // output, and settlement from the usage the provider reports. No automatic retry that could bill twice.
-import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import type { RunEvent, StepView } from '~/lib/schemas/generation';
 import type { Tier } from '~/lib/schemas/models';
 import { PROVIDERS } from '~/lib/providers';
@@ -11,7 +10,8 @@ import { serverEnv } from '~/server/env';
 import { AppError } from '~/server/errors';
 import { newId } from '~/server/ids';
 import { log } from '~/server/log';
-import { platformKey, textModelFor } from '~/server/providers/sdk';
+import { platformKey } from '~/server/providers/sdk';
+import { openTextStream, type TextPart } from '~/server/providers/text-stream';
 import { markKeyRejected } from '~/server/services/keys/writer';
 import { keyFailureOf, POLICY_WORDS } from '~/server/services/keys/selection';
 import { textCredits } from '~/server/services/pricing';
@@ -40,7 +40,7 @@ export async function credentialFor(db: Db, actor: Actor, plan: ScriptPlan): Pro
 
 
 /** A provider stream, aborted when it stays silent for STREAM_IDLE_TIMEOUT_MS or when stopped. */
-type OpenStream = { parts: Promise<ReadableStream<LanguageModelV3StreamPart>>; signal: AbortSignal; touch(): void; stop(): void };
+type OpenStream = { parts: Promise<AsyncGenerator<TextPart>>; signal: AbortSignal; touch(): void; stop(): void };
 export type Attempt = { failure: Classified | null; stream: OpenStream | null };
 
 /** Starts the provider request at once (the key is not kept beyond this call). */
@@ -50,16 +50,11 @@ export function openAttempt(plan: ScriptPlan, credential: Credential, prompt: st
   const idleMs = serverEnv().STREAM_IDLE_TIMEOUT_MS;
   let timer = setTimeout(() => idle.abort(), idleMs);
   const aborted = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
-  // The provider model's own stream, not streamText's: a script step uses none of its layers (steps,
-  // tools, retries, telemetry), and they cost a few stream stages on every chunk. No retry either way:
+  // On the gateway's upstream connections, read off the socket (providers/text-stream.ts). No retry:
   // a retry could bill twice.
-  const parts = Promise.resolve(
-    textModelFor(plan.provider, credential.apiKey, plan.modelId).doStream({
-      prompt: [{ role: 'system', content: SYSTEM }, { role: 'user', content: [{ type: 'text', text: prompt }] }],
-      maxOutputTokens: MAX_OUTPUT_TOKENS,
-      abortSignal: aborted,
-    }),
-  ).then((r) => r.stream);
+  const parts = openTextStream({
+    provider: plan.provider, apiKey: credential.apiKey, modelId: plan.modelId, system: SYSTEM, prompt, maxOutputTokens: MAX_OUTPUT_TOKENS, signal: aborted,
+  });
   parts.catch(() => {}); // read, and a failure classified, by the step
   return {
     failure: null,
@@ -79,19 +74,18 @@ export function openAttempt(plan: ScriptPlan, credential: Credential, prompt: st
 }
 
 /**
- * The next part, or a rejection as soon as the request is aborted: Node's fetch leaves a body read
- * pending forever when the abort comes after the whole response has arrived (nodejs/undici#4089), which
- * would hang a run cancelled just as its provider finished.
+ * The next part, or a rejection as soon as the request is aborted, whatever the body's state: a run
+ * cancelled just as its provider finished must not wait on a read that nothing will end.
  */
-function readUnlessAborted<T>(reader: ReadableStreamDefaultReader<T>, signal: AbortSignal): Promise<ReadableStreamReadResult<T>> {
+function readUnlessAborted<T>(parts: AsyncGenerator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       reject(signal.reason);
-      reader.cancel().catch(() => {});
+      parts.return(undefined).catch(() => {});
     };
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    reader.read().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    parts.next().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
@@ -139,9 +133,9 @@ export async function* scriptStep(
         let lastBeat = Date.now();
         try {
           // A refused request rejects here; an aborted one (cancel, idle timeout) rejects a read.
-          const reader = (await stream.parts).getReader();
+          const parts = await stream.parts;
           for (;;) {
-            const { done, value: part } = await readUnlessAborted(reader, stream.signal);
+            const { done, value: part } = await readUnlessAborted(parts, stream.signal);
             if (done) break;
             stream.touch();
             if (part.type === 'text-delta' && part.delta) {
@@ -155,7 +149,7 @@ export async function* scriptStep(
               failure = classifyRunError(plan.provider, part.error, text.length > 0);
               break;
             } else if (part.type === 'finish') {
-              usage = { inputTokens: part.usage.inputTokens.total ?? 0, outputTokens: part.usage.outputTokens.total ?? 0 };
+              usage = part.usage;
             }
           }
         } catch (e) {
