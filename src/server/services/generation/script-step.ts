@@ -39,35 +39,51 @@ export async function credentialFor(db: Db, actor: Actor, plan: ScriptPlan): Pro
 }
 
 
-/** A provider stream, aborted when it stays silent for STREAM_IDLE_TIMEOUT_MS or when stopped. */
-type OpenStream = { parts: Promise<AsyncGenerator<TextPart>>; signal: AbortSignal; touch(): void; stop(): void };
+/**
+ * A provider stream, aborted when it stays silent for STREAM_IDLE_TIMEOUT_MS or when stopped before its
+ * end. `stop(true)` after the stream was read to its end: nothing is left to abort. Only the first stop counts.
+ */
+type OpenStream = { parts: Promise<AsyncGenerator<TextPart>>; signal: AbortSignal; touch(): void; stop(drained?: boolean): void };
 export type Attempt = { failure: Classified | null; stream: OpenStream | null };
 
 /** Starts the provider request at once (the key is not kept beyond this call). */
 export function openAttempt(plan: ScriptPlan, credential: Credential, prompt: string, signal?: AbortSignal): Attempt {
   if (credential.failure) return { failure: credential.failure, stream: null };
-  const idle = new AbortController();
+  // One controller and one timer per stream, not a timer per chunk or a composite signal: both showed in
+  // the run path's profile.
+  const controller = new AbortController();
+  const onCancel = () => controller.abort(signal?.reason);
+  if (signal?.aborted) onCancel();
+  else signal?.addEventListener('abort', onCancel, { once: true });
   const idleMs = serverEnv().STREAM_IDLE_TIMEOUT_MS;
-  let timer = setTimeout(() => idle.abort(), idleMs);
-  const aborted = signal ? AbortSignal.any([signal, idle.signal]) : idle.signal;
+  let lastActive = performance.now();
+  const watch = () => {
+    const quiet = performance.now() - lastActive;
+    if (quiet >= idleMs) controller.abort(new Error('the provider went silent'));
+    else timer = setTimeout(watch, idleMs - quiet);
+  };
+  let timer = setTimeout(watch, idleMs);
+  let stopped = false;
   // On the gateway's upstream connections, read off the socket (providers/text-stream.ts). No retry:
   // a retry could bill twice.
   const parts = openTextStream({
-    provider: plan.provider, apiKey: credential.apiKey, modelId: plan.modelId, system: SYSTEM, prompt, maxOutputTokens: MAX_OUTPUT_TOKENS, signal: aborted,
+    provider: plan.provider, apiKey: credential.apiKey, modelId: plan.modelId, system: SYSTEM, prompt, maxOutputTokens: MAX_OUTPUT_TOKENS, signal: controller.signal,
   });
   parts.catch(() => {}); // read, and a failure classified, by the step
   return {
     failure: null,
     stream: {
       parts,
-      signal: aborted,
+      signal: controller.signal,
       touch: () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => idle.abort(), idleMs);
+        lastActive = performance.now();
       },
-      stop: () => {
+      stop: (drained = false) => {
+        if (stopped) return;
+        stopped = true;
         clearTimeout(timer);
-        idle.abort();
+        signal?.removeEventListener('abort', onCancel);
+        if (!drained) controller.abort(new Error('the step ended'));
       },
     },
   };
@@ -127,6 +143,7 @@ export async function* scriptStep(
     let usage: { inputTokens: number; outputTokens: number } | null = null;
     let cancelled = false;
     const stream = opened.stream;
+    let drained = false;
     try {
       yield { type: 'step', step };
       if (stream) {
@@ -136,7 +153,10 @@ export async function* scriptStep(
           const parts = await stream.parts;
           for (;;) {
             const { done, value: part } = await readUnlessAborted(parts, stream.signal);
-            if (done) break;
+            if (done) {
+              drained = true;
+              break;
+            }
             stream.touch();
             if (part.type === 'text-delta' && part.delta) {
               text += part.delta;
@@ -159,7 +179,7 @@ export async function* scriptStep(
         if (!failure && !cancelled && !usage) failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
       }
     } finally {
-      stream?.stop(); // however the step ended, no provider request outlives it
+      stream?.stop(drained); // however the step ended, no provider request outlives it
     }
     const byok = plan.source === 'byok';
     if (cancelled) {
