@@ -59,10 +59,12 @@ async function insertRun(db: Db, run: NewRun, steps: NewStep[]): Promise<void> {
 export async function createRun({ db, actor, workspace: ws }: RunCtx, rawInput: GenerateInput): Promise<{ runId: string }> {
   const input = ZGenerateInput.parse(rawInput);
   const limit = serverEnv().RUNS_PER_WORKSPACE;
-  const [[{ active }], plan] = await Promise.all([
-    queryRows<{ active: number }>(db, Prisma.sql`SELECT count(*)::int AS active FROM generation_run WHERE "workspaceId" = ${ws.id} AND status IN ('queued', 'running')`) as Promise<[{ active: number }]>,
-    planScript(db, ws, input.choice, input.tier),
-  ]);
+  // Planned while the active runs are counted (reads only); a workspace at its limit hears that first.
+  const planning = planScript(db, ws, input.choice, input.tier);
+  planning.catch(() => {}); // awaited below, unless the limit refuses the run first
+  const [counted] = await queryRows<{ active: number }>(db, Prisma.sql`
+    SELECT count(*)::int AS active FROM generation_run WHERE "workspaceId" = ${ws.id} AND status IN ('queued', 'running')`);
+  const active = counted?.active ?? 0;
   if (active >= limit) {
     throw new AppError(
       'TOO_MANY_REQUESTS',
@@ -71,6 +73,7 @@ export async function createRun({ db, actor, workspace: ws }: RunCtx, rawInput: 
       { active, limit },
     );
   }
+  const plan = await planning;
   const image = input.imageCount > 0 ? await imageModel(db) : null;
 
   const scriptNeed = plan.price ? textCredits(plan.price, estimateInputTokens(input.prompt), MAX_OUTPUT_TOKENS) : 0;
