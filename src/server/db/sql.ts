@@ -6,7 +6,7 @@ import 'server-only';
 // A transaction's client has no connection of its own here: its statements go through Prisma, inside it.
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
-import type { Prisma, PrismaClient as Db } from '~/generated/prisma/client';
+import { Prisma, type PrismaClient as Db } from '~/generated/prisma/client';
 
 /**
  * `relaxed`: connections that commit without waiting for the disk (`synchronous_commit = off`), for what
@@ -35,20 +35,30 @@ const pgliteOptions = { parsers: { [TIMESTAMP]: utc, [INT8]: Number } };
 /** Dates go as ISO text: a `timestamp` column keeps the UTC wall time, as Prisma writes it. */
 const param = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
 
+/** One statement on the registered driver: its rows and how many rows it changed. */
+async function send<T>(driver: Driver, q: Prisma.Sql, relaxed: boolean): Promise<{ rows: T[]; changed: number }> {
+  const values = q.values.map(param);
+  if ('pool' in driver) {
+    const r = await (relaxed ? driver.relaxed : driver.pool).query({ text: q.text, values, types });
+    return { rows: r.rows as T[], changed: r.rowCount ?? 0 };
+  }
+  const r = await driver.pglite.query<T>(q.text, values, pgliteOptions);
+  return { rows: r.rows, changed: r.affectedRows ?? 0 };
+}
+
 /** The rows of one statement. */
 export async function queryRows<T>(db: Db, q: Prisma.Sql): Promise<T[]> {
   const driver = drivers.get(db);
-  if (!driver) return db.$queryRaw<T[]>(q);
-  const values = q.values.map(param);
-  if ('pool' in driver) return (await driver.pool.query({ text: q.text, values, types })).rows as T[];
-  return (await driver.pglite.query<T>(q.text, values, pgliteOptions)).rows;
+  return driver ? (await send<T>(driver, q, false)).rows : db.$queryRaw<T[]>(q);
 }
 
 /** Runs one statement; the number of rows it changed. `relaxed`: committed without waiting for the disk (see Driver). */
 export async function execute(db: Db, q: Prisma.Sql, opts: { relaxed?: boolean } = {}): Promise<number> {
   const driver = drivers.get(db);
-  if (!driver) return db.$executeRaw(q);
-  const values = q.values.map(param);
-  if ('pool' in driver) return (await (opts.relaxed ? driver.relaxed : driver.pool).query({ text: q.text, values, types })).rowCount ?? 0;
-  return (await driver.pglite.query(q.text, values, pgliteOptions)).affectedRows ?? 0;
+  return driver ? (await send(driver, q, opts.relaxed ?? false)).changed : db.$executeRaw(q);
+}
+
+/** A column list for a statement, from a Prisma `select` (quoted names; the keys are the model's own fields). */
+export function columnsOf(select: Record<string, true>): Prisma.Sql {
+  return Prisma.raw(Object.keys(select).map((c) => `"${c}"`).join(', '));
 }

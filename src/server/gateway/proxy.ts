@@ -61,6 +61,17 @@ export function cleanErrorBody(text: string, secret: string): string {
   return scrubSecrets(text.split(secret).join('[REDACTED]').replace(/[A-Za-z0-9_.-]*\*{3,}[A-Za-z0-9_.-]*/g, '[REDACTED]'));
 }
 
+/** An error answer's body, read whole but kept to MAX_ERROR_BODY, and cleaned of the key. */
+export async function readErrorBody(body: AsyncIterable<Buffer>, secret: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < MAX_ERROR_BODY) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return cleanErrorBody(Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8'), secret);
+}
+
 export async function forward(o: ForwardOptions): Promise<Forwarded> {
   const controller = new AbortController();
   let finished = false;
@@ -97,13 +108,7 @@ export async function forward(o: ForwardOptions): Promise<Forwarded> {
     }
     const outHeaders = { ...o.baseHeaders, ...upstreamHeaders(headers) };
     if (statusCode >= 400) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (size < MAX_ERROR_BODY) chunks.push(chunk);
-        size += chunk.length;
-      }
-      const text = cleanErrorBody(Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY).toString('utf8'), o.secret);
+      const text = await readErrorBody(body, o.secret);
       if (o.retry?.(statusCode, text)) {
         result.outcome = 'retry';
         result.head = result.tail = text;

@@ -38,12 +38,12 @@ export function modelPathFetch(baseURL: string, modelId: string): typeof fetch {
 }
 
 /** Model ids go into request bodies, and for Google into URLs: only the strict pattern ever gets that far. */
-function requireModelId(modelId: string): string {
+export function requireModelId(modelId: string): string {
   if (!isModelId(modelId)) throw new AppError('BAD_REQUEST', 'Invalid model id', 'invalid_model');
   return modelId;
 }
 
-function requireKey(apiKey: string | undefined): string {
+export function requireKey(apiKey: string | undefined): string {
   // An undefined key would make the SDK read OPENAI_API_KEY & co. from the environment.
   if (typeof apiKey !== 'string' || apiKey.length === 0) {
     throw new AppError('SERVICE_UNAVAILABLE', 'No credential is configured for this model.', 'no_credential');

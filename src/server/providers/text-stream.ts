@@ -7,10 +7,10 @@ import 'server-only';
 // classified as before (messages.ts).
 import { APICallError } from 'ai';
 import type { ProviderId } from '~/lib/providers';
-import { isModelId } from '~/lib/schemas/ids';
-import { AppError } from '~/server/errors';
-import { cleanErrorBody, upstreamAgent } from '~/server/gateway/proxy';
+import type { Dispatcher } from 'undici';
+import { readErrorBody, upstreamAgent } from '~/server/gateway/proxy';
 import { providerBaseUrl } from '~/server/providers/config';
+import { requireKey, requireModelId } from '~/server/providers/sdk';
 
 export type TextPart =
   | { type: 'text-delta'; delta: string }
@@ -19,15 +19,13 @@ export type TextPart =
 
 export type TextRequest = { provider: ProviderId; apiKey: string; modelId: string; system: string; prompt: string; maxOutputTokens: number; signal: AbortSignal };
 
-const MAX_ERROR_BODY = 64 * 1024;
-
 type Wire = { path: string; headers: Record<string, string>; body: unknown; read: (data: unknown, event: string, usage: Usage) => string | null };
 type Usage = { inputTokens: number; outputTokens: number; done: boolean };
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const asObj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
-/** The streamed error a provider sends in place of the next event, or null. */
+/** The error a provider sends in the stream in place of the next event. */
 class StreamedError extends Error {
   constructor(readonly detail: unknown) {
     super('the provider reported an error mid-stream');
@@ -117,8 +115,8 @@ function wireFor(r: TextRequest): Wire {
  */
 export async function openTextStream(r: TextRequest): Promise<AsyncGenerator<TextPart>> {
   // An empty key would go out as an empty header; a model id goes into the body, and for Google the path.
-  if (!r.apiKey) throw new AppError('SERVICE_UNAVAILABLE', 'No credential is configured for this model.', 'no_credential');
-  if (!isModelId(r.modelId)) throw new AppError('BAD_REQUEST', 'Invalid model id', 'invalid_model');
+  requireKey(r.apiKey);
+  requireModelId(r.modelId);
   const wire = wireFor(r);
   const url = new URL(providerBaseUrl(r.provider) + wire.path);
   const { statusCode, headers, body } = await upstreamAgent.request({
@@ -130,25 +128,24 @@ export async function openTextStream(r: TextRequest): Promise<AsyncGenerator<Tex
     signal: r.signal,
   });
   if (statusCode >= 300) {
-    let text = '';
-    for await (const chunk of body as AsyncIterable<Buffer>) if (text.length < MAX_ERROR_BODY) text += chunk.toString('utf8');
+    const responseBody = await readErrorBody(body, r.apiKey);
     const responseHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') responseHeaders[k] = v;
     // A redirect is never followed (it could carry the key elsewhere): it counts as the provider failing.
     throw new APICallError({
       message: `${r.provider} answered ${statusCode}`, url: url.origin + url.pathname, requestBodyValues: {},
-      statusCode: statusCode >= 400 ? statusCode : 502, responseHeaders, responseBody: cleanErrorBody(text.slice(0, MAX_ERROR_BODY), r.apiKey), isRetryable: false,
+      statusCode: statusCode >= 400 ? statusCode : 502, responseHeaders, responseBody, isRetryable: false,
     });
   }
   body.setEncoding('utf8');
-  return readParts(body as AsyncIterable<string> & { destroyed: boolean; destroy(): void }, wire);
+  return readParts(body, wire);
 }
 
-async function* readParts(body: AsyncIterable<string> & { destroyed: boolean; destroy(): void }, wire: Wire): AsyncGenerator<TextPart> {
+async function* readParts(body: Dispatcher.ResponseData['body'], wire: Wire): AsyncGenerator<TextPart> {
   const usage: Usage = { inputTokens: 0, outputTokens: 0, done: false };
   let carry = '';
   try {
-    for await (const chunk of body) {
+    for await (const chunk of body as AsyncIterable<string>) {
       carry += chunk;
       // Events end at a blank line; an incomplete one waits for the rest.
       for (let end = eventEnd(carry); end; end = eventEnd(carry)) {

@@ -4,7 +4,7 @@ import 'server-only';
 // flagged for re-entry and the event is audited.
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
-import { queryRows } from '~/server/db/sql';
+import { columnsOf, queryRows } from '~/server/db/sql';
 import { AppError, notFound } from '~/server/errors';
 import { log } from '~/server/log';
 import { markKeyUnreadable } from '~/server/services/keys/writer';
@@ -24,7 +24,7 @@ export function findStoredKeys(db: Db, ref: { workspaceId: string; provider: str
   return db.providerKey.findMany({ where: { workspaceId: ref.workspaceId, provider: ref.provider }, select: storedKeySelect });
 }
 
-const STORED_KEY_COLUMNS = Prisma.raw(Object.keys(storedKeySelect).map((c) => `"${c}"`).join(', '));
+const STORED_KEY_COLUMNS = columnsOf(storedKeySelect);
 
 /** One read for both the decision and the decryption (a run reads its key once before the provider call: db/sql.ts). */
 export async function findStoredKey(db: Db, ref: { workspaceId: string; keyId: string }): Promise<StoredKey | null> {

@@ -1,5 +1,5 @@
 import 'server-only';
-// The script step: the provider's stream through the AI SDK's model (the decrypted key lives only for
+// The script step: the provider's stream (providers/text-stream.ts; the decrypted key lives only for
 // that request), failover to the provider's next key or platform credits when a key fails before any
 // output, and settlement from the usage the provider reports. No automatic retry that could bill twice.
 import type { RunEvent, StepView } from '~/lib/schemas/generation';

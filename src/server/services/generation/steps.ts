@@ -3,7 +3,7 @@ import 'server-only';
 import type { CredentialSource, StepView } from '~/lib/schemas/generation';
 import { Prisma } from '~/generated/prisma/client';
 import type { Db } from '~/server/db/connect';
-import { queryRows } from '~/server/db/sql';
+import { columnsOf, queryRows } from '~/server/db/sql';
 
 export const stepSelect = {
   id: true, kind: true, provider: true, modelId: true, credentialSource: true, status: true, errorCode: true,
@@ -23,7 +23,7 @@ export function stepView(s: StepRow): StepView {
 
 type StepChange = Partial<Pick<StepView, 'status' | 'errorCode' | 'inputTokens' | 'outputTokens' | 'credits' | 'startedAt' | 'finishedAt'> & { text: string | null }>;
 const CHANGEABLE = ['status', 'errorCode', 'inputTokens', 'outputTokens', 'credits', 'startedAt', 'finishedAt', 'text'] as const satisfies (keyof StepChange)[];
-const RETURNED = Prisma.raw(Object.keys(stepSelect).map((c) => `"${c}"`).join(', '));
+const RETURNED = columnsOf(stepSelect);
 
 /** Changes a step and returns how it now looks, in one round trip (a run's hot path: db/sql.ts). */
 export async function updateStep(db: Db, id: string, change: StepChange): Promise<StepView> {
