@@ -2,8 +2,9 @@ import 'server-only';
 // Announcements that a workspace's configuration changed (its mode, keys, tiers, plan or runtime tokens)
 // or the platform catalog did. Database triggers (migration `gateway`) send them on `byok_config` as part of
 // the writing transaction, so every instance hears every change that committed. Caches of that state (the
-// gateway's) subscribe here; writers run through `changingConfig`, which answers only once the change has
-// been heard back, so a change applies to the very next call, whichever instance serves it.
+// gateway's) subscribe here; writers run through `changingConfig`, which answers only once every listening
+// instance has heard the change (a notification barrier after the commit), so a change applies to the very
+// next call, whichever instance serves it.
 import type { Db } from '~/server/db/connect';
 import { DEAF, type Listener, listenerFor, whenListening } from '~/server/db/notifications';
 import { log } from '~/server/log';
@@ -11,8 +12,8 @@ import { log } from '~/server/log';
 export const CONFIG_CHANNEL = 'byok_config';
 /** The payload announcing a change of the platform catalog (any other payload is a workspace id). */
 export const CATALOG = '*catalog';
-/** How long a writer waits to hear its own change back before answering anyway (and logging it). */
-const ANNOUNCE_WAIT_MS = 500;
+/** How long a writer waits for every instance to hear its change before answering anyway (and logging it). */
+const ANNOUNCE_WAIT_MS = 2_000;
 const CONNECT_WAIT_MS = 2_000;
 
 export type ConfigSubscriber = {
@@ -25,20 +26,11 @@ export type ConfigSubscriber = {
 class ConfigChanges {
   private readonly listener: Listener;
   private readonly subscribers = new Set<ConfigSubscriber>();
-  // Counts announcements; `heardAt` holds the count at each scope's latest one.
-  private seq = 0;
-  private readonly heardAt = new Map<string, number>();
-  private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(db: Db) {
     this.listener = listenerFor(db);
     this.listener.subscribe(CONFIG_CHANNEL, {
-      onMessage: (scope) => {
-        this.changed(scope);
-        this.heardAt.set(scope, ++this.seq);
-        for (const wake of this.waiters.get(scope) ?? []) wake();
-        this.waiters.delete(scope);
-      },
+      onMessage: (scope) => this.changed(scope),
       onReset: () => {
         for (const s of this.subscribers) s.onReset();
       },
@@ -61,29 +53,11 @@ class ConfigChanges {
   async write<T>(scope: string, write: () => Promise<T>): Promise<T> {
     // A process's first change (an operator command's, say) waits for its listener, so it can hear it back.
     if (!this.connected && this.listener !== DEAF) await whenListening(this.listener, CONNECT_WAIT_MS);
-    const since = this.seq;
     const result = await write();
-    // This instance forgets at once; the others as soon as they hear it, which the wait below covers.
+    // This instance forgets at once; the others as soon as they hear it, which the barrier waits for.
     this.changed(scope);
-    if (this.connected && !(await this.heardSince(scope, since))) log.warn({ scope }, 'a configuration change was not announced in time');
+    if (this.connected && !(await this.listener.barrier(ANNOUNCE_WAIT_MS))) log.warn({ scope }, 'a configuration change was not heard by every instance in time');
     return result;
-  }
-
-  private heardSince(scope: string, since: number): Promise<boolean> {
-    if ((this.heardAt.get(scope) ?? -1) > since) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const set = this.waiters.get(scope) ?? new Set();
-      const wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        set.delete(wake);
-        resolve(false);
-      }, ANNOUNCE_WAIT_MS);
-      set.add(wake);
-      this.waiters.set(scope, set);
-    });
   }
 }
 

@@ -4,6 +4,9 @@ import 'server-only';
 // dedicated connection for it (reconnecting with a growing pause); the embedded database delivers its own
 // notifications in process. While a connection is down, `connected` is false and subscribers are told
 // (`onReset`) when it is back, so anything that depends on hearing every message can start afresh.
+// `barrier` answers once every listening connection of the database has delivered what was notified before
+// it: a writer uses it to know that every instance has heard its change, not just itself.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { closeWith, connectionOf, type Db } from '~/server/db/connect';
 import { log } from '~/server/log';
@@ -16,13 +19,18 @@ export type Listener = {
   /** False while a PostgreSQL connection is being re-established: messages may be missed meanwhile. */
   readonly connected: boolean;
   subscribe(channel: string, s: Subscriber): () => void;
+  /**
+   * True once every process listening on this database has delivered, to its subscribers, everything
+   * notified before the call; false when that is not known within `timeoutMs` (or this one is not listening).
+   */
+  barrier(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 };
 
 const listeners = new WeakMap<Db, Listener>();
 
 /** The listener of a client with no connection of its own (see listenerFor): never connected, hears nothing. */
-export const DEAF: Listener = { connected: false, subscribe: () => () => {}, close: async () => {} };
+export const DEAF: Listener = { connected: false, subscribe: () => () => {}, barrier: async () => false, close: async () => {} };
 
 /** The one listener of this database client (created on first use). */
 export function listenerFor(db: Db): Listener {
@@ -63,6 +71,8 @@ function embeddedListener(pglite: import('@electric-sql/pglite').PGlite): Listen
       c.subscribers.add(s);
       return () => c.subscribers.delete(s);
     },
+    // The embedded database lives in this one process: there is no other listener to wait for.
+    barrier: async () => true,
     async close() {
       for (const c of channels.values()) await (await c.unlisten)().catch(() => {});
       channels.clear();
@@ -70,8 +80,16 @@ function embeddedListener(pglite: import('@electric-sql/pglite').PGlite): Listen
   };
 }
 
+// The barrier's channel. `?<mark>` asks every listening connection to answer `!<mark> <its backend pid>`;
+// PostgreSQL delivers notifications to each listener in commit order and each process delivers them in
+// order, so the answer comes after everything notified before the mark was delivered.
+const SYNC_CHANNEL = 'byok_sync';
+// Only connections that already listen on SYNC_CHANNEL carry this name, so a barrier waits for exactly them.
+const LISTENING_NAME = 'byok-studio-listen';
+
 function postgresListener(url: string): Listener {
   const channels = new Map<string, Channel>();
+  const barriers = new Map<string, { waiting: Set<number>; done: () => void }>();
   let client: pg.Client | null = null;
   let connected = false;
   let closed = false;
@@ -79,10 +97,24 @@ function postgresListener(url: string): Listener {
 
   const quote = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
 
+  function onSync(c: pg.Client, payload: string) {
+    if (payload.startsWith('?')) {
+      void c
+        .query("SELECT pg_notify($1, '!' || $2 || ' ' || pg_backend_pid())", [SYNC_CHANNEL, payload.slice(1)])
+        .catch((err: unknown) => log.warn({ err }, 'could not answer a notification barrier'));
+      return;
+    }
+    const [mark, pid] = payload.slice(1).split(' ');
+    const b = barriers.get(mark ?? '');
+    if (!b) return;
+    b.waiting.delete(Number(pid));
+    if (b.waiting.size === 0) b.done();
+  }
+
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: 'byok-studio-listen' });
-    c.on('notification', (m) => deliver(channels, m.channel, m.payload ?? ''));
+    const c = new pg.Client({ connectionString: url, application_name: `${LISTENING_NAME}-starting` });
+    c.on('notification', (m) => (m.channel === SYNC_CHANNEL ? onSync(c, m.payload ?? '') : deliver(channels, m.channel, m.payload ?? '')));
     c.on('error', (err) => {
       log.warn({ err }, 'notification connection failed');
       void drop(c);
@@ -90,7 +122,8 @@ function postgresListener(url: string): Listener {
     c.on('end', () => void drop(c));
     try {
       await c.connect();
-      for (const channel of channels.keys()) await c.query(`LISTEN ${quote(channel)}`);
+      for (const channel of [SYNC_CHANNEL, ...channels.keys()]) await c.query(`LISTEN ${quote(channel)}`);
+      await c.query(`SET application_name = '${LISTENING_NAME}'`);
     } catch (err) {
       log.warn({ err }, 'notification connection could not be opened');
       await drop(c);
@@ -132,6 +165,31 @@ function postgresListener(url: string): Listener {
       c.subscribers.add(s);
       starting ??= connect();
       return () => c.subscribers.delete(s);
+    },
+    async barrier(timeoutMs) {
+      const c = client;
+      if (!c) return false;
+      const mark = randomUUID();
+      try {
+        // Who must answer is read before the mark is sent: a connection that starts listening later has
+        // nothing of before to deliver (it starts afresh), and would never hear the mark.
+        const { rows } = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [LISTENING_NAME]);
+        if (rows.length === 0) return true;
+        let timer: NodeJS.Timeout | undefined;
+        const answered = new Promise<boolean>((resolve) => {
+          barriers.set(mark, { waiting: new Set(rows.map((r) => r.pid)), done: () => resolve(true) });
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+        await c.query('SELECT pg_notify($1, $2)', [SYNC_CHANNEL, `?${mark}`]);
+        const ok = await answered;
+        clearTimeout(timer);
+        return ok;
+      } catch (err) {
+        log.warn({ err }, 'notification barrier failed');
+        return false;
+      } finally {
+        barriers.delete(mark);
+      }
     },
     async close() {
       closed = true;
