@@ -14,6 +14,7 @@ export const SCENARIOS = [
   'midstream', // 200, two text deltas, then the provider's in-stream error
   'cut', // 200, two text deltas, then (50 ms later) the connection is destroyed
   'stall', // 200, one delta, then silence until the client gives up
+  'endless', // 200, one delta, then an event that never ends (4 MB with no blank line), then silence
   'modelgone', // listing works; inference on the first probe candidate answers 404
   'listonly', // listing works; every inference call is refused as a permission problem
 ] as const;

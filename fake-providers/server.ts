@@ -4,6 +4,7 @@
 // (scenarios.ts); latency knobs serve fault tests and benchmarks. Used by tests, `npm run demo`
 // and `npm run fake-providers`.
 import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
@@ -251,6 +252,15 @@ async function streamFaults(ctx: Ctx, index: number, writeError: () => void): Pr
     return 'stop';
   }
   if (ctx.scenario === 'stall' && index === 1) return 'stop'; // never ends; the client must time out
+  if (ctx.scenario === 'endless' && index === 1) {
+    // One event that never ends: a client must stop holding it before it holds the whole stream.
+    const pad = 'x'.repeat(64 * 1024);
+    if (!ctx.res.write('data: {"pad":"')) await once(ctx.res, 'drain');
+    for (let sent = 0; sent < 4 * 1024 * 1024 && !ctx.res.destroyed; sent += pad.length) {
+      if (!ctx.res.write(pad)) await Promise.race([once(ctx.res, 'drain'), once(ctx.res, 'close')]);
+    }
+    return 'stop';
+  }
   return 'continue';
 }
 

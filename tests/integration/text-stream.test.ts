@@ -72,6 +72,12 @@ describe('script step provider streams', () => {
     expect((refused as APICallError).statusCode).toBe(502);
   });
 
+  it('lets go of an event that never ends once it passes the cap: no usage, so the step fails as broken', async () => {
+    // The fake sends 4 MB into one event and then nothing: a reader that held on would wait for ever.
+    const parts = await collect(await openTextStream(request('openai', canaryKey('sk-proj-x-endless-'))));
+    expect(parts.map((p) => p.type)).toEqual(['text-delta']);
+  }, 10_000);
+
   it('stops reading when aborted mid-stream', async () => {
     const controller = new AbortController();
     const parts = await openTextStream(request('anthropic', canaryKey('sk-ant-api03-x-stall-'), controller.signal));

@@ -186,6 +186,8 @@ function neverSent(err: unknown): boolean {
 }
 
 const EVENT_END = Buffer.from('\n\n');
+/** An incomplete event longer than this is passed on as it is rather than held (and re-scanned) to its end. */
+export const MAX_HELD_EVENT = 1024 * 1024;
 const NULL_USAGE = Buffer.from(',"usage":null');
 const EMPTY_CHOICES = Buffer.from('"choices":[]');
 
@@ -202,6 +204,11 @@ export function stripInjectedUsage(): StreamTransform {
       const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
       const cut = data.lastIndexOf(EVENT_END);
       if (cut < 0) {
+        // No OpenAI event is that long: whatever it is goes on untouched.
+        if (data.length > MAX_HELD_EVENT) {
+          carry = Buffer.alloc(0);
+          return data;
+        }
         carry = data;
         return Buffer.alloc(0);
       }

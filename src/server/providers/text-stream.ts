@@ -25,6 +25,9 @@ type Usage = { inputTokens: number; outputTokens: number; done: boolean };
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const asObj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 
+/** An event longer than this is not held to its end: the stream counts as broken (no usage reported). */
+export const MAX_EVENT_CHARS = 1024 * 1024;
+
 /** The error a provider sends in the stream in place of the next event. */
 class StreamedError extends Error {
   constructor(readonly detail: unknown) {
@@ -162,6 +165,7 @@ async function* readParts(body: Dispatcher.ResponseData['body'], wire: Wire): As
         const text = wire.read(json, event, usage);
         if (text) yield { type: 'text-delta', delta: text };
       }
+      if (carry.length > MAX_EVENT_CHARS) return;
     }
   } catch (e) {
     if (e instanceof StreamedError) {
