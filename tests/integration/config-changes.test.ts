@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ConfigSubscriber, changingConfig, configChangesFor } from '~/server/db/config-changes';
 import { openDatabase, type Opened } from '~/server/db/connect';
-import { listenerFor, whenListening } from '~/server/db/notifications';
+import { LISTENING_NAME, listenerFor, whenListening } from '~/server/db/notifications';
 import { describePostgres } from '../helpers/db';
 import { createUser, setWorkspacePlan } from '../helpers/fixtures';
 
@@ -95,7 +95,7 @@ await describePostgres('configuration changes across instances', (getDb) => {
     expect(await listener.barrier(2_000)).toBe(true);
     // B stops, as an instance does: once its listening connection is gone, nobody waits for it.
     const listening = async () =>
-      (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'byok-studio-listen'`)[0]!.n;
+      (await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = ${LISTENING_NAME}`)[0]!.n;
     expect(await listening()).toBe(2);
     await b.close();
     await expect.poll(listening).toBe(1);

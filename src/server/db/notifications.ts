@@ -84,8 +84,9 @@ function embeddedListener(pglite: import('@electric-sql/pglite').PGlite): Listen
 // PostgreSQL delivers notifications to each listener in commit order and each process delivers them in
 // order, so the answer comes after everything notified before the mark was delivered.
 const SYNC_CHANNEL = 'byok_sync';
-// Only connections that already listen on SYNC_CHANNEL carry this name, so a barrier waits for exactly them.
-const LISTENING_NAME = 'byok-studio-listen';
+// Only connections that already listen on SYNC_CHANNEL carry this name, so a barrier waits for exactly them
+// (and not for an instance of an earlier version, still called `byok-studio-listen`, during a rolling update).
+export const LISTENING_NAME = 'byok-studio-listen-sync';
 
 function postgresListener(url: string): Listener {
   const channels = new Map<string, Channel>();
@@ -113,7 +114,7 @@ function postgresListener(url: string): Listener {
 
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: `${LISTENING_NAME}-starting` });
+    const c = new pg.Client({ connectionString: url, application_name: 'byok-studio-listen' });
     c.on('notification', (m) => (m.channel === SYNC_CHANNEL ? onSync(c, m.payload ?? '') : deliver(channels, m.channel, m.payload ?? '')));
     c.on('error', (err) => {
       log.warn({ err }, 'notification connection failed');

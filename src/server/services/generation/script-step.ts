@@ -89,6 +89,13 @@ export function openAttempt(plan: ScriptPlan, credential: Credential, prompt: st
   };
 }
 
+/** An error's name and code (and its cause's code): never its message, which may quote a provider. */
+function errorShape(e: unknown): { name?: string; code?: string } {
+  const o = (e && typeof e === 'object' ? e : {}) as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
+  const code = o.code ?? o.cause?.code;
+  return { name: typeof o.name === 'string' ? o.name : typeof e, code: typeof code === 'string' ? code : undefined };
+}
+
 /**
  * The next part, or a rejection as soon as the request is aborted, whatever the body's state: a run
  * cancelled just as its provider finished must not wait on a read that nothing will end.
@@ -142,6 +149,8 @@ export async function* scriptStep(
     let text = '';
     let usage: { inputTokens: number; outputTokens: number } | null = null;
     let cancelled = false;
+    // What broke a stream that was not refused (a reset, a timeout): its name and code only, for the log.
+    let broke: { name?: string; code?: string } | undefined;
     const stream = opened.stream;
     let drained = false;
     try {
@@ -174,9 +183,15 @@ export async function* scriptStep(
           }
         } catch (e) {
           if (signal?.aborted) cancelled = true;
-          else failure = classifyRunError(plan.provider, e, text.length > 0);
+          else {
+            failure = classifyRunError(plan.provider, e, text.length > 0);
+            broke = errorShape(e);
+          }
         }
-        if (!failure && !cancelled && !usage) failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
+        if (!failure && !cancelled && !usage) {
+          failure = { code: text ? 'stream_interrupted' : 'provider_unavailable', retryAfterSeconds: null };
+          broke = { name: 'ended without usage' };
+        }
       }
     } finally {
       stream?.stop(drained); // however the step ended, no provider request outlives it
@@ -198,7 +213,7 @@ export async function* scriptStep(
     const f = failure!;
     if (reservationId) await ledger.release(reservationId);
     yield { type: 'step', step: await updateStep(db, stepId, { status: 'failed', text: text || null, errorCode: f.code, finishedAt: new Date() }) };
-    log.warn({ runId: s.runId, provider: plan.provider, source: plan.source, code: f.code }, 'script step failed');
+    log.warn({ runId: s.runId, provider: plan.provider, source: plan.source, code: f.code, broke }, 'script step failed');
     if (byok && plan.keyId && f.code === 'invalid_key') {
       await markKeyRejected(db, { workspaceId: ws.id, keyId: plan.keyId });
     }
