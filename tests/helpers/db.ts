@@ -1,7 +1,8 @@
 // A fresh, migrated database per test file: in-memory PGlite by default; a new PostgreSQL database
 // when TEST_DATABASE_URL is set (so locking and concurrency are proven on the real server).
 import { createPostgresDatabase } from '../../scripts/lib/pg-database';
-import { type Db, openDatabase } from '~/server/db/connect';
+import { readFileSync } from 'node:fs';
+import { connectionOf, type Db, openDatabase } from '~/server/db/connect';
 import { applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
 
 export type TestDb = { db: Db; kind: 'pglite' | 'postgres'; url?: string; close(): Promise<void> };
@@ -24,8 +25,10 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
       },
     };
   }
-  const opened = openDatabase({ kind: 'pglite', dataDir: 'memory://' });
-  await applyMigrations(await openSchemaEngine(opened.adapterFactory), await readMigrations());
+  const template = await pgliteTemplate();
+  const opened = template
+    ? openDatabase({ kind: 'pglite', dataDir: 'memory://', loadDataDir: template })
+    : (await migratedPglite()).opened;
   return {
     db: opened.db,
     kind,
@@ -33,6 +36,27 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
       await opened.close();
     },
   };
+}
+
+/** A fresh in-memory embedded database with every migration applied, and a way to dump it. */
+export async function migratedPglite() {
+  const opened = openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+  await applyMigrations(await openSchemaEngine(opened.adapterFactory), await readMigrations());
+  const connection = connectionOf(opened.db);
+  if (connection?.kind !== 'pglite') throw new Error('not an embedded database');
+  return { opened, dump: () => connection.pglite.dumpDataDir('none'), close: () => opened.close() };
+}
+
+/** The migrated database the global setup dumped, when this runs under Vitest (scripts migrate their own). */
+async function pgliteTemplate(): Promise<Blob | undefined> {
+  let path: string | undefined;
+  try {
+    const { inject } = await import('vitest');
+    path = inject('pgliteTemplate');
+  } catch {
+    return undefined;
+  }
+  return path ? new Blob([readFileSync(path)]) : undefined;
 }
 
 export const DB_KINDS: ('pglite' | 'postgres')[] = ['pglite', 'postgres'];

@@ -15,7 +15,8 @@ export type Db = PrismaClient;
 
 export type DbTarget =
   | { kind: 'postgres'; url: string }
-  | { kind: 'pglite'; dataDir: string } // 'memory://' for tests
+  // 'memory://' for tests; `loadDataDir` starts it from a dump of another (dumpDataDir) instead of empty.
+  | { kind: 'pglite'; dataDir: string; loadDataDir?: Blob }
   ;
 
 export function isPostgresUrl(url: string | undefined): url is string {
@@ -77,7 +78,7 @@ export function openDatabase(target: DbTarget): Opened {
     };
   }
   if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = new PGlite(target.dataDir);
+  const pglite = new PGlite(target.dataDir, target.loadDataDir ? { loadDataDir: target.loadDataDir } : {});
   const adapterFactory = new PrismaPGlite(pglite);
   const db = new PrismaClient({ adapter: adapterFactory, errorFormat: 'minimal' });
   connections.set(db, { kind: 'pglite', pglite });
