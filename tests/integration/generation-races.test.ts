@@ -66,9 +66,13 @@ await describePostgres('generation under concurrency', (getDb) => {
     let refused = 0;
     const runs: RunEvent[][] = [];
     // 24 runs started over 600 ms, each read to its end as soon as it starts, so
-    // earlier runs settle (or release, when cancelled) while later ones reserve.
+    // earlier runs settle (or release, when cancelled) while later ones reserve. The second half also waits
+    // for a first run to close, so they reserve after one settled however slowly this machine streams.
+    let firstClosed!: () => void;
+    const oneClosed = new Promise<void>((r) => (firstClosed = r));
     const one = async (i: number) => {
       await new Promise((r) => setTimeout(r, i * 25 + Math.floor(random() * 25)));
+      if (i >= 12) await oneClosed;
       const controller = new AbortController();
       let gen: AsyncGenerator<RunEvent>;
       try {
@@ -86,6 +90,7 @@ await describePostgres('generation under concurrency', (getDb) => {
         if (i % 4 === 0 && e.type === 'delta') controller.abort(); // every fourth run is cancelled mid-stream
       }
       order.push('closed');
+      firstClosed();
       runs.push(events);
     };
     let watched;
