@@ -4,6 +4,7 @@
 // loop is busy (or whose network is slow) reads its notifications late; CI caught the gateway of such an
 // instance serving one call by a plan it had already lost.
 import net from 'node:net';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ConfigSubscriber, changingConfig, configChangesFor } from '~/server/db/config-changes';
 import { openDatabase, type Opened } from '~/server/db/connect';
@@ -102,5 +103,49 @@ await describePostgres('configuration changes across instances', (getDb) => {
     const t0 = performance.now();
     expect(await listener.barrier(2_000)).toBe(true);
     expect(performance.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('does not count as listening until a channel subscribed on a live connection is listened to', async () => {
+    const c = openDatabase({ kind: 'postgres', url: getDb().url! });
+    try {
+      const listener = listenerFor(c.db);
+      listener.subscribe('test_first', { onMessage: () => {} });
+      expect(await whenListening(listener)).toBe(true);
+      const heard: string[] = [];
+      listener.subscribe('test_later', { onMessage: (p) => heard.push(p) });
+      // Its LISTEN is on its way: a cache must not trust what it reads yet.
+      expect(listener.connected).toBe(false);
+      expect(await whenListening(listener)).toBe(true);
+      await getDb().db.$executeRaw`SELECT pg_notify('test_later', 'after')`;
+      await expect.poll(() => heard).toEqual(['after']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('listens to a channel subscribed while its connection is being set up', async () => {
+    const c = openDatabase({ kind: 'postgres', url: getDb().url! });
+    const heard: string[] = [];
+    const listener = listenerFor(c.db);
+    // The moment the listening connection names itself (mid set-up), another subscriber arrives.
+    const query = pg.Client.prototype.query;
+    const spy = function (this: pg.Client, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].startsWith('SET application_name')) {
+        pg.Client.prototype.query = query;
+        listener.subscribe('test_midway', { onMessage: (p) => heard.push(p) });
+      }
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    pg.Client.prototype.query = spy as typeof query;
+    try {
+      listener.subscribe('test_first', { onMessage: () => {} });
+      expect(await whenListening(listener)).toBe(true);
+      expect(pg.Client.prototype.query).toBe(query);
+      await getDb().db.$executeRaw`SELECT pg_notify('test_midway', 'heard')`;
+      await expect.poll(() => heard).toEqual(['heard']);
+    } finally {
+      pg.Client.prototype.query = query;
+      await c.close();
+    }
   });
 });

@@ -90,7 +90,7 @@ export const LISTENING_NAME = 'byok-studio-listen-sync';
 
 function postgresListener(url: string): Listener {
   const channels = new Map<string, Channel>();
-  const barriers = new Map<string, { waiting: Set<number>; done: () => void }>();
+  const barriers = new Map<string, { waiting: Set<number>; done: (ok: boolean) => void }>();
   let client: pg.Client | null = null;
   let connected = false;
   let closed = false;
@@ -109,12 +109,17 @@ function postgresListener(url: string): Listener {
     const b = barriers.get(mark ?? '');
     if (!b) return;
     b.waiting.delete(Number(pid));
-    if (b.waiting.size === 0) b.done();
+    if (b.waiting.size === 0) b.done(true);
   }
 
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: 'byok-studio-listen' });
+    // Keepalives both ways: a vanished instance's session leaves pg_stat_activity (and barriers stop
+    // waiting for it) within about a minute, not the operating system's two hours.
+    const c = new pg.Client({
+      connectionString: url, application_name: 'byok-studio-listen', keepAlive: true, keepAliveInitialDelayMillis: 30_000,
+      options: '-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3',
+    });
     c.on('notification', (m) => (m.channel === SYNC_CHANNEL ? onSync(c, m.payload ?? '') : deliver(channels, m.channel, m.payload ?? '')));
     c.on('error', (err) => {
       log.warn({ err }, 'notification connection failed');
@@ -123,8 +128,17 @@ function postgresListener(url: string): Listener {
     c.on('end', () => void drop(c));
     try {
       await c.connect();
-      for (const channel of [SYNC_CHANNEL, ...channels.keys()]) await c.query(`LISTEN ${quote(channel)}`);
+      await c.query(`LISTEN ${quote(SYNC_CHANNEL)}`);
       await c.query(`SET application_name = '${LISTENING_NAME}'`);
+      // Channels subscribed while this connects are listened to as well: nothing awaits between the last
+      // check and the connection taking over below.
+      const listened = new Set<string>();
+      for (let missing = [...channels.keys()]; missing.length; missing = [...channels.keys()].filter((ch) => !listened.has(ch))) {
+        for (const channel of missing) {
+          await c.query(`LISTEN ${quote(channel)}`);
+          listened.add(channel);
+        }
+      }
     } catch (err) {
       log.warn({ err }, 'notification connection could not be opened');
       await drop(c);
@@ -152,16 +166,28 @@ function postgresListener(url: string): Listener {
   }
 
   let starting: Promise<void> | null = null;
+  // LISTENs sent on a live connection and not yet done: until then a message on that channel may be missed.
+  let pendingListens = 0;
   return {
     get connected() {
-      return connected;
+      return connected && pendingListens === 0;
     },
     subscribe(channel, s) {
       let c = channels.get(channel);
       if (!c) {
         c = { subscribers: new Set() };
         channels.set(channel, c);
-        if (client) void client.query(`LISTEN ${quote(channel)}`).catch((err: unknown) => log.warn({ err, channel }, 'LISTEN failed'));
+        const live = client;
+        if (live) {
+          pendingListens++;
+          live
+            .query(`LISTEN ${quote(channel)}`)
+            .catch((err: unknown) => {
+              log.warn({ err, channel }, 'LISTEN failed');
+              void drop(live); // a new connection listens to every channel
+            })
+            .finally(() => pendingListens--);
+        }
       }
       c.subscribers.add(s);
       starting ??= connect();
@@ -171,29 +197,36 @@ function postgresListener(url: string): Listener {
       const c = client;
       if (!c) return false;
       const mark = randomUUID();
-      try {
+      let timer: NodeJS.Timeout | undefined;
+      // The whole barrier is bounded, its queries included (a stalled connection must not hold a write).
+      const deadline = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+        timer.unref();
+      });
+      const answered = (async () => {
         // Who must answer is read before the mark is sent: a connection that starts listening later has
         // nothing of before to deliver (it starts afresh), and would never hear the mark.
         const { rows } = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [LISTENING_NAME]);
         if (rows.length === 0) return true;
-        let timer: NodeJS.Timeout | undefined;
-        const answered = new Promise<boolean>((resolve) => {
-          barriers.set(mark, { waiting: new Set(rows.map((r) => r.pid)), done: () => resolve(true) });
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        });
+        const all = new Promise<boolean>((resolve) => barriers.set(mark, { waiting: new Set(rows.map((r) => r.pid)), done: resolve }));
         await c.query('SELECT pg_notify($1, $2)', [SYNC_CHANNEL, `?${mark}`]);
-        const ok = await answered;
-        clearTimeout(timer);
-        return ok;
+        return all;
+      })();
+      try {
+        return await Promise.race([answered, deadline]);
       } catch (err) {
         log.warn({ err }, 'notification barrier failed');
         return false;
       } finally {
+        clearTimeout(timer);
         barriers.delete(mark);
+        answered.catch(() => {}); // lost the race to the deadline: its failure no longer matters
       }
     },
     async close() {
       closed = true;
+      for (const b of barriers.values()) b.done(false);
+      barriers.clear();
       const c = client;
       client = null;
       connected = false;
