@@ -2,7 +2,7 @@
 // when TEST_DATABASE_URL is set (so locking and concurrency are proven on the real server).
 import { createPostgresDatabase } from '../../scripts/lib/pg-database';
 import { readFileSync } from 'node:fs';
-import { connectionOf, type Db, openDatabase } from '~/server/db/connect';
+import { connectionOf, type Db, type Opened, openDatabase } from '~/server/db/connect';
 import { applyMigrations, openSchemaEngine, readMigrations } from '~/server/db/schema-engine';
 
 export type TestDb = { db: Db; kind: 'pglite' | 'postgres'; url?: string; close(): Promise<void> };
@@ -13,8 +13,7 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
   if (kind === 'postgres') {
     if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set');
     const created = await createPostgresDatabase(TEST_DATABASE_URL);
-    const opened = openDatabase({ kind: 'postgres', url: created.url });
-    await applyMigrations(await openSchemaEngine(opened.adapterFactory), await readMigrations());
+    const opened = await migrated(openDatabase({ kind: 'postgres', url: created.url }));
     return {
       db: opened.db,
       kind,
@@ -28,7 +27,7 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
   const template = await pgliteTemplate();
   const opened = template
     ? openDatabase({ kind: 'pglite', dataDir: 'memory://', loadDataDir: template })
-    : (await migratedPglite()).opened;
+    : await migrated(openDatabase({ kind: 'pglite', dataDir: 'memory://' }));
   return {
     db: opened.db,
     kind,
@@ -38,13 +37,21 @@ export async function createTestDb(kind: 'pglite' | 'postgres' = TEST_DATABASE_U
   };
 }
 
-/** A fresh in-memory embedded database with every migration applied, and a way to dump it. */
-export async function migratedPglite() {
-  const opened = openDatabase({ kind: 'pglite', dataDir: 'memory://' });
+async function migrated(opened: Opened): Promise<Opened> {
   await applyMigrations(await openSchemaEngine(opened.adapterFactory), await readMigrations());
-  const connection = connectionOf(opened.db);
-  if (connection?.kind !== 'pglite') throw new Error('not an embedded database');
-  return { opened, dump: () => connection.pglite.dumpDataDir('none'), close: () => opened.close() };
+  return opened;
+}
+
+/** A fresh in-memory embedded database with every migration applied, and its dump (for the global setup). */
+export async function dumpOfMigratedPglite(): Promise<Blob> {
+  const opened = await migrated(openDatabase({ kind: 'pglite', dataDir: 'memory://' }));
+  try {
+    const connection = connectionOf(opened.db);
+    if (connection?.kind !== 'pglite') throw new Error('not an embedded database');
+    return await connection.pglite.dumpDataDir('none');
+  } finally {
+    await opened.close();
+  }
 }
 
 /** The migrated database the global setup dumped, when this runs under Vitest (scripts migrate their own). */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { fakeProviderEnv, startFakeProviders } from '../../fake-providers/server';
-import { migratedPglite } from './db';
+import { dumpOfMigratedPglite } from './db';
 
 export default async function setup(project: TestProject) {
   const fp = await startFakeProviders({ latency: { chunkIntervalMs: 2, chunks: 12 } });
@@ -15,9 +15,7 @@ export default async function setup(project: TestProject) {
   project.provide('fakeProvidersUrl', fp.url);
 
   const template = join(tmpdir(), `byok-vitest-pglite-${process.pid}.tar`);
-  const migrated = await migratedPglite();
-  writeFileSync(template, Buffer.from(await (await migrated.dump()).arrayBuffer()));
-  await migrated.close();
+  writeFileSync(template, Buffer.from(await (await dumpOfMigratedPglite()).arrayBuffer()));
   project.provide('pgliteTemplate', template);
   return async () => {
     rmSync(template, { force: true });

@@ -96,7 +96,7 @@ function postgresListener(url: string): Listener {
   let closed = false;
   let retryMs = 100;
 
-  const quote = (channel: string) => `"${channel.replace(/"/g, '""')}"`;
+  const listen = (c: pg.Client, channel: string) => c.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
 
   function onSync(c: pg.Client, payload: string) {
     if (payload.startsWith('?')) {
@@ -128,14 +128,14 @@ function postgresListener(url: string): Listener {
     c.on('end', () => void drop(c));
     try {
       await c.connect();
-      await c.query(`LISTEN ${quote(SYNC_CHANNEL)}`);
+      await listen(c, SYNC_CHANNEL);
       await c.query(`SET application_name = '${LISTENING_NAME}'`);
       // Channels subscribed while this connects are listened to as well: nothing awaits between the last
       // check and the connection taking over below.
       const listened = new Set<string>();
       for (let missing = [...channels.keys()]; missing.length; missing = [...channels.keys()].filter((ch) => !listened.has(ch))) {
         for (const channel of missing) {
-          await c.query(`LISTEN ${quote(channel)}`);
+          await listen(c, channel);
           listened.add(channel);
         }
       }
@@ -180,8 +180,7 @@ function postgresListener(url: string): Listener {
         const live = client;
         if (live) {
           pendingListens++;
-          live
-            .query(`LISTEN ${quote(channel)}`)
+          listen(live, channel)
             .catch((err: unknown) => {
               log.warn({ err, channel }, 'LISTEN failed');
               void drop(live); // a new connection listens to every channel
